@@ -1,0 +1,56 @@
+import {Flags} from '@oclif/core'
+
+import {MigrateCommand} from '../../lib/base-command.js'
+import {exportFlags, renderExportPlan, renderExportResult, summarizeExport, summarizePlan} from '../../lib/ui/export-report.js'
+import {prepareExport, runExport} from '../../lib/operations/export-operation.js'
+import {resolveEncryption} from '../../lib/ui/passphrase.js'
+import {ProgressBar} from '../../lib/ui/progress.js'
+
+export default class MigrateExport extends MigrateCommand<typeof MigrateExport> {
+  static override description = `Export this machine's OpenClaw gateway (state dir, credentials, sessions, channel logins, workspaces) into one encrypted archive.
+
+The inventory comes from the config: the whole state dir, every workspace and agentDir (also outside the state dir), $include files and .env. Regenerable paths (tmp, cache, npm, logs, node_modules) are skipped with a reason; SQLite databases are captured as consistent snapshots.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --passphrase-file ~/.migrate-pass',
+    '<%= config.bin %> <%= command.id %> --profile work --stop-gateway -o ~/work.tar.gz.age',
+    '<%= config.bin %> <%= command.id %> --recipient age1... -o - | ssh newhost openclaw-migrate import -',
+    '<%= config.bin %> <%= command.id %> --dry-run',
+  ]
+  static override flags = {
+    ...exportFlags,
+    'dry-run': Flags.boolean({description: 'Print the plan (what, sizes, secrets found by path, skipped, warnings) and write nothing.'}),
+    output: Flags.string({char: 'o', description: 'Archive file or directory; "-" streams to stdout. Default: ./openclaw-migrate-<profile>-<host>-<UTC time>.tar.gz.age'}),
+    'stop-gateway': Flags.boolean({description: 'Stop a running gateway through OpenClaw before exporting (refused otherwise).'}),
+  }
+
+  async run() {
+    const {flags} = this
+    const toStdout = flags.output === '-'
+    if (toStdout && this.jsonEnabled()) this.error('--json and -o - both want stdout; write the archive to a file to get JSON.', {exit: 2})
+    const context = await this.hostContext()
+    const request = {
+      compression: flags.compression as 'gzip' | 'zstd',
+      config: this.config,
+      context,
+      dryRun: flags['dry-run'],
+      encrypted: flags.encrypt,
+      output: flags.output,
+      selection: {agents: flags.agent ?? null, allProfiles: flags['all-profiles'], excludes: flags.exclude ?? [], includeLogs: flags['include-logs'], workspaces: flags.workspace},
+      stopGateway: flags['stop-gateway'],
+    }
+    const prepared = await prepareExport(request)
+    for (const w of prepared.plan.warnings) this.note(w)
+    if (flags['dry-run']) {
+      if (prepared.gateway.running) this.note(`The gateway is running; the export will need --stop-gateway.`)
+      this.say(renderExportPlan(prepared, context), toStdout)
+      return summarizePlan(prepared, context, this.warnings)
+    }
+    const encryption = await resolveEncryption(flags)
+    if (encryption.kind === 'none') this.note('--no-encrypt: the archive holds API keys, OAuth tokens and channel logins in the clear. Store and move it like a password.')
+    const progress = new ProgressBar('Exporting', prepared.plan.totals.bytes, prepared.plan.totals.files, {json: this.jsonEnabled()})
+    progress.start()
+    const outcome = await runExport(request, prepared, encryption, {onProgress: (b, f) => progress.update(b, f)}).finally(() => progress.stop())
+    this.say(renderExportResult(outcome, encryption), toStdout)
+    return summarizeExport(outcome, context, encryption, this.warnings)
+  }
+}

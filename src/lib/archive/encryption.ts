@@ -1,0 +1,87 @@
+import {Decrypter, Encrypter, identityToRecipient} from 'age-encryption'
+import fs from 'node:fs'
+import {PassThrough, Readable} from 'node:stream'
+import type {ReadableStream as WebReadableStream} from 'node:stream/web'
+
+import {MigrateError} from '../errors.js'
+
+export const AGE_MAGIC = 'age-encryption.org/v1\n'
+
+export type EncryptionSpec = {kind: 'none'} | {kind: 'passphrase'; passphrase: string} | {kind: 'recipients'; recipients: string[]}
+
+export interface DecryptionKeys {
+  passphrase?: string
+  identities?: string[]
+}
+
+/** Reads age recipients (`age1…`) from a file: one a line, `#` comments and blank lines ignored. */
+export function readKeyFile(file: string, kind: 'identity' | 'recipient'): string[] {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new MigrateError('KEY_INVALID', `Cannot read the ${kind} file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`)
+  }
+  const keys = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+  const pattern = kind === 'identity' ? /^AGE-SECRET-KEY-1[0-9A-Z]+$/ : /^age1[0-9a-z]+$/
+  const bad = keys.findIndex((k) => !pattern.test(k))
+  if (keys.length === 0 || bad !== -1) {
+    throw new MigrateError('KEY_INVALID', `${file} does not hold age ${kind === 'identity' ? 'identities (AGE-SECRET-KEY-1…)' : 'recipients (age1…)'}${bad === -1 ? '' : ` (line ${bad + 1})`}.`, {
+      suggestions: [kind === 'identity' ? 'Create one with `age-keygen -o key.txt`.' : 'Get the recipient with `age-keygen -y key.txt` on the new machine.'],
+    })
+  }
+  return keys
+}
+
+export function validateRecipient(recipient: string): string {
+  if (!/^age1[0-9a-z]+$/.test(recipient)) {
+    throw new MigrateError('KEY_INVALID', `"${recipient.slice(0, 12)}…" is not an age recipient (age1…).`, {suggestions: ['Print the recipient of a key with `age-keygen -y key.txt`.']})
+  }
+  return recipient
+}
+
+export async function recipientOf(identity: string): Promise<string> {
+  return identityToRecipient(identity)
+}
+
+/** Wraps a byte stream in age encryption (STREAM chunks of 64 KiB), without buffering it. */
+export async function encryptStream(input: Readable, spec: EncryptionSpec): Promise<Readable> {
+  if (spec.kind === 'none') return input
+  const encrypter = new Encrypter()
+  if (spec.kind === 'passphrase') encrypter.setPassphrase(spec.passphrase)
+  else for (const r of spec.recipients) encrypter.addRecipient(r)
+  const web = Readable.toWeb(input) as unknown as ReadableStream<Uint8Array>
+  const encrypted = await encrypter.encrypt(web)
+  return Readable.fromWeb(encrypted as unknown as WebReadableStream<Uint8Array>)
+}
+
+export function decryptError(error: unknown, keys: DecryptionKeys): MigrateError {
+  const message = error instanceof Error ? error.message : String(error)
+  if (/no identity matched|incorrect passphrase|failed to decrypt|scrypt|no matching/i.test(message) && !/chunk|stream|truncat/i.test(message)) {
+    return new MigrateError('DECRYPT_FAILED', keys.passphrase ? 'Wrong passphrase: the archive could not be decrypted.' : 'None of the given identities can decrypt this archive.', {
+      suggestions: ['Check the passphrase (or --identity file) used at export time and try again.'],
+    })
+  }
+  return new MigrateError('ARCHIVE_CORRUPT', `The encrypted archive is damaged or truncated (${message}).`, {
+    suggestions: ['Copy the archive again (compare `sha256sum` on both machines) and retry.'],
+  })
+}
+
+/** Decrypts an age stream; header errors (wrong key) surface here, payload errors while reading. */
+export async function decryptStream(input: Readable, keys: DecryptionKeys): Promise<Readable> {
+  const decrypter = new Decrypter()
+  if (keys.passphrase) decrypter.addPassphrase(keys.passphrase)
+  for (const id of keys.identities ?? []) decrypter.addIdentity(id)
+  const web = Readable.toWeb(input) as unknown as ReadableStream<Uint8Array>
+  let decrypted: ReadableStream<Uint8Array>
+  try {
+    decrypted = await decrypter.decrypt(web)
+  } catch (error) {
+    throw decryptError(error, keys)
+  }
+  const out = Readable.fromWeb(decrypted as unknown as WebReadableStream<Uint8Array>)
+  const relay = new PassThrough()
+  out.on('error', (error) => relay.destroy(decryptError(error, keys)))
+  relay.on('close', () => out.destroy())
+  return out.pipe(relay)
+}

@@ -1,0 +1,68 @@
+import fs from 'node:fs'
+import path from 'node:path'
+
+import type {PluginRecord} from '../archive/manifest.js'
+
+import {getPath, type JsonObject} from './config-reader.js'
+
+function readJson(file: string): Record<string, unknown> | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Installed plugins, recorded so import can reinstall them: their packages (npm/, extensions'
+ * node_modules) are not exported because they are rebuilt per machine.
+ * Sources: the config's install records, and the npm project dirs the host installs into.
+ */
+export function listInstalledPlugins(stateDir: string, config: JsonObject): PluginRecord[] {
+  const plugins = new Map<string, PluginRecord>()
+  const installs = getPath(config, 'plugins.installs')
+  if (installs && typeof installs === 'object') {
+    for (const [id, raw] of Object.entries(installs as Record<string, unknown>)) {
+      const rec = (raw ?? {}) as Record<string, unknown>
+      const spec = typeof rec.spec === 'string' ? rec.spec : typeof rec.source === 'string' && typeof rec.name === 'string' ? String(rec.name) : null
+      plugins.set(id, {id, source: 'config plugins.installs', spec, version: typeof rec.version === 'string' ? rec.version : null})
+    }
+  }
+  const projects = path.join(stateDir, 'npm', 'projects')
+  if (fs.existsSync(projects)) {
+    for (const dir of walkPackageDirs(projects)) {
+      const pkg = readJson(path.join(dir, 'package.json'))
+      const deps = (pkg?.dependencies ?? {}) as Record<string, string>
+      for (const [name, range] of Object.entries(deps)) {
+        const installed = readJson(path.join(dir, 'node_modules', name, 'package.json'))
+        const manifest = readJson(path.join(dir, 'node_modules', name, 'openclaw.plugin.json'))
+        const id = typeof manifest?.id === 'string' ? manifest.id : name
+        if (!plugins.has(id)) {
+          plugins.set(id, {id, source: `npm/projects/${path.relative(projects, dir)}`, spec: range.startsWith('file:') ? null : `${name}@${installed?.version ?? range}`, version: typeof installed?.version === 'string' ? installed.version : null})
+        }
+      }
+    }
+  }
+  const extensions = path.join(stateDir, 'extensions')
+  if (fs.existsSync(extensions)) {
+    for (const name of fs.readdirSync(extensions)) {
+      const pkg = readJson(path.join(extensions, name, 'package.json'))
+      const manifest = readJson(path.join(extensions, name, 'openclaw.plugin.json'))
+      const id = typeof manifest?.id === 'string' ? manifest.id : name
+      if (!plugins.has(id) && pkg) plugins.set(id, {id, source: `extensions/${name}`, spec: typeof pkg.name === 'string' && typeof pkg.version === 'string' ? `${pkg.name}@${pkg.version}` : null, version: typeof pkg.version === 'string' ? pkg.version : null})
+    }
+  }
+  return [...plugins.values()].sort((a, b) => a.id.localeCompare(b.id))
+}
+
+function* walkPackageDirs(dir: string, depth = 0): Generator<string> {
+  if (depth > 2) return
+  if (fs.existsSync(path.join(dir, 'package.json'))) {
+    yield dir
+    return
+  }
+  for (const name of fs.readdirSync(dir)) {
+    const full = path.join(dir, name)
+    if (name !== 'node_modules' && fs.statSync(full).isDirectory()) yield* walkPackageDirs(full, depth + 1)
+  }
+}

@@ -1,0 +1,149 @@
+import type {Config} from '@oclif/core'
+
+import {randomUUID} from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type {Writable} from 'node:stream'
+
+import type {HostContext} from '../host/host-context.js'
+
+import {writeArchive, type WriteArchiveResult} from '../archive/archive-writer.js'
+import {type Compression, extensionFor} from '../archive/compression.js'
+import {type EncryptionSpec} from '../archive/encryption.js'
+import {type ArchiveManifest, FORMAT_NAME, FORMAT_VERSION} from '../archive/manifest.js'
+import {MigrateError} from '../errors.js'
+import {detectGateway, type GatewayState, stopGateway} from '../host/gateway.js'
+import {HostCommands} from '../host/host-commands.js'
+import {buildExportPlan, type ExportPlan, type ExportSelection, type ProfileSource} from '../inventory/export-plan.js'
+import {currentUser, fileStamp, isInside} from '../util/paths.js'
+import {toolVersion} from '../util/tool-info.js'
+import {listProfileSources} from './profiles.js'
+
+export interface ExportRequest {
+  context: HostContext
+  config?: Config
+  selection: ExportSelection
+  compression: Compression
+  output?: string
+  stopGateway: boolean
+  dryRun: boolean
+  encrypted: boolean
+}
+
+export interface ExportPreparation {
+  plan: ExportPlan
+  gateway: GatewayState
+  outputPath: string | null
+}
+
+/** Everything that can be decided without writing: the plan, the gateway, the output path. */
+export async function prepareExport(request: ExportRequest): Promise<ExportPreparation> {
+  const {context} = request
+  const sources: ProfileSource[] = request.selection.allProfiles
+    ? listProfileSources(context.home)
+    : [{configPath: context.configPath, profile: context.profile, stateDir: context.stateDir}]
+  const plan = await buildExportPlan(sources, request.selection, context.home)
+  const host = new HostCommands(context, request.config)
+  const gateway = await detectGateway(context, host)
+  if (gateway.running && !request.stopGateway && !request.dryRun) {
+    throw new MigrateError('GATEWAY_RUNNING', `The gateway is running (${gateway.evidence.join('; ')}); its state would change under the export.`, {
+      suggestions: ['Pass --stop-gateway to stop it through OpenClaw first, or run `openclaw gateway stop`.'],
+    })
+  }
+  const outputPath = request.output === '-' ? null : resolveOutputPath(request, plan)
+  return {gateway, outputPath, plan}
+}
+
+function defaultName(context: HostContext, compression: Compression, allProfiles: boolean, encrypted: boolean): string {
+  const profile = allProfiles ? 'all-profiles' : (context.profile ?? 'default')
+  const host = os.hostname().replaceAll(/[^A-Za-z0-9.-]+/g, '-')
+  return `openclaw-migrate-${profile}-${host}-${fileStamp()}${extensionFor(compression)}${encrypted ? '.age' : ''}`
+}
+
+function resolveOutputPath(request: ExportRequest, plan: ExportPlan): string {
+  const {output} = request
+  const name = () => defaultName(request.context, request.compression, plan.selection.allProfiles, request.encrypted)
+  let target = path.resolve(output ?? name())
+  if (output && fs.existsSync(target) && fs.statSync(target).isDirectory()) target = path.join(target, name())
+  const inside = plan.roots.find((r) => r.type === 'dir' && isInside(target, r.sourcePath))
+  if (inside) {
+    throw new MigrateError('OUTPUT_INSIDE_SOURCE', `${target} is inside ${inside.sourcePath}, which is being exported.`, {
+      suggestions: ['Write the archive somewhere else, e.g. --output ~/' + path.basename(target)],
+    })
+  }
+  if (fs.existsSync(target)) throw new MigrateError('OUTPUT_EXISTS', `${target} already exists; it is never overwritten.`, {suggestions: ['Choose another --output, or move the old archive away.']})
+  const dir = path.dirname(target)
+  try {
+    fs.accessSync(dir, fs.constants.W_OK)
+  } catch {
+    throw new MigrateError('OUTPUT_UNWRITABLE', `Cannot write to ${dir}.`, {suggestions: ['Choose a writable --output location.']})
+  }
+  return target
+}
+
+export interface ExportOutcome {
+  manifest: ArchiveManifest
+  written: WriteArchiveResult
+  outputPath: string | null
+  gateway: {wasRunning: boolean; stopped: boolean; method: string | null}
+}
+
+export function buildManifest(plan: ExportPlan, context: HostContext, gateway: ExportOutcome['gateway']): ArchiveManifest {
+  const user = currentUser()
+  return {
+    archiveId: randomUUID(),
+    createdAt: new Date().toISOString(),
+    format: FORMAT_NAME,
+    formatVersion: FORMAT_VERSION,
+    gateway: {stopped: gateway.stopped, wasRunning: gateway.wasRunning},
+    host: {source: context.sources.hostVersion, version: context.hostVersion},
+    locations: plan.locations,
+    node: process.version,
+    profiles: plan.profiles,
+    roots: plan.roots,
+    secrets: plan.secrets,
+    selection: plan.selection,
+    skipped: plan.skipped,
+    source: {arch: process.arch, home: context.home, hostname: os.hostname(), platform: process.platform, profile: context.profile, uid: user.uid, user: user.name},
+    sqlite: plan.sqlite.map((p) => ({integrity: 'pending', path: p})),
+    symlinksOutside: plan.symlinksOutside,
+    tool: {name: '@openclaw/plugin-migrate', version: toolVersion()},
+    totals: plan.totals,
+    warnings: plan.warnings,
+  }
+}
+
+export async function runExport(
+  request: ExportRequest,
+  prepared: ExportPreparation,
+  encryption: EncryptionSpec,
+  io: {stdout?: Writable; onProgress?: (bytes: number, files: number) => void},
+): Promise<ExportOutcome> {
+  const {context} = request
+  const gateway = {method: null as null | string, stopped: false, wasRunning: prepared.gateway.running}
+  if (prepared.gateway.running) {
+    const stop = await stopGateway(context, new HostCommands(context, request.config), prepared.gateway)
+    gateway.stopped = true
+    gateway.method = stop.method
+  }
+  const {outputPath} = prepared
+  const manifest = buildManifest(prepared.plan, context, gateway)
+  const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'openclaw-migrate-'))
+  fs.chmodSync(tempDir, 0o700)
+  try {
+    const written = await writeArchive({
+      compression: request.compression,
+      encryption,
+      manifest,
+      onProgress: (p) => io.onProgress?.(p.bytes, p.files),
+      output: outputPath ? {path: outputPath} : {stream: io.stdout ?? process.stdout},
+      plan: prepared.plan,
+      tempDir,
+    })
+    manifest.sqlite = written.sqliteSnapshots
+    return {gateway, manifest, outputPath, written}
+  } finally {
+    fs.rmSync(tempDir, {force: true, recursive: true})
+  }
+}

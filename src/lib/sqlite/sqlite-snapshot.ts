@@ -1,0 +1,76 @@
+import fs from 'node:fs'
+import {backup, DatabaseSync} from 'node:sqlite'
+
+import {MigrateError} from '../errors.js'
+
+export interface SnapshotResult {
+  integrity: string
+  journalMode: string
+}
+
+function openSource(file: string): DatabaseSync {
+  try {
+    // Read-only first: a snapshot must not change the source, not even by checkpointing.
+    const db = new DatabaseSync(file, {readOnly: true})
+    db.prepare('SELECT count(*) FROM sqlite_master').get()
+    return db
+  } catch {
+    // A WAL database without its -shm cannot be opened read-only; a normal open is safe (we never write).
+    return new DatabaseSync(file)
+  }
+}
+
+/**
+ * Captures a consistent copy of a live or WAL-mode database with SQLite's online backup API,
+ * so uncheckpointed writes in `-wal` are included and no stray side files are needed.
+ * The copy is integrity-checked before it is trusted.
+ */
+export async function snapshotDatabase(source: string, destination: string): Promise<SnapshotResult> {
+  let db: DatabaseSync | undefined
+  try {
+    db = openSource(source)
+    const journal = (db.prepare('PRAGMA journal_mode').get() as {journal_mode?: string} | undefined)?.journal_mode ?? 'unknown'
+    await backup(db, destination)
+    fs.chmodSync(destination, 0o600)
+    const integrity = checkIntegrity(destination)
+    if (integrity !== 'ok') {
+      throw new MigrateError('SQLITE_INTEGRITY', `The database ${source} fails its integrity check (${integrity.split('\n')[0]}).`, {
+        suggestions: ['Stop the gateway and run `openclaw doctor --fix`, or restore this database from a backup, then export again.'],
+      })
+    }
+    return {integrity, journalMode: journal}
+  } catch (error) {
+    if (error instanceof MigrateError) throw error
+    throw new MigrateError('SQLITE_SNAPSHOT_FAILED', `Could not snapshot the database ${source}: ${(error as Error).message}.`, {
+      suggestions: ['Stop the gateway (or pass --stop-gateway) so the database is not locked, then export again.'],
+    })
+  } finally {
+    db?.close()
+  }
+}
+
+/** Integrity-checks a snapshot and makes it self-contained (rollback journal, no -wal to carry). */
+export function checkIntegrity(file: string): string {
+  const db = new DatabaseSync(file)
+  try {
+    db.exec('PRAGMA journal_mode=DELETE')
+    const rows = db.prepare('PRAGMA integrity_check').all() as {integrity_check: string}[]
+    return rows.map((r) => r.integrity_check).join('\n')
+  } finally {
+    db.close()
+  }
+}
+
+export function countRows(file: string, table: string): number {
+  let db: DatabaseSync | undefined
+  try {
+    db = openSource(file)
+    const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?").get(table)
+    if (!exists) return 0
+    return Number((db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as {n: number}).n)
+  } catch {
+    return 0
+  } finally {
+    db?.close()
+  }
+}

@@ -1,0 +1,117 @@
+import {Flags} from '@oclif/core'
+
+import type {EncryptionSpec} from '../archive/encryption.js'
+import type {HostContext} from '../host/host-context.js'
+import type {ExportOutcome, ExportPreparation} from '../operations/export-operation.js'
+
+import {humanBytes} from '../util/paths.js'
+
+export const exportFlags = {
+  agent: Flags.string({description: 'Export only this agent (repeatable).', multiple: true}),
+  'all-profiles': Flags.boolean({description: 'Export the default profile and every ~/.openclaw-* profile in one archive.', exclusive: ['profile', 'dev', 'state-dir']}),
+  compression: Flags.string({default: 'gzip', description: 'Compression of the tar stream.', options: ['gzip', 'zstd']}),
+  encrypt: Flags.boolean({allowNo: true, default: true, description: 'Encrypt with age (default). --no-encrypt writes secrets in the clear.'}),
+  exclude: Flags.string({description: 'Skip paths matching this glob (relative to a root, or absolute; repeatable).', multiple: true}),
+  'include-logs': Flags.boolean({description: 'Also export logs/.'}),
+  'passphrase-file': Flags.string({description: 'Read the passphrase from this file (else $OPENCLAW_MIGRATE_PASSPHRASE, else a prompt).'}),
+  recipient: Flags.string({description: 'Encrypt to this age public key (age1…) instead of a passphrase (repeatable).', multiple: true}),
+  'recipients-file': Flags.string({description: 'Encrypt to the age public keys listed in this file.'}),
+  workspace: Flags.boolean({allowNo: true, default: true, description: 'Include workspaces (--no-workspace leaves them out).'}),
+}
+
+function contextSummary(context: HostContext) {
+  return {
+    configPath: context.configPath,
+    home: context.home,
+    hostVersion: context.hostVersion,
+    profile: context.profile,
+    sources: context.sources,
+    stateDir: context.stateDir,
+  }
+}
+
+export function summarizePlan(prepared: ExportPreparation, context: HostContext, warnings: string[]) {
+  const {plan} = prepared
+  return {
+    context: contextSummary(context),
+    dryRun: true,
+    gateway: {pid: prepared.gateway.pid, running: prepared.gateway.running},
+    output: prepared.outputPath ?? '-',
+    plugins: plan.profiles.flatMap((p) => p.plugins),
+    profiles: plan.profiles.map((p) => ({counts: p.counts, profile: p.profile, stateDir: p.stateDir})),
+    roots: plan.roots.map((r) => ({id: r.id, kind: r.kind, sourcePath: r.sourcePath})),
+    secrets: plan.secrets,
+    skipped: plan.skipped,
+    sqlite: plan.sqlite,
+    symlinksOutside: plan.symlinksOutside,
+    totals: plan.totals,
+    warnings,
+  }
+}
+
+export function renderExportPlan(prepared: ExportPreparation, context: HostContext): string {
+  const {plan} = prepared
+  const lines = [
+    `Export plan (dry run, nothing written)`,
+    `  state dir   ${context.stateDir} (from ${context.sources.stateDir})`,
+    `  profile     ${context.profile ?? 'default'}`,
+    `  host        ${context.hostVersion ? `OpenClaw ${context.hostVersion}` : 'OpenClaw not found'}`,
+    `  gateway     ${prepared.gateway.running ? `running (pid ${prepared.gateway.pid ?? '?'})` : 'not running'}`,
+    `  output      ${prepared.outputPath ?? 'stdout'}`,
+    `  total       ${plan.totals.files} files, ${plan.totals.dirs} dirs, ${plan.totals.symlinks} symlinks, ${humanBytes(plan.totals.bytes)}`,
+    '',
+    'Roots:',
+    ...plan.roots.map((r) => `  ${r.id.padEnd(28)} ${r.sourcePath}`),
+    '',
+    `Secrets found (by path, ${plan.secrets.length}):`,
+    ...plan.secrets.slice(0, 40).map((s) => `  ${s.path}  (${s.kind})`),
+    ...(plan.secrets.length > 40 ? [`  … and ${plan.secrets.length - 40} more`] : []),
+    '',
+    `SQLite databases (snapshotted consistently, ${plan.sqlite.length}):`,
+    ...plan.sqlite.map((s) => `  ${s}`),
+    '',
+    `Skipped (${plan.skipped.length}):`,
+    ...plan.skipped.slice(0, 40).map((s) => `  ${s.path}  — ${s.reason}`),
+    ...(plan.skipped.length > 40 ? [`  … and ${plan.skipped.length - 40} more`] : []),
+  ]
+  for (const p of plan.profiles) {
+    lines.push('', `Counts (${p.profile ?? 'default'}): ${p.counts.agents} agents, ${p.counts.sessions} sessions, ${p.counts.cronJobs} cron jobs, ${p.counts.credentialDirs} credential dirs`)
+    if (p.plugins.length > 0) lines.push(`Plugins to reinstall: ${p.plugins.map((x) => x.spec ?? x.id).join(', ')}`)
+  }
+  return lines.join('\n')
+}
+
+export function summarizeExport(outcome: ExportOutcome, context: HostContext, encryption: EncryptionSpec, warnings: string[]) {
+  const {manifest, written} = outcome
+  return {
+    archive: outcome.outputPath ?? '-',
+    archiveBytes: written.archiveBytes,
+    archiveId: manifest.archiveId,
+    archiveSha256: written.archiveSha256,
+    context: contextSummary(context),
+    encryption: encryption.kind,
+    entries: written.entries,
+    gateway: outcome.gateway,
+    payloadBytes: written.payloadBytes,
+    plugins: manifest.profiles.flatMap((p) => p.plugins),
+    profiles: manifest.profiles.map((p) => ({counts: p.counts, profile: p.profile, stateDir: p.stateDir})),
+    roots: manifest.roots.map((r) => ({id: r.id, kind: r.kind, sourcePath: r.sourcePath})),
+    skipped: manifest.skipped.length,
+    sqlite: written.sqliteSnapshots,
+    warnings,
+  }
+}
+
+export function renderExportResult(outcome: ExportOutcome, encryption: EncryptionSpec): string {
+  const {manifest, written} = outcome
+  const lines = [
+    `Exported ${written.entries} entries (${humanBytes(written.payloadBytes)}) from ${manifest.roots.length} roots into ${outcome.outputPath ?? 'stdout'}`,
+    `  archive     ${humanBytes(written.archiveBytes)}, sha256 ${written.archiveSha256}`,
+    `  encryption  ${encryption.kind === 'none' ? 'NONE' : `age (${encryption.kind})`}`,
+    `  databases   ${written.sqliteSnapshots.length} SQLite snapshots, integrity ok`,
+    `  skipped     ${manifest.skipped.length} regenerable paths`,
+  ]
+  if (outcome.gateway.stopped) lines.push(`  gateway     was running; stopped (${outcome.gateway.method}). It stays stopped: the new machine takes over.`)
+  lines.push('', 'Next: copy the archive to the new machine and run `openclaw-migrate import <archive>` there.')
+  return lines.join('\n')
+}

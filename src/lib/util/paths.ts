@@ -1,0 +1,41 @@
+import os from 'node:os'
+import path from 'node:path'
+
+/** `~` and `~/x` expand against the given home, like the host does for OPENCLAW_STATE_DIR. */
+export function expandHome(p: string, home: string): string {
+  if (p === '~') return home
+  if (p.startsWith('~/') || p.startsWith('~\\')) return path.join(home, p.slice(2))
+  return p
+}
+
+/** True when `child` is `parent` itself or lies below it (both absolute, normalised). */
+export function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child)
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+}
+
+export function currentUser(): {name: string; uid: number; gid: number} {
+  const info = os.userInfo()
+  return {name: info.username, uid: info.uid, gid: info.gid}
+}
+
+/** UTC timestamp usable in file names: 20261124T221100Z. */
+export function fileStamp(date = new Date()): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+}
+
+export function humanBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB']
+  let v = n
+  let i = 0
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024
+    i++
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`
+}
+
+/** Archive paths always use forward slashes whatever the platform. */
+export function toPosix(p: string): string {
+  return p.split(path.sep).join('/')
+}

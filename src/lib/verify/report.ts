@@ -1,0 +1,44 @@
+export type CheckStatus = 'ok' | 'problem' | 'warn'
+
+export interface CheckItem {
+  id: string
+  status: CheckStatus
+  message: string
+  /** How to fix it, for problems and warnings. */
+  fix?: string
+}
+
+export class CheckReport {
+  readonly items: CheckItem[] = []
+
+  ok(id: string, message: string): void {
+    this.items.push({id, message, status: 'ok'})
+  }
+
+  warn(id: string, message: string, fix?: string): void {
+    this.items.push({fix, id, message, status: 'warn'})
+  }
+
+  problem(id: string, message: string, fix: string): void {
+    this.items.push({fix, id, message, status: 'problem'})
+  }
+
+  get ready(): boolean {
+    return !this.items.some((i) => i.status === 'problem')
+  }
+
+  get problems(): CheckItem[] {
+    return this.items.filter((i) => i.status === 'problem')
+  }
+
+  render(title: string): string {
+    const mark = {ok: 'ok  ', problem: 'FIX ', warn: 'warn'}
+    const lines = [title]
+    for (const item of this.items) {
+      lines.push(`  ${mark[item.status]} ${item.message}`)
+      if (item.fix && item.status !== 'ok') lines.push(`       → ${item.fix}`)
+    }
+    lines.push('', this.ready ? 'Ready.' : `Not ready: ${this.problems.length} problem(s) to fix first.`)
+    return lines.join('\n')
+  }
+}
