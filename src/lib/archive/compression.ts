@@ -11,7 +11,7 @@ export function compressor(kind: Compression): Transform | null {
     }
 
     case 'zstd': {
-      return zlib.createZstdCompress({params: {[zlib.constants.ZSTD_c_compressionLevel]: 3}})
+      return zlib.createZstdCompress({params: {[zlib.constants.ZSTD_c_checksumFlag]: 1, [zlib.constants.ZSTD_c_compressionLevel]: 3}})
     }
 
     default: {

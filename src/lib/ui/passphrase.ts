@@ -33,7 +33,7 @@ function readPassphraseFile(file: string): string {
 
 async function prompt(message: string): Promise<string> {
   // Prompts go to stderr: stdout may be carrying the archive (`-o -`).
-  return password({mask: '*', message}, {output: process.stderr})
+  return password({mask: '*', message, toggleMask: false} as Parameters<typeof password>[0], {output: process.stderr})
 }
 
 /** Where the export's encryption comes from: recipients, a passphrase file, the env, a prompt, or an explicit opt-out. */

@@ -1,0 +1,88 @@
+import path from 'node:path'
+
+import type {ArchiveManifest, ArchiveRoot, EntryType} from './manifest.js'
+
+import {MigrateError} from '../errors.js'
+import {isInside} from '../util/paths.js'
+import {ROOTS_DIR} from './manifest.js'
+
+export const MAX_PATH_LENGTH = 4096
+
+function unsafe(entryPath: string, why: string): MigrateError {
+  return new MigrateError('ARCHIVE_UNSAFE_ENTRY', `Refusing unsafe archive entry ${JSON.stringify(entryPath.slice(0, 200))}: ${why}.`, {
+    suggestions: ['This archive was not written by openclaw-migrate or has been tampered with; do not import it.'],
+  })
+}
+
+export function tarTypeToEntryType(entryPath: string, tarType: string): EntryType {
+  switch (tarType) {
+    case 'File':
+    case 'OldFile': {
+      return 'file'
+    }
+
+    case 'Directory': {
+      return 'dir'
+    }
+
+    case 'SymbolicLink': {
+      return 'symlink'
+    }
+
+    case 'Link': {
+      throw unsafe(entryPath, 'hardlinks are not allowed')
+    }
+
+    case 'CharacterDevice':
+    case 'BlockDevice': {
+      throw unsafe(entryPath, 'device files are not allowed')
+    }
+
+    case 'FIFO': {
+      throw unsafe(entryPath, 'fifos are not allowed')
+    }
+
+    default: {
+      throw unsafe(entryPath, `entry type ${tarType} is not allowed`)
+    }
+  }
+}
+
+/** Validates a payload entry name and returns its root and the path below it. */
+export function locateEntry(rawPath: string, roots: Map<string, ArchiveRoot>): {root: ArchiveRoot; rel: string} {
+  const entryPath = rawPath.endsWith('/') ? rawPath.slice(0, -1) : rawPath
+  if (entryPath.length > MAX_PATH_LENGTH) throw unsafe(entryPath, `name longer than ${MAX_PATH_LENGTH} characters`)
+  if (entryPath.includes('\0')) throw unsafe(entryPath, 'NUL in name')
+  if (entryPath.includes('\uFFFD')) throw unsafe(entryPath, 'name is not valid UTF-8')
+  if (entryPath.startsWith('/') || /^[A-Za-z]:/.test(entryPath)) throw unsafe(entryPath, 'absolute path')
+  if (entryPath.includes('\\')) throw unsafe(entryPath, 'backslash in name')
+  const parts = entryPath.split('/')
+  if (parts.some((p) => p === '..')) throw unsafe(entryPath, '".." in path')
+  if (parts.some((p) => p === '' || p === '.')) throw unsafe(entryPath, 'non-normalised path')
+  if (parts[0] !== ROOTS_DIR || parts.length < 2) throw unsafe(entryPath, `not under ${ROOTS_DIR}/`)
+  const root = roots.get(parts[1])
+  if (!root) throw unsafe(entryPath, `root "${parts[1]}" is not in the manifest`)
+  const rel = parts.slice(2).join('/')
+  if (root.type === 'file' && (parts.length !== 3 || rel !== path.posix.basename(root.sourcePath.replaceAll('\\', '/')))) {
+    throw unsafe(entryPath, `root ${root.id} holds a single file`)
+  }
+  return {rel, root}
+}
+
+/**
+ * A symlink must stay inside its own root, unless the export declared it (symlinksOutside)
+ * or it is absolute into another exported root (it will be rebased).
+ */
+export function checkSymlink(entryPath: string, linkpath: string, root: ArchiveRoot, rel: string, manifest: ArchiveManifest): 'inside' | 'declared-outside' | 'absolute-into-root' {
+  if (!linkpath || linkpath.includes('\0')) throw unsafe(entryPath, 'empty or NUL link target')
+  const isWinAbs = /^[A-Za-z]:[\\/]/.test(linkpath)
+  if (path.posix.isAbsolute(linkpath) || isWinAbs) {
+    if (manifest.roots.some((r) => r.type === 'dir' && isInside(linkpath, r.sourcePath))) return 'absolute-into-root'
+  } else {
+    const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(`/${rel}`), linkpath))
+    if (!resolved.startsWith('/..') && resolved !== '/..') return 'inside'
+  }
+  const sourceAbs = path.join(root.sourcePath, rel)
+  if (manifest.symlinksOutside.some((s) => s.path === sourceAbs && s.target === linkpath)) return 'declared-outside'
+  throw unsafe(entryPath, `symlink escapes its root (-> ${linkpath})`)
+}
