@@ -6,7 +6,7 @@ import {MigrateError} from '../errors.js'
 import {expandHome, isInside} from '../util/paths.js'
 import {getNativeHostContext} from './native-bridge.js'
 import {locateOpenClaw, OpenClawBinary} from './openclaw-binary.js'
-import {hostHome, type ProfileSelection, resolveWithBuiltinRules, validateProfileName} from './state-rules.js'
+import {defaultConfigPath, hostHome, type ProfileSelection, type ResolvedLocation, resolveWithBuiltinRules, validateProfileName} from './state-rules.js'
 
 /**
  * The hook an oclif host implements so that this plugin reuses the host's own profile and
@@ -101,7 +101,15 @@ export async function resolveHostContext(options: ResolveOptions): Promise<HostC
   const selection: ProfileSelection = {dev: options.dev, profile: options.profile}
   const home = hostHome(env)
   const warnings: string[] = []
-  const builtin = resolveWithBuiltinRules(selection, env)
+  const explicitStateDir = options.stateDir ? path.resolve(expandHome(options.stateDir, home)) : null
+  let builtin: ResolvedLocation
+  try {
+    builtin = resolveWithBuiltinRules(selection, env)
+  } catch (error) {
+    // --state-dir overrides every other resolution, so it also settles an ambiguous ~/.openclaw + ~/.clawdbot pair.
+    if (!explicitStateDir || !(error instanceof MigrateError && error.code === 'AMBIGUOUS_STATE')) throw error
+    builtin = {configPath: defaultConfigPath(explicitStateDir), home, profile: selection.dev ? 'dev' : (selection.profile ?? null), stateDir: explicitStateDir, warnings: []}
+  }
 
   const binaryFile = options.noBinary ? null : locateOpenClaw(options.openclawBin, env)
   const binary = binaryFile ? new OpenClawBinary(binaryFile, profileArgs(selection), env) : null
@@ -174,13 +182,13 @@ export async function resolveHostContext(options: ResolveOptions): Promise<HostC
   }
   warnings.push(...builtin.warnings.filter((w) => !warnings.includes(w)))
 
-  if (options.stateDir) {
-    const explicit = path.resolve(expandHome(options.stateDir, home))
+  if (explicitStateDir) {
+    const explicit = explicitStateDir
     const configFollowsState = isInside(context.configPath, context.stateDir) && !env.OPENCLAW_CONFIG_PATH
     context.stateDir = explicit
     context.sources.stateDir = 'flag'
     if (configFollowsState) {
-      context.configPath = path.join(explicit, path.basename(context.configPath))
+      context.configPath = defaultConfigPath(explicit)
       context.sources.configPath = 'flag'
     }
   }

@@ -48,7 +48,7 @@ function populated(dir: string): boolean {
   }
 }
 
-function defaultConfigPath(stateDir: string): string {
+export function defaultConfigPath(stateDir: string): string {
   const current = path.join(stateDir, 'openclaw.json')
   const legacy = path.join(stateDir, 'clawdbot.json')
   if (!fs.existsSync(current) && fs.existsSync(legacy)) return legacy
