@@ -14,6 +14,52 @@ export interface HostStepResult extends HostRunResult {
   data: unknown
 }
 
+const PROFILE_ENV = ['OPENCLAW_STATE_DIR', 'OPENCLAW_CONFIG_PATH', 'OPENCLAW_PROFILE'] as const
+
+/**
+ * Runs a host command inside this process the way the host would run it for our profile: with the
+ * profile's env (the real host's --profile sets these for everything it runs), its stdout/stderr
+ * captured instead of mixed into ours (our --json output, or archive bytes on `-o -`), and
+ * process.exitCode (which oclif's Command.catch sets on failure) restored and reported instead.
+ */
+async function inHostProcess(context: HostContext, run: () => Promise<unknown>): Promise<{data: unknown; error: unknown; exitCode: number; stderr: string; stdout: string}> {
+  const savedEnv = PROFILE_ENV.map((k) => [k, process.env[k]] as const)
+  const savedExitCode = process.exitCode
+  const writes = {stderr: process.stderr.write, stdout: process.stdout.write}
+  const out = {stderr: '', stdout: ''}
+  const capture = (stream: 'stderr' | 'stdout') =>
+    function (chunk: string | Uint8Array, ...rest: unknown[]): boolean {
+      out[stream] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
+      const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined
+      callback?.()
+      return true
+    }
+  process.env.OPENCLAW_STATE_DIR = context.stateDir
+  process.env.OPENCLAW_CONFIG_PATH = context.configPath
+  if (context.profile) process.env.OPENCLAW_PROFILE = context.profile
+  else delete process.env.OPENCLAW_PROFILE
+  process.exitCode = undefined
+  process.stdout.write = capture('stdout') as typeof process.stdout.write
+  process.stderr.write = capture('stderr') as typeof process.stderr.write
+  let data: unknown
+  let error: unknown
+  try {
+    data = await run()
+  } catch (error_) {
+    error = error_ ?? new Error('host command failed')
+  } finally {
+    process.stdout.write = writes.stdout
+    process.stderr.write = writes.stderr
+  }
+  const exitCode = Number(process.exitCode ?? 0) || 0
+  process.exitCode = savedExitCode
+  for (const [k, v] of savedEnv) {
+    if (v === undefined) delete process.env[k]
+    else process.env[k] = v
+  }
+  return {data, error, exitCode, ...out}
+}
+
 /**
  * Runs host commands (doctor, gateway ...) in whichever host we live in: an oclif host's own
  * commands through config.runCommand, otherwise the `openclaw` executable.
@@ -39,13 +85,10 @@ export class HostCommands {
     if (this.hasOclifCommand(id) && this.config) {
       const started = Date.now()
       const command = `${this.config.bin} ${toConfiguredId(id, this.config).replaceAll(':', ' ')} ${args.join(' ')}`.trim()
-      try {
-        const data = await this.config.runCommand(id, args)
-        return {command, data, durationMs: Date.now() - started, exitCode: 0, stderr: '', stdout: '', timedOut: false, via: 'oclif'}
-      } catch (error) {
-        const exit = (error as {oclif?: {exit?: number}}).oclif?.exit ?? 1
-        return {command, data: null, durationMs: Date.now() - started, exitCode: exit, stderr: redactText((error as Error).message ?? ''), stdout: '', timedOut: false, via: 'oclif'}
-      }
+      const {data, error, exitCode, stderr, stdout} = await inHostProcess(this.context, () => this.config!.runCommand(id, args))
+      const exit = error ? ((error as {oclif?: {exit?: number}}).oclif?.exit ?? 1) : exitCode
+      const message = error ? [(error as Error).message ?? '', stderr].filter(Boolean).join('\n') : stderr
+      return {command, data: error ? null : (data ?? parseHostJson(stdout)), durationMs: Date.now() - started, exitCode: exit, stderr: redactText(message), stdout: redactText(stdout), timedOut: false, via: 'oclif'}
     }
     const binary = this.context.binary
     if (!binary) {
