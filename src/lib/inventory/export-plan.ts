@@ -142,6 +142,11 @@ export async function buildExportPlan(sources: ProfileSource[], selection: Expor
         prune.set(wsPath, 'workspace excluded by --no-workspace')
         continue
       }
+      if (info.agentId === '*' && selection.agents) {
+        // With --agent, the default workspace goes along only when a selected agent uses it (then it is keyed by that agent).
+        if (!prune.has(wsPath)) prune.set(wsPath, 'workspace of no selected agent (--agent)')
+        continue
+      }
       prune.delete(wsPath)
       locate('workspace', source.profile, wsPath, 'dir', {agentId: info.agentId === '*' ? undefined : info.agentId, configured: info.configured})
     }

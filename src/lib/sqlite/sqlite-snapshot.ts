@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import {backup, DatabaseSync} from 'node:sqlite'
+import {pathToFileURL} from 'node:url'
 
 import {MigrateError} from '../errors.js'
 
@@ -61,10 +62,22 @@ export function checkIntegrity(file: string): string {
   }
 }
 
+/**
+ * Opens a source database for reading only, without creating `-wal`/`-shm` side files next to it
+ * (a plain read-only open of a WAL database leaves them behind): with no `-wal` there is nothing
+ * uncheckpointed to see, so the file can be read as immutable. Dry runs and checks rely on this.
+ */
+function openForCount(file: string): DatabaseSync {
+  if (fs.existsSync(`${file}-wal`)) return openSource(file)
+  const url = pathToFileURL(file)
+  url.searchParams.set('immutable', '1')
+  return new DatabaseSync(url, {readOnly: true})
+}
+
 export function countRows(file: string, table: string): number {
   let db: DatabaseSync | undefined
   try {
-    db = openSource(file)
+    db = openForCount(file)
     const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?").get(table)
     if (!exists) return 0
     return Number((db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as {n: number}).n)

@@ -1,0 +1,191 @@
+/**
+ * Helpers for the export-side integration tests: run the real CLI (bin/dev.js, the development
+ * face of `openclaw-migrate`) in a child process with its own HOME, PATH and TMPDIR, and inspect
+ * the archives it writes with GNU tar / zstd / node:sqlite.
+ */
+import {spawn, spawnSync} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export const DEV_BIN = path.join(REPO_ROOT, 'bin', 'dev.js')
+
+export interface CliResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: Buffer
+  /** stdout as UTF-8 text. */
+  out: string
+  err: string
+}
+
+export interface CliOptions {
+  home: string
+  cwd?: string
+  /** Extra environment (merged over a clean base); `undefined` values delete the variable. */
+  env?: Record<string, string | undefined>
+  /** Written to stdin, then closed. stdin is a pipe, never a TTY. */
+  input?: string
+  timeoutMs?: number
+}
+
+/** PATH without any directory that holds an `openclaw` executable, so no real host answers. */
+export function pathWithoutOpenClaw(base = process.env.PATH ?? ''): string {
+  return base
+    .split(path.delimiter)
+    .filter((dir) => dir && !fs.existsSync(path.join(dir, 'openclaw')))
+    .join(path.delimiter)
+}
+
+export function cliEnv(options: CliOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env}
+  for (const key of Object.keys(env)) if (key.startsWith('OPENCLAW_')) delete env[key]
+  delete env.CI
+  env.HOME = options.home
+  env.PATH = pathWithoutOpenClaw()
+  env.NO_COLOR = '1'
+  for (const [k, v] of Object.entries(options.env ?? {})) {
+    if (v === undefined) delete env[k]
+    else env[k] = v
+  }
+  return env
+}
+
+/** Runs `openclaw-migrate <args>` (standalone face) and collects everything it printed. */
+export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DEV_BIN, ...args], {
+      cwd: options.cwd ?? options.home,
+      env: cliEnv(options),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (c: Buffer) => out.push(c))
+    child.stderr.on('data', (c: Buffer) => err.push(c))
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+    child.on('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      const stdout = Buffer.concat(out)
+      resolve({code, err: Buffer.concat(err).toString('utf8'), out: stdout.toString('utf8'), signal, stdout})
+    })
+    child.stdin.on('error', () => {})
+    child.stdin.end(options.input ?? '')
+  })
+}
+
+/** Parses the single JSON document a `--json` run prints on stdout. */
+export function parseJson<T = any>(result: CliResult): T {
+  try {
+    return JSON.parse(result.out) as T
+  } catch {
+    throw new Error(`stdout is not one JSON document (exit ${result.code}):\n${result.out}\n--- stderr:\n${result.err}`)
+  }
+}
+
+export function describeRun(result: CliResult): string {
+  return `exit ${result.code}${result.signal ? ` (${result.signal})` : ''}\n--- stdout:\n${result.out.slice(0, 4000)}\n--- stderr:\n${result.err.slice(0, 4000)}`
+}
+
+export function tmpDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `ocm-test-${prefix}-`))
+}
+
+export function rmrf(...dirs: (string | undefined)[]): void {
+  for (const dir of dirs) if (dir) fs.rmSync(dir, {force: true, recursive: true})
+}
+
+function run(cmd: string, args: string[], input?: Buffer | string, env?: NodeJS.ProcessEnv): {status: number | null; stdout: Buffer; stderr: string} {
+  const r = spawnSync(cmd, args, {env: env ?? {...process.env, LC_ALL: 'C.UTF-8'}, input, maxBuffer: 256 * 1024 * 1024})
+  if (r.error) throw r.error
+  return {status: r.status, stderr: r.stderr.toString('utf8'), stdout: r.stdout}
+}
+
+export function mustRun(cmd: string, args: string[], input?: Buffer | string, env?: NodeJS.ProcessEnv): Buffer {
+  const r = run(cmd, args, input, env)
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
+  return r.stdout
+}
+
+/** `tar -t` (names only, in archive order) of an uncompressed/gzip/zstd tar given as a file or bytes. */
+export function tarNames(source: Buffer | string, compression: 'gzip' | 'none' | 'zstd' = 'gzip'): string[] {
+  return tarRaw(source, compression, ['-t']).split('\n').filter(Boolean)
+}
+
+/** `tar -tv` lines, in archive order. */
+export function tarVerbose(source: Buffer | string, compression: 'gzip' | 'none' | 'zstd' = 'gzip'): string[] {
+  return tarRaw(source, compression, ['-tv']).split('\n').filter(Boolean)
+}
+
+function tarRaw(source: Buffer | string, compression: 'gzip' | 'none' | 'zstd', mode: string[]): string {
+  const bytes = typeof source === 'string' ? fs.readFileSync(source) : source
+  const plain = compression === 'zstd' ? mustRun('zstd', ['-dc'], bytes) : bytes
+  const z = compression === 'gzip' ? ['-z'] : []
+  return mustRun('tar', [...mode, ...z, '--quoting-style=literal', '-f', '-'], plain).toString('utf8')
+}
+
+/** Extracts entries of a gzip tar (file or bytes) into dir. */
+export function tarExtract(source: Buffer | string, dir: string, entries: string[] = []): void {
+  const bytes = typeof source === 'string' ? fs.readFileSync(source) : source
+  mustRun('tar', ['-xz', '-f', '-', '-C', dir, ...entries], bytes)
+}
+
+/** One entry's content from a gzip tar (file or bytes). */
+export function tarCat(source: Buffer | string, entry: string): Buffer {
+  const bytes = typeof source === 'string' ? fs.readFileSync(source) : source
+  return mustRun('tar', ['-xzO', '-f', '-', entry], bytes)
+}
+
+/** Every path below dir (not following symlinks) with type, size, mode and mtime: a before/after fingerprint. */
+export function treeFingerprint(...dirs: string[]): Map<string, string> {
+  const out = new Map<string, string>()
+  const visit = (p: string) => {
+    const st = fs.lstatSync(p)
+    // Not ctime: SQLite (run as root) fchowns -wal/-shm to their owner on every open, a no-op that bumps ctime.
+    out.set(p, `${st.isDirectory() ? 'd' : st.isSymbolicLink() ? 'l' : 'f'} ${st.size} ${(st.mode & 0o7777).toString(8)} ${st.mtimeMs}`)
+    if (st.isDirectory()) for (const name of fs.readdirSync(p)) visit(path.join(p, name))
+  }
+  for (const dir of dirs) visit(dir)
+  return out
+}
+
+/** Files (recursively) below dir, for scanning what a run left behind. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = []
+  const visit = (p: string) => {
+    let st: fs.Stats
+    try {
+      st = fs.lstatSync(p)
+    } catch {
+      return
+    }
+    if (st.isDirectory()) for (const name of fs.readdirSync(p)) visit(path.join(p, name))
+    else out.push(p)
+  }
+  visit(dir)
+  return out
+}
+
+/** Rewrites the generated config (JSON5 text) into remote mode. */
+export function makeRemote(configPath: string, url = 'wss://gateway.example.net:18789'): void {
+  const text = fs.readFileSync(configPath, 'utf8')
+  const next = text.replace('mode: "local"', `mode: "remote", remote: { url: "${url}" }`)
+  if (next === text) throw new Error('could not switch the fixture config to remote mode')
+  fs.writeFileSync(configPath, next)
+}
+
+/**
+ * The generator creates its SQLite files with the process umask (0644); `migrate check` rightly
+ * flags secret-bearing databases that group/others may read. Make them private like a careful host.
+ */
+export function privatizeDatabases(g: {stateDir: string; externalAgentDir: string}): string[] {
+  const files = [path.join(g.stateDir, 'state', 'openclaw.sqlite'), path.join(g.stateDir, 'agents', 'main', 'agent', 'openclaw-agent.sqlite'), path.join(g.externalAgentDir, 'openclaw-agent.sqlite')]
+  for (const f of files) fs.chmodSync(f, 0o600)
+  return files
+}
