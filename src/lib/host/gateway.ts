@@ -80,7 +80,8 @@ export async function stopGateway(context: HostContext, host: HostCommands, stat
   const result = host.available('gateway:stop') ? await host.run('gateway:stop', ['--force', '--json'], {timeoutMs: 60_000}).catch(() => null) : null
   const deadline = Date.now() + 30_000
   const gone = () => state.pid === null || !alive(state.pid)
-  while (!gone() && Date.now() < deadline) await sleep(250)
+  // Wait for the host's stop only when it ran and succeeded: otherwise nothing is stopping the gateway.
+  while (result?.exitCode === 0 && !gone() && Date.now() < deadline) await sleep(250)
   if (!gone() && state.pid !== null && state.lockPath) {
     // An unmanaged `gateway run` the host could not stop: it is ours to signal, it holds our state dir's lock.
     method = `SIGTERM to pid ${state.pid}`
