@@ -54,6 +54,7 @@ export const ErrorCodes = {
   ARCHIVE_VERSION: {exit: ExitCode.ARCHIVE},
   ARCHIVE_NOT_FOUND: {exit: ExitCode.USAGE},
   TARGET_EXISTS: {exit: ExitCode.TARGET},
+  TARGET_GATEWAY_RUNNING: {exit: ExitCode.TARGET},
   TARGET_UNWRITABLE: {exit: ExitCode.TARGET},
   TARGET_OWNER: {exit: ExitCode.TARGET},
   HOST_MISSING: {exit: ExitCode.TARGET},

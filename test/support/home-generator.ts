@@ -2,6 +2,7 @@ import {createHash, randomBytes} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {DatabaseSync} from 'node:sqlite'
+import {zstdCompressSync} from 'node:zlib'
 
 /**
  * Generates a realistic OpenClaw home for tests, the demo and benchmarks: a profile state dir
@@ -65,7 +66,7 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
   const home = spec.home
   const stateDir = path.join(home, profile ? `.openclaw-${profile}` : '.openclaw')
   const configPath = path.join(stateDir, 'openclaw.json')
-  const defaultWorkspace = path.join(home, '.openclaw', profile ? `workspace-${profile}` : 'workspace')
+  const defaultWorkspace = path.join(stateDir, 'workspace')
   const externalWorkspace = path.join(home, 'projects', 'research-notes')
   const externalAgentDir = path.join(home, 'agent-homes', 'research')
   const sessions = spec.sessions ?? 4
@@ -90,10 +91,11 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
   gateway: { mode: "local", port: 18789, bind: "loopback", auth: { mode: "token", token: "${secrets.gateway}" } },
   agents: {
     defaults: { workspace: "${defaultWorkspace}", model: { primary: "anthropic/claude-sonnet-4-5" } },
-    list: [
-      { id: "main", default: true },
-      { id: "research", workspace: "${externalWorkspace}", agentDir: "${externalAgentDir}" },
-    ],
+    entries: {
+      main: { name: "main", workspace: "${defaultWorkspace}", agentDir: "${path.join(stateDir, 'agents', 'main', 'agent')}" },
+      // hand-written, single-quoted: the rebase must keep the quoting
+      research: { name: "research", workspace: '${externalWorkspace}', agentDir: "${externalAgentDir}" },
+    },
   },
   plugins: { installs: { "voice-call": { source: "npm", spec: "@openclaw/voice-call@2026.9.1", version: "2026.9.1", installPath: "${path.join(stateDir, 'npm', 'projects', 'voice-call')}" } } },
 }
@@ -112,65 +114,95 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
   write(path.join(stateDir, 'credentials', 'telegram', 'default.json'), JSON.stringify({botId: 7, linked: true}))
   write(path.join(stateDir, 'credentials', 'oauth.json'), JSON.stringify({anthropic: {access: secrets.anthropic, refresh: token(seed, 'refresh', 'rt_')}}))
 
-  // Agents and sessions.
+  // Agents: sessions live in each agent's SQLite database (the host's current layout), cold
+  // transcript archives next to them; an external agentDir holds a legacy auth store.
+  const holders: DatabaseSync[] = []
   const agentIds = ['main', 'research']
-  let sessionCount = 0
   for (const agent of agentIds) {
-    const dir = path.join(stateDir, 'agents', agent)
-    const index: Record<string, unknown> = {}
+    const workspace = agent === 'research' ? externalWorkspace : defaultWorkspace
+    const dbPath = path.join(stateDir, 'agents', agent, 'agent', 'openclaw-agent.sqlite')
+    fs.mkdirSync(path.dirname(dbPath), {mode: 0o700, recursive: true})
+    fs.mkdirSync(path.join(stateDir, 'agents', agent, 'sessions'), {mode: 0o700, recursive: true})
+    const agentDb = new DatabaseSync(dbPath)
+    agentDb.exec(`PRAGMA journal_mode=WAL; PRAGMA user_version=23;
+      CREATE TABLE schema_meta (meta_key TEXT NOT NULL PRIMARY KEY, role TEXT NOT NULL, schema_version INTEGER NOT NULL, agent_id TEXT, app_version TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+      CREATE TABLE session_nodes (session_key TEXT NOT NULL PRIMARY KEY, current_session_id TEXT NOT NULL, entry_json TEXT NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+      CREATE TABLE session_windows (session_id TEXT NOT NULL PRIMARY KEY, session_key TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+      CREATE TABLE transcript_events (session_id TEXT NOT NULL, seq INTEGER NOT NULL, event_json TEXT, created_at INTEGER NOT NULL, PRIMARY KEY (session_id, seq)) STRICT;
+      CREATE TABLE auth_profile_store (profile_id TEXT PRIMARY KEY, secret_json TEXT NOT NULL) STRICT;`)
+    agentDb.prepare('INSERT INTO schema_meta VALUES (?, ?, ?, ?, ?, ?, ?)').run('primary', 'agent', 23, agent, '2026.9.6', 1_763_000_000_000, 1_763_000_000_000)
+    agentDb.prepare('INSERT INTO auth_profile_store VALUES (?, ?)').run('anthropic:default', JSON.stringify({key: secrets.anthropic}))
+    const insertEvent = agentDb.prepare('INSERT INTO transcript_events VALUES (?, ?, ?, ?)')
+    let firstKey = ''
     for (let i = 0; i < sessions; i++) {
       const id = createHash('sha1').update(`${seed}${agent}${i}`).digest('hex').slice(0, 8) + '-0000-4000-8000-000000000000'
-      const file = path.join(dir, 'sessions', `${id}.jsonl`)
-      write(file, transcript(sessionLines, id, agent === 'research' ? externalWorkspace : defaultWorkspace))
-      index[`agent:${agent}:session-${i}`] = {sessionFile: file, sessionId: id, updatedAt: 1_760_000_000_000 + i}
-      sessionCount++
+      const key = `agent:${agent}:session-${i}`
+      firstKey ||= key
+      agentDb.prepare('INSERT INTO session_nodes VALUES (?, ?, ?, ?)').run(key, id, JSON.stringify({sessionId: id, skillsSnapshot: {dir: path.join(workspace, 'skills')}, workspaceDir: workspace}), 1_763_000_000_000 + i)
+      agentDb.prepare('INSERT INTO session_windows VALUES (?, ?, ?, ?)').run(id, key, 1_763_000_000_000, 1_763_000_000_000 + i)
+      const text = transcript(sessionLines, id, workspace)
+      agentDb.exec('BEGIN')
+      for (const [seq, line] of text.trim().split('\n').entries()) insertEvent.run(id, seq, line, 1_763_000_000_000 + seq)
+      agentDb.exec('COMMIT')
+      if (i % 2 === 0) write(path.join(stateDir, 'agents', agent, 'sessions', 'cold', `${createHash('sha256').update(id).digest('hex')}.jsonl.zst`), zstdCompressSync(Buffer.from(text)))
     }
-    write(path.join(dir, 'sessions', 'sessions.json'), JSON.stringify(index, null, 2))
-    if (agent === 'main') write(path.join(dir, 'agent', 'auth-profiles.json'), JSON.stringify({profiles: {'anthropic:default': {key: secrets.anthropic, type: 'api_key'}}}))
+    if (spec.walPending === false) agentDb.close()
+    else {
+      agentDb.exec('PRAGMA wal_autocheckpoint=0')
+      agentDb.prepare('INSERT INTO session_windows VALUES (?, ?, ?, ?)').run('pending-window', firstKey, 1_763_100_000_000, 1_763_100_000_000)
+      holders.push(agentDb)
+    }
   }
+  const sessionCount = agentIds.length * sessions
   write(path.join(externalAgentDir, 'auth-profiles.json'), JSON.stringify({profiles: {'openai:default': {key: secrets.openai, type: 'api_key'}}}))
   write(path.join(externalAgentDir, 'models.json'), JSON.stringify({providers: {}}))
 
-  // Cron: jobs.json plus the SQLite rows whose store_key is the absolute jobs.json path.
+  // The global state database: cron rows keyed by the absolute (never created) cron/jobs.json path,
+  // workspace rows keyed by sha256 of the absolute workspace path, config health keyed by config path.
   const cronStore = path.join(stateDir, 'cron', 'jobs.json')
-  write(cronStore, JSON.stringify({jobs: [{id: 'job-morning', name: 'Morning brief', schedule: {expr: '0 7 * * *', kind: 'cron'}}], version: 1}, null, 2))
-
-  const holders: DatabaseSync[] = []
+  const sha = (v: string) => createHash('sha256').update(v).digest('hex')
   const stateDb = path.join(stateDir, 'state', 'openclaw.sqlite')
   fs.mkdirSync(path.dirname(stateDb), {mode: 0o700, recursive: true})
   const db = new DatabaseSync(stateDb)
-  db.exec(`PRAGMA journal_mode=WAL;
-    CREATE TABLE IF NOT EXISTS cron_jobs (store_key TEXT NOT NULL, job_id TEXT NOT NULL, job_json TEXT NOT NULL, PRIMARY KEY (store_key, job_id));
-    CREATE TABLE IF NOT EXISTS cron_run_receipts (store_key TEXT NOT NULL, job_id TEXT NOT NULL, run_at INTEGER NOT NULL, status TEXT);
-    CREATE TABLE IF NOT EXISTS cron_job_scratch (store_key TEXT NOT NULL, job_id TEXT NOT NULL, data TEXT);
-    CREATE TABLE IF NOT EXISTS agent_databases (agent_id TEXT PRIMARY KEY, path TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS workspace_setup_state (workspace_dir TEXT PRIMARY KEY, state_json TEXT);
-    CREATE TABLE IF NOT EXISTS plugin_installs (plugin_id TEXT PRIMARY KEY, record_json TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS secrets_kv (name TEXT PRIMARY KEY, value TEXT);`)
-  db.prepare('INSERT INTO cron_jobs VALUES (?, ?, ?)').run(cronStore, 'job-morning', JSON.stringify({id: 'job-morning', message: 'Morning brief', workspace: defaultWorkspace}))
-  db.prepare('INSERT INTO cron_run_receipts VALUES (?, ?, ?, ?)').run(cronStore, 'job-morning', 1_763_000_000, 'ok')
-  db.prepare('INSERT INTO cron_job_scratch VALUES (?, ?, ?)').run(cronStore, 'job-morning', '{}')
-  db.prepare('INSERT INTO agent_databases VALUES (?, ?)').run('main', path.join(stateDir, 'agents', 'main', 'agent', 'openclaw-agent.sqlite'))
-  db.prepare('INSERT INTO agent_databases VALUES (?, ?)').run('research', path.join(externalAgentDir, 'openclaw-agent.sqlite'))
-  db.prepare('INSERT INTO workspace_setup_state VALUES (?, ?)').run(externalWorkspace, '{"bootstrapped":true}')
-  db.prepare('INSERT INTO plugin_installs VALUES (?, ?)').run('voice-call', JSON.stringify({installPath: path.join(stateDir, 'npm', 'projects', 'voice-call'), spec: '@openclaw/voice-call@2026.9.1'}))
-  db.prepare('INSERT INTO secrets_kv VALUES (?, ?)').run('device-private-key', secrets.gateway)
-  if (spec.walPending !== false) {
+  db.exec(`PRAGMA journal_mode=WAL; PRAGMA user_version=18;
+    CREATE TABLE schema_meta (meta_key TEXT NOT NULL PRIMARY KEY, role TEXT NOT NULL, schema_version INTEGER NOT NULL, agent_id TEXT, app_version TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+    CREATE TABLE cron_jobs (store_key TEXT NOT NULL, job_id TEXT NOT NULL, declaration_key TEXT, name TEXT NOT NULL, enabled INTEGER NOT NULL, agent_id TEXT, payload_kind TEXT NOT NULL, job_json TEXT NOT NULL, state_json TEXT NOT NULL DEFAULT '{}', updated_at INTEGER NOT NULL, PRIMARY KEY (store_key, job_id)) STRICT;
+    CREATE TABLE cron_run_receipts (receipt_id TEXT PRIMARY KEY, store_key TEXT NOT NULL, job_id TEXT NOT NULL, agent_id TEXT NOT NULL, status TEXT NOT NULL, started_at_ms INTEGER NOT NULL, finished_at_ms INTEGER) STRICT;
+    CREATE TABLE cron_job_scratch (store_key TEXT NOT NULL, job_id TEXT NOT NULL, content TEXT, revision INTEGER NOT NULL, updated_at_ms INTEGER NOT NULL, PRIMARY KEY (store_key, job_id)) STRICT;
+    CREATE TABLE agent_databases (agent_id TEXT NOT NULL, path TEXT NOT NULL, schema_version INTEGER NOT NULL, last_seen_at INTEGER NOT NULL, size_bytes INTEGER, PRIMARY KEY (agent_id, path)) STRICT;
+    CREATE TABLE workspace_setup_state (workspace_key TEXT NOT NULL PRIMARY KEY, workspace_path TEXT, version INTEGER, setup_completed_at TEXT, updated_at INTEGER) STRICT;
+    CREATE TABLE workspace_path_aliases (alias_key TEXT NOT NULL PRIMARY KEY, alias_path TEXT NOT NULL, workspace_key TEXT NOT NULL, workspace_path TEXT NOT NULL, updated_at_ms INTEGER NOT NULL) STRICT;
+    CREATE TABLE workspace_generated_bootstrap_hashes (workspace_key TEXT NOT NULL, filename TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (workspace_key, filename), FOREIGN KEY (workspace_key) REFERENCES workspace_setup_state(workspace_key) ON DELETE CASCADE) STRICT;
+    CREATE TABLE config_health_entries (config_path TEXT NOT NULL PRIMARY KEY, last_known_good_json TEXT, updated_at_ms INTEGER NOT NULL) STRICT;
+    CREATE TABLE config_machine_state (state_key TEXT NOT NULL PRIMARY KEY, value_json TEXT NOT NULL, updated_at_ms INTEGER NOT NULL) STRICT;
+    CREATE TABLE device_identities (identity_key TEXT NOT NULL PRIMARY KEY, device_id TEXT NOT NULL, public_key_pem TEXT NOT NULL, private_key_pem TEXT NOT NULL, created_at_ms INTEGER NOT NULL) STRICT;
+    CREATE TABLE diagnostic_events (id INTEGER PRIMARY KEY, payload_json TEXT NOT NULL) STRICT;`)
+  db.prepare('INSERT INTO schema_meta VALUES (?, ?, ?, ?, ?, ?, ?)').run('primary', 'global', 18, null, '2026.9.6', 1_763_000_000_000, 1_763_000_000_000)
+  const addJob = (id: string, name: string, declaration: null | string) =>
+    db.prepare('INSERT INTO cron_jobs VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)').run(cronStore, id, declaration, name, 'main', 'agentTurn', JSON.stringify({id, name, payload: {kind: 'agentTurn', message: name}, schedule: {expr: '0 7 * * *', kind: 'cron'}}), '{}', 1_763_000_000_000)
+  addJob('job-morning', 'Morning brief', null)
+  addJob('heartbeat-main', 'Heartbeat', 'heartbeat:main')
+  db.prepare('INSERT INTO cron_run_receipts VALUES (?, ?, ?, ?, ?, ?, ?)').run('r-1', cronStore, 'job-morning', 'main', 'ok', 1_763_000_000_000, 1_763_000_060_000)
+  db.prepare('INSERT INTO cron_job_scratch VALUES (?, ?, ?, ?, ?)').run(cronStore, 'job-morning', 'remember the garden', 1, 1_763_000_000_000)
+  db.prepare('INSERT INTO agent_databases VALUES (?, ?, ?, ?, ?)').run('main', 'agents/main/agent/openclaw-agent.sqlite', 23, 1_763_000_000_000, 4096)
+  db.prepare('INSERT INTO agent_databases VALUES (?, ?, ?, ?, ?)').run('research', path.join(stateDir, 'agents', 'research', 'agent', 'openclaw-agent.sqlite'), 23, 1_763_000_000_000, 4096)
+  for (const ws of [defaultWorkspace, externalWorkspace]) {
+    db.prepare('INSERT INTO workspace_setup_state VALUES (?, ?, ?, ?, ?)').run(sha(ws), ws, 1, '2026-10-01T10:00:00.000Z', 1_763_000_000_000)
+    db.prepare('INSERT INTO workspace_path_aliases VALUES (?, ?, ?, ?, ?)').run(sha(ws), ws, sha(ws), ws, 1_763_000_000_000)
+    db.prepare('INSERT INTO workspace_generated_bootstrap_hashes VALUES (?, ?, ?)').run(sha(ws), 'AGENTS.md', sha('agents'))
+  }
+  db.prepare('INSERT INTO config_health_entries VALUES (?, ?, ?)').run(configPath, '{}', 1_763_000_000_000)
+  db.prepare('INSERT INTO config_machine_state VALUES (?, ?, ?)').run('plugins.installedIndex', JSON.stringify({index: {installRecords: {'voice-call': {installPath: path.join(stateDir, 'npm', 'projects', 'voice-call', 'node_modules', '@openclaw', 'voice-call'), source: 'npm', spec: '@openclaw/voice-call@2026.9.1', version: '2026.9.1'}}, version: 1}, revision: 3}), 1_763_000_000_000)
+  db.prepare('INSERT INTO device_identities VALUES (?, ?, ?, ?, ?)').run('default', 'dev-1', '-----BEGIN PUBLIC KEY-----', `-----BEGIN PRIVATE KEY-----${secrets.gateway}`, 1_763_000_000_000)
+  db.prepare('INSERT INTO diagnostic_events (payload_json) VALUES (?)').run(JSON.stringify({argv: ['openclaw', 'doctor'], configPath, cwd: home}))
+  if (spec.walPending === false) db.close()
+  else {
     db.exec('PRAGMA wal_autocheckpoint=0')
-    db.prepare('INSERT INTO cron_run_receipts VALUES (?, ?, ?, ?)').run(cronStore, 'job-morning', 1_763_086_400, 'ok-pending-in-wal')
+    db.prepare('INSERT INTO cron_run_receipts VALUES (?, ?, ?, ?, ?, ?, ?)').run('r-pending', cronStore, 'job-morning', 'main', 'ok-pending-in-wal', 1_763_086_400_000, 1_763_086_460_000)
     holders.push(db)
-  } else db.close()
-
-  for (const [agent, dbPath] of [['main', path.join(stateDir, 'agents', 'main', 'agent', 'openclaw-agent.sqlite')], ['research', path.join(externalAgentDir, 'openclaw-agent.sqlite')]] as const) {
-    fs.mkdirSync(path.dirname(dbPath), {mode: 0o700, recursive: true})
-    const agentDb = new DatabaseSync(dbPath)
-    agentDb.exec('PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS memory (id INTEGER PRIMARY KEY, text TEXT); CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT)')
-    agentDb.prepare('INSERT INTO memory (text) VALUES (?)').run(`${agent} remembers the ${seed} fixture`)
-    agentDb.prepare('INSERT INTO kv VALUES (?, ?)').run('hmac', randomBytes(16).toString('hex'))
-    agentDb.close()
   }
 
-  // Workspaces: default one (outside the profile's state dir) and an external git-backed one.
+  // Workspaces: the default one inside the state dir and an external git-backed one.
   for (const ws of [defaultWorkspace, externalWorkspace]) {
     write(path.join(ws, 'MEMORY.md'), `# Memory\n\n- Lives at ${ws}\n`, 0o644)
     write(path.join(ws, 'USER.md'), '# User\n\nPrefers short answers.\n', 0o644)
@@ -199,7 +231,7 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
 
   return {
     configPath,
-    counts: {agents: agentIds.length, credentialDirs: 2, cronJobs: 1, sessions: sessionCount},
+    counts: {agents: agentIds.length, credentialDirs: 2, cronJobs: 2, sessions: sessionCount},
     defaultWorkspace,
     externalAgentDir,
     externalWorkspace,

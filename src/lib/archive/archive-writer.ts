@@ -100,7 +100,7 @@ async function* tarSource(options: WriteArchiveOptions, state: TarSourceState, p
     index.on('close', resolve)
     index.on('error', reject)
   })
-  const sqliteFiles = new Set(plan.sqlite)
+  const sqliteFiles = new Set(plan.sqlite.map((s) => s.source))
   const writeIndex = (line: IndexEntry | IndexTrailer) => index.write(`${JSON.stringify(line)}\n`)
 
   for (const root of plan.roots) {

@@ -99,7 +99,8 @@ export interface ArchiveManifest {
   totals: {files: number; dirs: number; symlinks: number; bytes: number}
   /** Archive paths of files that hold secrets (by path; values are never read into the manifest). */
   secrets: {path: string; kind: string}[]
-  sqlite: {path: string; integrity: string}[]
+  /** Databases stored as consistent snapshots (archive path, source path); an export aborts on a failed integrity check. */
+  sqlite: {path: string; source: string}[]
   skipped: SkippedPath[]
   symlinksOutside: {path: string; target: string}[]
   warnings: string[]

@@ -8,6 +8,7 @@ import {MigrateError} from '../errors.js'
 import {expandHome, isInside, toPosix} from '../util/paths.js'
 import {configuredAgents, getPath, type JsonObject, loadConfig} from './config-reader.js'
 import {listInstalledPlugins} from './plugins.js'
+import {countRows} from '../sqlite/sqlite-snapshot.js'
 import {isSqliteName, secretKind} from './rules.js'
 import {linkEscapes, walkRoot, type WalkOptions} from './tree-walker.js'
 
@@ -34,7 +35,8 @@ export interface ExportPlan {
   walk: WalkOptions
   totals: {files: number; dirs: number; symlinks: number; bytes: number}
   secrets: {path: string; kind: string}[]
-  sqlite: string[]
+  /** SQLite databases: captured as snapshots, never copied raw. */
+  sqlite: {source: string; path: string}[]
   skipped: SkippedPath[]
   symlinksOutside: {path: string; target: string}[]
   warnings: string[]
@@ -46,10 +48,9 @@ function profileKey(profile: string | null): string {
   return profile ?? 'default'
 }
 
-/** The host's default workspace: `~/.openclaw/workspace`, or `~/.openclaw/workspace-<profile>` for a profile. */
-export function defaultWorkspace(profile: string | null, stateDir: string, home: string): string {
-  if (profile && profile !== 'default') return path.join(home, '.openclaw', `workspace-${profile}`)
-  return path.join(path.dirname(stateDir) === home ? stateDir : path.join(home, '.openclaw'), 'workspace')
+/** The host's default workspace when the config names none: `<stateDir>/workspace` (what `setup` creates). */
+export function defaultWorkspace(stateDir: string): string {
+  return path.join(stateDir, 'workspace')
 }
 
 function resolveConfigured(value: string, home: string, base: string): string {
@@ -121,7 +122,7 @@ export async function buildExportPlan(sources: ProfileSource[], selection: Expor
     }
     for (const id of agentIds) if (!selected(id)) prune.set(path.join(agentsDir, id), 'agent not selected (--agent)')
 
-    const fallbackWorkspace = configuredDefault ? resolveConfigured(configuredDefault, home, path.dirname(source.configPath)) : defaultWorkspace(source.profile, source.stateDir, home)
+    const fallbackWorkspace = configuredDefault ? resolveConfigured(configuredDefault, home, path.dirname(source.configPath)) : defaultWorkspace(source.stateDir)
     const workspaceFor = (id: string) => {
       const agent = agents.find((a) => a.id === id)
       return agent?.workspace ? {configured: agent.workspace, path: resolveConfigured(agent.workspace, home, path.dirname(source.configPath))} : {configured: configuredDefault, path: fallbackWorkspace}
@@ -233,17 +234,25 @@ async function surveyPlan(plan: ExportPlan): Promise<void> {
       const secret = secretKind(root.kind, entry.rel)
       if (secret) plan.secrets.push({kind: secret, path: archivePath})
       if (isSqliteName(entry.rel) && (await hasSqliteMagic(entry.abs))) {
-        plan.sqlite.push(entry.abs)
+        plan.sqlite.push({path: archivePath, source: entry.abs})
         counts.sqliteDatabases++
+        // Sessions live in each agent's database (session_nodes), not in files.
+        const agentDb = root.kind === 'state' ? /^agents\/([^/]+)\/agent\/openclaw-agent\.sqlite$/.exec(entry.rel) : null
+        if (agentDb) {
+          const n = countRows(entry.abs, 'session_nodes')
+          counts.sessions += n
+          counts.sessionsPerAgent[agentDb[1]] = (counts.sessionsPerAgent[agentDb[1]] ?? 0) + n
+        }
+        if (root.kind === 'state' && entry.rel === 'state/openclaw.sqlite') counts.cronJobs += countRows(entry.abs, 'cron_jobs')
       }
       if (root.kind === 'state') {
+        // Legacy file sessions (before the SQLite store) still count.
         const session = /^agents\/([^/]+)\/sessions\/[^/]+\.jsonl$/.exec(entry.rel)
         if (session) {
           counts.sessions++
           counts.sessionsPerAgent[session[1]] = (counts.sessionsPerAgent[session[1]] ?? 0) + 1
         }
         if (entry.rel.startsWith('credentials/')) counts.credentialFiles++
-        if (entry.rel === 'cron/jobs.json') counts.cronJobs = await countCronJobs(entry.abs)
       }
       for (const ws of workspaceLocations) {
         if (ws.relPath === '' || entry.rel.startsWith(`${ws.relPath}/`)) {
@@ -252,10 +261,6 @@ async function surveyPlan(plan: ExportPlan): Promise<void> {
         }
       }
     }
-  }
-  for (const profile of plan.profiles) {
-    const db = path.join(profile.stateDir, 'state', 'openclaw.sqlite')
-    if (plan.sqlite.includes(db)) profile.counts.cronJobs = Math.max(profile.counts.cronJobs, await countSqliteCronJobs(db))
   }
   for (const link of plan.symlinksOutside) plan.warnings.push(`Symlink ${link.path} points outside the exported roots (${link.target}); it is kept as a link and may dangle on the new machine.`)
 }
@@ -270,22 +275,4 @@ async function hasSqliteMagic(file: string): Promise<boolean> {
   } finally {
     await handle.close()
   }
-}
-
-async function countCronJobs(file: string): Promise<number> {
-  try {
-    const data = JSON.parse(await fs.promises.readFile(file, 'utf8')) as unknown
-    if (Array.isArray(data)) return data.length
-    const jobs = (data as {jobs?: unknown}).jobs
-    if (Array.isArray(jobs)) return jobs.length
-    if (jobs && typeof jobs === 'object') return Object.keys(jobs).length
-  } catch {
-    // an unreadable jobs.json is reported by check, not fatal to counting
-  }
-  return 0
-}
-
-async function countSqliteCronJobs(db: string): Promise<number> {
-  const {countRows} = await import('../sqlite/sqlite-snapshot.js')
-  return countRows(db, 'cron_jobs')
 }

@@ -106,7 +106,7 @@ export function buildManifest(plan: ExportPlan, context: HostContext, gateway: E
     selection: plan.selection,
     skipped: plan.skipped,
     source: {arch: process.arch, home: context.home, hostname: os.hostname(), platform: process.platform, profile: context.profile, uid: user.uid, user: user.name},
-    sqlite: plan.sqlite.map((p) => ({integrity: 'pending', path: p})),
+    sqlite: plan.sqlite,
     symlinksOutside: plan.symlinksOutside,
     tool: {name: '@openclaw/plugin-migrate', version: toolVersion()},
     totals: plan.totals,
@@ -141,7 +141,6 @@ export async function runExport(
       plan: prepared.plan,
       tempDir,
     })
-    manifest.sqlite = written.sqliteSnapshots
     return {gateway, manifest, outputPath, written}
   } finally {
     fs.rmSync(tempDir, {force: true, recursive: true})

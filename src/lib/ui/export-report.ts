@@ -68,7 +68,7 @@ export function renderExportPlan(prepared: ExportPreparation, context: HostConte
     ...(plan.secrets.length > 40 ? [`  … and ${plan.secrets.length - 40} more`] : []),
     '',
     `SQLite databases (snapshotted consistently, ${plan.sqlite.length}):`,
-    ...plan.sqlite.map((s) => `  ${s}`),
+    ...plan.sqlite.map((s) => `  ${s.source}`),
     '',
     `Skipped (${plan.skipped.length}):`,
     ...plan.skipped.slice(0, 40).map((s) => `  ${s.path}  — ${s.reason}`),

@@ -1,0 +1,77 @@
+import {Args, Flags} from '@oclif/core'
+
+import {MigrateCommand} from '../../lib/base-command.js'
+import {ExitCode, MigrateError} from '../../lib/errors.js'
+import {undoLastImport} from '../../lib/import/import-journal.js'
+import {runImport} from '../../lib/operations/import-operation.js'
+import {keyFlags, renderImport, summarizeImport} from '../../lib/ui/import-report.js'
+import {resolveDecryption} from '../../lib/ui/passphrase.js'
+import {ProgressBar} from '../../lib/ui/progress.js'
+
+export default class MigrateImport extends MigrateCommand<typeof MigrateImport> {
+  static override args = {archive: Args.string({description: 'Archive written by `migrate export`, or - for stdin.'})}
+  static override description = `Import an archive on the new machine: verify everything, stage next to the target, rebase paths, activate by rename, then run OpenClaw's doctor and restart the gateway.
+
+An existing state dir or workspace (e.g. one onboarding created) is moved aside to <path>.pre-migrate-<UTC time>, never deleted; --undo puts it back.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> openclaw-migrate-work-laptop-20261124T101500Z.tar.gz.age',
+    'ssh oldhost openclaw-migrate export -o - --passphrase-file p | <%= config.bin %> <%= command.id %> - --passphrase-file p',
+    '<%= config.bin %> <%= command.id %> archive.tar.gz.age --dry-run',
+    '<%= config.bin %> <%= command.id %> --undo',
+  ]
+  static override flags = {
+    ...keyFlags,
+    'allow-downgrade': Flags.boolean({description: 'Import even if this OpenClaw is older than the one that last wrote the state.'}),
+    doctor: Flags.boolean({allowNo: true, default: true, description: 'Run `openclaw doctor --fix` and `doctor --lint` after activation.'}),
+    'dry-run': Flags.boolean({description: 'Verify the archive and print the full plan (targets, moves aside, rewrites, commands); write nothing.'}),
+    host: Flags.boolean({allowNo: true, default: true, description: '--no-host: only place the files (no OpenClaw needed, no doctor, no gateway).'}),
+    map: Flags.string({description: 'Place the old path OLD at NEW (repeatable), for paths outside the old home.', multiple: true}),
+    owner: Flags.string({description: 'When importing as root: give everything to this user.'}),
+    restart: Flags.boolean({allowNo: true, default: true, description: 'Restart the gateway after the import.'}),
+    'rewrite-workspace-paths': Flags.boolean({description: 'Also rewrite old-home paths inside workspace text files (otherwise only reported).'}),
+    'start-gateway': Flags.boolean({description: 'Without a service manager, start the gateway detached with `openclaw gateway run`.'}),
+    'stop-gateway': Flags.boolean({description: 'Stop a gateway running on the target state first (refused otherwise).'}),
+    undo: Flags.boolean({description: 'Undo the last completed import: the imported state steps aside, the moved-aside state comes back.', exclusive: ['dry-run']}),
+  }
+
+  async run() {
+    const {args, flags} = this
+    if (flags.undo) return this.undo()
+    if (!args.archive) throw new MigrateError('USAGE', 'Which archive? Pass its path, or - to read it from stdin.', {suggestions: ['openclaw-migrate import <archive>', 'openclaw-migrate import --undo']})
+    const context = await this.hostContext({noBinary: !flags.host})
+    const abort = new AbortController()
+    const onSigint = () => abort.abort()
+    process.once('SIGINT', onSigint)
+    const progress = new ProgressBar('Importing', 0, 0, {json: this.jsonEnabled()})
+    try {
+      const outcome = await runImport({
+        ...{allowDowngrade: flags['allow-downgrade'], doctor: flags.doctor, dryRun: flags['dry-run'], maps: flags.map ?? [], noHost: !flags.host, owner: flags.owner},
+        ...{restart: flags.restart, rewriteWorkspacePaths: flags['rewrite-workspace-paths'], startGateway: flags['start-gateway'], stopGateway: flags['stop-gateway']},
+        config: this.config,
+        context,
+        getKeys: () => resolveDecryption(flags),
+        onProgress: (bytes, files) => progress.update(bytes, files),
+        onStep: (message) => this.say(`  ${message}`, true),
+        profile: flags.profile ?? (flags.dev ? 'dev' : undefined),
+        signal: abort.signal,
+        source: args.archive,
+        stateDir: flags['state-dir'],
+      })
+      progress.stop()
+      for (const w of outcome.plan.warnings) this.note(w)
+      this.say(renderImport(outcome))
+      if (outcome.verification && !outcome.verification.report.ready) process.exitCode = ExitCode.NOT_READY
+      else if (outcome.chain && !outcome.chain.ok) process.exitCode = ExitCode.HOST
+      return summarizeImport(outcome, this.warnings)
+    } finally {
+      process.off('SIGINT', onSigint)
+    }
+  }
+
+  private async undo() {
+    const {home} = await this.hostContext({noBinary: true})
+    const {journal, restored} = undoLastImport(home)
+    for (const r of restored) this.say(r.from ? `${r.target}: restored from ${r.from}; the imported copy is now ${r.importedNowAt}` : `${r.target}: nothing was there before; the imported copy is now ${r.importedNowAt}`)
+    return {archiveId: journal.archiveId, restored, undone: journal.runId, warnings: this.warnings}
+  }
+}

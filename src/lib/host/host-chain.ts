@@ -1,0 +1,151 @@
+import {execa} from 'execa'
+import fs from 'node:fs'
+import path from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import type {PluginRecord} from '../archive/manifest.js'
+import type {HostContext} from './host-context.js'
+
+import {redactText} from '../util/redact.js'
+import {HostCommands, type HostStepResult} from './host-commands.js'
+import {OpenClawBinary} from './openclaw-binary.js'
+import {canonicalStateDir} from './state-rules.js'
+
+export interface ChainStep {
+  step: string
+  command: string
+  ok: boolean
+  skipped?: string
+  exitCode: number | null
+  durationMs: number
+  summary: string
+}
+
+export interface ChainOptions {
+  profile: string | null
+  stateDir: string
+  configPath: string
+  home: string
+  doctor: boolean
+  restart: boolean
+  startGateway: boolean
+  plugins: PluginRecord[]
+  onStep?: (step: ChainStep) => void
+}
+
+export interface ChainResult {
+  steps: ChainStep[]
+  ok: boolean
+  /** Printed when the gateway could not be (re)started by the host itself. */
+  startCommand: string | null
+  gatewayRunning: boolean
+}
+
+function targetProfileArgs(profile: string | null): string[] {
+  return profile ? ['--profile', profile] : []
+}
+
+/** The host, pointed at the imported state: its profile, or explicit env for a non-canonical dir. */
+export function targetHost(context: HostContext, options: Pick<ChainOptions, 'configPath' | 'home' | 'profile' | 'stateDir'>): HostContext {
+  const env: NodeJS.ProcessEnv = {...(context.binary?.env ?? process.env)}
+  delete env.OPENCLAW_STATE_DIR
+  delete env.OPENCLAW_CONFIG_PATH
+  delete env.OPENCLAW_PROFILE
+  if (options.stateDir !== canonicalStateDir(options.profile, options.home)) {
+    env.OPENCLAW_STATE_DIR = options.stateDir
+    env.OPENCLAW_CONFIG_PATH = options.configPath
+  }
+  const base = context.binary
+  const prefix = base ? base.profileArgs.filter((a, i, all) => a !== '--profile' && all[i - 1] !== '--profile' && a !== '--dev') : []
+  const binary = base ? new OpenClawBinary(base.file, [...prefix, ...targetProfileArgs(options.profile)], env) : null
+  return {...context, binary, configPath: options.configPath, profile: options.profile, stateDir: options.stateDir}
+}
+
+function summarize(result: HostStepResult): string {
+  const text = (result.stderr || result.stdout).trim().split('\n').filter(Boolean).slice(-2).join(' | ')
+  return redactText(text).slice(0, 300)
+}
+
+/**
+ * After activation: validate, repair and lint through the host's own doctor, reinstall recorded
+ * plugins, then restart (or start) the gateway and check it answers. Each step is reported.
+ */
+export async function runHostChain(context: HostContext, options: ChainOptions, config?: import('@oclif/core').Config): Promise<ChainResult> {
+  const target = targetHost(context, options)
+  const host = new HostCommands(target, config)
+  const steps: ChainStep[] = []
+  const oclifArgs = target.hostKind === 'oclif' ? targetProfileArgs(options.profile) : []
+  const record = (step: ChainStep) => {
+    steps.push(step)
+    options.onStep?.(step)
+    return step
+  }
+  const run = async (step: string, id: string, args: string[], ok: (r: HostStepResult) => boolean, timeoutMs = 180_000) => {
+    const result = await host.run(id, [...args, ...oclifArgs], {timeoutMs})
+    return {result, step: record({command: result.command, durationMs: result.durationMs, exitCode: result.exitCode, ok: ok(result), step, summary: summarize(result)})}
+  }
+  const skip = (step: string, command: string, why: string) => record({command, durationMs: 0, exitCode: null, ok: true, skipped: why, step, summary: why})
+
+  await run('config validate', 'config:validate', ['--json'], (r) => r.exitCode === 0)
+  if (options.doctor) {
+    await run('doctor --fix', 'doctor', ['--fix', '--non-interactive'], (r) => r.exitCode === 0)
+    await run('doctor --lint', 'doctor', ['--lint', '--json', '--severity-min', 'error'], (r) => r.exitCode === 0)
+  } else {
+    skip('doctor --fix', 'openclaw doctor --fix --non-interactive', '--no-doctor')
+    skip('doctor --lint', 'openclaw doctor --lint --json --severity-min error', '--no-doctor')
+  }
+
+  for (const plugin of options.plugins) {
+    if (!plugin.spec) {
+      skip(`reinstall plugin ${plugin.id}`, '-', `no npm spec recorded (${plugin.source}); reinstall it by hand`)
+      continue
+    }
+    if (!target.binary) {
+      skip(`reinstall plugin ${plugin.id}`, `openclaw plugins install ${plugin.spec}`, 'no openclaw executable to install OpenClaw plugins with')
+      continue
+    }
+    const result = await target.binary.run(['plugins', 'install', plugin.spec, '--force', '--accept-capabilities'], {timeoutMs: 300_000})
+    record({command: result.command, durationMs: result.durationMs, exitCode: result.exitCode, ok: result.exitCode === 0, step: `reinstall plugin ${plugin.id}`, summary: summarize({...result, data: null, via: 'binary'})})
+  }
+
+  const startCommand = `openclaw ${[...targetProfileArgs(options.profile), 'gateway', 'run'].join(' ')}`
+  let gatewayRunning = false
+  let needStart: string | null = null
+  if (options.restart) {
+    const {result} = await run('gateway restart', 'gateway:restart', [], (r) => r.exitCode === 0, 120_000)
+    if (result.exitCode !== 0) {
+      steps.at(-1)!.ok = true
+      steps.at(-1)!.summary = `no service manager here (${steps.at(-1)!.summary || `exit ${result.exitCode}`})`
+      needStart = startCommand
+      if (options.startGateway && target.binary) {
+        await startDetached(target.binary, options.stateDir)
+        record({command: `${startCommand} (detached)`, durationMs: 0, exitCode: 0, ok: true, step: 'gateway start', summary: `log: ${path.join(options.stateDir, 'logs', 'gateway-migrate.log')}`})
+        needStart = null
+      }
+    }
+    const deadline = Date.now() + (needStart ? 0 : 90_000)
+    for (;;) {
+      const result = await host.run('gateway:status', ['--json', '--timeout', '3000', ...oclifArgs], {timeoutMs: 30_000})
+      const data = result.data as {rpc?: {ok?: boolean}} | null
+      gatewayRunning = result.exitCode === 0 && Boolean(data?.rpc?.ok ?? target.hostKind === 'oclif')
+      if (gatewayRunning || Date.now() >= deadline) {
+        record({command: result.command, durationMs: result.durationMs, exitCode: result.exitCode, ok: gatewayRunning || needStart !== null, step: 'gateway status', summary: gatewayRunning ? 'gateway answers' : needStart ? `not running: start it with \`${needStart}\`` : summarize(result)})
+        break
+      }
+      await sleep(2000)
+    }
+  } else {
+    skip('gateway restart', 'openclaw gateway restart', '--no-restart')
+    needStart = startCommand
+  }
+  return {gatewayRunning, ok: steps.every((s) => s.ok), startCommand: needStart, steps}
+}
+
+async function startDetached(binary: OpenClawBinary, stateDir: string): Promise<void> {
+  const logDir = path.join(stateDir, 'logs')
+  fs.mkdirSync(logDir, {mode: 0o700, recursive: true})
+  const logFile = path.join(logDir, 'gateway-migrate.log')
+  const log = {append: true, file: logFile}
+  const child = execa(binary.file, [...binary.profileArgs, 'gateway', 'run'], {detached: true, env: {...binary.env}, extendEnv: false, reject: false, stderr: log, stdin: 'ignore', stdout: log})
+  child.nodeChildProcess.unref()
+}

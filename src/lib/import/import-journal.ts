@@ -1,0 +1,184 @@
+import fs from 'node:fs'
+import path from 'node:path'
+
+import type {StagedRoot} from './staging.js'
+
+import {MigrateError} from '../errors.js'
+import {fileStamp} from '../util/paths.js'
+
+export type JournalState = 'abandoned' | 'activated' | 'activating' | 'rolled-back' | 'staging' | 'undone'
+
+export interface JournalStep {
+  rootId: string
+  target: string
+  staging: string
+  nested: boolean
+  /** Planned before the rename, so a crash in between can still be undone. */
+  aside: string | null
+  phase: 'activated' | 'moved-aside' | 'pending'
+  createdParents: string[]
+}
+
+export interface ImportJournal {
+  version: 1
+  runId: string
+  archiveId: string
+  createdAt: string
+  state: JournalState
+  pid: number
+  steps: JournalStep[]
+  /** Files changed by rebasing, relative to their root, for `check --against`. */
+  rewritten: {rootId: string; rel: string}[]
+  targets: {rootId: string; target: string}[]
+  profiles: {source: string | null; target: string | null; stateDir: string}[]
+  undoneAt?: string
+}
+
+export function journalDir(home: string): string {
+  return path.join(home, '.openclaw-migrate', 'imports')
+}
+
+export function saveJournal(home: string, journal: ImportJournal): void {
+  const dir = journalDir(home)
+  fs.mkdirSync(dir, {mode: 0o700, recursive: true})
+  const file = path.join(dir, `${journal.runId}.json`)
+  const tmp = `${file}.tmp`
+  fs.writeFileSync(tmp, JSON.stringify(journal, null, 2), {mode: 0o600})
+  fs.renameSync(tmp, file)
+}
+
+export function listJournals(home: string): ImportJournal[] {
+  const dir = journalDir(home)
+  if (!fs.existsSync(dir)) return []
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.json'))
+    .sort()
+    .map((n) => {
+      try {
+        return JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as ImportJournal
+      } catch {
+        return null
+      }
+    })
+    .filter((j): j is ImportJournal => j !== null)
+}
+
+export function newJournal(runId: string, archiveId: string, staged: StagedRoot[]): ImportJournal {
+  return {
+    archiveId,
+    createdAt: new Date().toISOString(),
+    pid: process.pid,
+    profiles: [],
+    rewritten: [],
+    runId,
+    state: 'staging',
+    steps: staged.map((s) => ({aside: null, createdParents: s.createdParents, nested: Boolean(s.nestedIn), phase: 'pending', rootId: s.root.id, staging: s.staging, target: s.target})),
+    targets: staged.map((s) => ({rootId: s.root.id, target: s.target})),
+    version: 1,
+  }
+}
+
+function exists(p: string): boolean {
+  try {
+    fs.lstatSync(p)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Activation: each top-level staged root replaces its target by rename; an existing target is
+ * first renamed aside to `<target>.pre-migrate-<UTC>`. Every intent is journaled before it is
+ * done, so an interruption at any point can be rolled back exactly.
+ */
+export function activate(home: string, journal: ImportJournal, stamp = fileStamp()): void {
+  journal.state = 'activating'
+  saveJournal(home, journal)
+  for (const step of journal.steps) {
+    if (step.nested) continue
+    if (exists(step.target)) {
+      step.aside = `${step.target}.pre-migrate-${stamp}`
+      saveJournal(home, journal)
+      fs.renameSync(step.target, step.aside)
+    }
+    step.phase = 'moved-aside'
+    saveJournal(home, journal)
+    fs.renameSync(step.staging, step.target)
+    step.phase = 'activated'
+    saveJournal(home, journal)
+  }
+  journal.state = 'activated'
+  saveJournal(home, journal)
+}
+
+/** Puts everything back as it was before activation began; the imported copy is discarded. */
+export function rollBack(home: string, journal: ImportJournal): void {
+  for (const step of [...journal.steps].reverse()) {
+    if (step.nested) continue
+    const activated = step.phase === 'activated' || (step.phase === 'moved-aside' && !exists(step.staging) && exists(step.target))
+    if (activated && exists(step.target)) {
+      // The imported copy goes back to its staging name and is removed below: the archive still has it.
+      fs.renameSync(step.target, step.staging)
+    }
+    if (step.aside && exists(step.aside) && !exists(step.target)) fs.renameSync(step.aside, step.target)
+    step.phase = 'pending'
+  }
+  for (const step of journal.steps) if (!step.nested) fs.rmSync(step.staging, {force: true, recursive: true})
+  for (const step of [...journal.steps].reverse()) {
+    for (const d of [...step.createdParents].reverse()) {
+      try {
+        fs.rmdirSync(d)
+      } catch {
+        // in use: keep
+      }
+    }
+  }
+  journal.state = journal.state === 'staging' ? 'abandoned' : 'rolled-back'
+  saveJournal(home, journal)
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Finishes the business of an import that was killed: staging removed, half activation undone. */
+export function recoverInterrupted(home: string): ImportJournal[] {
+  const recovered: ImportJournal[] = []
+  for (const journal of listJournals(home)) {
+    if ((journal.state === 'staging' || journal.state === 'activating') && !alive(journal.pid)) {
+      rollBack(home, journal)
+      recovered.push(journal)
+    }
+  }
+  return recovered
+}
+
+/** `import --undo`: the imported state steps aside, the moved-aside state comes back. Nothing is deleted. */
+export function undoLastImport(home: string, stamp = fileStamp()): {journal: ImportJournal; restored: {target: string; from: string | null; importedNowAt: string}[]} {
+  const journal = listJournals(home)
+    .filter((j) => j.state === 'activated')
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .at(-1)
+  if (!journal) {
+    throw new MigrateError('UNDO_NOTHING', 'There is no completed import to undo on this machine.', {suggestions: ['`openclaw-migrate import --undo` reverts the last completed import of this user.']})
+  }
+  const restored: {target: string; from: string | null; importedNowAt: string}[] = []
+  for (const step of [...journal.steps].reverse()) {
+    if (step.nested) continue
+    const importedNowAt = `${step.target}.undone-${stamp}`
+    if (exists(step.target)) fs.renameSync(step.target, importedNowAt)
+    if (step.aside && exists(step.aside)) fs.renameSync(step.aside, step.target)
+    restored.push({from: step.aside, importedNowAt, target: step.target})
+  }
+  journal.state = 'undone'
+  journal.undoneAt = new Date().toISOString()
+  saveJournal(home, journal)
+  return {journal, restored}
+}

@@ -1,0 +1,45 @@
+import {execa} from 'execa'
+import fs from 'node:fs'
+import path from 'node:path'
+
+import type {StagedRoot} from './staging.js'
+
+import {MigrateError} from '../errors.js'
+
+export interface Owner {
+  user: string
+  uid: number
+  gid: number
+}
+
+export async function resolveOwner(user: string | undefined): Promise<Owner | null> {
+  if (!user) return null
+  if (process.getuid?.() !== 0) throw new MigrateError('USAGE', '--owner only works when importing as root.', {suggestions: ['Run the import as the user that will run OpenClaw, without --owner.']})
+  const [uid, gid] = await Promise.all([execa('id', ['-u', user], {reject: false}), execa('id', ['-g', user], {reject: false})])
+  if (uid.exitCode !== 0 || gid.exitCode !== 0) throw new MigrateError('USAGE', `No user "${user}" on this machine.`, {suggestions: ['Pass an existing user name to --owner.']})
+  return {gid: Number(gid.stdout), uid: Number(uid.stdout), user}
+}
+
+/** The mode a restored entry gets: private dirs, private secrets, nobody else may write. */
+export function finalMode(type: 'dir' | 'file', archivedMode: number, secret: boolean): number {
+  if (type === 'dir') return 0o700
+  if (secret) return 0o600
+  return archivedMode & 0o755
+}
+
+/**
+ * Gives the staged tree to --owner before activation (modes were set while staging), so the
+ * state never becomes live owned by root when a user runs the gateway.
+ */
+export async function applyOwner(staged: StagedRoot[], owner: Owner | null): Promise<number> {
+  if (!owner) return 0
+  let count = 0
+  const visit = async (abs: string): Promise<void> => {
+    const stat = await fs.promises.lstat(abs)
+    await fs.promises.lchown(abs, owner.uid, owner.gid)
+    count++
+    if (stat.isDirectory()) for (const name of await fs.promises.readdir(abs)) await visit(path.join(abs, name))
+  }
+  for (const s of staged) if (!s.nestedIn) await visit(s.staging)
+  return count
+}

@@ -1,0 +1,136 @@
+import fs from 'node:fs'
+import path from 'node:path'
+
+import type {ArchiveSink, FileWriter, PayloadEntry} from '../archive/archive-reader.js'
+import type {RootTarget, TargetPlan} from './target-planner.js'
+
+import {MigrateError} from '../errors.js'
+import {isInside} from '../util/paths.js'
+
+export const STAGING_MARK = '.migrate-staging-'
+
+export interface StagedRoot extends RootTarget {
+  /** Where the root is being assembled; renamed onto `target` at activation (unless nested). */
+  staging: string
+  /** Set when the root lands inside another root's target: it is staged inside that root's staging dir. */
+  nestedIn?: string
+  createdParents: string[]
+}
+
+/** Plans staging dirs on the same filesystem as each target, so activation is a rename. */
+export function planStaging(plan: TargetPlan, runId: string): StagedRoot[] {
+  const byDepth = [...plan.targets].sort((a, b) => a.target.length - b.target.length)
+  const staged: StagedRoot[] = []
+  for (const t of byDepth) {
+    const outer = staged.filter((s) => s.root.type === 'dir' && isInside(t.target, s.target) && s.target !== t.target).sort((a, b) => b.target.length - a.target.length)[0]
+    if (outer) {
+      staged.push({...t, createdParents: [], nestedIn: outer.root.id, staging: path.join(outer.staging, path.relative(outer.target, t.target))})
+    } else {
+      staged.push({...t, createdParents: [], staging: path.join(path.dirname(t.target), `.${path.basename(t.target)}${STAGING_MARK}${runId}`)})
+    }
+  }
+  return staged
+}
+
+/** Creates missing parents of top-level staging dirs (0700), remembering them for rollback. */
+export function prepareStagingParents(staged: StagedRoot[]): void {
+  for (const s of staged) {
+    if (s.nestedIn) continue
+    const missing: string[] = []
+    let dir = path.dirname(s.staging)
+    while (!fs.existsSync(dir)) {
+      missing.unshift(dir)
+      dir = path.dirname(dir)
+    }
+    for (const d of missing) fs.mkdirSync(d, {mode: 0o700})
+    s.createdParents = missing
+  }
+}
+
+export function removeStaging(staged: StagedRoot[]): void {
+  for (const s of staged) if (!s.nestedIn) fs.rmSync(s.staging, {force: true, recursive: true})
+  for (const s of [...staged].reverse()) {
+    for (const d of [...s.createdParents].reverse()) {
+      try {
+        fs.rmdirSync(d)
+      } catch {
+        // not empty any more: someone else uses it now; leave it
+      }
+    }
+  }
+}
+
+/**
+ * Writes verified-as-they-arrive entries into staging. Files are created exclusively, never
+ * through a symlink, owner-only until the final modes are applied after verification.
+ */
+export class StagingSink implements ArchiveSink {
+  private readonly roots: Map<string, StagedRoot>
+  readonly symlinkTargets: {path: string; linkpath: string}[] = []
+
+  constructor(
+    staged: StagedRoot[],
+    private readonly rebaseLink: (linkpath: string) => string | null,
+    /** Final mode of a file from its archived mode (secrets 0600, nobody else writes). */
+    private readonly modeFor: (entry: PayloadEntry) => number,
+  ) {
+    this.roots = new Map(staged.map((s) => [s.root.id, s]))
+  }
+
+  stagedPath(entry: PayloadEntry): string {
+    const s = this.roots.get(entry.root.id)!
+    if (entry.root.type === 'file') return s.staging
+    return entry.rel ? path.join(s.staging, ...entry.rel.split('/')) : s.staging
+  }
+
+  async directory(entry: PayloadEntry): Promise<void> {
+    const dir = this.stagedPath(entry)
+    const s = this.roots.get(entry.root.id)!
+    if (entry.rel === '' && s.nestedIn) await fs.promises.mkdir(dir, {mode: 0o700, recursive: true})
+    else await fs.promises.mkdir(dir, {mode: 0o700})
+  }
+
+  async symlink(entry: PayloadEntry): Promise<void> {
+    let link = entry.linkpath!
+    if (entry.linkKind === 'absolute-into-root') link = this.rebaseLink(link) ?? link
+    await fs.promises.symlink(link, this.stagedPath(entry))
+  }
+
+  async file(entry: PayloadEntry): Promise<FileWriter> {
+    const file = this.stagedPath(entry)
+    const s = this.roots.get(entry.root.id)!
+    if (entry.root.type === 'file' && s.nestedIn) await fs.promises.mkdir(path.dirname(file), {mode: 0o700, recursive: true})
+    let handle: fs.promises.FileHandle
+    try {
+      handle = await fs.promises.open(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOSPC') throw noSpace(file)
+      throw new MigrateError('TARGET_UNWRITABLE', `Cannot create ${file} while staging (${code}).`, {suggestions: ['Check the permissions of the target location.']})
+    }
+    let position = 0
+    return {
+      close: async () => {
+        // Staging dirs are 0700, so the final mode can be set now without exposing anything.
+        await handle.chmod(this.modeFor(entry))
+        await handle.close()
+        await fs.promises.utimes(file, new Date(entry.mtime), new Date(entry.mtime))
+      },
+      write: async (chunk: Buffer) => {
+        try {
+          await handle.write(chunk, 0, chunk.length, position)
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw noSpace(file)
+          throw error
+        }
+        position += chunk.length
+      },
+    }
+  }
+}
+
+function noSpace(file: string): MigrateError {
+  return new MigrateError('NO_SPACE', `The disk filled up while staging ${file}; nothing was activated and the staged files were removed.`, {
+    suggestions: ['Free space on the target disk, then import again.'],
+  })
+}

@@ -1,0 +1,254 @@
+import type {Config} from '@oclif/core'
+
+import {randomBytes} from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+import type {ArchiveManifest} from '../archive/manifest.js'
+import type {HostContext} from '../host/host-context.js'
+
+import {type ArchiveSink, readArchive, type ReadArchiveResult} from '../archive/archive-reader.js'
+import {openArchive} from '../archive/archive-source.js'
+import {type DecryptionKeys} from '../archive/encryption.js'
+import {MigrateError} from '../errors.js'
+import {detectGateway, stopGateway} from '../host/gateway.js'
+import {HostCommands} from '../host/host-commands.js'
+import {type ChainResult, runHostChain, targetHost} from '../host/host-chain.js'
+import {guardHostVersion} from '../host/version-guard.js'
+import {activate, type ImportJournal, newJournal, recoverInterrupted, rollBack, saveJournal} from '../import/import-journal.js'
+import {applyOwner, finalMode, type Owner, resolveOwner} from '../import/permissions.js'
+import {planStaging, prepareStagingParents, removeStaging, type StagedRoot, StagingSink} from '../import/staging.js'
+import {planTargets, type TargetPlan} from '../import/target-planner.js'
+import {type RebaseReport, rebaseStaged} from '../rebase/staged-rebaser.js'
+import {currentUser, fileStamp, humanBytes} from '../util/paths.js'
+import {verifyTarget, type VerifyResult} from '../verify/target-verifier.js'
+
+export interface ImportRequest {
+  source: string
+  getKeys: () => Promise<DecryptionKeys>
+  context: HostContext
+  config?: Config
+  profile?: string | null
+  stateDir?: string
+  maps: string[]
+  owner?: string
+  stopGateway: boolean
+  allowDowngrade: boolean
+  noHost: boolean
+  doctor: boolean
+  restart: boolean
+  startGateway: boolean
+  rewriteWorkspacePaths: boolean
+  dryRun: boolean
+  /** Checked between entries: set by SIGINT. */
+  signal?: AbortSignal
+  onProgress?: (bytes: number, files: number) => void
+  onStep?: (message: string) => void
+}
+
+export interface ImportOutcome {
+  manifest: ArchiveManifest
+  plan: TargetPlan
+  dryRun: boolean
+  recovered: string[]
+  versions: {source: string | null; installed: string | null; downgrade: boolean}
+  movedAside: {target: string; aside: string}[]
+  rebase: RebaseReport
+  verification: VerifyResult | null
+  chain: ChainResult | null
+  gatewayStopped: boolean
+  manualSteps: string[]
+  entries: number
+  payloadBytes: number
+}
+
+function freeBytes(target: string): number {
+  let dir = target
+  while (!fs.existsSync(dir)) dir = path.dirname(dir)
+  const s = fs.statfsSync(dir)
+  return s.bavail * s.bsize
+}
+
+function interrupted(): MigrateError {
+  return new MigrateError('INTERRUPTED', 'Import interrupted; nothing was activated and the staged files were removed.', {suggestions: ['Run the import again.']})
+}
+
+/** Pre-write checks against the manifest: version, gateway, owner, free space. Nothing is written before they pass. */
+async function preflight(request: ImportRequest, manifest: ArchiveManifest, plan: TargetPlan): Promise<{versions: ImportOutcome['versions']; gatewayStopped: boolean; spaceLimit: number}> {
+  const versions = guardHostVersion(manifest, request.context.hostVersion, {allowDowngrade: request.allowDowngrade, noHost: request.noHost})
+  const {uid} = currentUser()
+  for (const t of plan.targets) {
+    const stat = fs.existsSync(t.target) ? fs.lstatSync(t.target) : null
+    if (stat && stat.uid !== uid && uid !== 0) {
+      throw new MigrateError('TARGET_OWNER', `${t.target} exists and belongs to uid ${stat.uid}, not to you (uid ${uid}); it would have to be moved aside.`, {
+        suggestions: [`Fix its owner (sudo chown -R ${currentUser().name} ${t.target}), or import as root with --owner.`],
+      })
+    }
+  }
+  let gatewayStopped = false
+  for (const p of plan.profiles) {
+    const target = targetHost(request.context, {configPath: p.configPath, home: plan.home, profile: p.target, stateDir: p.stateDir})
+    if (!fs.existsSync(p.stateDir)) continue
+    const host = new HostCommands(target, request.config)
+    const gateway = await detectGateway(target, host, {probe: !request.noHost})
+    if (!gateway.running) continue
+    if (!request.stopGateway || request.dryRun) {
+      if (request.dryRun) continue
+      throw new MigrateError('TARGET_GATEWAY_RUNNING', `A gateway is running on ${p.stateDir} (${gateway.evidence.join('; ')}); importing over it would corrupt its state.`, {
+        suggestions: ['Pass --stop-gateway to stop it through OpenClaw first, or run `openclaw gateway stop`.'],
+      })
+    }
+    await stopGateway(target, host, gateway)
+    gatewayStopped = true
+  }
+  const needed = manifest.totals.bytes
+  const free = Math.min(...plan.targets.map((t) => freeBytes(path.dirname(t.target))))
+  if (free < needed * 1.05 + 16 * 1024 * 1024) {
+    throw new MigrateError('NO_SPACE', `The archive needs ${humanBytes(needed)} and only ${humanBytes(free)} are free where it goes.`, {suggestions: ['Free space on the target disk, or place the state elsewhere with --state-dir / --map.']})
+  }
+  return {gatewayStopped, spaceLimit: free - 16 * 1024 * 1024, versions}
+}
+
+/** Dry runs stage into a private temp dir: only what rebasing reads is kept, everything is verified. */
+function dryRunStaging(plan: TargetPlan, tempDir: string): StagedRoot[] {
+  return plan.targets.map((t) => ({...t, createdParents: [], staging: path.join(tempDir, t.root.id)}))
+}
+
+export async function runImport(request: ImportRequest): Promise<ImportOutcome> {
+  const home = request.context.home
+  const recovered = request.dryRun ? [] : recoverInterrupted(home).map((j) => j.runId)
+  const owner: Owner | null = await resolveOwner(request.owner)
+  const opened = await openArchive(request.source, request.getKeys)
+  const runId = `${fileStamp()}-${randomBytes(3).toString('hex')}`
+  const tempDir = request.dryRun ? fs.mkdtempSync(path.join(os.tmpdir(), 'openclaw-migrate-dry-')) : null
+  if (tempDir) fs.chmodSync(tempDir, 0o700)
+
+  let plan: TargetPlan | undefined
+  let staged: StagedRoot[] = []
+  let journal: ImportJournal | undefined
+  let pre: Awaited<ReturnType<typeof preflight>> | undefined
+  let staging: StagingSink | undefined
+  let files = 0
+  let bytes = 0
+
+  const sink: ArchiveSink = {
+    async directory(entry) {
+      if (request.signal?.aborted) throw interrupted()
+      await staging!.directory(entry)
+    },
+    async file(entry) {
+      if (request.signal?.aborted) throw interrupted()
+      files++
+      bytes += entry.size
+      request.onProgress?.(bytes, files)
+      return staging!.file(entry)
+    },
+    async manifest(manifest) {
+      plan = planTargets(manifest, {home, maps: request.maps, profile: request.profile, stateDir: request.stateDir})
+      pre = await preflight(request, manifest, plan)
+      if (tempDir) {
+        staged = dryRunStaging(plan, tempDir)
+      } else {
+        staged = planStaging(plan, runId)
+        journal = newJournal(runId, manifest.archiveId, staged)
+        saveJournal(home, journal)
+        prepareStagingParents(staged)
+        journal.steps.forEach((s, i) => (s.createdParents = staged[i].createdParents))
+        saveJournal(home, journal)
+      }
+      const secrets = new Set(manifest.secrets.map((s) => s.path))
+      staging = new StagingSink(staged, (link) => plan!.mapper.map(link), (entry) => finalMode('file', entry.mode, secrets.has(entry.path)))
+    },
+    async symlink(entry) {
+      await staging!.symlink(entry)
+    },
+  }
+
+  let read: ReadArchiveResult
+  let rebase: RebaseReport
+  const cleanup = () => {
+    if (tempDir) fs.rmSync(tempDir, {force: true, recursive: true})
+    else if (journal) rollBack(home, journal)
+    else if (staged.length > 0) removeStaging(staged)
+  }
+  try {
+    const onAbort = () => opened.tar.destroy(interrupted())
+    request.signal?.addEventListener('abort', onAbort, {once: true})
+    try {
+      read = await readArchive(opened.tar, sink, {spaceLimit: pre?.spaceLimit})
+    } finally {
+      request.signal?.removeEventListener('abort', onAbort)
+    }
+    if (request.signal?.aborted) throw interrupted()
+    request.onStep?.(`verified ${read.entries.size} entries (${humanBytes(read.payloadBytes)}) against the archive index`)
+    rebase = await rebaseStaged(read.manifest, staged, plan!.mapper, {rewriteWorkspacePaths: request.rewriteWorkspacePaths})
+    request.onStep?.(`rebased ${rebase.rewrites.length} file(s) onto this machine's paths`)
+    if (request.dryRun) {
+      cleanup()
+      return outcome(read, plan!, pre!, rebase, recovered, [], null, null, true)
+    }
+    await applyOwner(staged, owner)
+    journal!.rewritten = rebase.rewrites.map((r) => ({rel: r.rel, rootId: r.rootId}))
+    journal!.profiles = plan!.profiles.map((p) => ({source: p.source, stateDir: p.stateDir, target: p.target}))
+    saveJournal(home, journal!)
+    if (request.signal?.aborted) throw interrupted()
+    activate(home, journal!)
+  } catch (error) {
+    cleanup()
+    throw error
+  }
+  const movedAside = journal!.steps.filter((s) => s.aside).map((s) => ({aside: s.aside!, target: s.target}))
+  request.onStep?.(`activated ${journal!.steps.filter((s) => !s.nested).length} root(s)${movedAside.length > 0 ? `; moved aside ${movedAside.map((m) => m.aside).join(', ')}` : ''}`)
+
+  const verification = await verifyTarget({
+    entries: read.entries,
+    manifest: read.manifest,
+    mapper: plan!.mapper,
+    profiles: plan!.profiles.map((p) => ({configPath: p.configPath, source: p.source, stateDir: p.stateDir})),
+    rewritten: new Set(journal!.rewritten.map((r) => `${r.rootId}/${r.rel}`)),
+    targets: new Map(plan!.targets.map((t) => [t.root.id, t.target])),
+    uid: owner?.uid ?? currentUser().uid,
+  })
+  let chain: ChainResult | null = null
+  if (!request.noHost) {
+    const p = plan!.profiles[0]
+    chain = await runHostChain(request.context, {
+      configPath: p.configPath,
+      doctor: request.doctor,
+      home,
+      onStep: (s) => request.onStep?.(`${s.ok ? (s.skipped ? 'skipped' : 'ok') : 'FAILED'}  ${s.step}${s.summary ? ` — ${s.summary}` : ''}`),
+      plugins: read.manifest.profiles.flatMap((x) => x.plugins),
+      profile: p.target,
+      restart: request.restart,
+      startGateway: request.startGateway,
+      stateDir: p.stateDir,
+    }, request.config)
+  }
+  return outcome(read, plan!, pre!, rebase, recovered, movedAside, verification, chain, false)
+}
+
+function outcome(read: ReadArchiveResult, plan: TargetPlan, pre: NonNullable<Awaited<ReturnType<typeof preflight>>>, rebase: RebaseReport, recovered: string[], movedAside: ImportOutcome['movedAside'], verification: VerifyResult | null, chain: ChainResult | null, dryRun: boolean): ImportOutcome {
+  const manual: string[] = []
+  const profileArg = plan.profiles[0]?.target ? ` --profile ${plan.profiles[0].target}` : ''
+  if (chain?.startCommand) manual.push(`Start the gateway: ${chain.startCommand}`)
+  manual.push(`On the OLD machine, stop its gateway for good (openclaw${read.manifest.source.profile ? ` --profile ${read.manifest.source.profile}` : ''} gateway stop), so two copies never answer the same WhatsApp or Telegram account.`)
+  const channels = read.manifest.secrets.filter((s) => s.path.includes('/credentials/')).map((s) => s.path.split('/credentials/')[1]?.split('/')[0]).filter((c, i, all) => c && all.indexOf(c) === i)
+  if (channels.length > 0) manual.push(`Check your channels (${channels.join(', ')}): logins were moved, but a channel that binds to a device may ask you to relink (openclaw${profileArg} channels status).`)
+  if (rebase.workspaceMentions.length > 0) manual.push(`${rebase.workspaceMentions.length} workspace file(s) mention the old home; review them or import with --rewrite-workspace-paths.`)
+  return {
+    chain,
+    dryRun,
+    entries: read.entries.size,
+    gatewayStopped: pre.gatewayStopped,
+    manifest: read.manifest,
+    manualSteps: manual,
+    movedAside,
+    payloadBytes: read.payloadBytes,
+    plan,
+    rebase,
+    recovered,
+    verification,
+    versions: pre.versions,
+  }
+}

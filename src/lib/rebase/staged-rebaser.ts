@@ -1,0 +1,121 @@
+import fs from 'node:fs'
+import path from 'node:path'
+
+import type {ArchiveManifest} from '../archive/manifest.js'
+import type {StagedRoot} from '../import/staging.js'
+import type {PathMapper} from './path-mapper.js'
+
+import {MigrateError} from '../errors.js'
+import {walkRoot} from '../inventory/tree-walker.js'
+import {rewriteStringLiterals} from './json-text-rebaser.js'
+import {rebaseDatabase} from './sqlite-rebaser.js'
+
+const MAX_TEXT_BYTES = 16 * 1024 * 1024
+const TEXT_EXT = /\.(md|markdown|txt|json|json5|jsonl|ya?ml|toml|ini|cfg|conf|sh|py|js|ts|mjs|cjs|html|css|csv|env)$/i
+
+export interface RewriteRecord {
+  rootId: string
+  rel: string
+  /** Where the file will live after activation. */
+  file: string
+  kind: 'config' | 'json' | 'sqlite' | 'workspace'
+  count: number
+  detail?: string
+}
+
+export interface RebaseReport {
+  rewrites: RewriteRecord[]
+  /** Old-home paths still present after rebasing (free text, transcripts...). */
+  remaining: {file: string; kind: string; count: number; detail?: string}[]
+  /** Workspace files that mention the old home (rewritten only with --rewrite-workspace-paths). */
+  workspaceMentions: {file: string; count: number}[]
+}
+
+export interface RebaseOptions {
+  rewriteWorkspacePaths: boolean
+}
+
+function targetFile(s: StagedRoot, rel: string): string {
+  return s.root.type === 'file' ? s.target : path.join(s.target, ...rel.split('/').filter(Boolean))
+}
+
+function stagedFile(s: StagedRoot, rel: string): string {
+  return s.root.type === 'file' ? s.staging : path.join(s.staging, ...rel.split('/').filter(Boolean))
+}
+
+function rewriteFileKeepingMode(file: string, text: string): void {
+  const stat = fs.statSync(file)
+  const tmp = `${file}.rebase-tmp`
+  fs.writeFileSync(tmp, text, {flag: 'wx', mode: stat.mode & 0o7777})
+  fs.utimesSync(tmp, stat.atime, stat.mtime)
+  fs.renameSync(tmp, file)
+}
+
+/**
+ * Rebases the staged copy before activation: the config and its includes, JSON state files such as
+ * sessions.json, every SQLite database; and reports (or, opted in, rewrites) workspace text that
+ * mentions the old home.
+ */
+export async function rebaseStaged(manifest: ArchiveManifest, staged: StagedRoot[], mapper: PathMapper, options: RebaseOptions): Promise<RebaseReport> {
+  const report: RebaseReport = {remaining: [], rewrites: [], workspaceMentions: []}
+  if (mapper.mappings.every((m) => m.from === m.to)) return report
+  const sqliteArchivePaths = new Set(manifest.sqlite.map((s) => s.path))
+  const configFiles = new Set(manifest.locations.filter((l) => l.kind === 'config' || l.kind === 'include').map((l) => `${l.rootId}/${l.relPath}`))
+  const workspaceAreas = manifest.locations.filter((l) => l.kind === 'workspace').map((l) => ({rel: l.relPath, rootId: l.rootId}))
+  const inWorkspace = (rootId: string, rel: string) => workspaceAreas.some((w) => w.rootId === rootId && (w.rel === '' || rel === w.rel || rel.startsWith(`${w.rel}/`)))
+
+  for (const s of staged) {
+    const pseudoRoot = {...s.root, sourcePath: s.staging}
+    for await (const event of walkRoot(pseudoRoot, {excludes: [], includeLogs: true, prune: new Map()})) {
+      if (event.kind !== 'entry' || event.entry.type !== 'file') continue
+      // Nested roots are walked as part of their outer root's staging dir; attribute them to themselves.
+      const rel = event.entry.rel
+      const file = stagedFile(s, rel)
+      if (staged.some((o) => o !== s && o.nestedIn === s.root.id && file.startsWith(`${o.staging}${path.sep}`))) continue
+      const archivePath = s.root.type === 'file' ? `${s.root.archivePath}/${rel}` : rel ? `${s.root.archivePath}/${rel}` : s.root.archivePath
+      const key = `${s.root.id}/${rel}`
+      const finalPath = targetFile(s, rel)
+      if (sqliteArchivePaths.has(archivePath)) {
+        let result: ReturnType<typeof rebaseDatabase>
+        try {
+          result = rebaseDatabase(file, mapper)
+        } catch (error) {
+          throw new MigrateError('INTERNAL', `Could not rebase the paths in the database ${finalPath}: ${(error as Error).message}. Nothing was activated.`, {
+            suggestions: ['Import with --no-host to inspect, or report this with the output of `openclaw-migrate check <archive>`.'],
+          })
+        }
+        const rows = result.rewrites.reduce((n, r) => n + r.rows, 0)
+        if (rows > 0) report.rewrites.push({count: rows, detail: result.rewrites.map((r) => `${r.table}.${r.column}×${r.rows}`).join(', '), file: finalPath, kind: 'sqlite', rel, rootId: s.root.id})
+        for (const r of result.remaining) report.remaining.push({count: r.rows, detail: `${r.table}.${r.column}`, file: finalPath, kind: 'sqlite'})
+        continue
+      }
+      if (event.entry.stat.size > MAX_TEXT_BYTES || !TEXT_EXT.test(rel || s.root.sourcePath)) continue
+      const isConfig = configFiles.has(key)
+      const workspace = inWorkspace(s.root.id, rel)
+      const isStateJson = !workspace && s.root.kind === 'state' && /\.json5?$/.test(rel) && !rel.startsWith('credentials/')
+      if (!isConfig && !workspace && !isStateJson && s.root.kind !== 'agentDir') continue
+      const text = fs.readFileSync(file, 'utf8')
+      if (mapper.findMentions(text).length === 0) continue
+      if (isConfig || isStateJson || (s.root.kind === 'agentDir' && /\.json5?$/.test(rel))) {
+        const result = rewriteStringLiterals(text, (v) => mapper.map(v))
+        if (result.count > 0) {
+          rewriteFileKeepingMode(file, result.text)
+          report.rewrites.push({count: result.count, file: finalPath, kind: isConfig ? 'config' : 'json', rel, rootId: s.root.id})
+        }
+        const left = mapper.findMentions(result.text).length
+        if (left > 0) report.remaining.push({count: left, file: finalPath, kind: isConfig ? 'config' : 'json'})
+      } else if (workspace && options.rewriteWorkspacePaths) {
+        const result = mapper.rewriteText(text)
+        if (result.count > 0) {
+          rewriteFileKeepingMode(file, result.text)
+          report.rewrites.push({count: result.count, file: finalPath, kind: 'workspace', rel, rootId: s.root.id})
+        }
+      } else if (workspace) {
+        report.workspaceMentions.push({count: mapper.findMentions(text).length, file: finalPath})
+      } else {
+        report.remaining.push({count: mapper.findMentions(text).length, file: finalPath, kind: 'text'})
+      }
+    }
+  }
+  return report
+}

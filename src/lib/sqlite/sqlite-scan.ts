@@ -1,0 +1,27 @@
+import {DatabaseSync} from 'node:sqlite'
+
+const quote = (id: string) => `"${id.replaceAll('"', '""')}"`
+
+/** Counts, read-only, the text cells of a database that still mention any of the given prefixes. */
+export function scanDatabaseFor(file: string, needles: string[], skipTables: Set<string> = new Set(['diagnostic_events'])): {table: string; column: string; rows: number}[] {
+  if (needles.length === 0) return []
+  const db = new DatabaseSync(file, {readOnly: true})
+  const found: {table: string; column: string; rows: number}[] = []
+  try {
+    const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'").all() as {name: string; sql: null | string}[]
+    const virtual = tables.filter((t) => /^CREATE VIRTUAL TABLE/i.test(t.sql ?? '')).map((t) => t.name)
+    for (const {name} of tables) {
+      if (skipTables.has(name) || virtual.includes(name) || virtual.some((v) => name.startsWith(`${v}_`))) continue
+      const cols = db.prepare('SELECT name, type FROM pragma_table_info(?)').all(name) as {name: string; type: string}[]
+      for (const c of cols) {
+        if (c.type !== '' && !/TEXT|CHAR|CLOB|JSON/i.test(c.type)) continue
+        const where = needles.map(() => `instr(${quote(c.name)}, ?) > 0`).join(' OR ')
+        const row = db.prepare(`SELECT count(*) AS n FROM ${quote(name)} WHERE typeof(${quote(c.name)}) = 'text' AND (${where})`).get(...needles) as {n: number}
+        if (Number(row.n) > 0) found.push({column: c.name, rows: Number(row.n), table: name})
+      }
+    }
+  } finally {
+    db.close()
+  }
+  return found
+}

@@ -1,0 +1,144 @@
+import {createHash} from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+
+import type {SeenEntry} from '../archive/archive-reader.js'
+import type {ArchiveManifest, ProfileCounts} from '../archive/manifest.js'
+import type {PathMapper} from '../rebase/path-mapper.js'
+
+import {finalMode} from '../import/permissions.js'
+import {loadConfig} from '../inventory/config-reader.js'
+import {countRows} from '../sqlite/sqlite-snapshot.js'
+import {scanDatabaseFor} from '../sqlite/sqlite-scan.js'
+import {CheckReport} from './report.js'
+
+export interface VerifyInput {
+  manifest: ArchiveManifest
+  entries: Map<string, SeenEntry>
+  /** rootId → where it lives on this machine. */
+  targets: Map<string, string>
+  /** `${rootId}/${rel}` of files the import rewrote on purpose. */
+  rewritten: Set<string>
+  profiles: {source: string | null; stateDir: string; configPath: string}[]
+  mapper: PathMapper
+  uid: number
+}
+
+export interface VerifyResult {
+  report: CheckReport
+  files: {verified: number; rewritten: number; missing: string[]; differ: string[]}
+  counts: {profile: string | null; expected: ProfileCounts; found: Partial<ProfileCounts>}[]
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of fs.createReadStream(file, {highWaterMark: 1024 * 1024})) hash.update(chunk as Buffer)
+  return hash.digest('hex')
+}
+
+function targetPathOf(entryPath: string, manifest: ArchiveManifest, targets: Map<string, string>): {rootId: string; rel: string; abs: string} | null {
+  const [, rootId, ...rest] = entryPath.split('/')
+  const root = manifest.roots.find((r) => r.id === rootId)
+  const target = targets.get(rootId)
+  if (!root || !target) return null
+  const rel = rest.join('/')
+  if (root.type === 'file') return {abs: target, rel, rootId}
+  return {abs: rel ? path.join(target, ...rest) : target, rel, rootId}
+}
+
+/** Counts the things a user would miss, the same way export counted them. */
+export function countTarget(stateDir: string): Partial<ProfileCounts> {
+  const found: Partial<ProfileCounts> = {agents: 0, credentialDirs: 0, cronJobs: 0, sessions: 0, sessionsPerAgent: {}}
+  const agentsDir = path.join(stateDir, 'agents')
+  for (const id of fs.existsSync(agentsDir) ? fs.readdirSync(agentsDir) : []) {
+    if (!fs.statSync(path.join(agentsDir, id)).isDirectory()) continue
+    found.agents!++
+    const db = path.join(agentsDir, id, 'agent', 'openclaw-agent.sqlite')
+    let n = fs.existsSync(db) ? countRows(db, 'session_nodes') : 0
+    const legacy = path.join(agentsDir, id, 'sessions')
+    if (fs.existsSync(legacy)) n += fs.readdirSync(legacy).filter((f) => f.endsWith('.jsonl')).length
+    found.sessions! += n
+    if (n > 0) found.sessionsPerAgent![id] = n
+  }
+  const creds = path.join(stateDir, 'credentials')
+  if (fs.existsSync(creds)) found.credentialDirs = fs.readdirSync(creds).filter((n) => fs.statSync(path.join(creds, n)).isDirectory()).length
+  const stateDb = path.join(stateDir, 'state', 'openclaw.sqlite')
+  if (fs.existsSync(stateDb)) found.cronJobs = countRows(stateDb, 'cron_jobs')
+  return found
+}
+
+/**
+ * The seed's verification checklist, automated: every archived file present with the right hash
+ * (files rebased on purpose reported as rewritten), counts equal, modes and owner right, and no
+ * old-home path left in the config or the state database.
+ */
+export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
+  const report = new CheckReport()
+  const secrets = new Set(input.manifest.secrets.map((s) => s.path))
+  const result: VerifyResult = {counts: [], files: {differ: [], missing: [], rewritten: 0, verified: 0}, report}
+  const badModes: string[] = []
+  const badOwner: string[] = []
+  for (const [entryPath, seen] of input.entries) {
+    const where = targetPathOf(entryPath, input.manifest, input.targets)
+    if (!where) continue
+    let stat: fs.Stats
+    try {
+      stat = fs.lstatSync(where.abs)
+    } catch {
+      result.files.missing.push(where.abs)
+      continue
+    }
+    if (stat.uid !== input.uid) badOwner.push(where.abs)
+    if (seen.type === 'dir') {
+      if (!stat.isDirectory()) result.files.differ.push(where.abs)
+      else if ((stat.mode & 0o777) !== 0o700) badModes.push(where.abs)
+      continue
+    }
+    if (seen.type === 'symlink') {
+      if (!stat.isSymbolicLink()) result.files.differ.push(where.abs)
+      continue
+    }
+    if (!stat.isFile()) {
+      result.files.differ.push(where.abs)
+      continue
+    }
+    if ((stat.mode & 0o777) !== finalMode('file', seen.mode, secrets.has(entryPath))) badModes.push(where.abs)
+    if (input.rewritten.has(`${where.rootId}/${where.rel}`)) {
+      result.files.rewritten++
+      continue
+    }
+    if (stat.size !== seen.size || (await sha256File(where.abs)) !== seen.sha256) result.files.differ.push(where.abs)
+    else result.files.verified++
+  }
+  const {files} = result
+  if (files.missing.length > 0) report.problem('files-missing', `${files.missing.length} archived path(s) are missing, e.g. ${files.missing[0]}.`, 'Import again; if it persists, the target was changed after the import.')
+  if (files.differ.length > 0) report.problem('files-differ', `${files.differ.length} file(s) differ from the archive, e.g. ${files.differ[0]}.`, 'Something changed them after the import (a running gateway?); import again to restore them.')
+  if (files.missing.length === 0 && files.differ.length === 0) report.ok('files', `${files.verified} files identical to the archive, ${files.rewritten} rebased on purpose.`)
+  if (badModes.length > 0) report.problem('modes', `${badModes.length} path(s) have the wrong mode, e.g. ${badModes[0]}.`, 'chmod 700 for directories, 600 for secret files (or import again).')
+  else report.ok('modes', 'Directories 0700, secret files 0600.')
+  if (badOwner.length > 0) report.problem('ownership', `${badOwner.length} path(s) are not owned by uid ${input.uid}, e.g. ${badOwner[0]}.`, `chown -R ${input.uid} on the state dir and workspaces, or import again with --owner.`)
+  else report.ok('ownership', `Everything is owned by uid ${input.uid}.`)
+
+  for (const p of input.profiles) {
+    const expected = input.manifest.profiles.find((m) => m.profile === p.source)!.counts
+    const found = countTarget(p.stateDir)
+    result.counts.push({expected, found, profile: p.source})
+    const diffs = (['agents', 'sessions', 'cronJobs', 'credentialDirs'] as const).filter((k) => found[k] !== expected[k]).map((k) => `${k} ${found[k]} (archive: ${expected[k]})`)
+    if (diffs.length > 0) report.problem('counts', `Profile ${p.source ?? 'default'}: ${diffs.join(', ')}.`, 'Import again; if the counts still differ, keep the archive and report it.')
+    else report.ok('counts', `Profile ${p.source ?? 'default'}: ${expected.agents} agents, ${expected.sessions} sessions, ${expected.cronJobs} cron jobs, ${expected.credentialDirs} credential dirs, as in the archive.`)
+
+    const needles = input.mapper.mappings.filter((m) => m.from !== m.to).map((m) => m.from)
+    const leftovers: string[] = []
+    if (fs.existsSync(p.configPath)) {
+      for (const file of loadConfig(p.configPath).files) {
+        const text = fs.readFileSync(file, 'utf8')
+        if (input.mapper.findMentions(text).length > 0) leftovers.push(file)
+      }
+    }
+    const stateDb = path.join(p.stateDir, 'state', 'openclaw.sqlite')
+    if (fs.existsSync(stateDb)) for (const hit of scanDatabaseFor(stateDb, needles)) leftovers.push(`${stateDb} ${hit.table}.${hit.column} (${hit.rows} rows)`)
+    if (leftovers.length > 0) report.problem('old-paths', `Old-machine paths remain in ${leftovers.slice(0, 3).join('; ')}${leftovers.length > 3 ? ` and ${leftovers.length - 3} more` : ''}.`, 'Import again with --map OLD=NEW for the paths that were not rebased.')
+    else report.ok('old-paths', `No old-machine path left in the config or the state database of ${p.stateDir}.`)
+  }
+  return result
+}
