@@ -124,6 +124,7 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
     fs.mkdirSync(path.dirname(dbPath), {mode: 0o700, recursive: true})
     fs.mkdirSync(path.join(stateDir, 'agents', agent, 'sessions'), {mode: 0o700, recursive: true})
     const agentDb = new DatabaseSync(dbPath)
+    fs.chmodSync(dbPath, 0o600) // the host creates its databases owner-only
     agentDb.exec(`PRAGMA journal_mode=WAL; PRAGMA user_version=23;
       CREATE TABLE schema_meta (meta_key TEXT NOT NULL PRIMARY KEY, role TEXT NOT NULL, schema_version INTEGER NOT NULL, agent_id TEXT, app_version TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
       CREATE TABLE session_nodes (session_key TEXT NOT NULL PRIMARY KEY, current_session_id TEXT NOT NULL, entry_json TEXT NOT NULL, updated_at INTEGER NOT NULL) STRICT;
@@ -164,6 +165,7 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
   const stateDb = path.join(stateDir, 'state', 'openclaw.sqlite')
   fs.mkdirSync(path.dirname(stateDb), {mode: 0o700, recursive: true})
   const db = new DatabaseSync(stateDb)
+  fs.chmodSync(stateDb, 0o600)
   db.exec(`PRAGMA journal_mode=WAL; PRAGMA user_version=18;
     CREATE TABLE schema_meta (meta_key TEXT NOT NULL PRIMARY KEY, role TEXT NOT NULL, schema_version INTEGER NOT NULL, agent_id TEXT, app_version TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
     CREATE TABLE cron_jobs (store_key TEXT NOT NULL, job_id TEXT NOT NULL, declaration_key TEXT, name TEXT NOT NULL, enabled INTEGER NOT NULL, agent_id TEXT, payload_kind TEXT NOT NULL, job_json TEXT NOT NULL, state_json TEXT NOT NULL DEFAULT '{}', updated_at INTEGER NOT NULL, PRIMARY KEY (store_key, job_id)) STRICT;
