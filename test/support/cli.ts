@@ -185,7 +185,17 @@ export function makeRemote(configPath: string, url = 'wss://gateway.example.net:
  * flags secret-bearing databases that group/others may read. Make them private like a careful host.
  */
 export function privatizeDatabases(g: {stateDir: string; externalAgentDir: string}): string[] {
-  const files = [path.join(g.stateDir, 'state', 'openclaw.sqlite'), path.join(g.stateDir, 'agents', 'main', 'agent', 'openclaw-agent.sqlite'), path.join(g.externalAgentDir, 'openclaw-agent.sqlite')]
+  const files = [g.stateDir, g.externalAgentDir].flatMap((d) => listFiles(d)).filter((f) => /\.(sqlite|sqlite3|db)$/.test(f))
   for (const f of files) fs.chmodSync(f, 0o600)
   return files
+}
+
+/** Where an absolute source path sits in the archive, per the manifest's roots (innermost root wins). */
+export function archivePathIn(manifest: {roots: {sourcePath: string; archivePath: string; type: string}[]}, abs: string): string | null {
+  const root = manifest.roots
+    .filter((r) => r.type === 'dir' && (abs === r.sourcePath || abs.startsWith(`${r.sourcePath}/`)))
+    .sort((a, b) => b.sourcePath.length - a.sourcePath.length)[0]
+  if (!root) return null
+  const rel = path.relative(root.sourcePath, abs).split(path.sep).join('/')
+  return rel ? `${root.archivePath}/${rel}` : root.archivePath
 }
