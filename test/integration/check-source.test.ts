@@ -3,7 +3,7 @@ import {type ChildProcess, spawn} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {describeRun, makeRemote, parseJson, privatizeDatabases, rmrf, runCli, tmpDir} from '../support/cli.js'
+import {describeRun, makeRemote, parseJson, rmrf, runCli, tmpDir} from '../support/cli.js'
 import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 interface CheckJson {
@@ -23,7 +23,6 @@ describe('migrate check (source readiness)', function () {
     home = path.join(root, 'home')
     fs.mkdirSync(home)
     g = generateHome({home, sessions: 2})
-    privatizeDatabases(g)
   })
 
   after(() => {
@@ -100,7 +99,6 @@ describe('migrate check (source readiness)', function () {
     const remoteHome = path.join(root, 'remote-home')
     fs.mkdirSync(remoteHome)
     const remote = generateHome({home: remoteHome, sessions: 1, walPending: false})
-    privatizeDatabases(remote)
     makeRemote(remote.configPath)
     const [human, json] = await Promise.all([runCli(['check', '--profile', 'work'], {home: remoteHome}), runCli(['check', '--profile', 'work', '--json'], {home: remoteHome})])
     expect(human.code, describeRun(human)).to.equal(1)

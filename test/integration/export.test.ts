@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {DatabaseSync} from 'node:sqlite'
 
-import {archivePathIn, type CliResult, describeRun, listFiles as listTree, parseJson, privatizeDatabases, rmrf, runCli, tarCat, tarExtract, tarNames, tarVerbose, tmpDir, treeFingerprint} from '../support/cli.js'
+import {archivePathIn, type CliResult, describeRun, listFiles as listTree, parseJson, rmrf, runCli, tarCat, tarExtract, tarNames, tarVerbose, tmpDir, treeFingerprint} from '../support/cli.js'
 import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 const STATE = 'roots/work.state'
@@ -238,7 +238,6 @@ describe('migrate export (generated home, real CLI)', function () {
       fs.mkdirSync(cleanHome)
       const clean = generateHome({home: cleanHome, walPending: false})
       expect(clean.holders).to.deep.equal([])
-      privatizeDatabases(clean)
       const sideFiles = () => [clean.stateDir, clean.externalAgentDir].flatMap((d) => listTree(d)).filter((f) => /-(wal|shm|journal)$/.test(f))
       expect(sideFiles()).to.deep.equal([])
       const before = treeFingerprint(cleanHome)

@@ -180,16 +180,6 @@ export function makeRemote(configPath: string, url = 'wss://gateway.example.net:
   fs.writeFileSync(configPath, next)
 }
 
-/**
- * The generator creates its SQLite files with the process umask (0644); `migrate check` rightly
- * flags secret-bearing databases that group/others may read. Make them private like a careful host.
- */
-export function privatizeDatabases(g: {stateDir: string; externalAgentDir: string}): string[] {
-  const files = [g.stateDir, g.externalAgentDir].flatMap((d) => listFiles(d)).filter((f) => /\.(sqlite|sqlite3|db)$/.test(f))
-  for (const f of files) fs.chmodSync(f, 0o600)
-  return files
-}
-
 /** Where an absolute source path sits in the archive, per the manifest's roots (innermost root wins). */
 export function archivePathIn(manifest: {roots: {sourcePath: string; archivePath: string; type: string}[]}, abs: string): string | null {
   const root = manifest.roots

@@ -67,7 +67,7 @@ export function checkIntegrity(file: string): string {
  * (a plain read-only open of a WAL database leaves them behind): with no `-wal` there is nothing
  * uncheckpointed to see, so the file can be read as immutable. Dry runs and checks rely on this.
  */
-function openForCount(file: string): DatabaseSync {
+export function openReadOnlyQuiet(file: string): DatabaseSync {
   if (fs.existsSync(`${file}-wal`)) return openSource(file)
   const url = pathToFileURL(file)
   url.searchParams.set('immutable', '1')
@@ -77,7 +77,7 @@ function openForCount(file: string): DatabaseSync {
 export function countRows(file: string, table: string): number {
   let db: DatabaseSync | undefined
   try {
-    db = openForCount(file)
+    db = openReadOnlyQuiet(file)
     const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?").get(table)
     if (!exists) return 0
     return Number((db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as {n: number}).n)
