@@ -109,7 +109,7 @@ export function parseManifest(bytes: Buffer): ArchiveManifest {
  * hash, size, type and mode, that nothing is missing or extra, and that the manifest is intact.
  * Callers must treat whatever the sink wrote as untrusted until this resolves.
  */
-export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options: {spaceLimit?: number} = {}): Promise<ReadArchiveResult> {
+export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options: {spaceLimit?: () => number | undefined} = {}): Promise<ReadArchiveResult> {
   const parser = new Parser({maxDecompressionRatio: Number.POSITIVE_INFINITY, strict: true})
   const entries = new Map<string, SeenEntry>()
   const dirs = new Set<string>()
@@ -182,7 +182,8 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
       await sink.symlink?.(payload)
       return
     }
-    if (options.spaceLimit !== undefined && payloadBytes + payload.size > options.spaceLimit) {
+    const spaceLimit = options.spaceLimit?.()
+    if (spaceLimit !== undefined && payloadBytes + payload.size > spaceLimit) {
       throw new MigrateError('NO_SPACE', `Not enough free space for ${key} (${payload.size} bytes) after ${payloadBytes} bytes.`, {suggestions: ['Free space on the target disk, then import again.']})
     }
     const writer = await sink.file?.(payload)

@@ -3,6 +3,7 @@ import path from 'node:path'
 
 import type {PluginRecord} from '../archive/manifest.js'
 
+import {readJsonCell} from '../sqlite/sqlite-scan.js'
 import {getPath, type JsonObject} from './config-reader.js'
 
 function readJson(file: string): Record<string, unknown> | null {
@@ -28,6 +29,12 @@ export function listInstalledPlugins(stateDir: string, config: JsonObject): Plug
       plugins.set(id, {id, source: 'config plugins.installs', spec, version: typeof rec.version === 'string' ? rec.version : null})
     }
   }
+  // The host's own install index (state DB): the authoritative record of what `plugins install` did.
+  for (const [id, rec] of Object.entries(installRecordsFromStateDb(path.join(stateDir, 'state', 'openclaw.sqlite')))) {
+    if (!plugins.has(id) && (rec.spec || rec.source === 'npm')) {
+      plugins.set(id, {id, source: 'state db plugins.installedIndex', spec: typeof rec.spec === 'string' && !rec.spec.startsWith('npm-pack:') ? rec.spec : null, version: typeof rec.version === 'string' ? rec.version : null})
+    }
+  }
   const projects = path.join(stateDir, 'npm', 'projects')
   if (fs.existsSync(projects)) {
     for (const dir of walkPackageDirs(projects)) {
@@ -37,7 +44,8 @@ export function listInstalledPlugins(stateDir: string, config: JsonObject): Plug
         const installed = readJson(path.join(dir, 'node_modules', name, 'package.json'))
         const manifest = readJson(path.join(dir, 'node_modules', name, 'openclaw.plugin.json'))
         const id = typeof manifest?.id === 'string' ? manifest.id : name
-        if (!plugins.has(id)) {
+        const known = [...plugins.values()].some((p) => p.spec?.startsWith(`${name}@`))
+        if (!plugins.has(id) && !known) {
           plugins.set(id, {id, source: `npm/projects/${path.relative(projects, dir)}`, spec: range.startsWith('file:') ? null : `${name}@${installed?.version ?? range}`, version: typeof installed?.version === 'string' ? installed.version : null})
         }
       }
@@ -65,4 +73,12 @@ function* walkPackageDirs(dir: string, depth = 0): Generator<string> {
     const full = path.join(dir, name)
     if (name !== 'node_modules' && fs.statSync(full).isDirectory()) yield* walkPackageDirs(full, depth + 1)
   }
+}
+
+type InstallRecord = {spec?: unknown; source?: unknown; version?: unknown}
+
+function installRecordsFromStateDb(db: string): Record<string, InstallRecord> {
+  if (!fs.existsSync(db)) return {}
+  const value = readJsonCell(db, "SELECT value_json AS v FROM config_machine_state WHERE state_key = 'plugins.installedIndex'") as {index?: {installRecords?: Record<string, InstallRecord>}} | null
+  return value?.index?.installRecords ?? {}
 }

@@ -176,7 +176,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     const onAbort = () => opened.tar.destroy(interrupted())
     request.signal?.addEventListener('abort', onAbort, {once: true})
     try {
-      read = await readArchive(opened.tar, sink, {spaceLimit: pre?.spaceLimit})
+      read = await readArchive(opened.tar, sink, {spaceLimit: () => pre?.spaceLimit})
     } finally {
       request.signal?.removeEventListener('abort', onAbort)
     }
@@ -211,19 +211,24 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     uid: owner?.uid ?? currentUser().uid,
   })
   let chain: ChainResult | null = null
-  if (!request.noHost) {
-    const p = plan!.profiles[0]
-    chain = await runHostChain(request.context, {
+  // Each imported profile gets its own validate → doctor → restart chain.
+  for (const p of request.noHost ? [] : plan!.profiles) {
+    const label = plan!.profiles.length > 1 ? `[${p.target ?? 'default'}] ` : ''
+    const result = await runHostChain(request.context, {
       configPath: p.configPath,
       doctor: request.doctor,
       home,
-      onStep: (s) => request.onStep?.(`${s.ok ? (s.skipped ? 'skipped' : 'ok') : 'FAILED'}  ${s.step}${s.summary ? ` — ${s.summary}` : ''}`),
-      plugins: read.manifest.profiles.flatMap((x) => x.plugins),
+      onStep: (s) => request.onStep?.(`${s.ok ? (s.skipped ? 'skipped' : 'ok') : 'FAILED'}  ${label}${s.step}${s.summary ? ` — ${s.summary}` : ''}`),
+      plugins: read.manifest.profiles.find((x) => x.profile === p.source)?.plugins ?? [],
       profile: p.target,
       restart: request.restart,
       startGateway: request.startGateway,
       stateDir: p.stateDir,
     }, request.config)
+    for (const step of result.steps) step.step = `${label}${step.step}`
+    chain = chain
+      ? {gatewayRunning: chain.gatewayRunning && result.gatewayRunning, ok: chain.ok && result.ok, startCommand: [chain.startCommand, result.startCommand].filter(Boolean).join(' ; ') || null, steps: [...chain.steps, ...result.steps]}
+      : result
   }
   return outcome(read, plan!, pre!, rebase, recovered, movedAside, verification, chain, false)
 }

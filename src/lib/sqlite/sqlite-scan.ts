@@ -1,11 +1,13 @@
-import {DatabaseSync} from 'node:sqlite'
+import type {DatabaseSync} from 'node:sqlite'
+
+import {openReadOnlyQuiet} from './sqlite-snapshot.js'
 
 const quote = (id: string) => `"${id.replaceAll('"', '""')}"`
 
 /** Counts, read-only, the text cells of a database that still mention any of the given prefixes. */
 export function scanDatabaseFor(file: string, needles: string[], skipTables: Set<string> = new Set(['diagnostic_events'])): {table: string; column: string; rows: number}[] {
   if (needles.length === 0) return []
-  const db = new DatabaseSync(file, {readOnly: true})
+  const db = openReadOnlyQuiet(file)
   const found: {table: string; column: string; rows: number}[] = []
   try {
     const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'").all() as {name: string; sql: null | string}[]
@@ -24,4 +26,19 @@ export function scanDatabaseFor(file: string, needles: string[], skipTables: Set
     db.close()
   }
   return found
+}
+
+/** Reads one JSON text cell (first column of the first row), read-only; null when absent or unreadable. */
+export function readJsonCell(file: string, sql: string): unknown {
+  let db: DatabaseSync | undefined
+  try {
+    db = openReadOnlyQuiet(file) // no -wal/-shm left next to the source: dry runs and checks write nothing
+    const row = db.prepare(sql).get() as Record<string, unknown> | undefined
+    const value = row ? Object.values(row)[0] : undefined
+    return typeof value === 'string' ? JSON.parse(value) : null
+  } catch {
+    return null
+  } finally {
+    db?.close()
+  }
 }
