@@ -46,6 +46,21 @@ function targetPathOf(entryPath: string, manifest: ArchiveManifest, targets: Map
   return {abs: rel ? path.join(target, ...rest) : target, rel, rootId}
 }
 
+function countFiles(dir: string): number {
+  let n = 0
+  let names: fs.Dirent[]
+  try {
+    names = fs.readdirSync(dir, {withFileTypes: true})
+  } catch {
+    return 0
+  }
+  for (const d of names) {
+    if (d.isDirectory()) n += countFiles(path.join(dir, d.name))
+    else if (d.isFile()) n++
+  }
+  return n
+}
+
 /** Counts the things a user would miss, the same way export counted them. */
 export function countTarget(stateDir: string): Partial<ProfileCounts> {
   const found: Partial<ProfileCounts> = {agents: 0, credentialDirs: 0, cronJobs: 0, sessions: 0, sessionsPerAgent: {}}
@@ -124,8 +139,19 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
     const found = countTarget(p.stateDir)
     result.counts.push({expected, found, profile: p.source})
     const diffs = (['agents', 'sessions', 'cronJobs', 'credentialDirs'] as const).filter((k) => found[k] !== expected[k]).map((k) => `${k} ${found[k]} (archive: ${expected[k]})`)
+    // Workspace files, counted the way export counted them: regular files below each workspace location.
+    found.workspaceFiles = {}
+    for (const loc of input.manifest.locations.filter((l) => l.kind === 'workspace' && l.profile === p.source)) {
+      const base = input.targets.get(loc.rootId)
+      if (!base) continue
+      const key = loc.agentId ?? 'default'
+      found.workspaceFiles[key] = (found.workspaceFiles[key] ?? 0) + countFiles(loc.relPath ? path.join(base, ...loc.relPath.split('/')) : base)
+    }
+    for (const [key, n] of Object.entries(expected.workspaceFiles ?? {})) {
+      if ((found.workspaceFiles[key] ?? 0) !== n) diffs.push(`workspace files of ${key} ${found.workspaceFiles[key] ?? 0} (archive: ${n})`)
+    }
     if (diffs.length > 0) report.problem('counts', `Profile ${p.source ?? 'default'}: ${diffs.join(', ')}.`, 'Import again; if the counts still differ, keep the archive and report it.')
-    else report.ok('counts', `Profile ${p.source ?? 'default'}: ${expected.agents} agents, ${expected.sessions} sessions, ${expected.cronJobs} cron jobs, ${expected.credentialDirs} credential dirs, as in the archive.`)
+    else report.ok('counts', `Profile ${p.source ?? 'default'}: ${expected.agents} agents, ${expected.sessions} sessions, ${expected.cronJobs} cron jobs, ${expected.credentialDirs} credential dirs, ${Object.values(expected.workspaceFiles ?? {}).reduce((a, b) => a + b, 0)} workspace files, as in the archive.`)
 
     const needles = input.mapper.mappings.filter((m) => m.from !== m.to).map((m) => m.from)
     const leftovers: string[] = []
