@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
 
-import {type CliResult, describeRun, mustRun, parseJson, rmrf, runCli, tarNames, tmpDir} from '../support/cli.js'
+import {describeRun, mustRun, parseJson, rmrf, RunBatch, tarNames, tmpDir} from '../support/cli.js'
 import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 const PASSPHRASE = 'correct horse battery staple 42'
@@ -44,6 +44,7 @@ describe('migrate export encryption (age)', function () {
   let keyB: string
   let recipientA: string
   let recipientB: string
+  let batch: RunBatch
 
   before(() => {
     root = tmpDir('enc')
@@ -58,25 +59,41 @@ describe('migrate export encryption (age)', function () {
     mustRun('age-keygen', ['-o', keyB])
     recipientA = mustRun('age-keygen', ['-y', keyA]).toString('utf8').trim()
     recipientB = mustRun('age-keygen', ['-y', keyB]).toString('utf8').trim()
+
+    // Independent runs start now, a few at a time; each test awaits its own.
+    const passFile = path.join(root, 'pass.txt')
+    fs.writeFileSync(passFile, `${PASSPHRASE}\n`, {mode: 0o600})
+    const list = path.join(root, 'recipients.txt')
+    fs.writeFileSync(list, `# laptop\n${recipientA}\n\n# new server\n${recipientB}\n`)
+    const empty = path.join(root, 'empty-pass.txt')
+    fs.writeFileSync(empty, '\n')
+    const start = (name: string, file: string, args: string[], env?: Record<string, string>) => batch.start(name, ['export', '--profile', 'work', '-o', path.join(out, file), ...args], {cwd: out, env, home})
+    batch = new RunBatch(3)
+    start('passphrase file', 'file.tar.gz.age', ['--passphrase-file', passFile])
+    start('passphrase env', 'env.tar.gz.age', [], {OPENCLAW_MIGRATE_PASSPHRASE: PASSPHRASE})
+    start('recipient', 'recipient.tar.gz.age', ['--recipient', recipientA])
+    start('recipients file', 'recipients.tar.gz.age', ['--recipients-file', list, '--json'])
+    start('zstd recipient', 'z.tar.zst.age', ['--recipient', recipientB, '--compression', 'zstd'])
+    start('no passphrase', 'refused.tar.gz.age', [])
+    start('no passphrase --json', 'refused.tar.gz.age', ['--json'])
+    start('empty passphrase', 'refused-empty.tar.gz.age', ['--passphrase-file', empty, '--json'])
+    start('passphrase and recipient', 'refused-both.tar.gz.age', ['--passphrase-file', passFile, '--recipient', recipientA, '--json'])
+    start('no-encrypt and recipient', 'refused-clear.tar.gz', ['--no-encrypt', '--recipient', recipientA, '--json'])
+    start('bad recipient', 'refused-key.tar.gz.age', ['--recipient', 'age1notakey!!', '--json'])
   })
 
-  after(() => {
+  after(async () => {
+    await batch?.settled()
     for (const db of g?.holders ?? []) db.close()
     rmrf(root)
   })
-
-  function exportTo(name: string, args: string[], env?: Record<string, string>): Promise<CliResult> {
-    return runCli(['export', '--profile', 'work', '-o', path.join(out, name), ...args], {cwd: out, env, home})
-  }
 
   describe('passphrase', () => {
     let fromFile: string
     let fromEnv: string
 
     before(async () => {
-      const passFile = path.join(root, 'pass.txt')
-      fs.writeFileSync(passFile, `${PASSPHRASE}\n`, {mode: 0o600})
-      const [a, b] = await Promise.all([exportTo('file.tar.gz.age', ['--passphrase-file', passFile]), exportTo('env.tar.gz.age', [], {OPENCLAW_MIGRATE_PASSPHRASE: PASSPHRASE})])
+      const [a, b] = await Promise.all([batch.get('passphrase file'), batch.get('passphrase env')])
       expect(a.code, describeRun(a)).to.equal(0)
       expect(b.code, describeRun(b)).to.equal(0)
       expect(a.err).to.not.include('--no-encrypt')
@@ -121,7 +138,7 @@ describe('migrate export encryption (age)', function () {
 
   describe('recipients', () => {
     it('--recipient: age -d -i key.txt decrypts it, and so does the library', async () => {
-      const result = await exportTo('recipient.tar.gz.age', ['--recipient', recipientA])
+      const result = await batch.get('recipient')
       expect(result.code, describeRun(result)).to.equal(0)
       const file = path.join(out, 'recipient.tar.gz.age')
       const head = fs.readFileSync(file).subarray(0, 200).toString('latin1')
@@ -135,9 +152,7 @@ describe('migrate export encryption (age)', function () {
     })
 
     it('--recipients-file (comments, blank lines, two keys): each key decrypts it', async () => {
-      const list = path.join(root, 'recipients.txt')
-      fs.writeFileSync(list, `# laptop\n${recipientA}\n\n# new server\n${recipientB}\n`)
-      const result = await exportTo('recipients.tar.gz.age', ['--recipients-file', list, '--json'])
+      const result = await batch.get('recipients file')
       expect(result.code, describeRun(result)).to.equal(0)
       expect(parseJson(result).encryption).to.equal('recipients')
       const file = path.join(out, 'recipients.tar.gz.age')
@@ -146,7 +161,7 @@ describe('migrate export encryption (age)', function () {
     })
 
     it('--compression zstd with a recipient: age | zstd | tar', async () => {
-      const result = await exportTo('z.tar.zst.age', ['--recipient', recipientB, '--compression', 'zstd'])
+      const result = await batch.get('zstd recipient')
       expect(result.code, describeRun(result)).to.equal(0)
       const decrypted = mustRun('age', ['-d', '-i', keyB, path.join(out, 'z.tar.zst.age')])
       expect(decrypted.subarray(0, 4).toString('hex')).to.equal('28b52ffd')
@@ -157,11 +172,13 @@ describe('migrate export encryption (age)', function () {
   describe('refusals (nothing written)', () => {
     const written = () => fs.readdirSync(out).filter((n) => n.startsWith('refused') || n.includes('partial'))
 
+    before(() => batch.settled())
+
     it('no TTY and no passphrase source: PASSPHRASE_REQUIRED, exit 2, no file', async () => {
-      const human = await exportTo('refused.tar.gz.age', [])
+      const human = await batch.get('no passphrase')
       expect(human.code, describeRun(human)).to.equal(2)
       expect(human.err).to.include('passphrase')
-      const json = await exportTo('refused.tar.gz.age', ['--json'])
+      const json = await batch.get('no passphrase --json')
       expect(json.code).to.equal(2)
       const {error} = parseJson(json)
       expect(error.code).to.equal('PASSPHRASE_REQUIRED')
@@ -170,21 +187,14 @@ describe('migrate export encryption (age)', function () {
     })
 
     it('an empty passphrase file is refused', async () => {
-      const empty = path.join(root, 'empty-pass.txt')
-      fs.writeFileSync(empty, '\n')
-      const result = await exportTo('refused-empty.tar.gz.age', ['--passphrase-file', empty, '--json'])
+      const result = await batch.get('empty passphrase')
       expect(result.code).to.equal(2)
       expect(parseJson(result).error.code).to.equal('PASSPHRASE_REQUIRED')
       expect(written()).to.deep.equal([])
     })
 
     it('a passphrase and recipients together, or --no-encrypt with a key, are usage errors', async () => {
-      const passFile = path.join(root, 'pass2.txt')
-      fs.writeFileSync(passFile, PASSPHRASE)
-      const [both, clear] = await Promise.all([
-        exportTo('refused-both.tar.gz.age', ['--passphrase-file', passFile, '--recipient', recipientA, '--json']),
-        exportTo('refused-clear.tar.gz', ['--no-encrypt', '--recipient', recipientA, '--json']),
-      ])
+      const [both, clear] = await Promise.all([batch.get('passphrase and recipient'), batch.get('no-encrypt and recipient')])
       expect(both.code).to.equal(2)
       expect(parseJson(both).error.code).to.equal('USAGE')
       expect(clear.code).to.equal(2)
@@ -193,7 +203,7 @@ describe('migrate export encryption (age)', function () {
     })
 
     it('a malformed recipient is KEY_INVALID', async () => {
-      const result = await exportTo('refused-key.tar.gz.age', ['--recipient', 'age1notakey!!', '--json'])
+      const result = await batch.get('bad recipient')
       expect(result.code).to.equal(2)
       expect(parseJson(result).error.code).to.equal('KEY_INVALID')
       expect(written()).to.deep.equal([])

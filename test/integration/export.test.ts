@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {DatabaseSync} from 'node:sqlite'
 
-import {archivePathIn, type CliResult, describeRun, listFiles as listTree, parseJson, rmrf, runCli, tarCat, tarExtract, tarNames, tarVerbose, tmpDir, treeFingerprint} from '../support/cli.js'
+import {archivePathIn, type CliResult, describeRun, RunBatch, listFiles as listTree, parseJson, rmrf, runCli, tarCat, tarExtract, tarNames, tarVerbose, tmpDir, treeFingerprint} from '../support/cli.js'
 import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 const STATE = 'roots/work.state'
@@ -27,6 +27,7 @@ describe('migrate export (generated home, real CLI)', function () {
   let home: string
   let out: string
   let g: GeneratedHome
+  let batch: RunBatch
 
   before(() => {
     root = tmpDir('export')
@@ -35,9 +36,29 @@ describe('migrate export (generated home, real CLI)', function () {
     fs.mkdirSync(home)
     fs.mkdirSync(out)
     g = generateHome({home})
+    fs.writeFileSync(path.join(out, 'exists.tar.gz'), 'precious')
+    fs.mkdirSync(path.join(out, 'into-dir'))
+    const base = ['export', '--profile', 'work', '--no-encrypt']
+    const opts = {cwd: out, home}
+    const o = (name: string) => ['-o', path.join(out, name)]
+    batch = new RunBatch(3)
+    batch.start('plain', [...base, ...o('plain.tar.gz'), '--json'], opts)
+    batch.start('exists --json', [...base, ...o('exists.tar.gz'), '--json'], opts)
+    batch.start('exists', [...base, ...o('exists.tar.gz')], opts)
+    batch.start('inside', [...base, '-o', path.join(g.stateDir, 'backup.tar.gz'), '--json'], opts)
+    batch.start('into-dir', [...base, ...o('into-dir')], opts)
+    batch.start('agent research', [...base, '--agent', 'research', ...o('research.tar.gz')], opts)
+    batch.start('agent nobody', [...base, '--agent', 'nobody', '--dry-run', '--json'], opts)
+    batch.start('no-workspace', [...base, '--no-workspace', ...o('no-ws.tar.gz')], opts)
+    batch.start('exclude media', [...base, '--exclude', 'media/**', ...o('no-media.tar.gz')], opts)
+    batch.start('zstd', [...base, '--compression', 'zstd', ...o('z.tar.zst')], opts)
+    batch.start('stdout', [...base, '-o', '-'], opts)
+    batch.start('stdout --json', [...base, '-o', '-', '--json'], opts)
+    batch.start('dry-run --json', ['export', '--profile', 'work', '--dry-run', '--json'], opts)
   })
 
-  after(() => {
+  after(async () => {
+    await batch?.settled()
     for (const db of g?.holders ?? []) db.close()
     rmrf(root)
   })
@@ -51,7 +72,7 @@ describe('migrate export (generated home, real CLI)', function () {
 
     before(async () => {
       archive = path.join(out, 'plain.tar.gz')
-      result = await runCli(['export', '--profile', 'work', '--no-encrypt', '-o', archive, '--json'], {cwd: out, home})
+      result = await batch.get('plain')
       expectOk(result)
       summary = parseJson(result)
       names = tarNames(archive)
@@ -186,12 +207,11 @@ describe('migrate export (generated home, real CLI)', function () {
 
   it('refuses to overwrite an existing output (OUTPUT_EXISTS, exit 2)', async () => {
     const target = path.join(out, 'exists.tar.gz')
-    fs.writeFileSync(target, 'precious')
-    const result = await runCli(['export', '--profile', 'work', '--no-encrypt', '-o', target, '--json'], {cwd: out, home})
+    const result = await batch.get('exists --json')
     expect(result.code, describeRun(result)).to.equal(2)
     expect(parseJson(result).error.code).to.equal('OUTPUT_EXISTS')
     expect(fs.readFileSync(target, 'utf8')).to.equal('precious')
-    const human = await runCli(['export', '--profile', 'work', '--no-encrypt', '-o', target], {cwd: out, home})
+    const human = await batch.get('exists')
     expect(human.code).to.equal(2)
     expect(human.out).to.equal('')
     expect(human.err).to.include('already exists')
@@ -199,7 +219,7 @@ describe('migrate export (generated home, real CLI)', function () {
 
   it('refuses an output inside the exported state dir (OUTPUT_INSIDE_SOURCE, exit 2)', async () => {
     const target = path.join(g.stateDir, 'backup.tar.gz')
-    const result = await runCli(['export', '--profile', 'work', '--no-encrypt', '-o', target, '--json'], {cwd: out, home})
+    const result = await batch.get('inside')
     expect(result.code, describeRun(result)).to.equal(2)
     expect(parseJson(result).error.code).to.equal('OUTPUT_INSIDE_SOURCE')
     expect(fs.existsSync(target)).to.equal(false)
@@ -208,8 +228,7 @@ describe('migrate export (generated home, real CLI)', function () {
 
   it('-o DIR writes a default-named archive into that directory', async () => {
     const dir = path.join(out, 'into-dir')
-    fs.mkdirSync(dir)
-    const result = await runCli(['export', '--profile', 'work', '--no-encrypt', '-o', dir], {cwd: out, home})
+    const result = await batch.get('into-dir')
     expectOk(result)
     const files = fs.readdirSync(dir)
     expect(files).to.have.length(1)
@@ -219,6 +238,7 @@ describe('migrate export (generated home, real CLI)', function () {
 
   describe('--dry-run', () => {
     it('writes nothing anywhere (home and cwd unchanged) and prints the plan', async () => {
+      await batch.settled() // nothing else may run against the home while it is fingerprinted
       const cwd = path.join(root, 'dry-cwd')
       fs.mkdirSync(cwd)
       const before = treeFingerprint(home, cwd)
@@ -252,7 +272,7 @@ describe('migrate export (generated home, real CLI)', function () {
     })
 
     it('--json carries roots, secrets (by path) and skipped paths with reasons', async () => {
-      const result = await runCli(['export', '--profile', 'work', '--dry-run', '--json'], {cwd: out, home})
+      const result = await batch.get('dry-run --json')
       expectOk(result)
       const plan = parseJson(result)
       expect(plan.dryRun).to.equal(true)
@@ -270,7 +290,7 @@ describe('migrate export (generated home, real CLI)', function () {
 
   it('--agent research exports only that agent (sessions, workspace, agentDir)', async () => {
     const archive = path.join(out, 'research.tar.gz')
-    const result = await runCli(['export', '--profile', 'work', '--no-encrypt', '--agent', 'research', '-o', archive], {cwd: out, home})
+    const result = await batch.get('agent research')
     expectOk(result)
     const names = tarNames(archive)
     expect(names.some((n) => n.startsWith(`${STATE}/agents/research/sessions/`))).to.equal(true)
@@ -289,7 +309,7 @@ describe('migrate export (generated home, real CLI)', function () {
   })
 
   it('--agent with an unknown id is a usage error', async () => {
-    const result = await runCli(['export', '--profile', 'work', '--no-encrypt', '--agent', 'nobody', '--dry-run', '--json'], {cwd: out, home})
+    const result = await batch.get('agent nobody')
     expect(result.code, describeRun(result)).to.equal(2)
     const error = parseJson(result).error
     expect(error.code).to.equal('USAGE')
@@ -298,7 +318,7 @@ describe('migrate export (generated home, real CLI)', function () {
 
   it('--no-workspace leaves every workspace out but keeps state and agentDir', async () => {
     const archive = path.join(out, 'no-ws.tar.gz')
-    const result = await runCli(['export', '--profile', 'work', '--no-encrypt', '--no-workspace', '-o', archive], {cwd: out, home})
+    const result = await batch.get('no-workspace')
     expectOk(result)
     const names = tarNames(archive)
     expect(names.filter((n) => n.includes('workspace'))).to.deep.equal([])
@@ -312,7 +332,7 @@ describe('migrate export (generated home, real CLI)', function () {
 
   it("--exclude 'media/**' drops the media files", async () => {
     const archive = path.join(out, 'no-media.tar.gz')
-    const result = await runCli(['export', '--profile', 'work', '--no-encrypt', '--exclude', 'media/**', '-o', archive], {cwd: out, home})
+    const result = await batch.get('exclude media')
     expectOk(result)
     const names = tarNames(archive)
     expect(names.filter((n) => n.includes('photo-'))).to.deep.equal([])
@@ -324,7 +344,7 @@ describe('migrate export (generated home, real CLI)', function () {
 
   it('--compression zstd writes a zstd stream that zstd + GNU tar read', async () => {
     const archive = path.join(out, 'z.tar.zst')
-    const result = await runCli(['export', '--profile', 'work', '--no-encrypt', '--compression', 'zstd', '-o', archive], {cwd: out, home})
+    const result = await batch.get('zstd')
     expectOk(result)
     expect(fs.readFileSync(archive).subarray(0, 4).toString('hex')).to.equal('28b52ffd')
     const names = tarNames(archive, 'zstd')
@@ -335,7 +355,7 @@ describe('migrate export (generated home, real CLI)', function () {
   })
 
   it('-o - streams the archive on stdout and keeps human text on stderr', async () => {
-    const result = await runCli(['export', '--profile', 'work', '--no-encrypt', '-o', '-'], {cwd: out, home})
+    const result = await batch.get('stdout')
     expectOk(result)
     expect(result.stdout.subarray(0, 2).toString('hex')).to.equal('1f8b')
     const names = tarNames(result.stdout)
@@ -348,7 +368,7 @@ describe('migrate export (generated home, real CLI)', function () {
   })
 
   it('--json with -o - is refused (both want stdout)', async () => {
-    const result = await runCli(['export', '--profile', 'work', '--no-encrypt', '-o', '-', '--json'], {cwd: out, home})
+    const result = await batch.get('stdout --json')
     expect(result.code, describeRun(result)).to.equal(2)
     expect(result.stdout.subarray(0, 2).toString('hex')).to.not.equal('1f8b')
   })

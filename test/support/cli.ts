@@ -189,3 +189,44 @@ export function archivePathIn(manifest: {roots: {sourcePath: string; archivePath
   const rel = path.relative(root.sourcePath, abs).split(path.sep).join('/')
   return rel ? `${root.archivePath}/${rel}` : root.archivePath
 }
+
+/**
+ * Starts independent CLI runs a few at a time (the runs are mostly CPU-bound start-up), so a
+ * suite can launch them all in a before hook and each test awaits its own by name.
+ */
+export class RunBatch {
+  private active = 0
+  private readonly runs = new Map<string, Promise<CliResult>>()
+  private readonly waiting: (() => void)[] = []
+
+  constructor(private readonly concurrency = 3) {}
+
+  start(name: string, args: string[], options: CliOptions): void {
+    if (this.runs.has(name)) throw new Error(`run ${name} started twice`)
+    const run = this.slot(() => runCli(args, options))
+    run.catch(() => {}) // awaited (and reported) by the test that owns it
+    this.runs.set(name, run)
+  }
+
+  get(name: string): Promise<CliResult> {
+    const run = this.runs.get(name)
+    if (!run) throw new Error(`no run named ${name}`)
+    return run
+  }
+
+  /** Resolves once every started run has finished. */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.runs.values())
+  }
+
+  private async slot<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    this.active++
+    try {
+      return await fn()
+    } finally {
+      this.active--
+      this.waiting.shift()?.()
+    }
+  }
+}
