@@ -6,6 +6,7 @@ import type {HostContext} from './host-context.js'
 
 import {MigrateError} from '../errors.js'
 import {HostCommands} from './host-commands.js'
+import {processAlive} from '../util/process.js'
 
 export interface GatewayState {
   running: boolean
@@ -16,14 +17,6 @@ export interface GatewayState {
   evidence: string[]
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 /** `<stateDir>/tmp/openclaw-<uid>/gateway.state.lock`, for any uid (a copy made by another user has another). */
 export function findGatewayLocks(stateDir: string): string[] {
@@ -55,7 +48,7 @@ export async function detectGateway(context: HostContext, host: HostCommands, op
   const state: GatewayState = {evidence: [], lockPath: null, pid: null, port: null, running: false}
   for (const lock of findGatewayLocks(context.stateDir)) {
     const data = readLock(lock)
-    if (typeof data.pid === 'number' && alive(data.pid)) {
+    if (typeof data.pid === 'number' && processAlive(data.pid)) {
       Object.assign(state, {lockPath: lock, pid: data.pid, port: data.port ?? null, running: true})
       state.evidence.push(`lock ${lock} names live pid ${data.pid}`)
     }
@@ -79,7 +72,7 @@ export async function stopGateway(context: HostContext, host: HostCommands, stat
   let method = 'openclaw gateway stop --force'
   const result = host.available('gateway:stop') ? await host.run('gateway:stop', ['--force', '--json'], {timeoutMs: 60_000}).catch(() => null) : null
   const deadline = Date.now() + 30_000
-  const gone = () => state.pid === null || !alive(state.pid)
+  const gone = () => state.pid === null || !processAlive(state.pid)
   // Wait for the host's stop only when it ran and succeeded: otherwise nothing is stopping the gateway.
   while (result?.exitCode === 0 && !gone() && Date.now() < deadline) await sleep(250)
   if (!gone() && state.pid !== null && state.lockPath) {

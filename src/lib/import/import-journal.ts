@@ -5,6 +5,7 @@ import type {StagedRoot} from './staging.js'
 
 import {MigrateError} from '../errors.js'
 import {fileStamp} from '../util/paths.js'
+import {processAlive} from '../util/process.js'
 
 export type JournalState = 'abandoned' | 'activated' | 'activating' | 'rolled-back' | 'staging' | 'undone'
 
@@ -139,20 +140,12 @@ export function rollBack(home: string, journal: ImportJournal): void {
   saveJournal(home, journal)
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 /** Finishes the business of an import that was killed: staging removed, half activation undone. */
 export function recoverInterrupted(home: string): ImportJournal[] {
   const recovered: ImportJournal[] = []
   for (const journal of listJournals(home)) {
-    if ((journal.state === 'staging' || journal.state === 'activating') && !alive(journal.pid)) {
+    if ((journal.state === 'staging' || journal.state === 'activating') && !processAlive(journal.pid)) {
       rollBack(home, journal)
       recovered.push(journal)
     }
