@@ -58,7 +58,7 @@ export async function encryptStream(input: Readable, spec: EncryptionSpec): Prom
 export function decryptError(error: unknown, keys: DecryptionKeys): MigrateError {
   const message = error instanceof Error ? error.message : String(error)
   if (/no identity matched|incorrect passphrase|failed to decrypt|scrypt|no matching/i.test(message) && !/chunk|stream|truncat/i.test(message)) {
-    return new MigrateError('DECRYPT_FAILED', keys.passphrase ? 'Wrong passphrase: the archive could not be decrypted.' : 'None of the given identities can decrypt this archive.', {
+    return new MigrateError('DECRYPT_FAILED', keys.passphrase ? 'The archive could not be decrypted with this passphrase (wrong passphrase).' : 'None of the given identities can decrypt this archive.', {
       suggestions: ['Check the passphrase (or --identity file) used at export time and try again.'],
     })
   }

@@ -136,8 +136,26 @@ export function rollBack(home: string, journal: ImportJournal): void {
       }
     }
   }
-  journal.state = journal.state === 'staging' ? 'abandoned' : 'rolled-back'
+  if (journal.state === 'staging') {
+    // Nothing was ever activated: leave the machine exactly as it was, journal included.
+    forgetJournal(home, journal)
+    return
+  }
+  journal.state = 'rolled-back'
   saveJournal(home, journal)
+}
+
+/** Removes a journal that records nothing done, and the journal dirs if that leaves them empty. */
+function forgetJournal(home: string, journal: ImportJournal): void {
+  const dir = journalDir(home)
+  fs.rmSync(path.join(dir, `${journal.runId}.json`), {force: true})
+  for (const d of [dir, path.dirname(dir)]) {
+    try {
+      fs.rmdirSync(d)
+    } catch {
+      return // other journals are kept there
+    }
+  }
 }
 
 

@@ -115,6 +115,14 @@ function dryRunStaging(plan: TargetPlan, tempDir: string): StagedRoot[] {
   return plan.targets.map((t) => ({...t, createdParents: [], staging: path.join(tempDir, t.root.id)}))
 }
 
+/** What activation would move aside: existing top-level targets (a dry run lists them, moves nothing). */
+function wouldMoveAside(plan: TargetPlan, runId: string): ImportOutcome['movedAside'] {
+  const stamp = fileStamp()
+  return planStaging(plan, runId)
+    .filter((s) => !s.nestedIn && fs.lstatSync(s.target, {throwIfNoEntry: false}) !== undefined)
+    .map((s) => ({aside: `${s.target}.pre-migrate-${stamp}`, target: s.target}))
+}
+
 export async function runImport(request: ImportRequest): Promise<ImportOutcome> {
   const home = request.context.home
   const recovered = request.dryRun ? [] : recoverInterrupted(home).map((j) => j.runId)
@@ -186,7 +194,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     request.onStep?.(`rebased ${rebase.rewrites.length} file(s) onto this machine's paths`)
     if (request.dryRun) {
       cleanup()
-      return outcome(read, plan!, pre!, rebase, recovered, [], null, null, true)
+      return outcome(read, plan!, pre!, rebase, recovered, wouldMoveAside(plan!, runId), null, null, true)
     }
     await applyOwner(staged, owner)
     journal!.rewritten = rebase.rewrites.map((r) => ({rel: r.rel, rootId: r.rootId}))

@@ -49,16 +49,21 @@ export class PathMapper {
     return this.mappings.map((m) => m.from)
   }
 
-  /** Every place in a text where an old prefix starts a path (used for reports and opt-in rewrites). */
+  /**
+   * Every place in a text where an old prefix starts a path (used for reports and opt-in rewrites,
+   * and to decide which files need rebasing). A Windows prefix is also found JSON-escaped
+   * (`C:\\Users\\ana`), with forward slashes and in any case, as configs written there hold it.
+   */
   findMentions(text: string): string[] {
     const found: string[] = []
     for (const m of this.mappings) {
-      let at = text.indexOf(m.from)
-      while (at !== -1) {
-        const next = text[at + m.from.length]
+      const pattern = mentionPattern(m.from)
+      for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+        const at = match.index
+        const next = text[at + match[0].length]
         const before = at === 0 ? '' : text[at - 1]
         if ((next === undefined || /[/\\"'\s,)\]}`:;]/.test(next)) && !/[A-Za-z0-9._-]/.test(before)) found.push(m.from)
-        at = text.indexOf(m.from, at + 1)
+        pattern.lastIndex = at + 1
       }
     }
     return found
@@ -79,6 +84,13 @@ export class PathMapper {
     }
     return {count, text: out}
   }
+}
+
+const escapeRegExp = (text: string) => text.replaceAll(/[.*+?^${}()|[\]\\]/g, String.raw`\$&`)
+
+function mentionPattern(prefix: string): RegExp {
+  if (!isWindowsPath(prefix)) return new RegExp(escapeRegExp(prefix), 'g')
+  return new RegExp(prefix.split('\\').map(escapeRegExp).join(String.raw`(?:\\\\|\\|/)`), 'gi')
 }
 
 function matchPrefix(value: string, prefix: string): string | null {

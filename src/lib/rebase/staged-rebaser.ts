@@ -69,7 +69,8 @@ export async function rebaseStaged(manifest: ArchiveManifest, staged: StagedRoot
     for await (const event of walkRoot(pseudoRoot, {excludes: [], includeLogs: true, prune: new Map()})) {
       if (event.kind !== 'entry' || event.entry.type !== 'file') continue
       // Nested roots are walked as part of their outer root's staging dir; attribute them to themselves.
-      const rel = event.entry.rel
+      // A file root is walked at its staging name; in the archive (and the manifest) it is its source basename.
+      const rel = s.root.type === 'file' ? path.posix.basename(s.root.sourcePath.replaceAll('\\', '/')) : event.entry.rel
       const file = stagedFile(s, rel)
       if (staged.some((o) => o !== s && o.nestedIn === s.root.id && file.startsWith(`${o.staging}${path.sep}`))) continue
       const archivePath = s.root.type === 'file' ? `${s.root.archivePath}/${rel}` : rel ? `${s.root.archivePath}/${rel}` : s.root.archivePath

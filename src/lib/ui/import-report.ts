@@ -40,7 +40,7 @@ export function renderImport(o: ImportOutcome): string {
     'Targets:',
     ...o.plan.targets.map((t) => `  ${t.root.id.padEnd(26)} ${t.target}  (${t.why})`),
   ]
-  if (o.movedAside.length > 0) lines.push('', 'Moved aside (never deleted; `openclaw-migrate import --undo` puts them back):', ...o.movedAside.map((m) => `  ${m.target} → ${m.aside}`))
+  if (o.movedAside.length > 0) lines.push('', o.dryRun ? 'Would be moved aside (never deleted):' : 'Moved aside (never deleted; `openclaw-migrate import --undo` puts them back):', ...o.movedAside.map((m) => `  ${m.target} → ${m.aside}`))
   const r = o.rebase
   lines.push('', `Rebased ${r.rewrites.reduce((n, x) => n + x.count, 0)} path(s) in ${r.rewrites.length} file(s):`, ...r.rewrites.map((x) => `  ${x.file}  ${x.kind} ×${x.count}${x.detail ? ` (${x.detail})` : ''}`))
   if (r.remaining.length > 0) lines.push('Old-home paths left as they were (free text, not a path value):', ...r.remaining.slice(0, 20).map((x) => `  ${x.file}${x.detail ? ` ${x.detail}` : ''} ×${x.count}`))
