@@ -1,10 +1,11 @@
 import {createHash} from 'node:crypto'
 import type {Readable} from 'node:stream'
+import {StringDecoder} from 'node:string_decoder'
 
 import {Parser, type ReadEntry} from 'tar'
 
 import {isMigrateError, MigrateError} from '../errors.js'
-import {checkSymlink, locateEntry, tarTypeToEntryType} from './entry-rules.js'
+import {checkSymlink, checkSymlinkChains, locateEntry, tarTypeToEntryType} from './entry-rules.js'
 import {type ArchiveManifest, type ArchiveRoot, type EntryType, FORMAT_NAME, FORMAT_VERSION, INDEX_ENTRY, type IndexEntry, type IndexTrailer, MANIFEST_ENTRY} from './manifest.js'
 
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
@@ -121,6 +122,7 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
   let sawEof = false
   let payloadBytes = 0
   let entryLimit = Number.POSITIVE_INFINITY
+  let byteLimit = Number.POSITIVE_INFINITY
   let failure: MigrateError | undefined
   let chain = Promise.resolve()
 
@@ -147,6 +149,8 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
       roots = new Map(manifest.roots.map((r) => [r.id, r]))
       const t = manifest.totals ?? {dirs: 0, files: 0, symlinks: 0}
       entryLimit = Math.ceil((t.files + t.dirs + t.symlinks) * 1.1) + manifest.roots.length + 1000
+      // Snapshots can outgrow their source (WAL content), hence the margin; a bomb cannot.
+      byteLimit = (Number(manifest.totals?.bytes) || 0) * 2 + 256 * 1024 * 1024
       await sink.manifest?.(manifest)
       return
     }
@@ -182,6 +186,7 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
       await sink.symlink?.(payload)
       return
     }
+    if (payloadBytes + payload.size > byteLimit) throw mismatch(`${key} declares ${payload.size} bytes, far more than the manifest's total of ${manifest.totals.bytes}.`)
     const spaceLimit = options.spaceLimit?.()
     if (spaceLimit !== undefined && payloadBytes + payload.size > spaceLimit) {
       throw new MigrateError('NO_SPACE', `Not enough free space for ${key} (${payload.size} bytes) after ${payloadBytes} bytes.`, {suggestions: ['Free space on the target disk, then import again.']})
@@ -231,15 +236,18 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
       if (item.type === 'file' && seen.sha256 !== item.sha256) throw mismatch(`${item.path} does not match its sha256 in the index (corrupted or tampered).`)
       if (item.type === 'symlink' && seen.linkpath !== item.linkpath) throw mismatch(`The link ${item.path} points elsewhere than the index says.`)
       if ((seen.mode & 0o7777) !== (item.mode & 0o7777)) throw mismatch(`${item.path} has mode ${seen.mode.toString(8)} but the index says ${item.mode.toString(8)}.`)
+      if (seen.mtime !== item.mtime) throw mismatch(`${item.path} has another mtime in the index.`)
       count++
     }
+    // A multi-byte character can straddle two chunks: decode the stream, not each chunk.
+    const decoder = new StringDecoder('utf8')
     for await (const chunk of entry) {
-      buffered += (chunk as Buffer).toString('utf8')
+      buffered += decoder.write(chunk as Buffer)
       const lines = buffered.split('\n')
       buffered = lines.pop() ?? ''
       for (const line of lines) checkLine(line)
     }
-    checkLine(buffered)
+    checkLine(buffered + decoder.end())
     if (!trailer) throw truncated('the index has no trailer')
     if (trailer.archiveId !== manifest!.archiveId) throw mismatch('The index belongs to another archive.')
     if (trailer.manifestSha256 !== manifestSha256) throw mismatch('The manifest does not match the hash recorded in the index (tampered).')
@@ -268,5 +276,6 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
   if (!manifest) throw new MigrateError('ARCHIVE_CORRUPT', 'The archive holds no manifest: not an openclaw-migrate archive, or empty.')
   if (!indexDone) throw truncated('the index at the end is missing')
   if (!sawEof) throw truncated('the tar end marker is missing')
+  checkSymlinkChains(entries, manifest)
   return {entries, manifest, payloadBytes}
 }

@@ -79,10 +79,45 @@ export function checkSymlink(entryPath: string, linkpath: string, root: ArchiveR
   if (path.posix.isAbsolute(linkpath) || isWinAbs) {
     if (manifest.roots.some((r) => r.type === 'dir' && isInside(linkpath, r.sourcePath))) return 'absolute-into-root'
   } else {
-    const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(`/${rel}`), linkpath))
-    if (!resolved.startsWith('/..') && resolved !== '/..') return 'inside'
+    // Resolve below a sentinel: posix normalisation clamps `..` at `/`, so `/${rel}` alone can never look outside.
+    const base = '/root'
+    const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(`${base}/${rel}`), linkpath))
+    if (resolved === base || resolved.startsWith(`${base}/`)) return 'inside'
   }
   const sourceAbs = path.join(root.sourcePath, rel)
   if (manifest.symlinksOutside.some((s) => s.path === sourceAbs && s.target === linkpath)) return 'declared-outside'
   throw unsafe(entryPath, `symlink escapes its root (-> ${linkpath})`)
+}
+
+/**
+ * Links are checked one by one as they arrive, lexically; a relative target that goes through
+ * another archived symlink and then `..` (`a -> b/..` with `b -> ..`) can still leave its root on
+ * disk. Run once every entry is known: refuses any link target that climbs out of a symlink.
+ */
+export function checkSymlinkChains(entries: Map<string, {type: EntryType; linkpath?: string}>, manifest: ArchiveManifest): void {
+  for (const [key, entry] of entries) {
+    if (entry.type !== 'symlink' || !entry.linkpath) continue
+    let parts: string[]
+    let components: string[]
+    if (path.posix.isAbsolute(entry.linkpath)) {
+      const root = manifest.roots.find((r) => r.type === 'dir' && entry.linkpath!.startsWith(`${r.sourcePath}/`))
+      if (!root) continue
+      parts = root.archivePath.split('/')
+      components = entry.linkpath.slice(root.sourcePath.length + 1).split('/')
+    } else {
+      parts = key.split('/').slice(0, -1)
+      components = entry.linkpath.split('/')
+    }
+    let throughLink = false
+    for (const c of components) {
+      if (c === '' || c === '.') continue
+      if (c === '..') {
+        if (throughLink) throw unsafe(key, `symlink chain leaves its root (-> ${entry.linkpath}, through another link)`)
+        parts.pop()
+        continue
+      }
+      parts.push(c)
+      if (entries.get(parts.join('/'))?.type === 'symlink') throughLink = true
+    }
+  }
 }
