@@ -12,7 +12,7 @@ import {DatabaseSync} from 'node:sqlite'
 import JSON5 from 'json5'
 
 import {type CliResult, describeRun, parseJson, pathWithoutOpenClaw, rmrf, runCli} from '../support/cli.js'
-import {type ExportedSource, exportedSource, findStaging, journals, onboardedStateDir, scanTree, sha256, siblings, snapshotHome, diffSnapshots, standardSource, targetHome} from '../support/import-fixtures.js'
+import {compareWithSource, type ExportedSource, exportedSource, findStaging, journals, onboardedStateDir, sha256, siblings, snapshotHome, diffSnapshots, standardSource, targetHome} from '../support/import-fixtures.js'
 import {installStandInOpenClaw, type StandInOpenClaw} from '../support/stand-in-openclaw.js'
 
 const STAMP = /^\d{8}T\d{6}Z$/
@@ -33,49 +33,6 @@ function openCopy(file: string, scratch: string): DatabaseSync {
 
 function rows<T = any>(db: DatabaseSync, sql: string): T[] {
   return db.prepare(sql).all() as T[]
-}
-
-/**
- * Walks every imported root on both sides (source paths the export skipped left out) and checks:
- * same entries, same types and link texts, every file byte-identical unless the import reported
- * it as rewritten, and the final modes (dirs 0700, secrets 0600, others as archived minus
- * group/other write).
- */
-function compareWithSource(src: ExportedSource, outcome: any): {compared: number; rewritten: string[]} {
-  const skipped: string[] = src.manifest.skipped.map((s: any) => s.path)
-  const isSkipped = (abs: string) => skipped.some((s) => abs === s || abs.startsWith(`${s}/`))
-  const rewritten = new Set<string>(outcome.rebase.rewrites.map((r: any) => r.file))
-  const secrets = new Set<string>(src.manifest.secrets.map((s: any) => s.path))
-  const rootsById = new Map<string, any>(src.manifest.roots.map((r: any) => [r.id, r]))
-  let compared = 0
-  const differing: string[] = []
-  for (const t of outcome.targets) {
-    const root = rootsById.get(t.root)
-    const a = scanTree(t.sourcePath, isSkipped)
-    const b = scanTree(t.target)
-    expect([...b.keys()].sort(), `entries of ${t.target}`).to.deep.equal([...a.keys()].sort())
-    for (const [rel, na] of a) {
-      const nb = b.get(rel)!
-      const abs = rel ? path.join(t.target, rel) : t.target
-      expect(nb.type, abs).to.equal(na.type)
-      if (na.type === 'symlink') {
-        expect(nb.link, abs).to.equal(na.link)
-        continue
-      }
-      if (na.type === 'dir') {
-        expect(nb.mode, `${abs} mode`).to.equal(0o700)
-        continue
-      }
-      const archivePath = root.type === 'file' ? `${root.archivePath}/${path.basename(root.sourcePath)}` : `${root.archivePath}/${rel}`
-      expect(nb.mode.toString(8), `${abs} mode`).to.equal((secrets.has(archivePath) ? 0o600 : na.mode & 0o755).toString(8))
-      compared++
-      if (rewritten.has(abs)) {
-        if (nb.sha256 === na.sha256) differing.push(`${abs} reported as rewritten but unchanged`)
-      } else if (nb.sha256 !== na.sha256) differing.push(`${abs} differs from ${rel ? path.join(t.sourcePath, rel) : t.sourcePath}`)
-    }
-  }
-  expect(differing).to.deep.equal([])
-  return {compared, rewritten: [...rewritten]}
 }
 
 describe('import roundtrip: alice → bob, real CLI', function () {
@@ -171,7 +128,8 @@ describe('import roundtrip: alice → bob, real CLI', function () {
     })
 
     it('every file is byte-identical to the source except the config and the SQLite databases it rebased', () => {
-      const {compared, rewritten} = compareWithSource(src, bobOut)
+      const rewritten: string[] = bobOut.rebase.rewrites.map((r: any) => r.file)
+      const {compared} = compareWithSource(src, bobOut.targets, new Set(rewritten))
       expect(compared).to.be.greaterThan(45)
       const state = path.join(bob.home, '.openclaw-work')
       expect(rewritten.map((f) => path.relative(state, f)).sort()).to.deep.equal(['agents/main/agent/openclaw-agent.sqlite', 'agents/research/agent/openclaw-agent.sqlite', 'openclaw.json', 'state/openclaw.sqlite'])
@@ -371,7 +329,7 @@ describe('import roundtrip: alice → bob, real CLI', function () {
   it('with a stand-in `openclaw` on PATH: same files, and the host chain ran for profile work', () => {
     expect(hosted.result.code, describeRun(hosted.result)).to.equal(0)
     const out = parseJson(hosted.result)
-    compareWithSource(src, out)
+    compareWithSource(src, out.targets, new Set(out.rebase.rewrites.map((r: any) => r.file)))
     expect(out.versions).to.deep.equal({downgrade: false, installed: '2026.9.6', source: '2026.9.6'})
     expect(out.chain.ok, JSON.stringify(out.chain.steps, null, 1)).to.equal(true)
     expect(out.chain.startCommand).to.equal('openclaw --profile work gateway run')

@@ -4,6 +4,7 @@
  * process that can be signalled mid-flight, and home snapshots (listing + modes + sha256, no
  * timestamps) to prove a refused or interrupted import changed nothing.
  */
+import {expect} from 'chai'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
@@ -236,4 +237,49 @@ export async function waitFor(test: () => boolean, options: {child?: ChildProces
     await new Promise((r) => setTimeout(r, options.everyMs ?? 5))
   }
   return test()
+}
+
+/**
+ * Walks every imported root on both sides (source paths the export skipped left out) and checks:
+ * same entries, same types and link texts, every file byte-identical unless it is in `rewritten`
+ * (absolute target paths the import reported as rebased), and the final modes (dirs 0700, secrets
+ * 0600, others as archived minus group/other write).
+ */
+export function compareWithSource(src: ExportedSource, targets: {root: string; sourcePath: string; target: string}[], rewritten: Set<string>, options: {sqliteSideFiles?: boolean} = {}): {compared: number} {
+  const skipped: string[] = src.manifest.skipped.map((s: any) => s.path)
+  // SQLite side files are never exported (and the export's own read of a database may leave empty ones behind).
+  const isSkipped = (abs: string) => /\.sqlite-(wal|shm)$/.test(abs) || skipped.some((s) => abs === s || abs.startsWith(`${s}/`))
+  const secrets = new Set<string>(src.manifest.secrets.map((s: any) => s.path))
+  const rootsById = new Map<string, any>(src.manifest.roots.map((r: any) => [r.id, r]))
+  expect(targets.map((t) => t.root).sort(), 'imported roots').to.deep.equal([...rootsById.keys()].sort())
+  let compared = 0
+  const differing: string[] = []
+  for (const t of targets) {
+    const root = rootsById.get(t.root)
+    const a = scanTree(t.sourcePath, isSkipped)
+    // A process killed while it had a database open leaves SQLite's -wal/-shm: SQLite's own business.
+    const b = scanTree(t.target, (abs) => Boolean(options.sqliteSideFiles) && /\.sqlite-(wal|shm)$/.test(abs))
+    expect([...b.keys()].sort(), `entries of ${t.target}`).to.deep.equal([...a.keys()].sort())
+    for (const [rel, na] of a) {
+      const nb = b.get(rel)!
+      const abs = rel ? path.join(t.target, rel) : t.target
+      expect(nb.type, abs).to.equal(na.type)
+      if (na.type === 'symlink') {
+        expect(nb.link, abs).to.equal(na.link)
+        continue
+      }
+      if (na.type === 'dir') {
+        expect(nb.mode, `${abs} mode`).to.equal(0o700)
+        continue
+      }
+      const archivePath = root.type === 'file' ? `${root.archivePath}/${path.basename(root.sourcePath)}` : `${root.archivePath}/${rel}`
+      expect(nb.mode.toString(8), `${abs} mode`).to.equal((secrets.has(archivePath) ? 0o600 : na.mode & 0o755).toString(8))
+      compared++
+      if (rewritten.has(abs)) {
+        if (nb.sha256 === na.sha256) differing.push(`${abs} reported as rewritten but unchanged`)
+      } else if (nb.sha256 !== na.sha256) differing.push(`${abs} differs from ${rel ? path.join(t.sourcePath, rel) : t.sourcePath}`)
+    }
+  }
+  expect(differing).to.deep.equal([])
+  return {compared}
 }

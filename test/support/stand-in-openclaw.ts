@@ -58,12 +58,9 @@ export function installStandInOpenClaw(dir: string, options: StandInOptions = {}
   const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
   const script = `#!/usr/bin/env bash
 LOG=${q(logFile)}
-{
-  (IFS=$'\\037'; printf '%s' "$*")
-  printf '\\036'
-  env | grep '^OPENCLAW_' | sort | tr '\\n' '\\037'
-  printf '\\n'
-} >> "$LOG"
+# One write per call: parallel calls (the host is asked several things at once) must not interleave.
+RECORD="$(IFS=$'\\037'; printf '%s' "$*")"$'\\036'"$(env | grep '^OPENCLAW_' | sort | tr '\\n' '\\037')"
+printf '%s\\n' "$RECORD" >> "$LOG"
 PROFILE=""
 case "$1" in
   --profile) PROFILE="$2"; shift 2 ;;

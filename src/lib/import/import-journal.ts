@@ -100,7 +100,9 @@ export function activate(home: string, journal: ImportJournal, stamp = fileStamp
   for (const step of journal.steps) {
     if (step.nested) continue
     if (exists(step.target)) {
+      // A second import within the same second must not collide with the first one's aside.
       step.aside = `${step.target}.pre-migrate-${stamp}`
+      for (let n = 2; exists(step.aside); n++) step.aside = `${step.target}.pre-migrate-${stamp}-${n}`
       saveJournal(home, journal)
       fs.renameSync(step.target, step.aside)
     }
@@ -183,7 +185,8 @@ export function undoLastImport(home: string, stamp = fileStamp()): {journal: Imp
   const restored: {target: string; from: string | null; importedNowAt: string}[] = []
   for (const step of [...journal.steps].reverse()) {
     if (step.nested) continue
-    const importedNowAt = `${step.target}.undone-${stamp}`
+    let importedNowAt = `${step.target}.undone-${stamp}`
+    for (let n = 2; exists(importedNowAt); n++) importedNowAt = `${step.target}.undone-${stamp}-${n}`
     if (exists(step.target)) fs.renameSync(step.target, importedNowAt)
     if (step.aside && exists(step.aside)) fs.renameSync(step.aside, step.target)
     restored.push({from: step.aside, importedNowAt, target: step.target})
