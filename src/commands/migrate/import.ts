@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {MigrateCommand} from '../../lib/base-command.js'
 import {ExitCode, MigrateError} from '../../lib/errors.js'
-import {undoLastImport} from '../../lib/import/import-journal.js'
+import {recoverInterrupted, undoLastImport} from '../../lib/import/import-journal.js'
 import {runImport} from '../../lib/operations/import-operation.js'
 import {keyFlags, renderImport, summarizeImport} from '../../lib/ui/import-report.js'
 import {resolveDecryption} from '../../lib/ui/passphrase.js'
@@ -70,6 +70,12 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
 
   private async undo() {
     const {home} = await this.hostContext({noBinary: true})
+    // An import killed mid-activation is the last import: undoing it means finishing its rollback.
+    const recovered = recoverInterrupted(home)
+    if (recovered.length > 0) {
+      for (const j of recovered) this.say(`The interrupted import ${j.runId} was rolled back: everything it had moved is back in place.`)
+      return {archiveId: recovered.at(-1)!.archiveId, recovered: recovered.map((j) => j.runId), restored: [], undone: null, warnings: this.warnings}
+    }
     const {journal, restored} = undoLastImport(home)
     for (const r of restored) this.say(r.from ? `${r.target}: restored from ${r.from}; the imported copy is now ${r.importedNowAt}` : `${r.target}: nothing was there before; the imported copy is now ${r.importedNowAt}`)
     return {archiveId: journal.archiveId, restored, undone: journal.runId, warnings: this.warnings}

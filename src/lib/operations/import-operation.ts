@@ -110,6 +110,39 @@ async function preflight(request: ImportRequest, manifest: ArchiveManifest, plan
   return {gatewayStopped, spaceLimit: free - 16 * 1024 * 1024, versions}
 }
 
+/** A file-system failure on this machine (journal, rebase, owner) with its stable code; anything else as it is. */
+function targetError(error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  if (error instanceof MigrateError || typeof code !== 'string') return error
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new MigrateError('NO_SPACE', 'The target disk filled up during the import; nothing was activated.', {cause: error, suggestions: ['Free space on the target disk, then import again.']})
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new MigrateError('TARGET_UNWRITABLE', `Cannot write where the import goes (${code}); nothing was activated.`, {cause: error, suggestions: ['Check the permissions of the target location.']})
+  return error
+}
+
+function rethrowTarget(error: unknown): never {
+  throw targetError(error)
+}
+
+/** Opening waits for the first bytes (stdin may never send any) and for keys: Ctrl-C must end that wait too. */
+async function untilAborted<T>(work: Promise<T>, request: ImportRequest): Promise<T> {
+  const {signal} = request
+  if (!signal) return work
+  let onAbort = () => {}
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      if (request.source === '-') process.stdin.destroy()
+      reject(interrupted())
+    }
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, {once: true})
+  })
+  try {
+    return await Promise.race([work, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
 /** Dry runs stage into a private temp dir: only what rebasing reads is kept, everything is verified. */
 function dryRunStaging(plan: TargetPlan, tempDir: string): StagedRoot[] {
   return plan.targets.map((t) => ({...t, createdParents: [], staging: path.join(tempDir, t.root.id)}))
@@ -127,7 +160,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
   const home = request.context.home
   const recovered = request.dryRun ? [] : recoverInterrupted(home).map((j) => j.runId)
   const owner: Owner | null = await resolveOwner(request.owner)
-  const opened = await openArchive(request.source, request.getKeys)
+  const opened = await untilAborted(openArchive(request.source, request.getKeys), request)
   const runId = `${fileStamp()}-${randomBytes(3).toString('hex')}`
   const tempDir = request.dryRun ? fs.mkdtempSync(path.join(os.tmpdir(), 'openclaw-migrate-dry-')) : null
   if (tempDir) fs.chmodSync(tempDir, 0o700)
@@ -143,14 +176,26 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
   const sink: ArchiveSink = {
     async directory(entry) {
       if (request.signal?.aborted) throw interrupted()
-      await staging!.directory(entry)
+      await staging!.directory(entry).catch(rethrowTarget)
     },
     async file(entry) {
       if (request.signal?.aborted) throw interrupted()
       files++
       bytes += entry.size
       request.onProgress?.(bytes, files)
-      return staging!.file(entry)
+      const writer = await staging!.file(entry).catch(rethrowTarget)
+      // A write that fails on this disk is the target's problem, never reported as a damaged archive.
+      return {
+        close: () => writer.close().catch(rethrowTarget),
+        write(chunk) {
+          try {
+            const done = writer.write(chunk)
+            return done instanceof Promise ? done.catch(rethrowTarget) : done
+          } catch (error) {
+            return rethrowTarget(error)
+          }
+        },
+      }
     },
     async manifest(manifest) {
       plan = planTargets(manifest, {home, maps: request.maps, profile: request.profile, stateDir: request.stateDir})
@@ -169,7 +214,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
       staging = new StagingSink(staged, (link) => plan!.mapper.map(link), (entry) => finalMode('file', entry.mode, secrets.has(entry.path)))
     },
     async symlink(entry) {
-      await staging!.symlink(entry)
+      await staging!.symlink(entry).catch(rethrowTarget)
     },
   }
 
@@ -203,8 +248,12 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     if (request.signal?.aborted) throw interrupted()
     activate(home, journal!)
   } catch (error) {
-    cleanup()
-    throw error
+    try {
+      cleanup()
+    } catch {
+      // The journal still records what was begun: the next import finishes the rollback. Report the first failure.
+    }
+    throw targetError(error)
   }
   const movedAside = journal!.steps.filter((s) => s.aside).map((s) => ({aside: s.aside!, target: s.target}))
   request.onStep?.(`activated ${journal!.steps.filter((s) => !s.nested).length} root(s)${movedAside.length > 0 ? `; moved aside ${movedAside.map((m) => m.aside).join(', ')}` : ''}`)
