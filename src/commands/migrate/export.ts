@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {MigrateCommand} from '../../lib/base-command.js'
 import {exportFlags, renderExportPlan, renderExportResult, summarizeExport, summarizePlan} from '../../lib/ui/export-report.js'
-import {prepareExport, runExport} from '../../lib/operations/export-operation.js'
+import {ExitCode, MigrateError} from '../../lib/errors.js'
+import {abandonExport, prepareExport, runExport} from '../../lib/operations/export-operation.js'
 import {resolveEncryption} from '../../lib/ui/passphrase.js'
 import {ProgressBar} from '../../lib/ui/progress.js'
 
@@ -48,8 +49,21 @@ The inventory comes from the config: the whole state dir, every workspace and ag
     const encryption = await resolveEncryption(flags)
     if (encryption.kind === 'none') this.note('--no-encrypt: the archive holds API keys, OAuth tokens and channel logins in the clear. Store and move it like a password.')
     const progress = new ProgressBar('Exporting', prepared.plan.totals.bytes, prepared.plan.totals.files, {json: this.jsonEnabled()})
+    // Ctrl-C: nothing half-written may stay behind (a partial archive, snapshots in the temp dir).
+    const onSigint = () => {
+      progress.stop()
+      abandonExport()
+      const error = new MigrateError('INTERRUPTED', 'Export interrupted; the partial archive and the temporary files were removed.', {suggestions: ['Run the export again.']})
+      if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(this.toErrorJson(error), null, 2)}\n`)
+      else process.stderr.write(`Error: ${error.message}\n`)
+      process.exit(ExitCode.INTERRUPTED)
+    }
+    process.once('SIGINT', onSigint)
     progress.start()
-    const outcome = await runExport(request, prepared, encryption, {onProgress: (b, f) => progress.update(b, f)}).finally(() => progress.stop())
+    const outcome = await runExport(request, prepared, encryption, {onProgress: (b, f) => progress.update(b, f)}).finally(() => {
+      progress.stop()
+      process.off('SIGINT', onSigint)
+    })
     this.say(renderExportResult(outcome, encryption), toStdout)
     return summarizeExport(outcome, context, encryption, this.warnings)
   }

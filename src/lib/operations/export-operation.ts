@@ -114,6 +114,23 @@ export function buildManifest(plan: ExportPlan, context: HostContext, gateway: E
   }
 }
 
+let inProgress: {outputPath: string | null; tempDir: string} | null = null
+
+/**
+ * Ctrl-C: removes what a running export has written so far, the temp dir (SQLite snapshots in the
+ * clear, the index) and the partial archive next to the output. Synchronous, for a signal handler.
+ */
+export function abandonExport(): void {
+  if (!inProgress) return
+  const {outputPath, tempDir} = inProgress
+  fs.rmSync(tempDir, {force: true, recursive: true})
+  if (outputPath) {
+    const prefix = `.${path.basename(outputPath)}.partial-`
+    for (const name of fs.readdirSync(path.dirname(outputPath))) if (name.startsWith(prefix)) fs.rmSync(path.join(path.dirname(outputPath), name), {force: true})
+  }
+  inProgress = null
+}
+
 export async function runExport(
   request: ExportRequest,
   prepared: ExportPreparation,
@@ -131,6 +148,7 @@ export async function runExport(
   const manifest = buildManifest(prepared.plan, context, gateway)
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'openclaw-migrate-'))
   fs.chmodSync(tempDir, 0o700)
+  inProgress = {outputPath, tempDir}
   try {
     const written = await writeArchive({
       compression: request.compression,
@@ -144,5 +162,6 @@ export async function runExport(
     return {gateway, manifest, outputPath, written}
   } finally {
     fs.rmSync(tempDir, {force: true, recursive: true})
+    inProgress = null
   }
 }
