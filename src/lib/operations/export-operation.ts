@@ -17,6 +17,7 @@ import {detectGateway, type GatewayState, stopGateway} from '../host/gateway.js'
 import {HostCommands} from '../host/host-commands.js'
 import {buildExportPlan, type ExportPlan, type ExportSelection, type ProfileSource} from '../inventory/export-plan.js'
 import {currentUser, fileStamp, isInside} from '../util/paths.js'
+import {createPrivateTempDir} from '../util/private-temp.js'
 import {toolVersion} from '../util/tool-info.js'
 import {listProfileSources} from './profiles.js'
 
@@ -146,8 +147,7 @@ export async function runExport(
   }
   const {outputPath} = prepared
   const manifest = buildManifest(prepared.plan, context, gateway)
-  const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'openclaw-migrate-'))
-  fs.chmodSync(tempDir, 0o700)
+  const tempDir = createPrivateTempDir('export')
   inProgress = {outputPath, tempDir}
   try {
     const written = await writeArchive({

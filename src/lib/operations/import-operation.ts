@@ -2,7 +2,6 @@ import type {Config} from '@oclif/core'
 
 import {randomBytes} from 'node:crypto'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import type {ArchiveManifest} from '../archive/manifest.js'
@@ -21,6 +20,7 @@ import {applyOwner, finalMode, type Owner, resolveOwner} from '../import/permiss
 import {planStaging, prepareStagingParents, removeStaging, type StagedRoot, StagingSink} from '../import/staging.js'
 import {planTargets, type TargetPlan} from '../import/target-planner.js'
 import {type RebaseReport, rebaseStaged} from '../rebase/staged-rebaser.js'
+import {createPrivateTempDir} from '../util/private-temp.js'
 import {currentUser, fileStamp, humanBytes} from '../util/paths.js'
 import {verifyTarget, type VerifyResult} from '../verify/target-verifier.js'
 
@@ -162,8 +162,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
   const owner: Owner | null = await resolveOwner(request.owner)
   const opened = await untilAborted(openArchive(request.source, request.getKeys), request)
   const runId = `${fileStamp()}-${randomBytes(3).toString('hex')}`
-  const tempDir = request.dryRun ? fs.mkdtempSync(path.join(os.tmpdir(), 'openclaw-migrate-dry-')) : null
-  if (tempDir) fs.chmodSync(tempDir, 0o700)
+  const tempDir = request.dryRun ? createPrivateTempDir('dry') : null
 
   let plan: TargetPlan | undefined
   let staged: StagedRoot[] = []
