@@ -64,9 +64,10 @@ function before(op: string): Error | undefined {
   return undefined
 }
 
-function wrapSync<K extends keyof typeof fs>(name: K, op: string): void {
+function wrapSync<K extends keyof typeof fs>(name: K, op: string, hook?: (args: unknown[]) => void): void {
   const original = fs[name] as unknown as (...args: unknown[]) => unknown
   ;(fs as unknown as Record<string, unknown>)[name] = function (this: unknown, ...args: unknown[]) {
+    hook?.(args)
     const error = before(op)
     if (error) throw error
     return original.apply(this, args)
@@ -106,7 +107,7 @@ function mutateOnOpen(args: unknown[]): void {
 }
 
 wrapSync('writeSync', 'write')
-wrapSync('openSync', 'open')
+wrapSync('openSync', 'open', mutateOnOpen)
 wrapSync('symlinkSync', 'symlink')
 wrapSync('renameSync', 'rename')
 wrapSync('writeFileSync', 'writeFile')

@@ -1,7 +1,7 @@
 import {createHash, randomBytes} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import {pipeline, Readable, Transform, type Writable} from 'node:stream'
+import {PassThrough, type Readable, Transform, type Writable} from 'node:stream'
 import {pipeline as pipelineAsync} from 'node:stream/promises'
 
 import type {ExportPlan} from '../inventory/export-plan.js'
@@ -10,12 +10,20 @@ import {MigrateError} from '../errors.js'
 import {archivePathOf} from '../inventory/export-plan.js'
 import {walkRoot, type WalkEntry} from '../inventory/tree-walker.js'
 import {snapshotDatabase} from '../sqlite/sqlite-snapshot.js'
-import {type Compression, compressor} from './compression.js'
+import {type Compression, GarbagePacer, gzipConcurrency, gzipMember, zstdCompressor} from './compression.js'
 import {encryptStream, type EncryptionSpec} from './encryption.js'
 import {type ArchiveManifest, INDEX_ENTRY, type IndexEntry, type IndexTrailer, MANIFEST_ENTRY} from './manifest.js'
 import {encodeTarHeader, tarPadding, tarTrailer} from './tar-format.js'
 
-const READ_CHUNK = 1024 * 1024
+/**
+ * The tar stream is assembled in blocks of this size: headers are copied in and file bodies are
+ * read straight into the block, so thousands of small files become a few large writes to the
+ * compressor (each write to a zlib engine is a thread-pool round trip) and no buffer is
+ * allocated per file. A block is also the unit of one gzip member.
+ */
+const BLOCK_SIZE = 1024 * 1024
+/** The index is buffered and written to its temp file in pieces of about this size. */
+const INDEX_FLUSH = 64 * 1024
 
 export interface ArchiveProgress {
   files: number
@@ -48,34 +56,225 @@ function changed(abs: string, what: string): MigrateError {
   })
 }
 
-/** Streams a regular file into the tar body, hashing the exact bytes written. */
-async function* fileBody(abs: string, size: number, mtimeMs: number, hash: ReturnType<typeof createHash>, progress: ArchiveProgress): AsyncGenerator<Buffer> {
-  let handle: fs.promises.FileHandle
+function unreadable(abs: string, code: string | undefined): MigrateError {
+  return new MigrateError('SOURCE_UNREADABLE', `Cannot read ${abs} (${code ?? 'error'}).`, {
+    suggestions: [code === 'EACCES' ? 'Fix its permissions or ownership (the state should belong to the user running OpenClaw), then export again.' : 'Check the file, or skip it with --exclude.'],
+  })
+}
+
+/** The consumer side (encryption, output) went away; its own error is the one to report. */
+class OutputClosed extends Error {
+  constructor() {
+    super('the archive stream closed early')
+  }
+}
+
+/** Writes a chunk and waits for 'drain' when needed; rejects if the stream errors or closes first. */
+function writeChunk(stream: Writable, chunk: Buffer, done?: () => void): Promise<void> | undefined {
+  if (stream.destroyed) throw new OutputClosed()
+  if (stream.write(chunk, done)) return undefined
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error) => {
+      stream.off('drain', onDrain)
+      stream.off('error', onError)
+      stream.off('close', onClose)
+      if (error) reject(error)
+      else resolve()
+    }
+    const onDrain = () => settle()
+    const onError = (error: Error) => settle(error)
+    const onClose = () => settle(new OutputClosed())
+    stream.on('drain', onDrain)
+    stream.on('error', onError)
+    stream.on('close', onClose)
+    if (stream.destroyed) settle(new OutputClosed())
+  })
+}
+
+/** Where finished tar blocks go: a compressor, which hands them back for reuse once consumed. */
+interface BlockSink {
+  /** The compressed (or plain) byte stream, for encryption and the output. */
+  readonly output: Readable
+  /** Takes a block (its first `length` bytes); resolves when the next one may be produced. */
+  push(block: Buffer, length: number): Promise<void>
+  finish(): Promise<void>
+  abort(error: Error): void
+}
+
+/** Blocks that came back from the compressor; bounded by the sinks' own limits. */
+class BlockPool {
+  private readonly free: Buffer[] = []
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafeSlow(BLOCK_SIZE)
+  }
+
+  give(block: Buffer): void {
+    if (this.free.length < 8) this.free.push(block)
+  }
+}
+
+/**
+ * gzip, pigz style: every block becomes its own gzip member, compressed on the thread pool with
+ * `gzipConcurrency()` members in flight, and written out in order. Memory is bounded by the
+ * members in flight (input block + output member each).
+ */
+class ParallelGzipSink implements BlockSink {
+  readonly output = new PassThrough({highWaterMark: BLOCK_SIZE})
+  private readonly inFlight: Promise<Buffer>[] = []
+  private failure: Error | undefined
+
+  constructor(
+    private readonly pool: BlockPool,
+    private readonly concurrency = gzipConcurrency(),
+  ) {}
+
+  abort(error: Error): void {
+    this.failure ??= error
+  }
+
+  async finish(): Promise<void> {
+    while (this.inFlight.length > 0) await this.writeOldest()
+    this.output.end()
+  }
+
+  async push(block: Buffer, length: number): Promise<void> {
+    if (this.failure) throw this.failure
+    const member = gzipMember(block.subarray(0, length)).then((out) => {
+      this.pool.give(block)
+      return out
+    })
+    member.catch(() => {}) // surfaced in order by writeOldest
+    this.inFlight.push(member)
+    // `concurrency` members compress while the next block fills; then wait for the oldest.
+    while (this.inFlight.length > this.concurrency) await this.writeOldest()
+  }
+
+  private async writeOldest(): Promise<void> {
+    const member = await this.inFlight.shift()!
+    if (this.failure) throw this.failure
+    await writeChunk(this.output, member)
+  }
+}
+
+/** zstd: one frame through one streaming compressor (on the thread pool); blocks return when consumed. */
+class ZstdSink implements BlockSink {
+  readonly output: Transform = zstdCompressor()
+  private failure: Error | undefined
+
+  constructor(private readonly pool: BlockPool) {}
+
+  abort(error: Error): void {
+    this.failure ??= error
+  }
+
+  async finish(): Promise<void> {
+    if (this.failure) throw this.failure
+    this.output.end()
+  }
+
+  async push(block: Buffer, length: number): Promise<void> {
+    if (this.failure) throw this.failure
+    await writeChunk(this.output, block.subarray(0, length), () => this.pool.give(block))
+  }
+}
+
+/** No compression: blocks go out as they are (and are not reused). */
+class PlainSink implements BlockSink {
+  readonly output = new PassThrough({highWaterMark: BLOCK_SIZE})
+  private failure: Error | undefined
+
+  abort(error: Error): void {
+    this.failure ??= error
+  }
+
+  async finish(): Promise<void> {
+    this.output.end()
+  }
+
+  async push(block: Buffer, length: number): Promise<void> {
+    if (this.failure) throw this.failure
+    await writeChunk(this.output, block.subarray(0, length))
+  }
+}
+
+/** Lays the tar stream out in blocks and hands full blocks to the sink. */
+class TarBlocks {
+  private block: Buffer
+  private readonly pacer = new GarbagePacer()
+  private used = 0
+
+  constructor(
+    private readonly pool: BlockPool,
+    private readonly sink: BlockSink,
+  ) {
+    this.block = pool.take()
+  }
+
+  /** Commits `n` bytes written into room(). */
+  async advance(n: number): Promise<void> {
+    this.used += n
+    if (this.used === this.block.length) await this.flush()
+  }
+
+  async end(): Promise<void> {
+    if (this.used > 0) await this.flush()
+    await this.sink.finish()
+  }
+
+  /** Free space of the current block, to read into; never empty. */
+  room(): Buffer {
+    return this.block.subarray(this.used)
+  }
+
+  async write(bytes: Buffer): Promise<void> {
+    let offset = 0
+    while (offset < bytes.length) {
+      const n = bytes.copy(this.block, this.used, offset)
+      offset += n
+      await this.advance(n)
+    }
+  }
+
+  private async flush(): Promise<void> {
+    const {block, used} = this
+    this.block = this.pool.take()
+    this.used = 0
+    // Compressed and encrypted chunks downstream are garbage as soon as they are written.
+    this.pacer.add(used)
+    await this.sink.push(block, used)
+  }
+}
+
+/**
+ * Streams a regular file into the tar body, hashing the exact bytes written. Reads are
+ * synchronous and go straight into the tar block: on a warm cache a small file costs a few
+ * microseconds this way, against several thread-pool round trips with fs.promises, while the
+ * compressor keeps working on the thread pool.
+ */
+async function fileBody(tar: TarBlocks, abs: string, size: number, mtimeMs: number, hash: ReturnType<typeof createHash>, progress: ArchiveProgress): Promise<void> {
+  let fd: number
   try {
-    handle = await fs.promises.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
+    fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') throw changed(abs, 'disappeared')
-    throw new MigrateError('SOURCE_UNREADABLE', `Cannot read ${abs} (${code ?? 'error'}).`, {
-      suggestions: [code === 'EACCES' ? 'Fix its permissions or ownership (the state should belong to the user running OpenClaw), then export again.' : 'Check the file, or skip it with --exclude.'],
-    })
+    throw unreadable(abs, code)
   }
   try {
-    let remaining = size
-    while (remaining > 0) {
-      const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, remaining))
-      const {bytesRead} = await handle.read(buf, 0, buf.length, size - remaining)
+    let position = 0
+    while (position < size) {
+      const room = tar.room()
+      const bytesRead = fs.readSync(fd, room, 0, Math.min(room.length, size - position), position)
       if (bytesRead === 0) throw changed(abs, 'shrank')
-      const chunk = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead)
-      hash.update(chunk)
-      remaining -= bytesRead
+      hash.update(room.subarray(0, bytesRead))
+      position += bytesRead
       progress.bytes += bytesRead
-      yield chunk
+      await tar.advance(bytesRead)
     }
-    const after = await handle.stat()
+    const after = fs.fstatSync(fd)
     if (after.size !== size || after.mtimeMs !== mtimeMs) throw changed(abs, 'changed')
   } finally {
-    await handle.close()
+    fs.closeSync(fd)
   }
 }
 
@@ -85,38 +284,55 @@ interface TarSourceState {
   sqlite: {path: string; integrity: string}[]
 }
 
-async function* tarSource(options: WriteArchiveOptions, state: TarSourceState, progress: ArchiveProgress): AsyncGenerator<Buffer> {
+/** The index, buffered in memory a piece at a time and kept in a private temp file. */
+class IndexFile {
+  private readonly fd: number
+  private pending: string[] = []
+  private pendingLength = 0
+
+  constructor(readonly file: string) {
+    this.fd = fs.openSync(file, 'wx', 0o600)
+  }
+
+  close(): number {
+    this.flush()
+    fs.closeSync(this.fd)
+    return fs.statSync(this.file).size
+  }
+
+  write(line: IndexEntry | IndexTrailer): void {
+    const text = `${JSON.stringify(line)}\n`
+    this.pending.push(text)
+    this.pendingLength += text.length
+    if (this.pendingLength >= INDEX_FLUSH) this.flush()
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return
+    fs.writeSync(this.fd, this.pending.join(''))
+    this.pending = []
+    this.pendingLength = 0
+  }
+}
+
+async function writeTar(options: WriteArchiveOptions, state: TarSourceState, progress: ArchiveProgress, tar: TarBlocks): Promise<void> {
   const {manifest, plan, tempDir} = options
   const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)
   const now = new Date(manifest.createdAt)
-  yield encodeTarHeader({mode: 0o600, mtime: now, path: MANIFEST_ENTRY, size: manifestBytes.length, type: 'file'})
-  yield manifestBytes
+  await tar.write(encodeTarHeader({mode: 0o600, mtime: now, path: MANIFEST_ENTRY, size: manifestBytes.length, type: 'file'}))
+  await tar.write(manifestBytes)
   const pad = tarPadding(manifestBytes.length)
-  if (pad) yield pad
+  if (pad) await tar.write(pad)
 
-  const indexPath = path.join(tempDir, INDEX_ENTRY)
-  const index = fs.createWriteStream(indexPath, {flags: 'wx', mode: 0o600})
-  const indexClosed = new Promise<void>((resolve, reject) => {
-    index.on('close', resolve)
-    index.on('error', reject)
-  })
+  const index = new IndexFile(path.join(tempDir, INDEX_ENTRY))
   const sqliteFiles = new Set(plan.sqlite.map((s) => s.source))
-  const writeIndex = (line: IndexEntry | IndexTrailer) => index.write(`${JSON.stringify(line)}\n`)
 
-  for (const root of plan.roots) {
-    for await (const event of walkRoot(root, plan.walk)) {
-      if (event.kind === 'skip') continue
-      const {entry} = event
-      yield* entryBytes(entry, archivePathOf(root, entry.rel))
-    }
-  }
-
-  async function* entryBytes(entry: WalkEntry, archivePath: string): AsyncGenerator<Buffer> {
+  const entryBytes = async (entry: WalkEntry, archivePath: string): Promise<void> => {
     const mode = entry.stat.mode & 0o7777
     const mtime = new Date(Math.floor(entry.stat.mtimeMs / 1000) * 1000)
     if (entry.type !== 'file') {
-      yield encodeTarHeader({linkpath: entry.linkTarget, mode, mtime, path: archivePath, size: 0, type: entry.type})
-      writeIndex({linkpath: entry.linkTarget, mode, mtime: mtime.getTime(), path: archivePath, size: 0, type: entry.type})
+      await tar.write(encodeTarHeader({linkpath: entry.linkTarget, mode, mtime, path: archivePath, size: 0, type: entry.type}))
+      index.write({linkpath: entry.linkTarget, mode, mtime: mtime.getTime(), path: archivePath, size: 0, type: entry.type})
       state.entries++
       return
     }
@@ -127,53 +343,79 @@ async function* tarSource(options: WriteArchiveOptions, state: TarSourceState, p
       source = path.join(tempDir, `snapshot-${state.sqlite.length}.sqlite`)
       const result = await snapshotDatabase(entry.abs, source)
       state.sqlite.push({integrity: result.integrity, path: archivePath})
-      const snap = await fs.promises.stat(source)
+      const snap = fs.statSync(source)
       size = snap.size
       mtimeMs = snap.mtimeMs
     }
     const hash = createHash('sha256')
-    yield encodeTarHeader({mode, mtime, path: archivePath, size, type: 'file'})
-    yield* fileBody(source, size, mtimeMs, hash, progress)
+    await tar.write(encodeTarHeader({mode, mtime, path: archivePath, size, type: 'file'}))
+    await fileBody(tar, source, size, mtimeMs, hash, progress)
     const pad = tarPadding(size)
-    if (pad) yield pad
-    if (source !== entry.abs) await fs.promises.rm(source, {force: true})
-    writeIndex({mode, mtime: mtime.getTime(), path: archivePath, sha256: hash.digest('hex'), size, type: 'file'})
+    if (pad) await tar.write(pad)
+    if (source !== entry.abs) fs.rmSync(source, {force: true})
+    index.write({mode, mtime: mtime.getTime(), path: archivePath, sha256: hash.digest('hex'), size, type: 'file'})
     state.entries++
     state.payloadBytes += size
     progress.files++
     options.onProgress?.(progress)
   }
 
-  const trailer: IndexTrailer = {
+  for (const root of plan.roots) {
+    for await (const event of walkRoot(root, plan.walk)) {
+      if (event.kind === 'skip') continue
+      await entryBytes(event.entry, archivePathOf(root, event.entry.rel))
+    }
+  }
+
+  index.write({
     archiveId: manifest.archiveId,
     bytes: state.payloadBytes,
     end: true,
     entries: state.entries,
     manifestSha256: createHash('sha256').update(manifestBytes).digest('hex'),
+  })
+  const indexSize = index.close()
+  await tar.write(encodeTarHeader({mode: 0o600, mtime: now, path: INDEX_ENTRY, size: indexSize, type: 'file'}))
+  const fd = fs.openSync(index.file, 'r')
+  try {
+    let position = 0
+    while (position < indexSize) {
+      const room = tar.room()
+      const n = fs.readSync(fd, room, 0, Math.min(room.length, indexSize - position), position)
+      if (n === 0) throw new Error('the index file shrank')
+      position += n
+      await tar.advance(n)
+    }
+  } finally {
+    fs.closeSync(fd)
   }
-  writeIndex(trailer)
-  index.end()
-  await indexClosed
-  const indexSize = (await fs.promises.stat(indexPath)).size
-  yield encodeTarHeader({mode: 0o600, mtime: now, path: INDEX_ENTRY, size: indexSize, type: 'file'})
-  for await (const chunk of fs.createReadStream(indexPath, {highWaterMark: READ_CHUNK})) yield chunk as Buffer
   const indexPad = tarPadding(indexSize)
-  if (indexPad) yield indexPad
-  yield tarTrailer()
+  if (indexPad) await tar.write(indexPad)
+  await tar.write(tarTrailer())
+  await tar.end()
+}
+
+function sinkFor(compression: Compression, pool: BlockPool): BlockSink {
+  if (compression === 'gzip') return new ParallelGzipSink(pool)
+  if (compression === 'zstd') return new ZstdSink(pool)
+  return new PlainSink()
 }
 
 /**
  * Writes the archive as one stream: tar → gzip/zstd → age → file or stdout. A file output is
  * written under a temporary name next to the target and linked into place only when complete,
  * so a failed or interrupted export never leaves a partial archive under the final name.
+ *
+ * The tar is produced on the main thread (walk, read, hash) while the blocks are compressed on
+ * the thread pool; back-pressure from the output holds the producer, so memory stays bounded by
+ * a few blocks whatever the size of the state.
  */
 export async function writeArchive(options: WriteArchiveOptions): Promise<WriteArchiveResult> {
   const state: TarSourceState = {entries: 0, payloadBytes: 0, sqlite: []}
   const progress: ArchiveProgress = {bytes: 0, files: 0}
-  const source = Readable.from(tarSource(options, state, progress), {objectMode: false})
-  const comp = compressor(options.compression)
-  const compressed = comp ? (pipeline(source, comp, () => {}) as unknown as Readable) : source
-  const encrypted = await encryptStream(compressed, options.encryption)
+  const pool = new BlockPool()
+  const sink = sinkFor(options.compression, pool)
+  const encrypted = await encryptStream(sink.output, options.encryption)
 
   const archiveHash = createHash('sha256')
   let archiveBytes = 0
@@ -185,13 +427,41 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<WriteA
     },
   })
 
+  const produce = async (): Promise<void> => {
+    try {
+      await writeTar(options, state, progress, new TarBlocks(pool, sink))
+    } catch (error) {
+      sink.output.destroy(error as Error)
+      throw error
+    }
+  }
+  const consume = async (output: Promise<void>): Promise<void> => {
+    try {
+      await output
+    } catch (error) {
+      sink.abort(error as Error)
+      sink.output.destroy()
+      throw error
+    }
+  }
+  /**
+   * Runs producer and consumer together. A producer error (the source changed...) is the cause
+   * when there is one; otherwise the consumer's (disk full, closed pipe...).
+   */
+  const run = async (output: Promise<void>): Promise<void> => {
+    const [produced, consumed] = await Promise.allSettled([produce(), consume(output)])
+    if (produced.status === 'rejected' && !(produced.reason instanceof OutputClosed)) throw produced.reason
+    if (consumed.status === 'rejected') throw consumed.reason
+    if (produced.status === 'rejected') throw produced.reason
+  }
+
   if ('stream' in options.output) {
-    await pipelineAsync(encrypted, meter, options.output.stream, {end: options.output.stream !== process.stdout})
+    await run(pipelineAsync(encrypted, meter, options.output.stream, {end: options.output.stream !== process.stdout}))
   } else {
     const finalPath = options.output.path
     const partial = path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.partial-${randomBytes(4).toString('hex')}`)
     try {
-      await pipelineAsync(encrypted, meter, fs.createWriteStream(partial, {flags: 'wx', mode: 0o600}))
+      await run(pipelineAsync(encrypted, meter, fs.createWriteStream(partial, {flags: 'wx', highWaterMark: BLOCK_SIZE, mode: 0o600})))
       await fs.promises.link(partial, finalPath)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {

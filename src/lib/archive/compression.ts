@@ -1,22 +1,108 @@
 import type {Transform} from 'node:stream'
 
+import os from 'node:os'
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import zlib from 'node:zlib'
 
 export type Compression = 'gzip' | 'none' | 'zstd'
 
+/** gzip -6, the level GNU tar -z and gzip use by default. */
+export const GZIP_LEVEL = 6
+export const ZSTD_LEVEL = 3
+/**
+ * Output chunk of the zlib engines. Node's default (16 KiB) costs one thread-pool round trip per
+ * 16 KiB of output; 256 KiB makes those round trips rare without holding much memory.
+ */
+const ENGINE_CHUNK = 256 * 1024
+
+/**
+ * How many gzip members are compressed at once on libuv's thread pool (4 threads unless
+ * UV_THREADPOOL_SIZE says otherwise). One per core, at least 2 so compression overlaps the
+ * main thread's reading and hashing even on one core, and never more than the pool has threads.
+ */
+export function gzipConcurrency(): number {
+  const pool = Number(process.env.UV_THREADPOOL_SIZE) || 4
+  return Math.max(2, Math.min(os.availableParallelism(), pool, 8))
+}
+
+/**
+ * Compresses one block as a complete gzip member, on the thread pool. Members written one after
+ * the other form one valid gzip stream (RFC 1952 §2.2: a gzip file is a series of members), read
+ * as a whole by gzip/GNU tar and by zlib's gunzip, which is how pigz parallelises gzip.
+ */
+export function gzipMember(data: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    zlib.gzip(data, {chunkSize: ENGINE_CHUNK, level: GZIP_LEVEL}, (error, result) => (error ? reject(error) : resolve(result)))
+  })
+}
+
+/** One zstd frame for the whole stream (with a content checksum), compressed on the thread pool. */
+export function zstdCompressor(): Transform {
+  return zlib.createZstdCompress({chunkSize: ENGINE_CHUNK, params: {[zlib.constants.ZSTD_c_checksumFlag]: 1, [zlib.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL}})
+}
+
+/** A streaming compressor (a single gzip member or zstd frame); the archive writer uses gzipMember for gzip. */
 export function compressor(kind: Compression): Transform | null {
   switch (kind) {
     case 'gzip': {
-      return zlib.createGzip({level: 6})
+      return zlib.createGzip({chunkSize: ENGINE_CHUNK, level: GZIP_LEVEL})
     }
 
     case 'zstd': {
-      return zlib.createZstdCompress({params: {[zlib.constants.ZSTD_c_checksumFlag]: 1, [zlib.constants.ZSTD_c_compressionLevel]: 3}})
+      return zstdCompressor()
     }
 
     default: {
       return null
     }
+  }
+}
+
+let collectYoung: ((options: {type: 'minor'}) => void) | null | undefined
+
+/**
+ * Bounded-memory mode for the streaming operations (walk, export, import, check), set once per
+ * process. Two things made the peak RSS grow with the size of the state, both V8 heuristics:
+ *
+ * - The young generation grows (up to 2 × 32 MiB) whenever enough objects survive scavenges,
+ *   which a walk over tens of thousands of entries always does. Growth is stopped by setting
+ *   the semi-space growth factor to 1; it is read at every resize, so setting it at run time
+ *   works (unlike --max-semi-space-size). Only sizing changes, never what is collected.
+ * - Every chunk a zlib engine, age or a file read stream produces is a fresh off-heap buffer
+ *   behind a tiny JS wrapper, so V8 only collects them once ~64 MiB of external memory has
+ *   piled up (its external-memory soft limit). A young-generation collection (well under a
+ *   millisecond) every few MiB of stream frees them: see GarbagePacer. V8's gc() is exposed for
+ *   that to this module only (a new context), then hidden again.
+ *
+ * If the V8 flags are refused, nothing changes but the memory use.
+ */
+export function boundMemory(): ((options: {type: 'minor'}) => void) | null {
+  if (collectYoung === undefined) {
+    try {
+      v8.setFlagsFromString('--semi-space-growth-factor=1')
+      v8.setFlagsFromString('--expose-gc')
+      collectYoung = vm.runInNewContext('gc') as (options: {type: 'minor'}) => void
+      v8.setFlagsFromString('--no-expose-gc')
+    } catch {
+      collectYoung = null
+    }
+  }
+  return collectYoung
+}
+
+/** Collects the young generation after every `every` bytes of a stream (see boundMemory). */
+export class GarbagePacer {
+  private readonly collect = boundMemory()
+  private pending = 0
+
+  constructor(private readonly every = 8 * 1024 * 1024) {}
+
+  add(bytes: number): void {
+    this.pending += bytes
+    if (this.pending < this.every) return
+    this.pending = 0
+    this.collect?.({type: 'minor'})
   }
 }
 
@@ -28,9 +114,10 @@ export function detectCompression(head: Buffer): Compression | 'unknown' {
   return 'unknown'
 }
 
+/** Decompressors read every gzip member (one or many) and the zstd frame. */
 export function decompressor(kind: Compression): Transform | null {
-  if (kind === 'gzip') return zlib.createGunzip()
-  if (kind === 'zstd') return zlib.createZstdDecompress()
+  if (kind === 'gzip') return zlib.createGunzip({chunkSize: ENGINE_CHUNK})
+  if (kind === 'zstd') return zlib.createZstdDecompress({chunkSize: ENGINE_CHUNK})
   return null
 }
 
