@@ -5,6 +5,7 @@ import {StringDecoder} from 'node:string_decoder'
 import {Parser, type ReadEntry} from 'tar'
 
 import {isMigrateError, MigrateError} from '../errors.js'
+import {GarbagePacer} from './compression.js'
 import {checkSymlink, checkSymlinkChains, locateEntry, tarTypeToEntryType} from './entry-rules.js'
 import {type ArchiveManifest, type ArchiveRoot, type EntryType, FORMAT_NAME, FORMAT_VERSION, INDEX_ENTRY, type IndexEntry, type IndexTrailer, MANIFEST_ENTRY} from './manifest.js'
 
@@ -125,6 +126,8 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
   let byteLimit = Number.POSITIVE_INFINITY
   let failure: MigrateError | undefined
   let chain = Promise.resolve()
+  // The read, decrypt and decompress chunks upstream are garbage once their bytes went by.
+  const pacer = new GarbagePacer()
 
   // On the first failure stop reading, and end the parser so a half-read entry ends and nothing waits forever.
   const fail = (error: unknown) => {
@@ -198,6 +201,7 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
       for await (const chunk of entry) {
         hash.update(chunk as Buffer)
         size += (chunk as Buffer).length
+        pacer.add((chunk as Buffer).length)
         if (writer) await writer.write(chunk as Buffer)
       }
     } finally {
