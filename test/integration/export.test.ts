@@ -180,7 +180,8 @@ describe('migrate export (generated home, real CLI)', function () {
       expect(profile.lastTouchedVersion).to.equal('2026.9.6')
       const specs = profile.plugins.map((p: any) => p.spec)
       expect(specs).to.include('@openclaw/voice-call@2026.9.1')
-      expect(specs).to.include('local-tools@1.0.0')
+      expect(specs).to.not.include('local-tools@1.0.0') // a local plugin dir is never reinstalled from npm by name
+      expect(profile.plugins.find((p: any) => p.id === 'local-tools')).to.include({source: 'extensions/local-tools', spec: null})
       expect(summary.profiles[0].counts).to.deep.equal(profile.counts)
     })
 
@@ -188,6 +189,7 @@ describe('migrate export (generated home, real CLI)', function () {
       const secretPaths = manifest.secrets.map((s: any) => s.path)
       expect(secretPaths).to.include(`${STATE}/.env`)
       expect(secretPaths).to.include(`${STATE}/openclaw.json`)
+      expect(secretPaths).to.include(`${STATE}/channels.json5`) // an $include inside the state dir holds the bot token
       expect(secretPaths).to.include(`${STATE}/state/openclaw.sqlite`)
       const text = JSON.stringify(manifest)
       for (const secret of g.secrets) expect(text).to.not.include(secret)

@@ -211,6 +211,8 @@ async function surveyPlan(plan: ExportPlan): Promise<void> {
     const profile = plan.profiles.find((p) => p.profile === root.profile)!
     const counts = profile.counts
     const workspaceLocations = plan.locations.filter((l) => l.kind === 'workspace' && l.rootId === root.id)
+    // The config and every $include can hold tokens, wherever they live.
+    const configFiles = new Set(plan.locations.filter((l) => l.kind === 'config' || l.kind === 'include' || l.kind === 'env').map((l) => l.sourcePath))
     for await (const event of walkRoot(root, plan.walk)) {
       if (event.kind === 'skip') {
         plan.skipped.push({path: event.path, reason: event.reason})
@@ -231,7 +233,7 @@ async function surveyPlan(plan: ExportPlan): Promise<void> {
       }
       plan.totals.files++
       plan.totals.bytes += entry.stat.size
-      const secret = secretKind(root.kind, entry.rel)
+      const secret = configFiles.has(entry.abs) ? 'config (tokens, API keys)' : secretKind(root.kind, entry.rel)
       if (secret) plan.secrets.push({kind: secret, path: archivePath})
       if (isSqliteName(entry.rel) && (await hasSqliteMagic(entry.abs))) {
         plan.sqlite.push({path: archivePath, source: entry.abs})

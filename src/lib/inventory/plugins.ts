@@ -32,7 +32,7 @@ export function listInstalledPlugins(stateDir: string, config: JsonObject): Plug
   // The host's own install index (state DB): the authoritative record of what `plugins install` did.
   for (const [id, rec] of Object.entries(installRecordsFromStateDb(path.join(stateDir, 'state', 'openclaw.sqlite')))) {
     if (!plugins.has(id) && (rec.spec || rec.source === 'npm')) {
-      plugins.set(id, {id, source: 'state db plugins.installedIndex', spec: typeof rec.spec === 'string' && !rec.spec.startsWith('npm-pack:') ? rec.spec : null, version: typeof rec.version === 'string' ? rec.version : null})
+      plugins.set(id, {id, source: 'state db plugins.installedIndex', spec: reinstallSpec(rec), version: typeof rec.version === 'string' ? rec.version : null})
     }
   }
   const projects = path.join(stateDir, 'npm', 'projects')
@@ -43,6 +43,8 @@ export function listInstalledPlugins(stateDir: string, config: JsonObject): Plug
       for (const [name, range] of Object.entries(deps)) {
         const installed = readJson(path.join(dir, 'node_modules', name, 'package.json'))
         const manifest = readJson(path.join(dir, 'node_modules', name, 'openclaw.plugin.json'))
+        // The host also pins plain dependencies in these projects (e.g. picomatch): only plugin packages count.
+        if (!manifest && !(installed?.openclaw as {extensions?: unknown} | undefined)?.extensions) continue
         const id = typeof manifest?.id === 'string' ? manifest.id : name
         const known = [...plugins.values()].some((p) => p.spec?.startsWith(`${name}@`))
         if (!plugins.has(id) && !known) {
@@ -57,7 +59,9 @@ export function listInstalledPlugins(stateDir: string, config: JsonObject): Plug
       const pkg = readJson(path.join(extensions, name, 'package.json'))
       const manifest = readJson(path.join(extensions, name, 'openclaw.plugin.json'))
       const id = typeof manifest?.id === 'string' ? manifest.id : name
-      if (!plugins.has(id) && pkg) plugins.set(id, {id, source: `extensions/${name}`, spec: typeof pkg.name === 'string' && typeof pkg.version === 'string' ? `${pkg.name}@${pkg.version}` : null, version: typeof pkg.version === 'string' ? pkg.version : null})
+      // A local plugin dir travels as files; its name@version on npm could be someone else's package,
+      // so it is never reinstalled from the registry (spec null): only its dependencies need reinstalling.
+      if (!plugins.has(id) && pkg) plugins.set(id, {id, source: `extensions/${name}`, spec: null, version: typeof pkg.version === 'string' ? pkg.version : null})
     }
   }
   return [...plugins.values()].sort((a, b) => a.id.localeCompare(b.id))
@@ -75,7 +79,19 @@ function* walkPackageDirs(dir: string, depth = 0): Generator<string> {
   }
 }
 
-type InstallRecord = {spec?: unknown; source?: unknown; version?: unknown}
+type InstallRecord = {spec?: unknown; source?: unknown; version?: unknown; artifactKind?: unknown; sourcePath?: unknown}
+
+/**
+ * How to install a recorded plugin again. A plugin installed from a local tarball
+ * (`plugins install npm-pack:/path/pkg.tgz`) is recorded with `spec: "<name>@<version>"` and
+ * `artifactKind: "npm-pack"`: that name is usually not on the npm registry, the tarball is.
+ */
+function reinstallSpec(rec: InstallRecord): string | null {
+  if (rec.artifactKind === 'npm-pack' || (typeof rec.spec === 'string' && rec.spec.startsWith('npm-pack:'))) {
+    return typeof rec.sourcePath === 'string' && path.isAbsolute(rec.sourcePath) ? `npm-pack:${rec.sourcePath}` : null
+  }
+  return typeof rec.spec === 'string' ? rec.spec : null
+}
 
 function installRecordsFromStateDb(db: string): Record<string, InstallRecord> {
   if (!fs.existsSync(db)) return {}

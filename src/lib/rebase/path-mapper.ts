@@ -56,13 +56,18 @@ export class PathMapper {
    */
   findMentions(text: string): string[] {
     const found: string[] = []
+    // Mappings are longest first; a spot a longer mapping already matched is one mention, not two.
+    const taken = new Set<number>()
     for (const m of this.mappings) {
       const pattern = mentionPattern(m.from)
       for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
         const at = match.index
         const next = text[at + match[0].length]
         const before = at === 0 ? '' : text[at - 1]
-        if ((next === undefined || /[/\\"'\s,)\]}`:;]/.test(next)) && !/[A-Za-z0-9._-]/.test(before)) found.push(m.from)
+        if ((next === undefined || /[/\\"'\s,)\]}`:;]/.test(next)) && !/[A-Za-z0-9._-]/.test(before) && !taken.has(at)) {
+          taken.add(at)
+          found.push(m.from)
+        }
         pattern.lastIndex = at + 1
       }
     }
