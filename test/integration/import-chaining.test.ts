@@ -73,16 +73,17 @@ describe('import chaining into OpenClaw', function () {
       return calls.slice(calls.findIndex((c) => c.command === 'config validate --json'))
     }
 
-    it('runs config validate → doctor --fix → doctor --lint → plugin installs → gateway restart → gateway status, each with --profile work', () => {
+    it('runs config validate → plugin installs → doctor --fix → doctor --lint → gateway restart → gateway status, each with --profile work', () => {
       const s = scenarios.full
       expect(s.result.code, describeRun(s.result)).to.equal(0)
       const calls = s.standIn!.calls()
       const chain = chainCalls(s)
       expect(chain.map((c) => c.command)).to.deep.equal([
         'config validate --json',
+        // Reinstalled before doctor --fix, which then finishes their deferred state migrations (real host 2026.9.6).
+        ...plugins.filter((p) => p.spec).map((p) => `plugins install ${p.spec} --force --accept-capabilities`),
         'doctor --fix --non-interactive',
         'doctor --lint --json --severity-min error',
-        ...plugins.filter((p) => p.spec).map((p) => `plugins install ${p.spec} --force --accept-capabilities`),
         'gateway restart',
         'gateway status --json --timeout 3000',
       ])

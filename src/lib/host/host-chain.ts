@@ -1,4 +1,4 @@
-import {execa} from 'execa'
+import {spawn} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -87,14 +87,6 @@ export async function runHostChain(context: HostContext, options: ChainOptions, 
   const skip = (step: string, command: string, why: string) => record({command, durationMs: 0, exitCode: null, ok: true, skipped: why, step, summary: why})
 
   await run('config validate', 'config:validate', ['--json'], (r) => r.exitCode === 0)
-  if (options.doctor) {
-    await run('doctor --fix', 'doctor', ['--fix', '--non-interactive'], (r) => r.exitCode === 0)
-    await run('doctor --lint', 'doctor', ['--lint', '--json', '--severity-min', 'error'], (r) => r.exitCode === 0)
-  } else {
-    skip('doctor --fix', 'openclaw doctor --fix --non-interactive', '--no-doctor')
-    skip('doctor --lint', 'openclaw doctor --lint --json --severity-min error', '--no-doctor')
-  }
-
   for (const plugin of options.plugins) {
     if (!plugin.spec) {
       skip(`reinstall plugin ${plugin.id}`, '-', `no npm spec recorded (${plugin.source}); reinstall it by hand`)
@@ -104,8 +96,31 @@ export async function runHostChain(context: HostContext, options: ChainOptions, 
       skip(`reinstall plugin ${plugin.id}`, `openclaw plugins install ${plugin.spec}`, 'no openclaw executable to install OpenClaw plugins with')
       continue
     }
-    const result = await target.binary.run(['plugins', 'install', plugin.spec, '--force', '--accept-capabilities'], {timeoutMs: 300_000})
-    record({command: result.command, durationMs: result.durationMs, exitCode: result.exitCode, ok: result.exitCode === 0, step: `reinstall plugin ${plugin.id}`, summary: summarize({...result, data: null, via: 'binary'})})
+    if (plugin.spec.startsWith('npm-pack:') && !fs.existsSync(plugin.spec.slice('npm-pack:'.length))) {
+      skip(`reinstall plugin ${plugin.id}`, `openclaw plugins install ${plugin.spec}`, `it was installed from the local package ${plugin.spec.slice('npm-pack:'.length)}, which is not on this machine: copy it here and run \`openclaw${targetProfileArgs(options.profile).map((a) => ` ${a}`).join('')} plugins install ${plugin.spec} --force\``)
+      continue
+    }
+    const install = () => target.binary!.run(['plugins', 'install', plugin.spec!, '--force', '--accept-capabilities'], {timeoutMs: 300_000})
+    let result = await install()
+    let retried = ''
+    // The imported install record names a package dir that is not there yet: the host flags the plugin while
+    // starting up and fails the first install's load check although the install itself succeeded. Once more settles it.
+    if (result.exitCode !== 0) {
+      const first = result
+      result = await install()
+      retried = `first attempt exit ${first.exitCode} (${summarize({...first, data: null, via: 'binary'}).slice(0, 120)}); second attempt: `
+      result = {...result, durationMs: first.durationMs + result.durationMs}
+    }
+    record({command: result.command, durationMs: result.durationMs, exitCode: result.exitCode, ok: result.exitCode === 0, step: `reinstall plugin ${plugin.id}`, summary: retried + summarize({...result, data: null, via: 'binary'})})
+  }
+
+  // After the reinstalls: doctor --fix finishes the plugins' deferred state migrations.
+  if (options.doctor) {
+    await run('doctor --fix', 'doctor', ['--fix', '--non-interactive'], (r) => r.exitCode === 0)
+    await run('doctor --lint', 'doctor', ['--lint', '--json', '--severity-min', 'error'], (r) => r.exitCode === 0)
+  } else {
+    skip('doctor --fix', 'openclaw doctor --fix --non-interactive', '--no-doctor')
+    skip('doctor --lint', 'openclaw doctor --lint --json --severity-min error', '--no-doctor')
   }
 
   const startCommand = `openclaw ${[...targetProfileArgs(options.profile), 'gateway', 'run'].join(' ')}`
@@ -145,7 +160,14 @@ async function startDetached(binary: OpenClawBinary, stateDir: string): Promise<
   const logDir = path.join(stateDir, 'logs')
   fs.mkdirSync(logDir, {mode: 0o700, recursive: true})
   const logFile = path.join(logDir, 'gateway-migrate.log')
-  const log = {append: true, file: logFile}
-  const child = execa(binary.file, [...binary.profileArgs, 'gateway', 'run'], {detached: true, env: {...binary.env}, extendEnv: false, reject: false, stderr: log, stdin: 'ignore', stdout: log})
-  child.nodeChildProcess.unref()
+  // The gateway writes straight into the log file: were its stdout/stderr piped through this
+  // process (as execa does for {file}), we could never exit, and once we did it would write into a dead pipe.
+  const fd = fs.openSync(logFile, 'a', 0o600)
+  try {
+    const child = spawn(binary.file, [...binary.profileArgs, 'gateway', 'run'], {detached: true, env: {...binary.env}, stdio: ['ignore', fd, fd]})
+    child.on('error', () => {})
+    child.unref()
+  } finally {
+    fs.closeSync(fd)
+  }
 }

@@ -26,7 +26,7 @@ export interface VerifyInput {
 
 export interface VerifyResult {
   report: CheckReport
-  files: {verified: number; rewritten: number; missing: string[]; differ: string[]}
+  files: {verified: number; rewritten: number; missing: string[]; differ: string[]; rotated: string[]}
   counts: {profile: string | null; expected: ProfileCounts; found: Partial<ProfileCounts>}[]
 }
 
@@ -83,6 +83,19 @@ export function countTarget(stateDir: string): Partial<ProfileCounts> {
 }
 
 /**
+ * OpenClaw keeps a ring of config backups (`openclaw.json.bak`, `.bak.1` … `.bak.4`) and rotates it on
+ * every config write, such as the `doctor --fix` the import itself runs: a rotated backup is not a
+ * change to the imported state.
+ */
+function isConfigBackup(abs: string, profiles: VerifyInput['profiles']): boolean {
+  return profiles.some((p) => {
+    const name = path.basename(p.configPath)
+    const base = path.basename(abs)
+    return path.dirname(abs) === path.dirname(p.configPath) && base.startsWith(`${name}.bak`) && /^(\.\d+)?$/.test(base.slice(name.length + 4))
+  })
+}
+
+/**
  * The seed's verification checklist, automated: every archived file present with the right hash
  * (files rebased on purpose reported as rewritten), counts equal, modes and owner right, and no
  * old-home path left in the config or the state database.
@@ -90,7 +103,7 @@ export function countTarget(stateDir: string): Partial<ProfileCounts> {
 export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
   const report = new CheckReport()
   const secrets = new Set(input.manifest.secrets.map((s) => s.path))
-  const result: VerifyResult = {counts: [], files: {differ: [], missing: [], rewritten: 0, verified: 0}, report}
+  const result: VerifyResult = {counts: [], files: {differ: [], missing: [], rewritten: 0, rotated: [], verified: 0}, report}
   const badModes: string[] = []
   const badOwner: string[] = []
   for (const [entryPath, seen] of input.entries) {
@@ -122,13 +135,14 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
       result.files.rewritten++
       continue
     }
-    if (stat.size !== seen.size || (await sha256File(where.abs)) !== seen.sha256) result.files.differ.push(where.abs)
-    else result.files.verified++
+    if (stat.size === seen.size && (await sha256File(where.abs)) === seen.sha256) result.files.verified++
+    else if (isConfigBackup(where.abs, input.profiles)) result.files.rotated.push(where.abs)
+    else result.files.differ.push(where.abs)
   }
   const {files} = result
   if (files.missing.length > 0) report.problem('files-missing', `${files.missing.length} archived path(s) are missing, e.g. ${files.missing[0]}.`, 'Import again; if it persists, the target was changed after the import.')
   if (files.differ.length > 0) report.problem('files-differ', `${files.differ.length} file(s) differ from the archive, e.g. ${files.differ[0]}.`, 'Something changed them after the import (a running gateway?); import again to restore them.')
-  if (files.missing.length === 0 && files.differ.length === 0) report.ok('files', `${files.verified} files identical to the archive, ${files.rewritten} rebased on purpose.`)
+  if (files.missing.length === 0 && files.differ.length === 0) report.ok('files', `${files.verified} files identical to the archive, ${files.rewritten} rebased on purpose${files.rotated.length > 0 ? `, ${files.rotated.length} config backup(s) rotated by OpenClaw since` : ''}.`)
   if (badModes.length > 0) report.problem('modes', `${badModes.length} path(s) have the wrong mode, e.g. ${badModes[0]}.`, 'chmod 700 for directories, 600 for secret files (or import again).')
   else report.ok('modes', 'Directories 0700, secret files 0600.')
   if (badOwner.length > 0) report.problem('ownership', `${badOwner.length} path(s) are not owned by uid ${input.uid}, e.g. ${badOwner[0]}.`, `chown -R ${input.uid} on the state dir and workspaces, or import again with --owner.`)
