@@ -317,12 +317,16 @@ class IndexFile {
 
 async function writeTar(options: WriteArchiveOptions, state: TarSourceState, progress: ArchiveProgress, tar: TarBlocks): Promise<void> {
   const {manifest, plan, tempDir} = options
-  const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)
   const now = new Date(manifest.createdAt)
-  await tar.write(encodeTarHeader({mode: 0o600, mtime: now, path: MANIFEST_ENTRY, size: manifestBytes.length, type: 'file'}))
-  await tar.write(manifestBytes)
-  const pad = tarPadding(manifestBytes.length)
-  if (pad) await tar.write(pad)
+  // Only the manifest's hash is needed later: its bytes (MiBs for a state with many secrets) are not kept.
+  const manifestSha256 = await (async () => {
+    const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)
+    await tar.write(encodeTarHeader({mode: 0o600, mtime: now, path: MANIFEST_ENTRY, size: manifestBytes.length, type: 'file'}))
+    await tar.write(manifestBytes)
+    const pad = tarPadding(manifestBytes.length)
+    if (pad) await tar.write(pad)
+    return createHash('sha256').update(manifestBytes).digest('hex')
+  })()
 
   const index = new IndexFile(path.join(tempDir, INDEX_ENTRY))
   const sqliteFiles = new Set(plan.sqlite.map((s) => s.source))
@@ -372,7 +376,7 @@ async function writeTar(options: WriteArchiveOptions, state: TarSourceState, pro
     bytes: state.payloadBytes,
     end: true,
     entries: state.entries,
-    manifestSha256: createHash('sha256').update(manifestBytes).digest('hex'),
+    manifestSha256,
   })
   const indexSize = index.close()
   await tar.write(encodeTarHeader({mode: 0o600, mtime: now, path: INDEX_ENTRY, size: indexSize, type: 'file'}))

@@ -59,11 +59,12 @@ export function compressor(kind: Compression): Transform | null {
   }
 }
 
-let collectYoung: ((options: {type: 'minor'}) => void) | null | undefined
+type Collect = (options: {type: 'major' | 'minor'}) => void
+let collector: Collect | null | undefined
 
 /**
  * Bounded-memory mode for the streaming operations (walk, export, import, check), set once per
- * process. Two things made the peak RSS grow with the size of the state, both V8 heuristics:
+ * process. Two V8 heuristics made the peak RSS grow with the size of the state:
  *
  * - The young generation grows (up to 2 × 32 MiB) whenever enough objects survive scavenges,
  *   which a walk over tens of thousands of entries always does. Growth is stopped by setting
@@ -71,38 +72,47 @@ let collectYoung: ((options: {type: 'minor'}) => void) | null | undefined
  *   works (unlike --max-semi-space-size). Only sizing changes, never what is collected.
  * - Every chunk a zlib engine, age or a file read stream produces is a fresh off-heap buffer
  *   behind a tiny JS wrapper, so V8 only collects them once ~64 MiB of external memory has
- *   piled up (its external-memory soft limit). A young-generation collection (well under a
- *   millisecond) every few MiB of stream frees them: see GarbagePacer. V8's gc() is exposed for
- *   that to this module only (a new context), then hidden again.
+ *   piled up (its external-memory soft limit), and malloc keeps what that garbage took. See
+ *   GarbagePacer. V8's gc() is exposed for that to this module only (a new context), then
+ *   hidden again.
  *
  * If the V8 flags are refused, nothing changes but the memory use.
  */
-export function boundMemory(): ((options: {type: 'minor'}) => void) | null {
-  if (collectYoung === undefined) {
+export function boundMemory(): Collect | null {
+  if (collector === undefined) {
     try {
       v8.setFlagsFromString('--semi-space-growth-factor=1')
       v8.setFlagsFromString('--expose-gc')
-      collectYoung = vm.runInNewContext('gc') as (options: {type: 'minor'}) => void
+      collector = vm.runInNewContext('gc') as Collect
       v8.setFlagsFromString('--no-expose-gc')
     } catch {
-      collectYoung = null
+      collector = null
     }
   }
-  return collectYoung
+  return collector
 }
 
-/** Collects the young generation after every `every` bytes of a stream (see boundMemory). */
+/** Off-heap garbage (bytes) tolerated before a full collection. */
+const EXTERNAL_BUDGET = 24 * 1024 * 1024
+
+/**
+ * Paces garbage collection over a byte stream (see boundMemory): after every `every` bytes, a
+ * young-generation collection (a fraction of a millisecond) frees the stream's spent chunks;
+ * chunks that lived long enough to be promoted are only freed by a full collection, run when
+ * off-heap memory still exceeds a small budget afterwards.
+ */
 export class GarbagePacer {
   private readonly collect = boundMemory()
   private pending = 0
 
-  constructor(private readonly every = 8 * 1024 * 1024) {}
+  constructor(private readonly every = 4 * 1024 * 1024) {}
 
   add(bytes: number): void {
     this.pending += bytes
-    if (this.pending < this.every) return
+    if (this.pending < this.every || !this.collect) return
     this.pending = 0
-    this.collect?.({type: 'minor'})
+    this.collect({type: 'minor'})
+    if (process.memoryUsage().arrayBuffers > EXTERNAL_BUDGET) this.collect({type: 'major'})
   }
 }
 
