@@ -182,14 +182,13 @@ describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`,
           patch,
           JSON.stringify({
             agents: {defaults: {model: {primary: 'mock/mock-model'}}},
+            gateway: {auth: {mode: 'token'}, bind: 'loopback'},
             models: {mode: 'merge', providers: {mock: {api: 'openai-completions', apiKey: `sk-e2e-${face}-${sha256(String(Math.random())).slice(0, 24)}`, baseUrl: mock.baseUrl, models: [{contextWindow: 32_000, cost: {cacheRead: 0, cacheWrite: 0, input: 0, output: 0}, id: 'mock-model', input: ['text'], maxTokens: 1024, name: 'Mock', reasoning: false}]}}},
           }),
         )
         await A.ocOk(['config', 'patch', '--file', patch])
         s.portA = await freePort()
         await A.ocOk(['config', 'set', 'gateway.port', String(s.portA), '--strict-json'])
-        await A.ocOk(['config', 'set', 'gateway.bind', 'loopback'])
-        await A.ocOk(['config', 'set', 'gateway.auth.mode', 'token'])
         await A.ocOk(['config', 'set', 'gateway.auth.token', `e2e-gateway-token-${sha256(face + Date.now()).slice(0, 32)}`])
         if (face === 'native') {
           const r = await A.ocOk(['plugins', 'install', `npm-pack:${packed.tgz}`, '--force', '--accept-capabilities'], 300_000)
@@ -240,6 +239,20 @@ describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`,
         timing(face, 'build A', Date.now() - t0)
         s.done.add('A')
       })
+
+      if (face === 'native') {
+        it('`openclaw --profile work migrate-machine --help` shows our help; root help lists the command', async function () {
+          need.call(this, 'A')
+          const [help, exportHelp, root] = await Promise.all([s.A.oc(['migrate-machine', '--help']), s.A.oc(['migrate-machine', 'export', '--help']), s.A.oc(['--help'])])
+          const listed = root.stdout.split('\n').find((l) => l.includes('migrate-machine'))?.trim()
+          const ok = help.code === 0 && help.stdout.includes('migrate-machine COMMAND') && /^\s+import\s/m.test(help.stdout) && exportHelp.code === 0 && exportHelp.stdout.includes('$ openclaw migrate-machine export') && Boolean(listed)
+          observe(face, 'migrate-machine --help', ok, `exit ${help.code} in ${(help.ms / 1000).toFixed(1)}s: "${help.stdout.split('\n').find((l) => l.includes('$ openclaw'))?.trim()}"; export --help usage "${exportHelp.stdout.split('\n').find((l) => l.includes('$ openclaw'))?.trim()}"; root help: "${listed}"`)
+          expect(help.code, describeRun(help)).to.equal(0)
+          expect(help.stdout).to.include('migrate-machine COMMAND')
+          expect(exportHelp.stdout).to.include('$ openclaw migrate-machine export')
+          expect(listed, 'openclaw --help does not list migrate-machine').to.be.a('string')
+        })
+      }
 
       it('export --stop-gateway stops the real gateway (SIGTERM to the lock-file pid) and writes an encrypted archive', async function () {
         need.call(this, 'A')
