@@ -88,13 +88,13 @@ export async function ensureHost(version: string): Promise<Host> {
 
 /**
  * The environment of one simulated machine: its HOME, Node 24 and `openclaw` on PATH, nothing of
- * the caller's OpenClaw or npm-run state. Everything else (proxy and CA settings the registry needs
+ * the caller's OpenClaw or npm-run state, and no CI flag (the host should behave as on a user's machine). Everything else (proxy and CA settings the registry needs
  * here, locale) passes through.
  */
 export function machineEnv(host: Host, home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(OPENCLAW_|npm_|NPM_)/i.test(key) || ['HOME', 'PATH', 'NODE', 'NODE_ENV', 'INIT_CWD', 'COLOR', 'FORCE_COLOR', 'EDITOR', 'VISUAL'].includes(key)) continue
+    if (/^(OPENCLAW_|npm_|NPM_)/i.test(key) || ['CI', 'HOME', 'PATH', 'NODE', 'NODE_ENV', 'INIT_CWD', 'COLOR', 'FORCE_COLOR', 'EDITOR', 'VISUAL'].includes(key)) continue
     env[key] = value
   }
   Object.assign(env, {
