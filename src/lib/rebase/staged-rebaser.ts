@@ -91,7 +91,8 @@ export async function rebaseStaged(manifest: ArchiveManifest, staged: StagedRoot
         continue
       }
       if (event.entry.stat.size > MAX_TEXT_BYTES || !TEXT_EXT.test(rel || s.root.sourcePath)) continue
-      const isConfig = configFiles.has(key)
+      // The host's .bak ring is a config too: a restore from it must not bring old paths back.
+      const isConfig = configFiles.has(key) || (s.root.kind === 'state' && /^(openclaw|clawdbot)\.json\.bak(\.\d+)?$/.test(rel))
       const workspace = inWorkspace(s.root.id, rel)
       const isStateJson = !workspace && s.root.kind === 'state' && /\.json5?$/.test(rel) && !rel.startsWith('credentials/')
       if (!isConfig && !workspace && !isStateJson && s.root.kind !== 'agentDir') continue
