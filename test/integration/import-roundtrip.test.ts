@@ -132,11 +132,13 @@ describe('import roundtrip: alice → bob, real CLI', function () {
       const {compared} = compareWithSource(src, bobOut.targets, new Set(rewritten))
       expect(compared).to.be.greaterThan(45)
       const state = path.join(bob.home, '.openclaw-work')
-      expect(rewritten.map((f) => path.relative(state, f)).sort()).to.deep.equal(['agents/main/agent/openclaw-agent.sqlite', 'agents/research/agent/openclaw-agent.sqlite', 'openclaw.json', 'state/openclaw.sqlite'])
+      expect(rewritten.map((f) => path.relative(state, f)).sort()).to.deep.equal(['agents/main/agent/openclaw-agent.sqlite', 'agents/research/agent/openclaw-agent.sqlite', 'openclaw.json', 'openclaw.json.bak', 'openclaw.json.bak.1', 'state/openclaw.sqlite'])
       expect(Object.fromEntries(bobOut.rebase.rewrites.map((r: any) => [r.rel, r.kind]))).to.deep.equal({
         'agents/main/agent/openclaw-agent.sqlite': 'sqlite',
         'agents/research/agent/openclaw-agent.sqlite': 'sqlite',
         'openclaw.json': 'config',
+        'openclaw.json.bak': 'config',
+        'openclaw.json.bak.1': 'config',
         'state/openclaw.sqlite': 'sqlite',
       })
       expect(bobOut.rebase.remaining).to.deep.equal([])
@@ -160,8 +162,8 @@ describe('import roundtrip: alice → bob, real CLI', function () {
       expect(config.agents.entries.research).to.include({agentDir: path.join(bob.home, 'agent-homes', 'research'), workspace: path.join(bob.home, 'projects', 'research-notes')})
       expect(config.$include).to.deep.equal(['./channels.json5', path.join(bob.home, 'shared-config', 'models.json5')])
       expect(config.plugins.installs['voice-call'].installPath).to.equal(path.join(state, 'npm', 'projects', 'voice-call'))
-      // The .bak ring is history: carried over as it was.
-      expect(fs.readFileSync(path.join(state, 'openclaw.json.bak'), 'utf8')).to.equal(aText)
+      // The .bak ring is rebased too: a restore from it must not bring the old machine's paths back.
+      expect(fs.readFileSync(path.join(state, 'openclaw.json.bak'), 'utf8')).to.equal(aText.replaceAll(src.g.home, bob.home))
     })
 
     it('rebases the state database: cron store keys, agent DB paths, workspace paths and their sha256 keys', () => {
@@ -294,7 +296,7 @@ describe('import roundtrip: alice → bob, real CLI', function () {
     expect(plan.movedAside).to.have.length(1)
     expect(plan.movedAside[0].target).to.equal(path.join(dry.home, '.openclaw-work'))
     expect(path.basename(plan.movedAside[0].aside).replace('.openclaw-work.pre-migrate-', '')).to.match(STAMP)
-    expect(plan.rebase.rewrites.map((r: any) => r.rel).sort()).to.deep.equal(['agents/main/agent/openclaw-agent.sqlite', 'agents/research/agent/openclaw-agent.sqlite', 'openclaw.json', 'state/openclaw.sqlite'])
+    expect(plan.rebase.rewrites.map((r: any) => r.rel).sort()).to.deep.equal(['agents/main/agent/openclaw-agent.sqlite', 'agents/research/agent/openclaw-agent.sqlite', 'openclaw.json', 'openclaw.json.bak', 'openclaw.json.bak.1', 'state/openclaw.sqlite'])
     for (const r of plan.rebase.rewrites) expect(r.file.startsWith(`${dry.home}/`), r.file).to.equal(true)
     expect(plan.verification).to.equal(null)
   })

@@ -90,9 +90,10 @@ export async function rebaseStaged(manifest: ArchiveManifest, staged: StagedRoot
         for (const r of result.remaining) report.remaining.push({count: r.rows, detail: `${r.table}.${r.column}`, file: finalPath, kind: 'sqlite'})
         continue
       }
-      if (event.entry.stat.size > MAX_TEXT_BYTES || !TEXT_EXT.test(rel || s.root.sourcePath)) continue
+      const isConfigBackup = s.root.kind === 'state' && /^(openclaw|clawdbot)\.json\.bak(\.\d+)?$/.test(rel)
+      if (event.entry.stat.size > MAX_TEXT_BYTES || (!TEXT_EXT.test(rel || s.root.sourcePath) && !isConfigBackup)) continue
       // The host's .bak ring is a config too: a restore from it must not bring old paths back.
-      const isConfig = configFiles.has(key) || (s.root.kind === 'state' && /^(openclaw|clawdbot)\.json\.bak(\.\d+)?$/.test(rel))
+      const isConfig = configFiles.has(key) || isConfigBackup
       const workspace = inWorkspace(s.root.id, rel)
       const isStateJson = !workspace && s.root.kind === 'state' && /\.json5?$/.test(rel) && !rel.startsWith('credentials/')
       if (!isConfig && !workspace && !isStateJson && s.root.kind !== 'agentDir') continue
