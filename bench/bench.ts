@@ -3,7 +3,10 @@
  * several sizes, next to GNU tar (-czf, -xzf, sha256sum -c) on exactly the same trees and,
  * where a real OpenClaw is installed, its `openclaw backup create --verify`.
  *
- *   npm run bench -- [--sizes 60mb,600mb[,5gb]] [--runs N] [--data DIR] [--only a,b] [--no-host] [--no-build]
+ *   npm run bench -- [--sizes 60mb,600mb[,5gb]] [--runs N] [--data DIR] [--only a,b] [--no-host] [--no-build] [--cli DIR]
+ *
+ * --only keeps the jobs whose name contains one of the words; --cli DIR benchmarks an installed
+ * layout prepared elsewhere (DIR/bin/run.js, e.g. a build with a patch applied) as it is.
  *
  * Method (also in BENCHMARKS.md):
  * - The CLI runs from an installed layout (a copy of bin/, dist/, package.json with a generated
@@ -45,6 +48,7 @@ interface Args {
   only: string[] | null
   host: boolean
   build: boolean
+  cli?: string
 }
 
 function parseArgs(argv: string[]): Args {
@@ -56,6 +60,7 @@ function parseArgs(argv: string[]): Args {
   for (const s of sizes) if (!SIZES[s]) throw new Error(`unknown size ${s} (${Object.keys(SIZES).join(', ')})`)
   return {
     build: !argv.includes('--no-build'),
+    cli: get('--cli'),
     data: path.resolve(get('--data') ?? process.env.BENCH_DATA ?? path.join(os.tmpdir(), 'openclaw-migrate-bench')),
     host: !argv.includes('--no-host'),
     only: get('--only')?.split(',') ?? null,
@@ -412,14 +417,15 @@ function summarize(report: SizeReport): string {
   const lines = [
     `### ${report.size}: ${report.home.files} files, ${fmt(mb(report.home.bytes), 1)} MB exported${report.hostHome ? ` (host-native home: ${report.hostHome.files} files, ${fmt(mb(report.hostHome.bytes), 1)} MB)` : ''}; ${report.runs} round(s), medians`,
     '',
-    '| job | wall s | user s | sys s | CPU s | peak RSS MB | MB/s | archive MB | ratio | load |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| job | wall s | user s | sys s | CPU s | peak RSS MB | MB/s | archive MB | wall ratio | CPU ratio | load |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ]
-  const ratioTo = (job: string, base: string): number => {
+  /** Per-round ratio against the baseline job of the same round, then the median. */
+  const ratioTo = (job: string, base: string, of: (m: Measurement) => number): number => {
     const ratios: number[] = []
     for (const m of byJob.get(job) ?? []) {
       const b = (byJob.get(base) ?? []).find((x) => x.round === m.round)
-      if (b) ratios.push(m.wall / b.wall)
+      if (b) ratios.push(of(m) / of(b))
     }
     return median(ratios)
   }
@@ -433,7 +439,7 @@ function summarize(report: SizeReport): string {
     const wall = median(ms.map((m) => m.wall))
     const bytes = median(ms.map((m) => m.bytes ?? Number.NaN))
     const base = baseOf(job)
-    lines.push(`| ${job} | ${fmt(wall)} | ${fmt(median(ms.map((m) => m.user)))} | ${fmt(median(ms.map((m) => m.sys)))} | ${fmt(median(ms.map((m) => m.user + m.sys)))} | ${fmt(median(ms.map((m) => m.rssMB)), 0)} | ${fmt(mb(bytes) / wall, 0)} | ${fmt(mb(median(ms.map((m) => m.archiveBytes ?? Number.NaN))), 1)} | ${base ? `${fmt(ratioTo(job, base))}x ${base}` : ''} | ${fmt(median(ms.map((m) => m.load)), 1)} |`)
+    lines.push(`| ${job} | ${fmt(wall)} | ${fmt(median(ms.map((m) => m.user)))} | ${fmt(median(ms.map((m) => m.sys)))} | ${fmt(median(ms.map((m) => m.user + m.sys)))} | ${fmt(median(ms.map((m) => m.rssMB)), 0)} | ${fmt(mb(bytes) / wall, 0)} | ${fmt(mb(median(ms.map((m) => m.archiveBytes ?? Number.NaN))), 1)} | ${base ? `${fmt(ratioTo(job, base, (m) => m.wall))}x ${base}` : ''} | ${base ? `${fmt(ratioTo(job, base, (m) => m.user + m.sys))}x` : ''} | ${fmt(median(ms.map((m) => m.load)), 1)} |`)
   }
   const notes = [...new Set(report.measurements.filter((m) => m.note).map((m) => `${m.job}: ${m.note}`))]
   if (notes.length > 0) lines.push('', ...notes.map((n) => `- ${n}`))
@@ -459,6 +465,12 @@ function machine(): Record<string, string> {
 // ------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  const summarizeAt = process.argv.indexOf('--summarize')
+  if (summarizeAt !== -1) {
+    // Re-render tables from raw result files: --summarize FILE.json [FILE.json...]
+    for (const file of process.argv.slice(summarizeAt + 1)) console.log(`${summarize((JSON.parse(fs.readFileSync(file, 'utf8')) as {report: SizeReport}).report)}\n`)
+    return
+  }
   const args = parseArgs(process.argv.slice(2))
   if (!fs.existsSync(TIME)) throw new Error(`${TIME} is missing: apt-get install time`)
   if (Number(process.versions.node.split('.')[0]) < 24) throw new Error(`Node ${process.version}: run through npm (node_modules/.bin/node is Node 24)`)
@@ -472,7 +484,7 @@ async function main(): Promise<void> {
 
   const info = machine()
   console.error(JSON.stringify(info, null, 2))
-  const cli = installCli(args)
+  const cli = args.cli ? path.resolve(args.cli, 'bin', 'run.js') : installCli(args)
 
   const keysDir = path.join(args.data, 'keys')
   fs.mkdirSync(keysDir, {recursive: true})
@@ -516,7 +528,7 @@ async function main(): Promise<void> {
       }
       fs.writeFileSync(path.join(rawDir, `${stamp}-${size}.json`), JSON.stringify({info, report}, null, 2))
     }
-    if (size === args.sizes[0]) {
+    if (size === args.sizes[0] && !args.only) {
       report.helpRuns = []
       for (let i = 0; i < 10; i++) {
         const r = await timed(NODE, [cli, '--help'], {env: cleanEnv({HOME: os.tmpdir()})})

@@ -217,7 +217,8 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
     let buffered = ''
     let count = 0
     let trailer: IndexTrailer | undefined
-    const seenInIndex = new Set<string>()
+    // Entries the index has named, by identity: the index's own copies of the paths are not kept.
+    const seenInIndex = new Set<SeenEntry>()
     const checkLine = (line: string) => {
       if (!line) return
       if (trailer) throw mismatch('The index continues after its trailer.')
@@ -233,8 +234,8 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
       }
       const seen = entries.get(item.path)
       if (!seen) throw mismatch(`The index lists ${item.path}, which is not in the archive.`)
-      if (seenInIndex.has(item.path)) throw mismatch(`The index lists ${item.path} twice.`)
-      seenInIndex.add(item.path)
+      if (seenInIndex.has(seen)) throw mismatch(`The index lists ${item.path} twice.`)
+      seenInIndex.add(seen)
       if (seen.type !== item.type) throw mismatch(`${item.path} is a ${seen.type} in the archive but a ${item.type} in the index.`)
       if (seen.size !== item.size) throw mismatch(`${item.path} has ${seen.size} bytes but the index says ${item.size}.`)
       if (item.type === 'file' && seen.sha256 !== item.sha256) throw mismatch(`${item.path} does not match its sha256 in the index (corrupted or tampered).`)

@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import {Readable} from 'node:stream'
+import {PassThrough, Readable} from 'node:stream'
 
 import {MigrateError} from '../errors.js'
 import {type Compression, decompressor, detectCompression} from './compression.js'
@@ -81,9 +81,16 @@ export async function openArchive(source: string, getKeys: () => Promise<Decrypt
   if (text.trimStart().startsWith(ARMOR_MAGIC)) {
     throw new MigrateError('ARCHIVE_CORRUPT', 'ASCII-armored age archives are not supported.', {suggestions: ['Dearmor it first: `age -d` then re-encrypt without -a, or export again.']})
   }
+  // A payload error can come while nothing is listening yet (between peeking at the plain stream
+  // and piping it on): it is held here and passed on once there is a consumer.
+  let early: Error | undefined
+  const hold = (error: Error) => {
+    early ??= error
+  }
   if (encrypted) {
     const keys = await getKeys()
     plain = await decryptStream(first.stream, keys)
+    plain.on('error', hold)
   }
   const second = await peekStream(plain, 512)
   const compression = detectCompression(second.head)
@@ -100,6 +107,17 @@ export async function openArchive(source: string, getKeys: () => Promise<Decrypt
   if (decomp) {
     tar = second.stream.pipe(decomp)
     second.stream.on('error', (error) => decomp.destroy(error))
+  }
+  if (encrypted) {
+    plain.off('error', hold)
+    if (early) {
+      // Already emitted, so no consumer saw it: a fresh stream carries it to the one that comes.
+      const error = early
+      decomp?.destroy()
+      const failed = new PassThrough()
+      tar = failed
+      process.nextTick(() => failed.destroy(error))
+    }
   }
   return {compression, encrypted, readBytes: () => readBytes, sizeOnDisk, tar}
 }

@@ -1,9 +1,10 @@
 import {Decrypter, Encrypter, identityToRecipient} from 'age-encryption'
 import fs from 'node:fs'
-import {PassThrough, Readable} from 'node:stream'
+import {Readable} from 'node:stream'
 import type {ReadableStream as WebReadableStream} from 'node:stream/web'
 
 import {MigrateError} from '../errors.js'
+import {AGE_NONCE_BYTES, AgePayloadDecipher, payloadKey} from './age-payload.js'
 
 export const AGE_MAGIC = 'age-encryption.org/v1\n'
 
@@ -67,21 +68,63 @@ export function decryptError(error: unknown, keys: DecryptionKeys): MigrateError
   })
 }
 
-/** Decrypts an age stream; header errors (wrong key) surface here, payload errors while reading. */
+/** An age header is a few hundred bytes (a few KiB with post-quantum stanzas); more is not age. */
+const MAX_HEADER = 1024 * 1024
+
+/**
+ * Reads an age header (up to and including its `--- MAC` line) and the payload nonce after it, and
+ * puts back whatever followed. Stanza bodies are base64, so the first "\n---" is the MAC line.
+ */
+async function readHeader(input: Readable): Promise<{header: Buffer; nonce: Buffer; payload: Readable}> {
+  return new Promise((resolve, reject) => {
+    let buffered: Buffer = Buffer.alloc(0)
+    const done = (error?: Error) => {
+      input.off('data', onData)
+      input.off('end', onEnd)
+      input.off('error', onError)
+      if (error) reject(error)
+    }
+    const onData = (chunk: Buffer) => {
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk])
+      const mac = buffered.indexOf('\n---')
+      const end = mac === -1 ? -1 : buffered.indexOf(0x0a, mac + 1)
+      if (end !== -1 && buffered.length >= end + 1 + AGE_NONCE_BYTES) {
+        done()
+        input.pause()
+        const rest = buffered.subarray(end + 1 + AGE_NONCE_BYTES)
+        if (rest.length > 0) input.unshift(rest)
+        resolve({header: buffered.subarray(0, end + 1), nonce: buffered.subarray(end + 1, end + 1 + AGE_NONCE_BYTES), payload: input})
+      } else if (buffered.length > MAX_HEADER && end === -1) {
+        done(new Error('the age header does not end (damaged stream)'))
+      }
+    }
+    const onEnd = () => done(new Error('the age header or payload nonce is truncated'))
+    const onError = (error: Error) => done(error)
+    input.on('data', onData)
+    input.once('end', onEnd)
+    input.once('error', onError)
+    input.resume()
+  })
+}
+
+/**
+ * Decrypts an age stream; header errors (wrong key) surface here, payload errors while reading.
+ * The header is age-encryption's job; the bulk payload is deciphered natively (age-payload.ts).
+ */
 export async function decryptStream(input: Readable, keys: DecryptionKeys): Promise<Readable> {
   const decrypter = new Decrypter()
   if (keys.passphrase) decrypter.addPassphrase(keys.passphrase)
   for (const id of keys.identities ?? []) decrypter.addIdentity(id)
-  const web = Readable.toWeb(input) as unknown as ReadableStream<Uint8Array>
-  let decrypted: ReadableStream<Uint8Array>
+  let fileKey: Uint8Array
+  let opened: Awaited<ReturnType<typeof readHeader>>
   try {
-    decrypted = await decrypter.decrypt(web)
+    opened = await readHeader(input)
+    fileKey = await decrypter.decryptHeader(opened.header)
   } catch (error) {
     throw decryptError(error, keys)
   }
-  const out = Readable.fromWeb(decrypted as unknown as WebReadableStream<Uint8Array>)
-  const relay = new PassThrough()
-  out.on('error', (error) => relay.destroy(decryptError(error, keys)))
-  relay.on('close', () => out.destroy())
-  return out.pipe(relay)
+  const decipher = new AgePayloadDecipher(payloadKey(fileKey, opened.nonce), (error) => decryptError(error, keys))
+  opened.payload.on('error', (error) => decipher.destroy(error))
+  decipher.on('close', () => opened.payload.destroy())
+  return opened.payload.pipe(decipher)
 }
