@@ -335,5 +335,6 @@ export async function loadArchive(tar: Buffer): Promise<LoadedArchive> {
       type: TAR_TYPE[seen.type],
     })
   }
+  read.entries.close()
   return {entries, manifest: read.manifest, manifestBytes}
 }

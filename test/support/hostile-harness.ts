@@ -91,6 +91,7 @@ export async function attemptRead(input: Buffer | string, options: {sandbox: str
       timer = setTimeout(() => reject(new Error(`HANG: no result after ${options.timeoutMs ?? 20_000} ms`)), options.timeoutMs ?? 20_000)
     })
     const read = await Promise.race([work, timeout])
+    read.entries.close()
     result = {code: null, exit: 0, message: 'ok', ok: true, read}
   } catch (error) {
     if (isMigrateError(error)) result = {code: error.code, exit: ErrorCodes[error.code].exit, message: error.message, ok: false}

@@ -306,6 +306,7 @@ describe('hostile archives through the reader', function () {
       }
       const read = await readArchive(Readable.from(paced()))
       expect(read.entries.size).to.equal(e.length)
+      read.entries.close()
     })
 
     it('very long but valid names (deep paths, 255-byte components, non-ASCII) read back', async () => {

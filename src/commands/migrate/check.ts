@@ -36,15 +36,19 @@ Exits 0 when everything is fine, 1 when something must be fixed, with one line p
       this.say(`Archive check FAILED: ${checked.error!.message}${checked.error!.suggestions?.length ? `\n  → ${checked.error!.suggestions[0]}` : ''}`)
       return {archive, error: checked.error!.toJSON(), ok: false, warnings: this.warnings}
     }
-    const {manifest} = checked.read
-    const summary = {archiveId: manifest.archiveId, createdAt: manifest.createdAt, encrypted: checked.encrypted, entries: checked.read.entries.size, payloadBytes: checked.read.payloadBytes, profiles: manifest.profiles.map((p) => ({counts: p.counts, lastTouchedVersion: p.lastTouchedVersion, plugins: p.plugins, profile: p.profile})), roots: manifest.roots.map((r) => ({id: r.id, kind: r.kind, sourcePath: r.sourcePath})), source: manifest.source, tool: manifest.tool}
-    this.say(`Archive OK: ${summary.entries} entries, ${humanBytes(summary.payloadBytes)}, every hash verified (${checked.encrypted ? 'age-encrypted' : 'NOT encrypted'}, ${checked.compression}).\n  from ${manifest.source.hostname} (${manifest.source.platform}) ${manifest.source.home}, profile ${manifest.source.profile ?? 'default'}, ${manifest.createdAt}\n${manifest.profiles.map((p) => `  ${p.profile ?? 'default'}: ${p.counts.agents} agents, ${p.counts.sessions} sessions, ${p.counts.cronJobs} cron jobs, ${p.counts.credentialDirs} credential dirs`).join('\n')}`)
-    if (!flags.against) return {archive, ok: true, summary, warnings: this.warnings}
-    const context = await this.hostContext()
-    const against = await checkAgainst(context, checked.read, {config: this.config, maps: flags.map ?? [], profile: flags.profile ?? (flags.dev ? 'dev' : undefined), stateDir: flags['state-dir']})
-    this.say(against.report.render('Verification of this machine against the archive:'))
-    if (!against.report.ready) process.exitCode = 1
-    return {archive, checks: against.report.items, ok: against.report.ready, summary, targets: against.targets, warnings: this.warnings}
+    try {
+      const {manifest} = checked.read
+      const summary = {archiveId: manifest.archiveId, createdAt: manifest.createdAt, encrypted: checked.encrypted, entries: checked.read.entries.size, payloadBytes: checked.read.payloadBytes, profiles: manifest.profiles.map((p) => ({counts: p.counts, lastTouchedVersion: p.lastTouchedVersion, plugins: p.plugins, profile: p.profile})), roots: manifest.roots.map((r) => ({id: r.id, kind: r.kind, sourcePath: r.sourcePath})), source: manifest.source, tool: manifest.tool}
+      this.say(`Archive OK: ${summary.entries} entries, ${humanBytes(summary.payloadBytes)}, every hash verified (${checked.encrypted ? 'age-encrypted' : 'NOT encrypted'}, ${checked.compression}).\n  from ${manifest.source.hostname} (${manifest.source.platform}) ${manifest.source.home}, profile ${manifest.source.profile ?? 'default'}, ${manifest.createdAt}\n${manifest.profiles.map((p) => `  ${p.profile ?? 'default'}: ${p.counts.agents} agents, ${p.counts.sessions} sessions, ${p.counts.cronJobs} cron jobs, ${p.counts.credentialDirs} credential dirs`).join('\n')}`)
+      if (!flags.against) return {archive, ok: true, summary, warnings: this.warnings}
+      const context = await this.hostContext()
+      const against = await checkAgainst(context, checked.read, {config: this.config, maps: flags.map ?? [], profile: flags.profile ?? (flags.dev ? 'dev' : undefined), stateDir: flags['state-dir']})
+      this.say(against.report.render('Verification of this machine against the archive:'))
+      if (!against.report.ready) process.exitCode = 1
+      return {archive, checks: against.report.items, ok: against.report.ready, summary, targets: against.targets, warnings: this.warnings}
+    } finally {
+      checked.read.entries.close()
+    }
   }
 
   private async checkThisMachine() {

@@ -6,10 +6,13 @@ import {Parser, type ReadEntry} from 'tar'
 
 import {isMigrateError, MigrateError} from '../errors.js'
 import {GarbagePacer} from './compression.js'
+import {EntryLedger, type SeenEntry} from './entry-ledger.js'
 import {checkSymlink, checkSymlinkChains, locateEntry, tarTypeToEntryType} from './entry-rules.js'
 import {type ArchiveManifest, type ArchiveRoot, type EntryType, FORMAT_NAME, FORMAT_VERSION, INDEX_ENTRY, type IndexEntry, type IndexTrailer, MANIFEST_ENTRY} from './manifest.js'
 
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+/** About what one entry leaves for the collector besides its bytes, for GarbagePacer. */
+const ENTRY_GARBAGE = 2048
 /** A generous ceiling on the index: ~100 bytes a line for 10M entries. */
 const MAX_INDEX_BYTES = 2 * 1024 * 1024 * 1024
 
@@ -39,19 +42,12 @@ export interface ArchiveSink {
   file?(entry: PayloadEntry): Promise<FileWriter | null>
 }
 
-export interface SeenEntry {
-  type: EntryType
-  size: number
-  mode: number
-  mtime: number
-  sha256?: string
-  linkpath?: string
-}
+export type {SeenEntry} from './entry-ledger.js'
 
 export interface ReadArchiveResult {
   manifest: ArchiveManifest
-  /** Every payload entry, verified against the index. */
-  entries: Map<string, SeenEntry>
+  /** Every payload entry, verified against the index; the caller closes it when done. */
+  entries: EntryLedger
   payloadBytes: number
 }
 
@@ -113,9 +109,10 @@ export function parseManifest(bytes: Buffer): ArchiveManifest {
  */
 export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options: {spaceLimit?: () => number | undefined} = {}): Promise<ReadArchiveResult> {
   const parser = new Parser({maxDecompressionRatio: Number.POSITIVE_INFINITY, strict: true})
-  const entries = new Map<string, SeenEntry>()
+  const entries = new EntryLedger()
   const dirs = new Set<string>()
-  const links = new Set<string>()
+  // Symlinks are few and the chain check needs them all at the end: they stay in memory.
+  const links = new Map<string, SeenEntry>()
   let manifest: ArchiveManifest | undefined
   let manifestSha256 = ''
   let roots = new Map<string, ArchiveRoot>()
@@ -162,6 +159,8 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
       indexDone = true
       return
     }
+    // Every entry leaves garbage of its own (header, promises, writer) whatever its size.
+    pacer.add(ENTRY_GARBAGE)
     const type = tarTypeToEntryType(entry.path, entry.type)
     const {rel, root} = locateEntry(entry.path, roots)
     const key = rel ? `${root.archivePath}/${rel}` : root.archivePath
@@ -176,7 +175,7 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
     if (type === 'dir') {
       entry.resume()
       dirs.add(key)
-      entries.set(key, {mode: payload.mode, mtime: payload.mtime, size: 0, type})
+      entries.add(key, {mode: payload.mode, mtime: payload.mtime, size: 0, type})
       await sink.directory?.(payload)
       return
     }
@@ -184,8 +183,9 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
       entry.resume()
       payload.linkpath = entry.linkpath ?? ''
       payload.linkKind = checkSymlink(key, payload.linkpath, root, rel, manifest)
-      links.add(key)
-      entries.set(key, {linkpath: payload.linkpath, mode: payload.mode, mtime: payload.mtime, size: 0, type})
+      const seen: SeenEntry = {linkpath: payload.linkpath, mode: payload.mode, mtime: payload.mtime, size: 0, type}
+      links.set(key, seen)
+      entries.add(key, seen)
       await sink.symlink?.(payload)
       return
     }
@@ -209,7 +209,9 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
     }
     if (size !== payload.size) throw truncated(`${key} has ${size} of ${payload.size} bytes`)
     payloadBytes += size
-    entries.set(key, {mode: payload.mode, mtime: payload.mtime, sha256: hash.digest('hex'), size, type})
+    if (!entries.add(key, {mode: payload.mode, mtime: payload.mtime, sha256: hash.digest('hex'), size, type})) {
+      throw new MigrateError('ARCHIVE_UNSAFE_ENTRY', `Refusing duplicate archive entry ${key}.`, {suggestions: ['The archive has been tampered with; do not import it.']})
+    }
   }
 
   const verifyIndex = async (entry: ReadEntry) => {
@@ -217,8 +219,9 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
     let buffered = ''
     let count = 0
     let trailer: IndexTrailer | undefined
-    // Entries the index has named, by identity: the index's own copies of the paths are not kept.
-    const seenInIndex = new Set<SeenEntry>()
+    // The exporter writes the index in archive order: it is checked against the ledger in one
+    // sequential pass; a path out of step is looked up only to say what is wrong.
+    const inOrder = entries[Symbol.iterator]()
     const checkLine = (line: string) => {
       if (!line) return
       if (trailer) throw mismatch('The index continues after its trailer.')
@@ -232,10 +235,12 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
         trailer = item
         return
       }
-      const seen = entries.get(item.path)
-      if (!seen) throw mismatch(`The index lists ${item.path}, which is not in the archive.`)
-      if (seenInIndex.has(seen)) throw mismatch(`The index lists ${item.path} twice.`)
-      seenInIndex.add(seen)
+      const next = inOrder.next()
+      if (next.done || next.value[0] !== item.path) {
+        if (!entries.has(item.path)) throw mismatch(`The index lists ${item.path}, which is not in the archive.`)
+        throw mismatch(`The index lists ${item.path} twice or out of order.`)
+      }
+      const seen = next.value[1]
       if (seen.type !== item.type) throw mismatch(`${item.path} is a ${seen.type} in the archive but a ${item.type} in the index.`)
       if (seen.size !== item.size) throw mismatch(`${item.path} has ${seen.size} bytes but the index says ${item.size}.`)
       if (item.type === 'file' && seen.sha256 !== item.sha256) throw mismatch(`${item.path} does not match its sha256 in the index (corrupted or tampered).`)
@@ -276,11 +281,16 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
     tar.on('error', (error) => fail(error))
     tar.pipe(parser as unknown as NodeJS.WritableStream)
   })
-  await chain
-  if (failure) throw failure
-  if (!manifest) throw new MigrateError('ARCHIVE_CORRUPT', 'The archive holds no manifest: not an openclaw-migrate archive, or empty.')
-  if (!indexDone) throw truncated('the index at the end is missing')
-  if (!sawEof) throw truncated('the tar end marker is missing')
-  checkSymlinkChains(entries, manifest)
+  try {
+    await chain
+    if (failure) throw failure
+    if (!manifest) throw new MigrateError('ARCHIVE_CORRUPT', 'The archive holds no manifest: not an openclaw-migrate archive, or empty.')
+    if (!indexDone) throw truncated('the index at the end is missing')
+    if (!sawEof) throw truncated('the tar end marker is missing')
+    checkSymlinkChains(links, manifest)
+  } catch (error) {
+    entries.close()
+    throw error
+  }
   return {entries, manifest, payloadBytes}
 }

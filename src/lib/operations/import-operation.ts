@@ -217,7 +217,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     },
   }
 
-  let read: ReadArchiveResult
+  let read: ReadArchiveResult | undefined
   let rebase: RebaseReport
   const cleanup = () => {
     if (tempDir) fs.rmSync(tempDir, {force: true, recursive: true})
@@ -238,6 +238,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     request.onStep?.(`rebased ${rebase.rewrites.length} file(s) onto this machine's paths`)
     if (request.dryRun) {
       cleanup()
+      read.entries.close()
       return outcome(read, plan!, pre!, rebase, recovered, wouldMoveAside(plan!, runId), null, null, true)
     }
     await applyOwner(staged, owner)
@@ -247,6 +248,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     if (request.signal?.aborted) throw interrupted()
     activate(home, journal!)
   } catch (error) {
+    read?.entries.close()
     try {
       cleanup()
     } catch {
@@ -265,7 +267,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     rewritten: new Set(journal!.rewritten.map((r) => `${r.rootId}/${r.rel}`)),
     targets: new Map(plan!.targets.map((t) => [t.root.id, t.target])),
     uid: owner?.uid ?? currentUser().uid,
-  })
+  }).finally(() => read.entries.close())
   let chain: ChainResult | null = null
   // Each imported profile gets its own validate → doctor → restart chain.
   for (const p of request.noHost ? [] : plan!.profiles) {

@@ -68,53 +68,100 @@ function tablesAndTextColumns(db: DatabaseSync): {table: string; columns: string
 
 const quote = (id: string) => `"${id.replaceAll('"', '""')}"`
 
+/** Rows rebased per round trip: a bounded page keeps memory flat however many cells change. */
+const PAGE = 500
+
+function hasRowid(db: DatabaseSync, table: string): boolean {
+  try {
+    db.prepare(`SELECT rowid FROM ${quote(table)} LIMIT 0`)
+    return true
+  } catch {
+    return false // WITHOUT ROWID
+  }
+}
+
 /**
  * Rebases absolute paths stored in a (staged, offline) database: every text cell that is an old
  * path, or a JSON value holding old paths (cron store_key, agent_databases.path, plugin
  * installPath, workspace setup state...). Schema-agnostic on purpose, so newer host versions with
  * more path columns are covered too. One transaction: all or nothing.
+ *
+ * Cells are read and written a page of rows at a time by rowid rather than by one UPDATE calling a
+ * JavaScript function: node:sqlite keeps every value such a function sees alive until the statement
+ * ends, so a memory index of 100k notes cost ~100 MB of heap; paged, it is a few hundred rows.
  */
 export function rebaseDatabase(file: string, mapper: PathMapper): {rewrites: SqliteRewrite[]; remaining: SqliteRewrite[]} {
   const db = new DatabaseSync(file)
   const rewrites: SqliteRewrite[] = []
   const remaining: SqliteRewrite[] = []
-  // Keys derived from paths (workspace_key = sha256(workspace path)) must follow their paths.
-  const rekey = new Map<string, string>()
   const sha = (v: string) => createHash('sha256').update(v).digest('hex')
   try {
-    db.function('migrate_rebase', {deterministic: true}, (value: unknown) => {
-      if (typeof value !== 'string') return value as string
-      const next = rebaseCell(value, mapper)
-      if (next === null) return value
-      if (mapper.map(value) !== null) rekey.set(sha(value), sha(next))
-      return next
-    })
-    db.function('migrate_rekey', {deterministic: true}, (value: unknown) => (typeof value === 'string' ? (rekey.get(value) ?? value) : value) as string)
     const prefixes = mapper.oldPrefixes
     const needles = prefixes.flatMap((p) => (p.includes('\\') ? [p, JSON.stringify(p).slice(1, -1)] : [p]))
     const filterAll = (col: string) => needles.map(() => `instr(${quote(col)}, ?) > 0`).join(' OR ')
+    const mentions = (value: string) => needles.some((n) => value.includes(n))
     db.exec('BEGIN IMMEDIATE')
     // Parent keys and the rows referencing them change in the same transaction: check at COMMIT.
     db.exec('PRAGMA defer_foreign_keys = ON')
-    for (const {columns, table} of tablesAndTextColumns(db)) {
+    // Keys derived from paths (workspace_key = sha256(workspace path)) must follow their paths; the
+    // pairs live in SQLite, not in the heap.
+    db.exec('CREATE TEMP TABLE migrate_rekey (old TEXT PRIMARY KEY, new TEXT NOT NULL)')
+    const addRekey = db.prepare('INSERT OR IGNORE INTO temp.migrate_rekey (old, new) VALUES (?, ?)')
+    let rekeyed = 0
+    const rebase = (value: string): string | null => {
+      const next = rebaseCell(value, mapper)
+      if (next === null || next === value) return null
+      if (mapper.map(value) !== null) rekeyed += Number(addRekey.run(sha(value), sha(next)).changes)
+      return next
+    }
+    const tables = tablesAndTextColumns(db)
+    for (const {columns, table} of tables) {
+      const paged = hasRowid(db, table)
       for (const column of columns) {
-        const where = `typeof(${quote(column)}) = 'text' AND (${filterAll(column)})`
-        const result = db.prepare(`UPDATE ${quote(table)} SET ${quote(column)} = migrate_rebase(${quote(column)}) WHERE ${where} AND migrate_rebase(${quote(column)}) IS NOT ${quote(column)}`).run(...needles)
-        if (Number(result.changes) > 0) rewrites.push({column, rows: Number(result.changes), table})
-        const left = db.prepare(`SELECT count(*) AS n FROM ${quote(table)} WHERE ${where}`).get(...needles) as {n: number}
-        if (Number(left.n) > 0) remaining.push({column, rows: Number(left.n), table})
+        const c = quote(column)
+        const where = `typeof(${c}) = 'text' AND (${filterAll(column)})`
+        let changed = 0
+        let left = 0
+        if (paged) {
+          const select = `SELECT rowid AS rid, ${c} AS v FROM ${quote(table)} WHERE ${where}`
+          const first = db.prepare(`${select} ORDER BY rowid LIMIT ${PAGE}`)
+          const next = db.prepare(`${select} AND rowid > ? ORDER BY rowid LIMIT ${PAGE}`)
+          const update = db.prepare(`UPDATE ${quote(table)} SET ${c} = ? WHERE rowid = ?`)
+          first.setReadBigInts(true)
+          next.setReadBigInts(true)
+          for (let after: bigint | null = null; ; ) {
+            const rows = (after === null ? first.all(...needles) : next.all(...needles, after)) as {rid: bigint; v: string}[]
+            for (const row of rows) {
+              const value = rebase(row.v)
+              if (value !== null) {
+                update.run(value, row.rid)
+                changed++
+              }
+              if (mentions(value ?? row.v)) left++
+            }
+            if (rows.length < PAGE) break
+            after = rows.at(-1)!.rid
+          }
+        } else {
+          // WITHOUT ROWID tables have no stable handle to page by; they are small keyed tables.
+          db.function('migrate_rebase', {deterministic: true}, (value: unknown) => (typeof value === 'string' ? (rebase(value) ?? value) : value) as string)
+          changed = Number(db.prepare(`UPDATE ${quote(table)} SET ${c} = migrate_rebase(${c}) WHERE ${where} AND migrate_rebase(${c}) IS NOT ${c}`).run(...needles).changes)
+          left = Number((db.prepare(`SELECT count(*) AS n FROM ${quote(table)} WHERE ${where}`).get(...needles) as {n: number}).n)
+        }
+        if (changed > 0) rewrites.push({column, rows: changed, table})
+        if (left > 0) remaining.push({column, rows: left, table})
       }
     }
-    if (rekey.size > 0) {
-      const keys = [...rekey.keys()]
-      const placeholders = keys.map(() => '?').join(', ')
-      for (const {columns, table} of tablesAndTextColumns(db)) {
+    if (rekeyed > 0) {
+      for (const {columns, table} of tables) {
         for (const column of columns) {
-          const result = db.prepare(`UPDATE ${quote(table)} SET ${quote(column)} = migrate_rekey(${quote(column)}) WHERE ${quote(column)} IN (${placeholders})`).run(...keys)
+          const c = quote(column)
+          const result = db.prepare(`UPDATE ${quote(table)} SET ${c} = (SELECT new FROM temp.migrate_rekey WHERE old = ${c}) WHERE ${c} IN (SELECT old FROM temp.migrate_rekey)`).run()
           if (Number(result.changes) > 0) rewrites.push({column: `${column} (sha256 key)`, rows: Number(result.changes), table})
         }
       }
     }
+    db.exec('DROP TABLE temp.migrate_rekey')
     db.exec('COMMIT')
   } catch (error) {
     if (db.isTransaction) db.exec('ROLLBACK')

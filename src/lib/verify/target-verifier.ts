@@ -14,7 +14,8 @@ import {CheckReport} from './report.js'
 
 export interface VerifyInput {
   manifest: ArchiveManifest
-  entries: Map<string, SeenEntry>
+  /** Every archived entry, in archive order (an EntryLedger after a read). */
+  entries: Iterable<[string, SeenEntry]>
   /** rootId → where it lives on this machine. */
   targets: Map<string, string>
   /** `${rootId}/${rel}` of files the import rewrote on purpose. */

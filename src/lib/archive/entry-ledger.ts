@@ -1,0 +1,105 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import {DatabaseSync, type StatementSync} from 'node:sqlite'
+
+import {createPrivateTempDir} from '../util/private-temp.js'
+import type {EntryType} from './manifest.js'
+
+export interface SeenEntry {
+  type: EntryType
+  size: number
+  mode: number
+  mtime: number
+  sha256?: string
+  linkpath?: string
+}
+
+interface Row {
+  path: string
+  type: EntryType
+  size: number
+  mode: number
+  mtime: number
+  sha256: null | string
+  linkpath: null | string
+}
+
+const toEntry = (row: Row): SeenEntry => {
+  const entry: SeenEntry = {mode: row.mode, mtime: row.mtime, size: row.size, type: row.type}
+  if (row.sha256 !== null) entry.sha256 = row.sha256
+  if (row.linkpath !== null) entry.linkpath = row.linkpath
+  return entry
+}
+
+/**
+ * What the reader saw of every payload entry (path, type, size, mode, mtime, sha256), kept until
+ * the index at the end of the archive can vouch for it and the verification after activation has
+ * re-read the files. A year-old gateway has 100k+ files: held as JavaScript objects that was
+ * ~50 MB of live heap, and V8 lets the heap grow to a multiple of what is live, so peak RSS grew
+ * with the state. Here it lives in a SQLite file in a private (0700) scratch dir; the heap holds
+ * a page cache of 2 MB whatever the number of files.
+ *
+ * Map-like on purpose (get, size, iteration in arrival order), so callers do not care.
+ */
+export class EntryLedger implements Iterable<[string, SeenEntry]> {
+  private readonly db: DatabaseSync
+  private readonly insert: StatementSync
+  private readonly lookup: StatementSync
+  private count = 0
+  private closed = false
+
+  constructor(private readonly dir: string = createPrivateTempDir('ledger')) {
+    const file = path.join(dir, 'entries.sqlite')
+    this.db = new DatabaseSync(file)
+    fs.chmodSync(file, 0o600)
+    // A scratch table, rebuilt on every run: durability is not wanted, only bounded memory.
+    this.db.exec(`
+      PRAGMA journal_mode = OFF;
+      PRAGMA synchronous = OFF;
+      PRAGMA cache_size = -2048;
+      PRAGMA temp_store = FILE;
+      CREATE TABLE entries (seq INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, type TEXT NOT NULL, size INTEGER NOT NULL, mode INTEGER NOT NULL, mtime INTEGER NOT NULL, sha256 TEXT, linkpath TEXT);
+      BEGIN;
+    `)
+    this.insert = this.db.prepare('INSERT OR IGNORE INTO entries (path, type, size, mode, mtime, sha256, linkpath) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.lookup = this.db.prepare('SELECT path, type, size, mode, mtime, sha256, linkpath FROM entries WHERE path = ?')
+  }
+
+  /** Records an entry; false (and nothing recorded) when the path is already there. */
+  add(key: string, entry: SeenEntry): boolean {
+    const added = Number(this.insert.run(key, entry.type, entry.size, entry.mode, entry.mtime, entry.sha256 ?? null, entry.linkpath ?? null).changes) === 1
+    if (added) this.count++
+    return added
+  }
+
+  has(key: string): boolean {
+    return this.lookup.get(key) !== undefined
+  }
+
+  get(key: string): SeenEntry | undefined {
+    const row = this.lookup.get(key) as Row | undefined
+    return row ? toEntry(row) : undefined
+  }
+
+  get size(): number {
+    return this.count
+  }
+
+  /** Every entry in the order it came out of the archive, one row in memory at a time. */
+  * [Symbol.iterator](): Iterator<[string, SeenEntry]> {
+    for (const row of this.db.prepare('SELECT path, type, size, mode, mtime, sha256, linkpath FROM entries ORDER BY seq').iterate() as Iterable<Row>) {
+      yield [row.path, toEntry(row)]
+    }
+  }
+
+  /** Removes the scratch file; safe to call twice. */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    try {
+      this.db.close()
+    } finally {
+      fs.rmSync(this.dir, {force: true, recursive: true})
+    }
+  }
+}
