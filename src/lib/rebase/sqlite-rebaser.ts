@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto'
 import {DatabaseSync} from 'node:sqlite'
 
+import {minimalNeedles} from '../sqlite/sqlite-scan.js'
 import type {PathMapper} from './path-mapper.js'
 
 export interface SqliteRewrite {
@@ -97,7 +98,7 @@ export function rebaseDatabase(file: string, mapper: PathMapper): {rewrites: Sql
   const sha = (v: string) => createHash('sha256').update(v).digest('hex')
   try {
     const prefixes = mapper.oldPrefixes
-    const needles = prefixes.flatMap((p) => (p.includes('\\') ? [p, JSON.stringify(p).slice(1, -1)] : [p]))
+    const needles = minimalNeedles(prefixes.flatMap((p) => (p.includes('\\') ? [p, JSON.stringify(p).slice(1, -1)] : [p])))
     const filterAll = (col: string) => needles.map(() => `instr(${quote(col)}, ?) > 0`).join(' OR ')
     const mentions = (value: string) => needles.some((n) => value.includes(n))
     db.exec('BEGIN IMMEDIATE')

@@ -4,8 +4,18 @@ import {openReadOnlyQuiet} from './sqlite-snapshot.js'
 
 const quote = (id: string) => `"${id.replaceAll('"', '""')}"`
 
+/**
+ * The needles a text search needs: one that contains another is implied by it (`/home/ana/.openclaw`
+ * by `/home/ana`), so a cell is tested once per independent prefix rather than once per mapping.
+ */
+export function minimalNeedles(needles: string[]): string[] {
+  const unique = [...new Set(needles)].filter(Boolean)
+  return unique.filter((n) => !unique.some((m) => m !== n && n.includes(m)))
+}
+
 /** Counts, read-only, the text cells of a database that still mention any of the given prefixes. */
 export function scanDatabaseFor(file: string, needles: string[], skipTables: Set<string> = new Set(['diagnostic_events'])): {table: string; column: string; rows: number}[] {
+  needles = minimalNeedles(needles)
   if (needles.length === 0) return []
   const db = openReadOnlyQuiet(file)
   const found: {table: string; column: string; rows: number}[] = []
