@@ -3,16 +3,10 @@ import path from 'node:path'
 import {DatabaseSync, type StatementSync} from 'node:sqlite'
 
 import {createPrivateTempDir} from '../util/private-temp.js'
-import type {EntryType} from './manifest.js'
+import type {EntryType, IndexEntry} from './manifest.js'
 
-export interface SeenEntry {
-  type: EntryType
-  size: number
-  mode: number
-  mtime: number
-  sha256?: string
-  linkpath?: string
-}
+/** What the archive showed of an entry: its index line without the path. */
+export type SeenEntry = Omit<IndexEntry, 'path'>
 
 interface Row {
   path: string
