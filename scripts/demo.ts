@@ -50,4 +50,4 @@ fs.writeFileSync(path.join(newHome, '.openclaw-work', 'openclaw.json'), '{ "gate
 
 cli(newHome, ['import', archive, '--passphrase-file', passFile, '--no-host'])
 cli(newHome, ['check', '--against', archive, '--passphrase-file', passFile])
-console.log(`\nDone. Old home: ${oldHome}\nNew home: ${newHome}\nTry \`HOME=${newHome} node bin/dev.js import --undo\` to put the onboarding dir back.`)
+console.log(`\nDone. Old home: ${oldHome}\nNew home: ${newHome}\nTry \`HOME=${newHome} ${process.execPath} bin/dev.js import --undo\` to put the onboarding dir back (the Node 24 from node_modules: the system node may be older).`)

@@ -209,9 +209,7 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
     }
     if (size !== payload.size) throw truncated(`${key} has ${size} of ${payload.size} bytes`)
     payloadBytes += size
-    if (!entries.add(key, {mode: payload.mode, mtime: payload.mtime, sha256: hash.digest('hex'), size, type})) {
-      throw new MigrateError('ARCHIVE_UNSAFE_ENTRY', `Refusing duplicate archive entry ${key}.`, {suggestions: ['The archive has been tampered with; do not import it.']})
-    }
+    entries.add(key, {mode: payload.mode, mtime: payload.mtime, sha256: hash.digest('hex'), size, type})
   }
 
   const verifyIndex = async (entry: ReadEntry) => {

@@ -1,7 +1,8 @@
 import fs from 'node:fs'
-import {PassThrough, Readable} from 'node:stream'
+import type {Readable} from 'node:stream'
 
 import {MigrateError} from '../errors.js'
+import {readHead} from '../util/stream-head.js'
 import {type Compression, decompressor, detectCompression} from './compression.js'
 import {AGE_MAGIC, type DecryptionKeys, decryptStream} from './encryption.js'
 
@@ -15,37 +16,6 @@ export interface OpenedArchive {
   /** Bytes read from the archive file or stdin (compressed, encrypted), for progress. */
   readBytes: () => number
   sizeOnDisk: number | null
-}
-
-/** Reads the first bytes of a stream and puts them back, so detection loses nothing (works for stdin too). */
-async function peekStream(stream: Readable, want: number): Promise<{head: Buffer; stream: Readable}> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let length = 0
-    const onData = (chunk: Buffer) => {
-      chunks.push(chunk)
-      length += chunk.length
-      if (length >= want) finish(false)
-    }
-    const finish = (ended: boolean) => {
-      stream.off('data', onData)
-      stream.off('end', onEnd)
-      stream.off('error', reject)
-      const head = Buffer.concat(chunks)
-      if (ended) {
-        resolve({head, stream: Readable.from(head.length > 0 ? [head] : [])})
-        return
-      }
-      stream.pause()
-      if (head.length > 0) stream.unshift(head)
-      resolve({head, stream})
-    }
-    const onEnd = () => finish(true)
-    stream.on('data', onData)
-    stream.once('end', onEnd)
-    stream.once('error', reject)
-    stream.resume()
-  })
 }
 
 /**
@@ -73,26 +43,17 @@ export async function openArchive(source: string, getKeys: () => Promise<Decrypt
     readBytes += c.length
   })
 
-  const first = await peekStream(input, 64)
+  const first = await readHead(input, (head) => head.length >= 64)
   if (first.head.length === 0) throw new MigrateError('ARCHIVE_TRUNCATED', 'The archive is empty.', {suggestions: ['Copy the archive again.']})
   const text = first.head.toString('latin1')
-  let plain: Readable = first.stream
   const encrypted = text.startsWith(AGE_MAGIC) || text.trimStart().startsWith(ARMOR_MAGIC)
   if (text.trimStart().startsWith(ARMOR_MAGIC)) {
     throw new MigrateError('ARCHIVE_CORRUPT', 'ASCII-armored age archives are not supported.', {suggestions: ['Dearmor it first: `age -d` then re-encrypt without -a, or export again.']})
   }
-  // A payload error can come while nothing is listening yet (between peeking at the plain stream
-  // and piping it on): it is held here and passed on once there is a consumer.
-  let early: Error | undefined
-  const hold = (error: Error) => {
-    early ??= error
-  }
-  if (encrypted) {
-    const keys = await getKeys()
-    plain = await decryptStream(first.stream, keys)
-    plain.on('error', hold)
-  }
-  const second = await peekStream(plain, 512)
+  // Keys are asked for only now that age is seen; the stream stays held (errors too) meanwhile.
+  const keys = encrypted ? await getKeys() : null
+  const plain = keys ? await decryptStream(first.rest(), keys) : first.rest()
+  const second = await readHead(plain, (head) => head.length >= 512)
   const compression = detectCompression(second.head)
   if (compression === 'unknown') {
     if (!encrypted && /^age-encryption\.org\//.test(text)) {
@@ -103,21 +64,11 @@ export async function openArchive(source: string, getKeys: () => Promise<Decrypt
     })
   }
   const decomp = decompressor(compression)
-  let tar = second.stream
+  const body = second.rest()
+  let tar = body
   if (decomp) {
-    tar = second.stream.pipe(decomp)
-    second.stream.on('error', (error) => decomp.destroy(error))
-  }
-  if (encrypted) {
-    plain.off('error', hold)
-    if (early) {
-      // Already emitted, so no consumer saw it: a fresh stream carries it to the one that comes.
-      const error = early
-      decomp?.destroy()
-      const failed = new PassThrough()
-      tar = failed
-      process.nextTick(() => failed.destroy(error))
-    }
+    tar = body.pipe(decomp)
+    body.on('error', (error) => decomp.destroy(error))
   }
   return {compression, encrypted, readBytes: () => readBytes, sizeOnDisk, tar}
 }

@@ -315,18 +315,20 @@ class IndexFile {
   }
 }
 
+/** Writes the manifest entry and returns its hash: its bytes (MiBs with many secrets) are not kept. */
+async function writeManifest(tar: TarBlocks, manifest: ArchiveManifest, mtime: Date): Promise<string> {
+  const bytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)
+  await tar.write(encodeTarHeader({mode: 0o600, mtime, path: MANIFEST_ENTRY, size: bytes.length, type: 'file'}))
+  await tar.write(bytes)
+  const pad = tarPadding(bytes.length)
+  if (pad) await tar.write(pad)
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
 async function writeTar(options: WriteArchiveOptions, state: TarSourceState, progress: ArchiveProgress, tar: TarBlocks): Promise<void> {
   const {manifest, plan, tempDir} = options
   const now = new Date(manifest.createdAt)
-  // Only the manifest's hash is needed later: its bytes (MiBs for a state with many secrets) are not kept.
-  const manifestSha256 = await (async () => {
-    const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)
-    await tar.write(encodeTarHeader({mode: 0o600, mtime: now, path: MANIFEST_ENTRY, size: manifestBytes.length, type: 'file'}))
-    await tar.write(manifestBytes)
-    const pad = tarPadding(manifestBytes.length)
-    if (pad) await tar.write(pad)
-    return createHash('sha256').update(manifestBytes).digest('hex')
-  })()
+  const manifestSha256 = await writeManifest(tar, manifest, now)
 
   const index = new IndexFile(path.join(tempDir, INDEX_ENTRY))
   const sqliteFiles = new Set(plan.sqlite.map((s) => s.source))

@@ -4,6 +4,7 @@ import {Readable} from 'node:stream'
 import type {ReadableStream as WebReadableStream} from 'node:stream/web'
 
 import {MigrateError} from '../errors.js'
+import {readHead} from '../util/stream-head.js'
 import {AGE_NONCE_BYTES, AgePayloadDecipher, payloadKey} from './age-payload.js'
 
 export const AGE_MAGIC = 'age-encryption.org/v1\n'
@@ -71,40 +72,11 @@ export function decryptError(error: unknown, keys: DecryptionKeys): MigrateError
 /** An age header is a few hundred bytes (a few KiB with post-quantum stanzas); more is not age. */
 const MAX_HEADER = 1024 * 1024
 
-/**
- * Reads an age header (up to and including its `--- MAC` line) and the payload nonce after it, and
- * puts back whatever followed. Stanza bodies are base64, so the first "\n---" is the MAC line.
- */
-async function readHeader(input: Readable): Promise<{header: Buffer; nonce: Buffer; payload: Readable}> {
-  return new Promise((resolve, reject) => {
-    let buffered: Buffer = Buffer.alloc(0)
-    const done = (error?: Error) => {
-      input.off('data', onData)
-      input.off('end', onEnd)
-      input.off('error', onError)
-      if (error) reject(error)
-    }
-    const onData = (chunk: Buffer) => {
-      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk])
-      const mac = buffered.indexOf('\n---')
-      const end = mac === -1 ? -1 : buffered.indexOf(0x0a, mac + 1)
-      if (end !== -1 && buffered.length >= end + 1 + AGE_NONCE_BYTES) {
-        done()
-        input.pause()
-        const rest = buffered.subarray(end + 1 + AGE_NONCE_BYTES)
-        if (rest.length > 0) input.unshift(rest)
-        resolve({header: buffered.subarray(0, end + 1), nonce: buffered.subarray(end + 1, end + 1 + AGE_NONCE_BYTES), payload: input})
-      } else if (buffered.length > MAX_HEADER && end === -1) {
-        done(new Error('the age header does not end (damaged stream)'))
-      }
-    }
-    const onEnd = () => done(new Error('the age header or payload nonce is truncated'))
-    const onError = (error: Error) => done(error)
-    input.on('data', onData)
-    input.once('end', onEnd)
-    input.once('error', onError)
-    input.resume()
-  })
+/** Where an age header ends: after its `--- MAC` line (stanza bodies are base64, so the first "\n---" is it). */
+function headerEnd(head: Buffer): number {
+  const mac = head.indexOf('\n---')
+  const eol = mac === -1 ? -1 : head.indexOf(0x0a, mac + 1)
+  return eol === -1 ? -1 : eol + 1
 }
 
 /**
@@ -116,15 +88,21 @@ export async function decryptStream(input: Readable, keys: DecryptionKeys): Prom
   if (keys.passphrase) decrypter.addPassphrase(keys.passphrase)
   for (const id of keys.identities ?? []) decrypter.addIdentity(id)
   let fileKey: Uint8Array
-  let opened: Awaited<ReturnType<typeof readHeader>>
+  let payload: Readable
+  let nonce: Buffer
   try {
-    opened = await readHeader(input)
-    fileKey = await decrypter.decryptHeader(opened.header)
+    const read = await readHead(input, (head) => head.length > MAX_HEADER || (headerEnd(head) !== -1 && head.length >= headerEnd(head) + AGE_NONCE_BYTES))
+    const end = headerEnd(read.head)
+    if (end === -1) throw new Error(read.ended ? 'the age header is truncated' : 'the age header does not end (damaged stream)')
+    if (read.head.length < end + AGE_NONCE_BYTES) throw new Error('the age payload nonce is truncated')
+    fileKey = await decrypter.decryptHeader(read.head.subarray(0, end))
+    nonce = read.head.subarray(end, end + AGE_NONCE_BYTES)
+    payload = read.rest(end + AGE_NONCE_BYTES)
   } catch (error) {
     throw decryptError(error, keys)
   }
-  const decipher = new AgePayloadDecipher(payloadKey(fileKey, opened.nonce), (error) => decryptError(error, keys))
-  opened.payload.on('error', (error) => decipher.destroy(error))
-  decipher.on('close', () => opened.payload.destroy())
-  return opened.payload.pipe(decipher)
+  const decipher = new AgePayloadDecipher(payloadKey(fileKey, nonce), (error) => decryptError(error, keys))
+  payload.on('error', (error) => decipher.destroy(error))
+  decipher.on('close', () => payload.destroy())
+  return payload.pipe(decipher)
 }

@@ -55,15 +55,14 @@ export class EntryLedger implements Iterable<[string, SeenEntry]> {
       CREATE TABLE entries (seq INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, type TEXT NOT NULL, size INTEGER NOT NULL, mode INTEGER NOT NULL, mtime INTEGER NOT NULL, sha256 TEXT, linkpath TEXT);
       BEGIN;
     `)
-    this.insert = this.db.prepare('INSERT OR IGNORE INTO entries (path, type, size, mode, mtime, sha256, linkpath) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.insert = this.db.prepare('INSERT INTO entries (path, type, size, mode, mtime, sha256, linkpath) VALUES (?, ?, ?, ?, ?, ?, ?)')
     this.lookup = this.db.prepare('SELECT path, type, size, mode, mtime, sha256, linkpath FROM entries WHERE path = ?')
   }
 
-  /** Records an entry; false (and nothing recorded) when the path is already there. */
-  add(key: string, entry: SeenEntry): boolean {
-    const added = Number(this.insert.run(key, entry.type, entry.size, entry.mode, entry.mtime, entry.sha256 ?? null, entry.linkpath ?? null).changes) === 1
-    if (added) this.count++
-    return added
+  /** Records an entry; the reader refuses a duplicate path before it gets here (`has`). */
+  add(key: string, entry: SeenEntry): void {
+    this.insert.run(key, entry.type, entry.size, entry.mode, entry.mtime, entry.sha256 ?? null, entry.linkpath ?? null)
+    this.count++
   }
 
   has(key: string): boolean {
