@@ -263,6 +263,42 @@ describe('import roundtrip: alice → bob, real CLI', function () {
       expect(check.targets.find((t: any) => t.rootId === 'work.state').target).to.equal(path.join(bob.home, '.openclaw-work'))
     })
 
+    it('check --against accepts what a running gateway adds since, and reports a lost session', async () => {
+      const state = path.join(bob.home, '.openclaw-work')
+      const db = path.join(state, 'agents', 'main', 'agent', 'openclaw-agent.sqlite')
+      const note = path.join(bob.home, 'projects', 'research-notes', 'written-after-import.md')
+      const pristine = fs.readFileSync(db)
+      const run = () => runCli(['check', '--against', src.encrypted!, '--passphrase-file', src.passFile, '--json'], {home: bob.home})
+      const countsOf = (r: CliResult) => parseJson(r).checks.find((c: any) => c.id === 'counts')
+      try {
+        // What the gateway on the new machine does next: a cron run opens a session, an agent writes a note.
+        const added = new DatabaseSync(db)
+        added.prepare('INSERT INTO session_nodes VALUES (?, ?, ?, ?)').run('agent:main:cron:after-import', 'after-import', '{}', Date.now())
+        added.close()
+        fs.writeFileSync(note, 'new\n')
+        const grown = await run()
+        expectOk(grown)
+        expect(countsOf(grown).status).to.equal('ok')
+        expect(countsOf(grown).message).to.match(/more since the import: sessions \d+ \(archive: \d+\), workspace files of research \d+ \(archive: \d+\)/)
+
+        // A session that vanished is a loss, whatever else grew.
+        const lost = new DatabaseSync(db)
+        const removed = lost.prepare("DELETE FROM session_nodes WHERE session_key <> 'agent:main:cron:after-import' AND rowid = (SELECT min(rowid) FROM session_nodes WHERE session_key <> 'agent:main:cron:after-import')").run()
+        lost.prepare("DELETE FROM session_nodes WHERE session_key = 'agent:main:cron:after-import'").run()
+        lost.close()
+        expect(Number(removed.changes)).to.equal(1)
+        const short = await run()
+        expect(short.code).to.equal(1)
+        expect(countsOf(short)).to.include({status: 'problem'})
+        expect(countsOf(short).message).to.match(/sessions (\d+) \(archive: (\d+)\)/)
+        const [, now, archived] = countsOf(short).message.match(/sessions (\d+) \(archive: (\d+)\)/)
+        expect(Number(now)).to.equal(Number(archived) - 1)
+      } finally {
+        fs.writeFileSync(db, pristine)
+        for (const f of [`${db}-wal`, `${db}-shm`, note]) fs.rmSync(f, {force: true})
+      }
+    })
+
     it('import --undo brings the onboarded dir back and keeps the imported copy as .undone-<stamp>', async () => {
       const imported = sha256(fs.readFileSync(path.join(bob.home, '.openclaw-work', 'openclaw.json')))
       const result = await runCli(['import', '--undo', '--json'], {home: bob.home})
