@@ -485,7 +485,8 @@ async function main(): Promise<void> {
   if (Number(process.versions.node.split('.')[0]) < 24) throw new Error(`Node ${process.version}: run through npm (node_modules/.bin/node is Node 24)`)
   fs.mkdirSync(args.data, {recursive: true})
   const free = fs.statfsSync(args.data)
-  const needed = args.sizes.reduce((n, s) => n + SIZES[s].bytes * 5, 0)
+  // A home, four reference archives and the extracted copies: about five times the size, less what an earlier run left.
+  const needed = args.sizes.reduce((n, s) => n + (fs.existsSync(path.join(args.data, s, 'work', 'ref-gnu.tar.gz')) ? 0 : SIZES[s].bytes * 5), 0)
   console.error(`data in ${args.data}: ${(free.bavail * free.bsize / 1e9).toFixed(0)} GB free, about ${(needed / 1e9).toFixed(0)} GB needed`)
   if (free.bavail * free.bsize < needed) throw new Error('not enough free disk for the requested sizes')
   const withHost = args.host && fs.existsSync(HOST_SCRIPT)

@@ -299,6 +299,26 @@ describe('import roundtrip: alice → bob, real CLI', function () {
       }
     })
 
+    it('import checks files by place, type and size (hashed as written); check --against re-hashes and finds a same-size change', async () => {
+      const files = bobOut.verification.checks.find((c: any) => c.id === 'files')
+      expect(files.status).to.equal('ok')
+      expect(files.message).to.match(/^\d+ files in place, hashed against the archive as they were written, \d+ rebased on purpose\.$/)
+      const note = path.join(bob.home, 'projects', 'research-notes', 'MEMORY.md')
+      const pristine = fs.readFileSync(note)
+      const changed = Buffer.from(pristine)
+      changed[0] ^= 0x20
+      try {
+        fs.writeFileSync(note, changed)
+        const result = await runCli(['check', '--against', src.encrypted!, '--passphrase-file', src.passFile, '--json'], {home: bob.home})
+        expect(result.code).to.equal(1)
+        const differ = parseJson(result).checks.find((c: any) => c.id === 'files-differ')
+        expect(differ, result.out).to.include({status: 'problem'})
+        expect(differ.message).to.equal(`1 file(s) differ from the archive, e.g. ${note}.`)
+      } finally {
+        fs.writeFileSync(note, pristine)
+      }
+    })
+
     it('import --undo brings the onboarded dir back and keeps the imported copy as .undone-<stamp>', async () => {
       const imported = sha256(fs.readFileSync(path.join(bob.home, '.openclaw-work', 'openclaw.json')))
       const result = await runCli(['import', '--undo', '--json'], {home: bob.home})

@@ -63,6 +63,7 @@ export async function checkAgainst(context: HostContext, read: ReadArchiveResult
     mapper: plan.mapper,
     profiles,
     rewritten: new Set((journal?.rewritten ?? []).map((r) => `${r.rootId}/${r.rel}`)),
+    rehash: true,
     targets,
     uid: currentUser().uid,
   })

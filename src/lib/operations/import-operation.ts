@@ -264,6 +264,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     manifest: read.manifest,
     mapper: plan!.mapper,
     profiles: plan!.profiles.map((p) => ({configPath: p.configPath, source: p.source, stateDir: p.stateDir})),
+    rehash: false,
     rewritten: new Set(journal!.rewritten.map((r) => `${r.rootId}/${r.rel}`)),
     targets: new Map(plan!.targets.map((t) => [t.root.id, t.target])),
     uid: owner?.uid ?? currentUser().uid,

@@ -23,6 +23,13 @@ export interface VerifyInput {
   profiles: {source: string | null; stateDir: string; configPath: string}[]
   mapper: PathMapper
   uid: number
+  /**
+   * Read every file back and hash it. The import turns this off: it hashed each file's bytes as it
+   * wrote them and refused any that differed from the index, so reading them straight back (from the
+   * page cache, not the disk) proves nothing more; there a file is checked by type and size.
+   * `check --against`, run any time later, reads everything.
+   */
+  rehash: boolean
 }
 
 export interface VerifyResult {
@@ -161,14 +168,14 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
       result.files.rewritten++
       continue
     }
-    if (stat.size === seen.size && (await sha256File(where.abs)) === seen.sha256) result.files.verified++
+    if (stat.size === seen.size && (!input.rehash || (await sha256File(where.abs)) === seen.sha256)) result.files.verified++
     else if (isConfigBackup(where.abs, input.profiles)) result.files.rotated.push(where.abs)
     else result.files.differ.push(where.abs)
   }
   const {files} = result
   if (files.missing.length > 0) report.problem('files-missing', `${files.missing.length} archived path(s) are missing, e.g. ${files.missing[0]}.`, 'Import again; if it persists, the target was changed after the import.')
   if (files.differ.length > 0) report.problem('files-differ', `${files.differ.length} file(s) differ from the archive, e.g. ${files.differ[0]}.`, 'Something changed them after the import (a running gateway?); import again to restore them.')
-  if (files.missing.length === 0 && files.differ.length === 0) report.ok('files', `${files.verified} files identical to the archive, ${files.rewritten} rebased on purpose${files.rotated.length > 0 ? `, ${files.rotated.length} config backup(s) rotated by OpenClaw since` : ''}.`)
+  if (files.missing.length === 0 && files.differ.length === 0) report.ok('files', `${files.verified} files ${input.rehash ? 'identical to the archive' : 'in place, hashed against the archive as they were written'}, ${files.rewritten} rebased on purpose${files.rotated.length > 0 ? `, ${files.rotated.length} config backup(s) rotated by OpenClaw since` : ''}.`)
   if (badModes.length > 0) report.problem('modes', `${badModes.length} path(s) have the wrong mode, e.g. ${badModes[0]}.`, 'chmod 700 for directories, 600 for secret files (or import again).')
   else report.ok('modes', 'Directories 0700, secret files 0600.')
   if (badOwner.length > 0) report.problem('ownership', `${badOwner.length} path(s) are not owned by uid ${input.uid}, e.g. ${badOwner[0]}.`, `chown -R ${input.uid} on the state dir and workspaces, or import again with --owner.`)
