@@ -253,6 +253,13 @@ describe('import roundtrip: alice → bob, real CLI', function () {
       expect(journals(bob.home).map((j) => j.state)).to.deep.equal(['activated'])
     })
 
+    it('ends with what is left to do by hand: stop the old gateway, check the channels whose logins moved', () => {
+      const channels = bobOut.manualSteps.find((m: string) => m.startsWith('Check your channels'))
+      expect(channels, bobOut.manualSteps.join('\n')).to.be.a('string')
+      expect(channels.match(/^Check your channels \(([^)]*)\)/)[1].split(', ').sort()).to.deep.equal(['telegram', 'whatsapp'])
+      expect(bobOut.manualSteps.some((m: string) => m.startsWith('On the OLD machine, stop its gateway for good (openclaw --profile work gateway stop)'))).to.equal(true)
+    })
+
     it('check --against exits 0 on the imported machine, --json ok true', async () => {
       const result = await runCli(['check', '--against', src.encrypted!, '--passphrase-file', src.passFile, '--json'], {home: bob.home})
       expectOk(result)

@@ -298,11 +298,16 @@ function outcome(read: ReadArchiveResult, plan: TargetPlan, pre: NonNullable<Awa
   if (chain?.startCommand) manual.push(`Start the gateway: ${chain.startCommand}`)
   manual.push(`On the OLD machine, stop its gateway for good (openclaw${read.manifest.source.profile ? ` --profile ${read.manifest.source.profile}` : ''} gateway stop), so two copies never answer the same WhatsApp or Telegram account.`)
   // A channel login is a directory under credentials/ (credentials/whatsapp/..., credentials/telegram/...).
-  const channels = read.manifest.secrets
-    .map((s) => s.path.split('/credentials/')[1]?.split('/'))
-    .filter((parts): parts is string[] => Array.isArray(parts) && parts.length > 1)
-    .map((parts) => parts[0])
-    .filter((c, i, all) => all.indexOf(c) === i)
+  // One pass without intermediate arrays: a WhatsApp login alone can be tens of thousands of key files.
+  const channelSet = new Set<string>()
+  for (const {path: p} of read.manifest.secrets) {
+    const at = p.indexOf('/credentials/')
+    if (at === -1) continue
+    const start = at + '/credentials/'.length
+    const end = p.indexOf('/', start)
+    if (end > start) channelSet.add(p.slice(start, end))
+  }
+  const channels = [...channelSet]
   if (channels.length > 0) manual.push(`Check your channels (${channels.join(', ')}): logins were moved, but a channel that binds to a device may ask you to relink (openclaw${profileArg} channels status).`)
   if (rebase.workspaceMentions.length > 0) manual.push(`${rebase.workspaceMentions.length} workspace file(s) mention the old home; review them or import with --rewrite-workspace-paths.`)
   return {
