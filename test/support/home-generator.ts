@@ -26,6 +26,8 @@ export interface HomeSpec {
   /** Leave uncheckpointed writes in the WAL (a crashed or live writer). */
   walPending?: boolean
   seed?: string
+  /** Appended to the names of the roots outside the state dir, so two profiles of one home keep their own. */
+  externalSuffix?: string
 }
 
 export interface GeneratedHome {
@@ -67,8 +69,9 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
   const stateDir = path.join(home, profile ? `.openclaw-${profile}` : '.openclaw')
   const configPath = path.join(stateDir, 'openclaw.json')
   const defaultWorkspace = path.join(stateDir, 'workspace')
-  const externalWorkspace = path.join(home, 'projects', 'research-notes')
-  const externalAgentDir = path.join(home, 'agent-homes', 'research')
+  const suffix = spec.externalSuffix ?? ''
+  const externalWorkspace = path.join(home, 'projects', `research-notes${suffix}`)
+  const externalAgentDir = path.join(home, 'agent-homes', `research${suffix}`)
   const sessions = spec.sessions ?? 4
   const sessionLines = Math.max(2, Math.round((spec.sessionBytes ?? 4000) / 420))
 
@@ -82,7 +85,7 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
 
   fs.mkdirSync(stateDir, {mode: 0o700, recursive: true})
   write(path.join(stateDir, 'channels.json5'), `// channel settings, included from openclaw.json\n{\n  channels: {\n    telegram: { enabled: true, botToken: "${secrets.telegram}" },\n    whatsapp: { enabled: true },\n  },\n}\n`)
-  const sharedInclude = path.join(home, 'shared-config', 'models.json5')
+  const sharedInclude = path.join(home, 'shared-config', `models${suffix}.json5`)
   write(sharedInclude, `{ models: { providers: { openai: { apiKey: "${secrets.openai}" } } } }\n`)
   const config = `// OpenClaw config (JSON5)
 {

@@ -130,8 +130,8 @@ function isConfigBackup(abs: string, profiles: VerifyInput['profiles']): boolean
 
 /**
  * The seed's verification checklist, automated: every archived file present with the right hash
- * (files rebased on purpose reported as rewritten), nothing counted fewer than in the archive, modes and owner right, and no
- * old-home path left in the config or the state database.
+ * (files rebased on purpose reported as rewritten), nothing counted fewer than in the archive,
+ * modes and owner right, and no old-home path left in the config or the state database.
  */
 export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
   const report = new CheckReport()
