@@ -27,8 +27,8 @@ const toEntry = (row: Row): SeenEntry => {
 
 /**
  * What the reader saw of every payload entry (path, type, size, mode, mtime, sha256), kept until
- * the index at the end of the archive can vouch for it and the verification after activation has
- * re-read the files. A year-old gateway has 100k+ files: held as JavaScript objects that was
+ * the index at the end of the archive can vouch for it and the verification has checked every
+ * path against it. A year-old gateway has 100k+ files: held as JavaScript objects that was
  * ~50 MB of live heap, and V8 lets the heap grow to a multiple of what is live, so peak RSS grew
  * with the state. Here it lives in a SQLite file in a private (0700) scratch dir; the heap holds
  * a page cache of 2 MB whatever the number of files.

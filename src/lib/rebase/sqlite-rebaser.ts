@@ -39,8 +39,11 @@ function rebaseJson(value: unknown, mapper: PathMapper): {changed: boolean; valu
 
 /** A whole path value, or a JSON document whose string values are paths; free text is left alone. */
 export function rebaseCell(value: string, mapper: PathMapper): string | null {
-  const direct = mapper.map(value)
-  if (direct !== null) return direct
+  return mapper.map(value) ?? rebaseJsonText(value, mapper)
+}
+
+/** A JSON document whose string values are paths (cron store keys, plugin install records...). */
+function rebaseJsonText(value: string, mapper: PathMapper): string | null {
   const trimmed = value.trimStart()
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
@@ -110,9 +113,11 @@ export function rebaseDatabase(file: string, mapper: PathMapper): {rewrites: Sql
     const addRekey = db.prepare('INSERT OR IGNORE INTO temp.migrate_rekey (old, new) VALUES (?, ?)')
     let rekeyed = 0
     const rebase = (value: string): string | null => {
-      const next = rebaseCell(value, mapper)
+      // A whole path may have a key derived from it elsewhere; a path inside JSON has not.
+      const whole = mapper.map(value)
+      const next = whole ?? rebaseJsonText(value, mapper)
       if (next === null || next === value) return null
-      if (mapper.map(value) !== null) rekeyed += Number(addRekey.run(sha(value), sha(next)).changes)
+      if (whole !== null) rekeyed += Number(addRekey.run(sha(value), sha(next)).changes)
       return next
     }
     const tables = tablesAndTextColumns(db)

@@ -39,7 +39,7 @@ export interface VerifyResult {
 }
 
 /**
- * One buffer for every file: the verification reads each archived file again, and a read stream per
+ * One buffer for every file: `check --against` reads each archived file again, and a read stream per
  * file (tens of thousands of small ones) costs more in stream set-up and 1 MiB allocations than the
  * hashing itself (a whole 5 GB / 110k-file import: 167.6 s with streams, 28.8 s like this).
  */
