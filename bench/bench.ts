@@ -110,7 +110,10 @@ function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv 
   delete env.NODE_OPTIONS
   env.NO_COLOR = '1'
   // Our Node first; no `openclaw` on PATH, so the CLI does not drive a host.
-  env.PATH = [path.dirname(NODE), ...(process.env.PATH ?? '').split(path.delimiter).filter((d) => d && !fs.existsSync(path.join(d, 'openclaw')))].join(path.delimiter)
+  env.PATH = [
+    path.dirname(NODE),
+    ...(process.env.PATH ?? '').split(path.delimiter).filter((d) => d && !fs.existsSync(path.join(d, 'openclaw'))),
+  ].join(path.delimiter)
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k]
     else env[k] = v
@@ -123,7 +126,11 @@ function timed(cmd: string, args: string[], options: {env: NodeJS.ProcessEnv; cw
   const timeFile = path.join(os.tmpdir(), `bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`)
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint()
-    const child = spawn(TIME, ['-f', '%U %S %M', '-o', timeFile, cmd, ...args], {cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(TIME, ['-f', '%U %S %M', '-o', timeFile, cmd, ...args], {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (c: Buffer) => out.push(c))
@@ -134,7 +141,15 @@ function timed(cmd: string, args: string[], options: {env: NodeJS.ProcessEnv; cw
       const text = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? ''
       fs.rmSync(timeFile, {force: true})
       const [user, sys, rss] = text.split(/\s+/).map(Number)
-      resolve({code: code ?? -1, rssMB: rss / 1024, stderr: Buffer.concat(err).toString('utf8'), stdout: Buffer.concat(out).toString('utf8'), sys, user, wall})
+      resolve({
+        code: code ?? -1,
+        rssMB: rss / 1024,
+        stderr: Buffer.concat(err).toString('utf8'),
+        stdout: Buffer.concat(out).toString('utf8'),
+        sys,
+        user,
+        wall,
+      })
     })
   })
 }
@@ -156,7 +171,9 @@ function rmrf(target: string): void {
 
 function version(cmd: string, args: string[]): string {
   try {
-    return execFileSync(cmd, args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}).split('\n')[0].trim()
+    return execFileSync(cmd, args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+      .split('\n')[0]
+      .trim()
   } catch {
     return 'not found'
   }
@@ -174,7 +191,11 @@ function installCli(args: Args): string {
     if (fs.existsSync(path.join(REPO, item))) fs.cpSync(path.join(REPO, item), path.join(dir, item), {recursive: true})
   }
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'))
-  execFileSync(NODE, [path.join(REPO, 'node_modules', 'oclif', 'bin', 'run.js'), 'manifest'], {cwd: dir, env: cleanEnv({}), stdio: 'ignore'})
+  execFileSync(NODE, [path.join(REPO, 'node_modules', 'oclif', 'bin', 'run.js'), 'manifest'], {
+    cwd: dir,
+    env: cleanEnv({}),
+    stdio: 'ignore',
+  })
   if (!fs.existsSync(path.join(dir, 'oclif.manifest.json'))) throw new Error('oclif manifest was not written')
   return path.join(dir, 'bin', 'run.js')
 }
@@ -201,11 +222,19 @@ function ensureHome(dir: string, make: () => void): void {
 
 /** The export's file set, from its own dry run, as GNU tar members/excludes and a SHA256SUMS file. */
 async function describeHome(cli: string, home: string, work: string): Promise<Home> {
-  const r = await timed(NODE, [cli, 'export', '--dry-run', '--json', '--no-encrypt'], {cwd: work, env: cleanEnv({HOME: home})})
+  const r = await timed(NODE, [cli, 'export', '--dry-run', '--json', '--no-encrypt'], {
+    cwd: work,
+    env: cleanEnv({HOME: home}),
+  })
   if (r.code !== 0) throw new Error(`dry run failed: ${r.stderr}`)
   const plan = JSON.parse(r.stdout) as {roots: {sourcePath: string}[]; skipped: {path: string}[]}
   const rel = (p: string) => path.relative(home, p)
-  const members = plan.roots.map((root) => rel(root.sourcePath)).filter((m) => !plan.roots.some((o) => o.sourcePath !== m && rel(o.sourcePath) !== m && m.startsWith(`${rel(o.sourcePath)}/`)))
+  const members = plan.roots
+    .map((root) => rel(root.sourcePath))
+    .filter(
+      (m) =>
+        !plan.roots.some((o) => o.sourcePath !== m && rel(o.sourcePath) !== m && m.startsWith(`${rel(o.sourcePath)}/`)),
+    )
   // Nested roots show up as skipped by their outer root ("exported as root ..."): they stay in.
   const rootPaths = new Set(plan.roots.map((root) => root.sourcePath))
   const excluded = new Set(plan.skipped.map((s) => s.path).filter((p) => !rootPaths.has(p)))
@@ -257,18 +286,41 @@ function check(r: RunResult, what: string): RunResult {
   return r
 }
 
-function exportJob(name: string, compression: 'gzip' | 'zstd', encryption: 'none' | 'passphrase' | 'recipient', which: 'home' | 'hostHome' = 'home'): Job {
+function exportJob(
+  name: string,
+  compression: 'gzip' | 'zstd',
+  encryption: 'none' | 'passphrase' | 'recipient',
+  which: 'home' | 'hostHome' = 'home',
+): Job {
   return {
     name,
     async run(ctx, round) {
       const home = ctx[which]!
-      const out = path.join(ctx.work, `out-${name}-${round}.tar${compression === 'gzip' ? '.gz' : '.zst'}${encryption === 'none' ? '' : '.age'}`)
+      const out = path.join(
+        ctx.work,
+        `out-${name}-${round}.tar${compression === 'gzip' ? '.gz' : '.zst'}${encryption === 'none' ? '' : '.age'}`,
+      )
       rmrf(out)
-      const keyArgs = encryption === 'none' ? ['--no-encrypt'] : encryption === 'recipient' ? ['--recipient', ctx.recipient] : []
-      const r = check(await timed(NODE, [ctx.cli, 'export', '--json', '--compression', compression, ...keyArgs, '-o', out], {cwd: ctx.work, env: cliEnv(home.home, {OPENCLAW_MIGRATE_PASSPHRASE: encryption === 'passphrase' ? PASSPHRASE : undefined})}), name)
+      const keyArgs =
+        encryption === 'none' ? ['--no-encrypt'] : encryption === 'recipient' ? ['--recipient', ctx.recipient] : []
+      const r = check(
+        await timed(NODE, [ctx.cli, 'export', '--json', '--compression', compression, ...keyArgs, '-o', out], {
+          cwd: ctx.work,
+          env: cliEnv(home.home, {OPENCLAW_MIGRATE_PASSPHRASE: encryption === 'passphrase' ? PASSPHRASE : undefined}),
+        }),
+        name,
+      )
       const result = JSON.parse(r.stdout) as {archiveBytes: number; payloadBytes: number}
       rmrf(out)
-      return {archiveBytes: result.archiveBytes, bytes: result.payloadBytes, code: r.code, rssMB: r.rssMB, sys: r.sys, user: r.user, wall: r.wall}
+      return {
+        archiveBytes: result.archiveBytes,
+        bytes: result.payloadBytes,
+        code: r.code,
+        rssMB: r.rssMB,
+        sys: r.sys,
+        user: r.user,
+        wall: r.wall,
+      }
     },
   }
 }
@@ -281,10 +333,23 @@ function importJob(name: string, ref: string, keys: 'identity' | 'none' | 'passp
       rmrf(target)
       fs.mkdirSync(target)
       const keyArgs = keys === 'identity' ? ['--identity', ctx.identityFile] : []
-      const r = check(await timed(NODE, [ctx.cli, 'import', ctx.refs[ref], '--no-host', '--json', ...keyArgs], {cwd: ctx.work, env: cliEnv(target, {OPENCLAW_MIGRATE_PASSPHRASE: keys === 'passphrase' ? PASSPHRASE : undefined})}), name)
+      const r = check(
+        await timed(NODE, [ctx.cli, 'import', ctx.refs[ref], '--no-host', '--json', ...keyArgs], {
+          cwd: ctx.work,
+          env: cliEnv(target, {OPENCLAW_MIGRATE_PASSPHRASE: keys === 'passphrase' ? PASSPHRASE : undefined}),
+        }),
+        name,
+      )
       const result = JSON.parse(r.stdout) as {payloadBytes?: number; archive?: {payloadBytes?: number}}
       rmrf(target)
-      return {bytes: result.payloadBytes ?? ctx.home.bytes, code: r.code, rssMB: r.rssMB, sys: r.sys, user: r.user, wall: r.wall}
+      return {
+        bytes: result.payloadBytes ?? ctx.home.bytes,
+        code: r.code,
+        rssMB: r.rssMB,
+        sys: r.sys,
+        user: r.user,
+        wall: r.wall,
+      }
     },
   }
 }
@@ -296,7 +361,10 @@ function checkJob(name: string, ref: string, keys: 'identity' | 'none'): Job {
       const empty = path.join(ctx.work, 'check-home')
       fs.mkdirSync(empty, {recursive: true})
       const keyArgs = keys === 'identity' ? ['--identity', ctx.identityFile] : []
-      const r = check(await timed(NODE, [ctx.cli, 'check', ctx.refs[ref], '--json', ...keyArgs], {cwd: ctx.work, env: cliEnv(empty)}), name)
+      const r = check(
+        await timed(NODE, [ctx.cli, 'check', ctx.refs[ref], '--json', ...keyArgs], {cwd: ctx.work, env: cliEnv(empty)}),
+        name,
+      )
       return {bytes: ctx.home.bytes, code: r.code, rssMB: r.rssMB, sys: r.sys, user: r.user, wall: r.wall}
     },
   }
@@ -309,10 +377,35 @@ function gnuTarCreate(name: string, compress: '--gzip' | '--zstd', which: 'home'
       const home = ctx[which]!
       const out = path.join(ctx.work, `gnu-${name}-${round}.tar`)
       rmrf(out)
-      const r = check(await timed('tar', ['-c', compress, '-f', out, '-C', home.home, '--anchored', `--exclude-from=${home.excludeFile}`, ...home.members], {env: cleanEnv({})}), name)
+      const r = check(
+        await timed(
+          'tar',
+          [
+            '-c',
+            compress,
+            '-f',
+            out,
+            '-C',
+            home.home,
+            '--anchored',
+            `--exclude-from=${home.excludeFile}`,
+            ...home.members,
+          ],
+          {env: cleanEnv({})},
+        ),
+        name,
+      )
       const size = fs.statSync(out).size
       rmrf(out)
-      return {archiveBytes: size, bytes: home.bytes, code: r.code, rssMB: r.rssMB, sys: r.sys, user: r.user, wall: r.wall}
+      return {
+        archiveBytes: size,
+        bytes: home.bytes,
+        code: r.code,
+        rssMB: r.rssMB,
+        sys: r.sys,
+        user: r.user,
+        wall: r.wall,
+      }
     },
   }
 }
@@ -340,7 +433,10 @@ function gnuSha256(name: string): Job {
         execFileSync('tar', ['-xzf', ctx.refs.gnu, '-C', dir])
       }
       spawnSync('sync')
-      const r = check(await timed('sha256sum', ['--quiet', '-c', ctx.home.sumsFile], {cwd: dir, env: cleanEnv({})}), name)
+      const r = check(
+        await timed('sha256sum', ['--quiet', '-c', ctx.home.sumsFile], {cwd: dir, env: cleanEnv({})}),
+        name,
+      )
       rmrf(dir)
       return {bytes: ctx.home.bytes, code: r.code, rssMB: r.rssMB, sys: r.sys, user: r.user, wall: r.wall}
     },
@@ -355,12 +451,30 @@ function hostBackup(name: string): Job {
       const out = path.join(ctx.work, `host-backup-${round}`)
       rmrf(out)
       fs.mkdirSync(out)
-      const r = check(await timed(NODE, [HOST_SCRIPT, 'backup', 'create', '--verify', '--json', '--output', out], {cwd: ctx.work, env: cleanEnv({HOME: home.home})}), name)
-      const file = fs.readdirSync(out).map((f) => path.join(out, f)).find((f) => f.endsWith('.tar.gz'))
+      const r = check(
+        await timed(NODE, [HOST_SCRIPT, 'backup', 'create', '--verify', '--json', '--output', out], {
+          cwd: ctx.work,
+          env: cleanEnv({HOME: home.home}),
+        }),
+        name,
+      )
+      const file = fs
+        .readdirSync(out)
+        .map((f) => path.join(out, f))
+        .find((f) => f.endsWith('.tar.gz'))
       const size = file ? fs.statSync(file).size : Number.NaN
       const result = JSON.parse(r.stdout) as {skippedVolatileCount?: number}
       rmrf(out)
-      return {archiveBytes: size, bytes: home.bytes, code: r.code, note: `skipped ${result.skippedVolatileCount ?? '?'} "volatile" session files`, rssMB: r.rssMB, sys: r.sys, user: r.user, wall: r.wall}
+      return {
+        archiveBytes: size,
+        bytes: home.bytes,
+        code: r.code,
+        note: `skipped ${result.skippedVolatileCount ?? '?'} "volatile" session files`,
+        rssMB: r.rssMB,
+        sys: r.sys,
+        user: r.user,
+        wall: r.wall,
+      }
     },
   }
 }
@@ -386,7 +500,11 @@ function jobsFor(withHost: boolean): Job[] {
     importJob('import gzip+age(passphrase)', 'gzipPass', 'passphrase'),
   ]
   if (withHost) {
-    jobs.push(hostBackup('host: openclaw backup create --verify'), exportJob('host home: export gzip', 'gzip', 'none', 'hostHome'), gnuTarCreate('host home: tar -czf', '--gzip', 'hostHome'))
+    jobs.push(
+      hostBackup('host: openclaw backup create --verify'),
+      exportJob('host home: export gzip', 'gzip', 'none', 'hostHome'),
+      gnuTarCreate('host home: tar -czf', '--gzip', 'hostHome'),
+    )
   }
   return jobs
 }
@@ -394,7 +512,14 @@ function jobsFor(withHost: boolean): Job[] {
 async function makeReferences(ctx: Context): Promise<void> {
   const ref = async (key: string, args: string[], env: Record<string, string> = {}) => {
     const out = path.join(ctx.work, `ref-${key}`)
-    if (!fs.existsSync(out)) check(await timed(NODE, [ctx.cli, 'export', '--json', ...args, '-o', out], {cwd: ctx.work, env: cliEnv(ctx.home.home, env)}), `reference ${key}`)
+    if (!fs.existsSync(out))
+      check(
+        await timed(NODE, [ctx.cli, 'export', '--json', ...args, '-o', out], {
+          cwd: ctx.work,
+          env: cliEnv(ctx.home.home, env),
+        }),
+        `reference ${key}`,
+      )
     ctx.refs[key] = out
   }
   await ref('gzip', ['--compression', 'gzip', '--no-encrypt'])
@@ -402,7 +527,16 @@ async function makeReferences(ctx: Context): Promise<void> {
   await ref('gzipAge', ['--compression', 'gzip', '--recipient', ctx.recipient])
   await ref('gzipPass', ['--compression', 'gzip'], {OPENCLAW_MIGRATE_PASSPHRASE: PASSPHRASE})
   ctx.refs.gnu = path.join(ctx.work, 'ref-gnu.tar.gz')
-  if (!fs.existsSync(ctx.refs.gnu)) execFileSync('tar', ['-czf', ctx.refs.gnu, '-C', ctx.home.home, '--anchored', `--exclude-from=${ctx.home.excludeFile}`, ...ctx.home.members])
+  if (!fs.existsSync(ctx.refs.gnu))
+    execFileSync('tar', [
+      '-czf',
+      ctx.refs.gnu,
+      '-C',
+      ctx.home.home,
+      '--anchored',
+      `--exclude-from=${ctx.home.excludeFile}`,
+      ...ctx.home.members,
+    ])
 }
 
 // ------------------------------------------------------------------------------------------
@@ -448,11 +582,17 @@ function summarize(report: SizeReport): string {
     const wall = median(ms.map((m) => m.wall))
     const bytes = median(ms.map((m) => m.bytes ?? Number.NaN))
     const base = baseOf(job)
-    lines.push(`| ${job} | ${fmt(wall)} | ${fmt(median(ms.map((m) => m.user)))} | ${fmt(median(ms.map((m) => m.sys)))} | ${fmt(median(ms.map((m) => m.user + m.sys)))} | ${fmt(median(ms.map((m) => m.rssMB)), 0)} | ${fmt(mb(bytes) / wall, 0)} | ${fmt(mb(median(ms.map((m) => m.archiveBytes ?? Number.NaN))), 1)} | ${base ? `${fmt(ratioTo(job, base, (m) => m.wall))}x ${base}` : ''} | ${base ? `${fmt(ratioTo(job, base, (m) => m.user + m.sys))}x` : ''} | ${fmt(median(ms.map((m) => m.load)), 1)} |`)
+    lines.push(
+      `| ${job} | ${fmt(wall)} | ${fmt(median(ms.map((m) => m.user)))} | ${fmt(median(ms.map((m) => m.sys)))} | ${fmt(median(ms.map((m) => m.user + m.sys)))} | ${fmt(median(ms.map((m) => m.rssMB)), 0)} | ${fmt(mb(bytes) / wall, 0)} | ${fmt(mb(median(ms.map((m) => m.archiveBytes ?? Number.NaN))), 1)} | ${base ? `${fmt(ratioTo(job, base, (m) => m.wall))}x ${base}` : ''} | ${base ? `${fmt(ratioTo(job, base, (m) => m.user + m.sys))}x` : ''} | ${fmt(median(ms.map((m) => m.load)), 1)} |`,
+    )
   }
   const notes = [...new Set(report.measurements.filter((m) => m.note).map((m) => `${m.job}: ${m.note}`))]
   if (notes.length > 0) lines.push('', ...notes.map((n) => `- ${n}`))
-  if (report.helpRuns) lines.push('', `\`openclaw-migrate --help\` (installed layout, oclif.manifest.json): median ${fmt(median(report.helpRuns.map((h) => h.wall)) * 1000, 0)} ms, peak RSS ${fmt(median(report.helpRuns.map((h) => h.rssMB)), 0)} MB over ${report.helpRuns.length} runs`)
+  if (report.helpRuns)
+    lines.push(
+      '',
+      `\`openclaw-migrate --help\` (installed layout, oclif.manifest.json): median ${fmt(median(report.helpRuns.map((h) => h.wall)) * 1000, 0)} ms, peak RSS ${fmt(median(report.helpRuns.map((h) => h.rssMB)), 0)} MB over ${report.helpRuns.length} runs`,
+    )
   return lines.join('\n')
 }
 
@@ -477,20 +617,28 @@ async function main(): Promise<void> {
   const summarizeAt = process.argv.indexOf('--summarize')
   if (summarizeAt !== -1) {
     // Re-render tables from raw result files: --summarize FILE.json [FILE.json...]
-    for (const file of process.argv.slice(summarizeAt + 1)) console.log(`${summarize((JSON.parse(fs.readFileSync(file, 'utf8')) as {report: SizeReport}).report)}\n`)
+    for (const file of process.argv.slice(summarizeAt + 1))
+      console.log(`${summarize((JSON.parse(fs.readFileSync(file, 'utf8')) as {report: SizeReport}).report)}\n`)
     return
   }
   const args = parseArgs(process.argv.slice(2))
   if (!fs.existsSync(TIME)) throw new Error(`${TIME} is missing: apt-get install time`)
-  if (Number(process.versions.node.split('.')[0]) < 24) throw new Error(`Node ${process.version}: run through npm (node_modules/.bin/node is Node 24)`)
+  if (Number(process.versions.node.split('.')[0]) < 24)
+    throw new Error(`Node ${process.version}: run through npm (node_modules/.bin/node is Node 24)`)
   fs.mkdirSync(args.data, {recursive: true})
   const free = fs.statfsSync(args.data)
   // A home, four reference archives and the extracted copies: about five times the size, less what an earlier run left.
-  const needed = args.sizes.reduce((n, s) => n + (fs.existsSync(path.join(args.data, s, 'work', 'ref-gnu.tar.gz')) ? 0 : SIZES[s].bytes * 5), 0)
-  console.error(`data in ${args.data}: ${(free.bavail * free.bsize / 1e9).toFixed(0)} GB free, about ${(needed / 1e9).toFixed(0)} GB needed`)
+  const needed = args.sizes.reduce(
+    (n, s) => n + (fs.existsSync(path.join(args.data, s, 'work', 'ref-gnu.tar.gz')) ? 0 : SIZES[s].bytes * 5),
+    0,
+  )
+  console.error(
+    `data in ${args.data}: ${((free.bavail * free.bsize) / 1e9).toFixed(0)} GB free, about ${(needed / 1e9).toFixed(0)} GB needed`,
+  )
   if (free.bavail * free.bsize < needed) throw new Error('not enough free disk for the requested sizes')
   const withHost = args.host && fs.existsSync(HOST_SCRIPT)
-  if (args.host && !withHost) console.error(`no OpenClaw at ${HOST_SCRIPT} (set BENCH_OPENCLAW): skipping the openclaw backup comparison`)
+  if (args.host && !withHost)
+    console.error(`no OpenClaw at ${HOST_SCRIPT} (set BENCH_OPENCLAW): skipping the openclaw backup comparison`)
 
   const info = machine()
   console.error(JSON.stringify(info, null, 2))
@@ -516,7 +664,9 @@ async function main(): Promise<void> {
     const home = await describeHome(cli, path.join(base, 'home'), work)
     let hostHome: Home | null = null
     if (withHost) {
-      ensureHome(path.join(base, 'host-home'), () => generateHostNativeHome(path.join(base, 'host-home'), SIZES[size], {node: NODE, script: HOST_SCRIPT}))
+      ensureHome(path.join(base, 'host-home'), () =>
+        generateHostNativeHome(path.join(base, 'host-home'), SIZES[size], {node: NODE, script: HOST_SCRIPT}),
+      )
       const hostWork = path.join(work, 'host')
       fs.mkdirSync(hostWork, {recursive: true})
       hostHome = await describeHome(cli, path.join(base, 'host-home'), hostWork)
@@ -527,7 +677,13 @@ async function main(): Promise<void> {
     await makeReferences(ctx)
     const runs = args.runs ?? (SIZES[size].bytes >= 1e9 ? 1 : 3)
     const jobs = jobsFor(withHost).filter((j) => !args.only || args.only.some((o) => j.name.includes(o)))
-    const report: SizeReport = {home: {bytes: home.bytes, files: home.files}, hostHome: hostHome && {bytes: hostHome.bytes, files: hostHome.files}, measurements: [], runs, size}
+    const report: SizeReport = {
+      home: {bytes: home.bytes, files: home.files},
+      hostHome: hostHome && {bytes: hostHome.bytes, files: hostHome.files},
+      measurements: [],
+      runs,
+      size,
+    }
     for (let round = 0; round < runs; round++) {
       const order = jobs.map((_, i) => jobs[(i + round * 5) % jobs.length])
       for (const job of order) {
@@ -536,7 +692,9 @@ async function main(): Promise<void> {
         const m = await job.run(ctx, round)
         const measurement: Measurement = {...m, job: job.name, load, round}
         report.measurements.push(measurement)
-        console.error(`  [${size} r${round}] ${job.name.padEnd(40)} ${fmt(m.wall).padStart(8)} s  cpu ${fmt(m.user + m.sys).padStart(7)} s  rss ${fmt(m.rssMB, 0).padStart(5)} MB  load ${fmt(load, 1)}`)
+        console.error(
+          `  [${size} r${round}] ${job.name.padEnd(40)} ${fmt(m.wall).padStart(8)} s  cpu ${fmt(m.user + m.sys).padStart(7)} s  rss ${fmt(m.rssMB, 0).padStart(5)} MB  load ${fmt(load, 1)}`,
+        )
       }
       fs.writeFileSync(path.join(rawDir, `${stamp}-${size}.json`), JSON.stringify({info, report}, null, 2))
     }
@@ -551,7 +709,13 @@ async function main(): Promise<void> {
     reports.push(report)
     console.log(`\n${summarize(report)}\n`)
   }
-  const summary = [`Machine: ${Object.entries(info).map(([k, v]) => `${k}: ${v}`).join('; ')}`, '', ...reports.map((r) => summarize(r))].join('\n\n')
+  const summary = [
+    `Machine: ${Object.entries(info)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('; ')}`,
+    '',
+    ...reports.map((r) => summarize(r)),
+  ].join('\n\n')
   fs.writeFileSync(path.join(rawDir, `${stamp}.md`), `${summary}\n`)
   console.error(`\nraw results and summary: ${rawDir}/${stamp}*`)
 }

@@ -65,8 +65,42 @@ function noise(seed: string, size: number): Buffer {
   return cipher.update(Buffer.alloc(size))
 }
 
-const SYLLABLES = ['ka', 're', 'mi', 'to', 'lan', 'sor', 'vel', 'da', 'ne', 'pu', 'gri', 'ost', 'ber', 'fin', 'ul', 'tra', 'me', 'zo', 'chi', 'wen', 'ap', 'lo', 'sti', 'qua', 'ir', 'mon', 'dre', 'ex', 'ha', 'vo']
-const COMMON = 'the a to and of in is it you that for on with this be are as at we can not your have do will from or by i my an if so what but all about there one which when'.split(' ')
+const SYLLABLES = [
+  'ka',
+  're',
+  'mi',
+  'to',
+  'lan',
+  'sor',
+  'vel',
+  'da',
+  'ne',
+  'pu',
+  'gri',
+  'ost',
+  'ber',
+  'fin',
+  'ul',
+  'tra',
+  'me',
+  'zo',
+  'chi',
+  'wen',
+  'ap',
+  'lo',
+  'sti',
+  'qua',
+  'ir',
+  'mon',
+  'dre',
+  'ex',
+  'ha',
+  'vo',
+]
+const COMMON =
+  'the a to and of in is it you that for on with this be are as at we can not your have do will from or by i my an if so what but all about there one which when'.split(
+    ' ',
+  )
 
 /** Text with a skewed word distribution: common words often, a long tail of rarer ones. */
 class TextSource {
@@ -107,7 +141,10 @@ class TextSource {
 }
 
 function uuid(rand: () => number): string {
-  const hex = () => Math.floor(rand() * 0x1_0000_0000).toString(16).padStart(8, '0')
+  const hex = () =>
+    Math.floor(rand() * 0x1_0000_0000)
+      .toString(16)
+      .padStart(8, '0')
   const h = hex() + hex() + hex() + hex()
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`
 }
@@ -115,7 +152,9 @@ function uuid(rand: () => number): string {
 /** A session transcript in the host's JSONL shape, about `bytes` long. */
 function transcript(text: TextSource, rand: () => number, bytes: number, workspace: string): string {
   const id = uuid(rand)
-  const lines = [JSON.stringify({cwd: workspace, id, timestamp: '2026-03-01T08:00:00.000Z', type: 'session', version: 3})]
+  const lines = [
+    JSON.stringify({cwd: workspace, id, timestamp: '2026-03-01T08:00:00.000Z', type: 'session', version: 3}),
+  ]
   let size = lines[0].length
   let t = Date.UTC(2026, 2, 1, 8)
   let parent = id
@@ -125,25 +164,65 @@ function transcript(text: TextSource, rand: () => number, bytes: number, workspa
     const entryId = uuid(rand).slice(0, 8)
     const kind = i % 4
     let message: unknown
-    if (kind === 0) message = {content: [{text: text.paragraph(1 + Math.floor(rand() * 3)), type: 'text'}], role: 'user', timestamp: t}
+    if (kind === 0)
+      message = {
+        content: [{text: text.paragraph(1 + Math.floor(rand() * 3)), type: 'text'}],
+        role: 'user',
+        timestamp: t,
+      }
     else if (kind === 1) {
       message = {
         api: 'anthropic-messages',
-        content: [{text: text.paragraph(2 + Math.floor(rand() * 6)), type: 'text'}, {arguments: {command: `grep -rn ${text.word()} ${workspace}/memory`}, id: `toolu_${entryId}`, name: 'exec', type: 'toolCall'}],
+        content: [
+          {text: text.paragraph(2 + Math.floor(rand() * 6)), type: 'text'},
+          {
+            arguments: {command: `grep -rn ${text.word()} ${workspace}/memory`},
+            id: `toolu_${entryId}`,
+            name: 'exec',
+            type: 'toolCall',
+          },
+        ],
         model: 'claude-sonnet-4-5',
         provider: 'anthropic',
         role: 'assistant',
         stopReason: 'toolUse',
         timestamp: t,
-        usage: {cacheRead: Math.floor(rand() * 40_000), input: Math.floor(rand() * 9000), output: Math.floor(rand() * 1500), totalTokens: Math.floor(rand() * 50_000)},
+        usage: {
+          cacheRead: Math.floor(rand() * 40_000),
+          input: Math.floor(rand() * 9000),
+          output: Math.floor(rand() * 1500),
+          totalTokens: Math.floor(rand() * 50_000),
+        },
       }
     } else if (kind === 2) {
       const out: string[] = []
       const n = 2 + Math.floor(rand() * 12)
-      for (let k = 0; k < n; k++) out.push(`${workspace}/memory/2026-0${1 + (k % 9)}-${String(1 + ((k * 7) % 28)).padStart(2, '0')}.md:${1 + Math.floor(rand() * 200)}: ${text.sentence()}`)
-      message = {content: [{text: out.join('\n'), type: 'text'}], isError: false, role: 'toolResult', timestamp: t, toolCallId: `toolu_${entryId}`, toolName: 'exec'}
-    } else message = {content: [{text: text.paragraph(1 + Math.floor(rand() * 5)), type: 'text'}], role: 'assistant', stopReason: 'stop', timestamp: t}
-    const line = JSON.stringify({id: entryId, message, parentId: parent, timestamp: new Date(t).toISOString(), type: 'message'})
+      for (let k = 0; k < n; k++)
+        out.push(
+          `${workspace}/memory/2026-0${1 + (k % 9)}-${String(1 + ((k * 7) % 28)).padStart(2, '0')}.md:${1 + Math.floor(rand() * 200)}: ${text.sentence()}`,
+        )
+      message = {
+        content: [{text: out.join('\n'), type: 'text'}],
+        isError: false,
+        role: 'toolResult',
+        timestamp: t,
+        toolCallId: `toolu_${entryId}`,
+        toolName: 'exec',
+      }
+    } else
+      message = {
+        content: [{text: text.paragraph(1 + Math.floor(rand() * 5)), type: 'text'}],
+        role: 'assistant',
+        stopReason: 'stop',
+        timestamp: t,
+      }
+    const line = JSON.stringify({
+      id: entryId,
+      message,
+      parentId: parent,
+      timestamp: new Date(t).toISOString(),
+      type: 'message',
+    })
     parent = entryId
     lines.push(line)
     size += line.length + 1
@@ -206,7 +285,11 @@ function addBulk(target: BulkTarget, size: BenchSize, seed: string, added: Gener
   const transcripts = Math.round(F * 0.05)
   for (const [i, n] of sizes(rand, transcripts, B * (0.38 + 0.06 - target.fixtureBytesShare), 2000).entries()) {
     const agent = agentFor(i)
-    put('transcripts', path.join(stateDir, 'agents', agent.id, 'sessions', `${uuid(rand)}.jsonl`), transcript(text, rand, n, agent.workspace))
+    put(
+      'transcripts',
+      path.join(stateDir, 'agents', agent.id, 'sessions', `${uuid(rand)}.jsonl`),
+      transcript(text, rand, n, agent.workspace),
+    )
   }
 
   // Cold archives: zstd-compressed transcripts, 10% of the bytes (as stored).
@@ -214,7 +297,18 @@ function addBulk(target: BulkTarget, size: BenchSize, seed: string, added: Gener
   for (const [i, n] of sizes(rand, cold, B * 0.1 * 4, 4000).entries()) {
     const agent = agentFor(i)
     const body = zstdCompressSync(Buffer.from(transcript(text, rand, n, agent.workspace)))
-    put('cold archives', path.join(stateDir, 'agents', agent.id, 'sessions', 'cold', `${createHash('sha256').update(`${seed}${i}`).digest('hex')}.jsonl.zst`), body)
+    put(
+      'cold archives',
+      path.join(
+        stateDir,
+        'agents',
+        agent.id,
+        'sessions',
+        'cold',
+        `${createHash('sha256').update(`${seed}${i}`).digest('hex')}.jsonl.zst`,
+      ),
+      body,
+    )
   }
 
   // Media: incompressible, 30% of the bytes.
@@ -222,7 +316,11 @@ function addBulk(target: BulkTarget, size: BenchSize, seed: string, added: Gener
   const ext = ['jpg', 'jpg', 'png', 'ogg', 'pdf', 'mp4']
   for (const [i, n] of sizes(rand, media, B * 0.3, 8000).entries()) {
     const dir = i % 4 === 0 ? 'outbound' : 'inbound'
-    put('media', path.join(stateDir, 'media', dir, `${uuid(rand)}.${ext[i % ext.length]}`), noise(`${seed}:media:${size.name}:${i}`, n))
+    put(
+      'media',
+      path.join(stateDir, 'media', dir, `${uuid(rand)}.${ext[i % ext.length]}`),
+      noise(`${seed}:media:${size.name}:${i}`, n),
+    )
   }
 
   // Memory index per agent (WAL mode): text chunks and float32 embeddings, 6% of the bytes.
@@ -255,11 +353,12 @@ function addBulk(target: BulkTarget, size: BenchSize, seed: string, added: Gener
   for (const [i, n] of sizes(rand, notes, B * 0.04, 200).entries()) {
     const ws = workspaces[i % workspaces.length]
     const kind = i % 10
-    const rel = kind < 5
-      ? path.join('memory', `${2024 + (i % 3)}`, `${String(1 + (i % 12)).padStart(2, '0')}`, `note-${i}.md`)
-      : kind < 7
-        ? path.join('skills', `skill-${i % 97}`, i % 97 === i % 194 ? 'SKILL.md' : `ref-${i}.md`)
-        : path.join('projects', `p${i % 31}`, 'docs', `doc-${i}.md`)
+    const rel =
+      kind < 5
+        ? path.join('memory', `${2024 + (i % 3)}`, `${String(1 + (i % 12)).padStart(2, '0')}`, `note-${i}.md`)
+        : kind < 7
+          ? path.join('skills', `skill-${i % 97}`, i % 97 === i % 194 ? 'SKILL.md' : `ref-${i}.md`)
+          : path.join('projects', `p${i % 31}`, 'docs', `doc-${i}.md`)
     let body = `# ${text.sentence()}\n\n`
     while (body.length < n) body += `${text.paragraph(3)}\n\n- ${text.sentence()}\n- ${text.sentence()}\n\n`
     put('workspace markdown', path.join(ws, rel), body, 0o644)
@@ -268,7 +367,8 @@ function addBulk(target: BulkTarget, size: BenchSize, seed: string, added: Gener
   for (const [i, n] of sizes(rand, sources, B * 0.02, 300).entries()) {
     const ws = workspaces[i % workspaces.length]
     let body = `// ${text.sentence()}\nexport function f${i}(input: string): string {\n`
-    while (body.length < n) body += `  const ${text.word()}${i} = input.replace(/${text.word()}/g, '${text.word()}') // ${text.sentence()}\n`
+    while (body.length < n)
+      body += `  const ${text.word()}${i} = input.replace(/${text.word()}/g, '${text.word()}') // ${text.sentence()}\n`
     body += '  return input\n}\n'
     put('workspace sources', path.join(ws, 'projects', `p${i % 31}`, 'src', `m${i}.ts`), body, 0o644)
   }
@@ -276,8 +376,24 @@ function addBulk(target: BulkTarget, size: BenchSize, seed: string, added: Gener
   // Many small credential files: Baileys-style sessions and sender keys (the fixture adds pre-keys).
   const creds = Math.round(F * (target.fixtureBytesShare > 0 ? 0.1 : 0.4))
   for (let i = 0; i < creds; i++) {
-    const name = i % 3 === 0 ? `app-state-sync-key-${i}.json` : i % 3 === 1 ? `session-${uuid(rand).slice(0, 13)}.json` : `sender-key-${uuid(rand).slice(0, 8)}--${i}.json`
-    put('credentials', path.join(stateDir, 'credentials', 'whatsapp', 'default', name), JSON.stringify({_sessions: {[noise(`${seed}:c:${i}`, 24).toString('base64')]: {chainKey: noise(`${seed}:k:${i}`, 32).toString('base64'), index: i}}}))
+    const name =
+      i % 3 === 0
+        ? `app-state-sync-key-${i}.json`
+        : i % 3 === 1
+          ? `session-${uuid(rand).slice(0, 13)}.json`
+          : `sender-key-${uuid(rand).slice(0, 8)}--${i}.json`
+    put(
+      'credentials',
+      path.join(stateDir, 'credentials', 'whatsapp', 'default', name),
+      JSON.stringify({
+        _sessions: {
+          [noise(`${seed}:c:${i}`, 24).toString('base64')]: {
+            chainKey: noise(`${seed}:k:${i}`, 32).toString('base64'),
+            index: i,
+          },
+        },
+      }),
+    )
   }
 
   // node_modules in a workspace project: skipped by the export, but GNU tar would carry it.
@@ -310,26 +426,54 @@ export function generateBenchHome(home: string, size: BenchSize, seed = 'bench')
     walPending: false,
     workspaceNotes: Math.round(F * 0.05),
   })
-  addBulk({
-    agents: [{id: 'main', workspace: fixture.defaultWorkspace}, {id: 'research', workspace: fixture.externalWorkspace}],
-    fixtureBytesShare: 0.06,
-    projectDir: path.join(fixture.externalWorkspace, 'projects', 'app'),
-    stateDir: fixture.stateDir,
-    workspaces: [fixture.defaultWorkspace, fixture.externalWorkspace],
-  }, size, seed, added)
+  addBulk(
+    {
+      agents: [
+        {id: 'main', workspace: fixture.defaultWorkspace},
+        {id: 'research', workspace: fixture.externalWorkspace},
+      ],
+      fixtureBytesShare: 0.06,
+      projectDir: path.join(fixture.externalWorkspace, 'projects', 'app'),
+      stateDir: fixture.stateDir,
+      workspaces: [fixture.defaultWorkspace, fixture.externalWorkspace],
+    },
+    size,
+    seed,
+    added,
+  )
   return {added, home, size, stateDir: fixture.stateDir}
 }
 
 /** The host-native variant: the real OpenClaw creates the home, then the same bulk data goes in. */
-export function generateHostNativeHome(home: string, size: BenchSize, openclaw: {node: string; script: string}, seed = 'bench'): GeneratedBenchHome {
+export function generateHostNativeHome(
+  home: string,
+  size: BenchSize,
+  openclaw: {node: string; script: string},
+  seed = 'bench',
+): GeneratedBenchHome {
   const added: GeneratedBenchHome['added'] = {}
   fs.mkdirSync(home, {recursive: true})
-  const env = {...process.env, HOME: home, PATH: `${path.dirname(openclaw.node)}${path.delimiter}${process.env.PATH ?? ''}`}
+  const env = {
+    ...process.env,
+    HOME: home,
+    PATH: `${path.dirname(openclaw.node)}${path.delimiter}${process.env.PATH ?? ''}`,
+  }
   for (const key of Object.keys(env)) if (key.startsWith('OPENCLAW_')) delete env[key]
   execFileSync(openclaw.node, [openclaw.script, 'setup', '--baseline'], {env, stdio: 'ignore'})
   const stateDir = path.join(home, '.openclaw')
   const workspace = path.join(stateDir, 'workspace')
-  addBulk({agents: [{id: 'main', workspace}], fixtureBytesShare: 0, projectDir: path.join(workspace, 'projects', 'app'), stateDir, workspaces: [workspace]}, size, seed, added)
+  addBulk(
+    {
+      agents: [{id: 'main', workspace}],
+      fixtureBytesShare: 0,
+      projectDir: path.join(workspace, 'projects', 'app'),
+      stateDir,
+      workspaces: [workspace],
+    },
+    size,
+    seed,
+    added,
+  )
   return {added, home, size, stateDir}
 }
 
@@ -357,5 +501,11 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
   const result = args.hostNative
     ? generateHostNativeHome(args.out, SIZES[args.size], {node: process.execPath, script: args.hostNative}, args.seed)
     : generateBenchHome(args.out, SIZES[args.size], args.seed)
-  console.log(JSON.stringify({added: result.added, home: result.home, seconds: (Date.now() - started) / 1000, stateDir: result.stateDir}, null, 2))
+  console.log(
+    JSON.stringify(
+      {added: result.added, home: result.home, seconds: (Date.now() - started) / 1000, stateDir: result.stateDir},
+      null,
+      2,
+    ),
+  )
 }

@@ -14,8 +14,14 @@ const mappings = () => {
     if (head) name = head[1] || '[anon]'
     else if (line.startsWith('Rss:')) sums.set(name, (sums.get(name) ?? 0) + Number(line.split(/\s+/)[1]))
   }
-  return [...sums].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([n, kb]) => `${n.split('/').pop()}=${(kb / 1024).toFixed(1)}`).join(' ')
+
+  return [...sums]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([n, kb]) => `${n.split('/').pop()}=${(kb / 1024).toFixed(1)}`)
+    .join(' ')
 }
+
 const sample = () => {
   const m = process.memoryUsage()
   for (const [k, v] of Object.entries(m)) peak[k] = Math.max(peak[k] ?? 0, v)
@@ -25,16 +31,25 @@ const sample = () => {
     if (process.env.MEMWATCH_SMAPS) smaps = mappings()
   }
 }
+
 setInterval(sample, 50).unref()
 if (process.env.MEMWATCH_TRACE) {
   const t0 = Date.now()
   setInterval(() => {
     const m = process.memoryUsage()
-    process.stderr.write(`[memwatch] ${((Date.now() - t0) / 1000).toFixed(1)}s rss=${(m.rss / 1048576).toFixed(0)} heap=${(m.heapTotal / 1048576).toFixed(0)} ab=${(m.arrayBuffers / 1048576).toFixed(0)}\n`)
+    process.stderr.write(
+      `[memwatch] ${((Date.now() - t0) / 1000).toFixed(1)}s rss=${(m.rss / 1_048_576).toFixed(0)} heap=${(m.heapTotal / 1_048_576).toFixed(0)} ab=${(m.arrayBuffers / 1_048_576).toFixed(0)}\n`,
+    )
   }, Number(process.env.MEMWATCH_TRACE)).unref()
 }
+
 process.on('exit', () => {
   sample()
-  const mb = (o) => Object.entries(o).map(([k, v]) => `${k}=${(v / 1048576).toFixed(1)}`).join(' ')
-  process.stderr.write(`[memwatch] peaks: ${mb(peak)}\n[memwatch] at rss peak: ${mb(atPeak)}\n${smaps ? `[memwatch] smaps at peak (MB): ${smaps}\n` : ''}`)
+  const mb = (o) =>
+    Object.entries(o)
+      .map(([k, v]) => `${k}=${(v / 1_048_576).toFixed(1)}`)
+      .join(' ')
+  process.stderr.write(
+    `[memwatch] peaks: ${mb(peak)}\n[memwatch] at rss peak: ${mb(atPeak)}\n${smaps ? `[memwatch] smaps at peak (MB): ${smaps}\n` : ''}`,
+  )
 })

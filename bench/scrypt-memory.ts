@@ -29,14 +29,26 @@ if (process.argv[2] === '--child') {
   const encrypted = await e.encrypt(data)
   const encryptMs = performance.now() - started
   await d.decrypt(encrypted)
-  console.log(JSON.stringify({decryptMs: Math.round(performance.now() - started - encryptMs), encryptMs: Math.round(encryptMs)}))
+  console.log(
+    JSON.stringify({decryptMs: Math.round(performance.now() - started - encryptMs), encryptMs: Math.round(encryptMs)}),
+  )
 } else {
-  const base = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '--input-type=module', '-e', "await import('age-encryption')"], {cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8'})
-  console.log(`| mode | encrypt ms | decrypt ms | peak RSS MB (1 MiB encrypted and decrypted) |\n|---|---:|---:|---:|\n| (node + age-encryption loaded, nothing done) | | | ${(Number(base.stderr.trim().split('\n').pop()) / 1024).toFixed(0)} |`)
+  const base = spawnSync(
+    '/usr/bin/time',
+    ['-f', '%M', process.execPath, '--input-type=module', '-e', "await import('age-encryption')"],
+    {cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8'},
+  )
+  console.log(
+    `| mode | encrypt ms | decrypt ms | peak RSS MB (1 MiB encrypted and decrypted) |\n|---|---:|---:|---:|\n| (node + age-encryption loaded, nothing done) | | | ${(Number(base.stderr.trim().split('\n').pop()) / 1024).toFixed(0)} |`,
+  )
   for (const mode of ['recipient', '15', '16', '17', '18']) {
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '--import', 'tsx', self, '--child', mode], {encoding: 'utf8'})
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '--import', 'tsx', self, '--child', mode], {
+      encoding: 'utf8',
+    })
     const t = JSON.parse(r.stdout.trim()) as {encryptMs: number; decryptMs: number}
     const rss = Number(r.stderr.trim().split('\n').pop()) / 1024
-    console.log(`| ${mode === 'recipient' ? 'X25519 recipient' : `passphrase, scrypt logN=${mode} (${2 ** Number(mode) * 1024 / 2 ** 20} MiB)`} | ${t.encryptMs} | ${t.decryptMs} | ${rss.toFixed(0)} |`)
+    console.log(
+      `| ${mode === 'recipient' ? 'X25519 recipient' : `passphrase, scrypt logN=${mode} (${(2 ** Number(mode) * 1024) / 2 ** 20} MiB)`} | ${t.encryptMs} | ${t.decryptMs} | ${rss.toFixed(0)} |`,
+    )
   }
 }

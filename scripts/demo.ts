@@ -26,7 +26,12 @@ function cli(home: string, args: string[]): string {
   for (const k of ['OPENCLAW_STATE_DIR', 'OPENCLAW_CONFIG_PATH', 'OPENCLAW_PROFILE', 'OPENCLAW_HOME']) delete env[k]
   console.log(`\n$ openclaw-migrate ${args.join(' ')}    # HOME=${home}`)
   try {
-    const out = execFileSync(process.execPath, [path.join(repo, 'bin', 'dev.js'), ...args], {cwd: root, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit']})
+    const out = execFileSync(process.execPath, [path.join(repo, 'bin', 'dev.js'), ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     console.log(out.trimEnd())
     return out
   } catch (error) {
@@ -38,7 +43,9 @@ function cli(home: string, args: string[]): string {
 
 console.log(`Demo workspace: ${root}`)
 const generated = generateHome({home: oldHome, profile: 'work', walPending: false})
-console.log(`Generated the old machine's OpenClaw: ${generated.stateDir} (profile work, ${generated.counts.agents} agents, ${generated.counts.sessions} sessions, ${generated.counts.cronJobs} cron jobs), a workspace outside the state dir and an external agentDir.`)
+console.log(
+  `Generated the old machine's OpenClaw: ${generated.stateDir} (profile work, ${generated.counts.agents} agents, ${generated.counts.sessions} sessions, ${generated.counts.cronJobs} cron jobs), a workspace outside the state dir and an external agentDir.`,
+)
 
 cli(oldHome, ['check', '--profile', 'work'])
 cli(oldHome, ['export', '--profile', 'work', '--passphrase-file', passFile, '-o', archive])
@@ -46,8 +53,12 @@ cli(newHome, ['check', archive, '--passphrase-file', passFile])
 
 // Onboarding on the new machine already created a fresh state dir: it must be moved aside, not lost.
 fs.mkdirSync(path.join(newHome, '.openclaw-work'), {mode: 0o700, recursive: true})
-fs.writeFileSync(path.join(newHome, '.openclaw-work', 'openclaw.json'), '{ "gateway": { "mode": "local" } }\n', {mode: 0o600})
+fs.writeFileSync(path.join(newHome, '.openclaw-work', 'openclaw.json'), '{ "gateway": { "mode": "local" } }\n', {
+  mode: 0o600,
+})
 
 cli(newHome, ['import', archive, '--passphrase-file', passFile, '--no-host'])
 cli(newHome, ['check', '--against', archive, '--passphrase-file', passFile])
-console.log(`\nDone. Old home: ${oldHome}\nNew home: ${newHome}\nTry \`HOME=${newHome} ${process.execPath} bin/dev.js import --undo\` to put the onboarding dir back (the Node 24 from node_modules: the system node may be older).`)
+console.log(
+  `\nDone. Old home: ${oldHome}\nNew home: ${newHome}\nTry \`HOME=${newHome} ${process.execPath} bin/dev.js import --undo\` to put the onboarding dir back (the Node 24 from node_modules: the system node may be older).`,
+)

@@ -10,5 +10,6 @@ export function standaloneArgv(argv: string[]): string[] {
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     return rest.length > 0 && VERBS.has(rest[0]) ? ['migrate', rest[0], '--help'] : ['migrate', '--help']
   }
+
   return argv
 }

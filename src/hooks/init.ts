@@ -10,7 +10,10 @@ const hook: Hook<'init'> = async function (options) {
   if (!options.id?.startsWith('migrate')) return
   const [major, minor] = process.versions.node.split('.').map(Number)
   if (major < MIN_NODE[0] || (major === MIN_NODE[0] && minor < MIN_NODE[1])) {
-    this.error(`openclaw-migrate needs Node ${MIN_NODE.join('.')} or newer (OpenClaw's own runtime); this is Node ${process.versions.node}. Run it with the Node that runs OpenClaw, e.g. \`nvm use 24\`.`, {exit: 2})
+    this.error(
+      `openclaw-migrate needs Node ${MIN_NODE.join('.')} or newer (OpenClaw's own runtime); this is Node ${process.versions.node}. Run it with the Node that runs OpenClaw, e.g. \`nvm use 24\`.`,
+      {exit: 2},
+    )
   }
 }
 

@@ -1,10 +1,12 @@
-import {Command, Flags, Interfaces} from '@oclif/core'
+import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {MigrateError} from './errors.js'
 import {type HostContext, resolveHostContext} from './host/host-context.js'
 import {redactText} from './util/redact.js'
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof MigrateCommand)['baseFlags'] & T['flags']>
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof MigrateCommand)['baseFlags'] & T['flags']
+>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 /**
@@ -19,7 +21,8 @@ export abstract class MigrateCommand<T extends typeof Command> extends Command {
       helpGroup: 'HOST',
     }),
     'openclaw-bin': Flags.string({
-      description: 'Path of the `openclaw` executable to ask for paths and to run doctor/gateway with (default: `openclaw` on PATH).',
+      description:
+        'Path of the `openclaw` executable to ask for paths and to run doctor/gateway with (default: `openclaw` on PATH).',
       helpGroup: 'HOST',
     }),
     profile: Flags.string({
@@ -80,10 +83,14 @@ export abstract class MigrateCommand<T extends typeof Command> extends Command {
   }
 
   protected override toErrorJson(err: unknown): unknown {
-    if (err instanceof MigrateError) return {error: {...err.toJSON(), message: redactText(err.message)}, warnings: this.warnings}
+    if (err instanceof MigrateError)
+      return {error: {...err.toJSON(), message: redactText(err.message)}, warnings: this.warnings}
     const message = err instanceof Error ? err.message : String(err)
     const exitCode = (err as {oclif?: {exit?: number}})?.oclif?.exit ?? 1
-    return {error: {code: exitCode === 2 ? 'USAGE' : 'INTERNAL', exitCode, message: redactText(message), suggestions: []}, warnings: this.warnings}
+    return {
+      error: {code: exitCode === 2 ? 'USAGE' : 'INTERNAL', exitCode, message: redactText(message), suggestions: []},
+      warnings: this.warnings,
+    }
   }
 
   protected override async catch(err: Interfaces.CommandError): Promise<unknown> {

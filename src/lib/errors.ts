@@ -68,12 +68,12 @@ export const ErrorCodes = {
 
 export type ErrorCode = keyof typeof ErrorCodes
 
-export interface MigrateErrorOptions {
-  /** What the user should do next; shown under the message. */
-  suggestions?: string[]
+export type MigrateErrorOptions = {
   cause?: unknown
   /** Structured, secret-free details for --json output. */
   details?: Record<string, unknown>
+  /** What the user should do next; shown under the message. */
+  suggestions?: string[]
 }
 
 /**
@@ -113,7 +113,12 @@ export function isMigrateError(error: unknown): error is MigrateError {
 }
 
 /** Wraps an unknown failure (fs, sqlite, tar) without losing a MigrateError's code. */
-export function asMigrateError(error: unknown, fallback: ErrorCode, message: string, suggestions?: string[]): MigrateError {
+export function asMigrateError(
+  error: unknown,
+  fallback: ErrorCode,
+  message: string,
+  suggestions?: string[],
+): MigrateError {
   if (error instanceof MigrateError) return error
   const reason = error instanceof Error ? error.message : String(error)
   return new MigrateError(fallback, `${message}: ${reason}`, {cause: error, suggestions})

@@ -20,25 +20,25 @@ export const ROOT_COMMAND = 'migrate-machine'
 const DESCRIPTION = 'Move this OpenClaw gateway to another machine: export, import, check (plugin-migrate)'
 
 /** The parts of the host's plugin API this entry touches (OpenClawPluginApi, 2026.9). */
-export interface HostCommand {
+export type HostCommand = {
+  action(fn: (args: string[]) => Promise<void> | void): HostCommand
+  allowExcessArguments(allow?: boolean): HostCommand
+  allowUnknownOption(allow?: boolean): HostCommand
+  argument(name: string, description?: string): HostCommand
   command(name: string): HostCommand
   description(text: string): HostCommand
   helpOption(flags: boolean | string): HostCommand
-  allowUnknownOption(allow?: boolean): HostCommand
-  allowExcessArguments(allow?: boolean): HostCommand
-  argument(name: string, description?: string): HostCommand
-  action(fn: (args: string[]) => Promise<void> | void): HostCommand
 }
 
-export interface HostPluginApi {
+export type HostPluginApi = {
   id?: string
-  rootDir?: string
-  registrationMode?: string
-  runtime: {version?: string; state: {resolveStateDir: () => string}}
   registerCli: (
     registrar: (ctx: {program: HostCommand}) => Promise<void> | void,
-    opts?: {descriptors?: {name: string; description: string; hasSubcommands: boolean}[]},
+    opts?: {descriptors?: Array<{description: string; hasSubcommands: boolean; name: string}>},
   ) => void
+  registrationMode?: string
+  rootDir?: string
+  runtime: {state: {resolveStateDir: () => string}; version?: string}
 }
 
 /** The package dir holding dist/ and oclif.manifest.json: the host's install dir, else next to this file. */
@@ -48,19 +48,23 @@ export function packageRoot(api: Pick<HostPluginApi, 'rootDir'>): string {
 }
 
 /** The running host's version: its plugin runtime, else the package.json of the running `openclaw.mjs`. */
-export function hostVersionOf(api: Pick<HostPluginApi, 'runtime'>, script = process.argv[1]): string | null {
+export function hostVersionOf(api: Pick<HostPluginApi, 'runtime'>, script = process.argv[1]): null | string {
   try {
     const v = api.runtime.version
     if (typeof v === 'string' && /^\d/.test(v)) return v
   } catch {
     // the runtime proxy throws outside command actions
   }
+
   try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(fs.realpathSync(script)), 'package.json'), 'utf8')) as {name?: string; version?: string}
+    const pkg = JSON.parse(
+      fs.readFileSync(path.join(path.dirname(fs.realpathSync(script)), 'package.json'), 'utf8'),
+    ) as {name?: string; version?: string}
     if (pkg.name === 'openclaw' && typeof pkg.version === 'string') return pkg.version
   } catch {
     // not started from an installed openclaw package
   }
+
   return null
 }
 
@@ -93,7 +97,9 @@ const entry = {
           .argument('[args...]')
           .action(async (args: string[]) => {
             const root = packageRoot(api)
-            const {runNative} = (await import(pathToFileURL(path.join(root, 'dist', 'native', 'run-native.js')).href)) as typeof import('./run-native.js')
+            const {runNative} = (await import(
+              pathToFileURL(path.join(root, 'dist', 'native', 'run-native.js')).href
+            )) as typeof import('./run-native.js')
             await runNative({args: args ?? [], context: nativeContext(api), root})
           })
       },

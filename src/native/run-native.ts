@@ -37,8 +37,10 @@ export function nativeArgv(args: string[], context: NativeHostContext, env: Node
     } catch {
       canonical = false
     }
+
     if (canonical) return [...argv, '--profile', context.profile]
   }
+
   return argv
 }
 
@@ -58,7 +60,7 @@ function rootHelp(config: Config): string {
     'COMMANDS',
     ...rows,
     '',
-    'Run `openclaw migrate-machine COMMAND --help` for its flags. The host\'s --profile/--dev choose the profile.',
+    "Run `openclaw migrate-machine COMMAND --help` for its flags. The host's --profile/--dev choose the profile.",
     `The same commands run without the host as \`openclaw-migrate COMMAND\` (plugin ${config.name} ${config.version}).`,
     '',
   ].join('\n')
@@ -89,6 +91,7 @@ async function report(error: unknown, argv: string[]): Promise<void> {
     process.exitCode = err.oclif.exit ?? 0
     return
   }
+
   const exit = Exit.exit
   const processArgv = process.argv
   Exit.exit = ((code = 0) => {
@@ -105,7 +108,7 @@ async function report(error: unknown, argv: string[]): Promise<void> {
   }
 }
 
-export interface NativeRunRequest {
+export type NativeRunRequest = {
   args: string[]
   context: NativeHostContext
   /** The installed package dir (api.rootDir): package.json, dist/, oclif.manifest.json. */
@@ -122,11 +125,13 @@ export async function runNative(request: NativeRunRequest): Promise<void> {
       process.stdout.write(rootHelp(config))
       return
     }
+
     if (args[0] === '--version' || args[0] === '-v') {
       const config = await Config.load(root)
       process.stdout.write(`${config.name} ${config.version} (OpenClaw ${context.hostVersion ?? 'unknown'})\n`)
       return
     }
+
     const help = argv.includes('--help') || argv.includes('-h')
     const go = () => run(argv, root)
     await (help ? withRewrittenHelp(process.stdout, 'openclaw-migrate', go) : go())

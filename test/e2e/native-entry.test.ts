@@ -10,7 +10,14 @@ import path from 'node:path'
 
 import type {NativeHostContext} from '../../src/lib/host/native-bridge.js'
 
-import entry, {hostVersionOf, type HostCommand, type HostPluginApi, nativeContext, PLUGIN_ID, ROOT_COMMAND} from '../../src/native/openclaw-entry.js'
+import entry, {
+  hostVersionOf,
+  type HostCommand,
+  type HostPluginApi,
+  nativeContext,
+  PLUGIN_ID,
+  ROOT_COMMAND,
+} from '../../src/native/openclaw-entry.js'
 import {nativeArgv, rewriteHelp} from '../../src/native/run-native.js'
 import {REPO_ROOT} from './support/openclaw.js'
 
@@ -30,19 +37,29 @@ function fakeProgram() {
 }
 
 /** The host's runtime throws on any access while it only collects metadata (registrationMode "cli-metadata"). */
-const throwingRuntime = new Proxy({}, {
-  get() {
-    throw new Error('runtime is not available in cli-metadata mode')
+const throwingRuntime = new Proxy(
+  {},
+  {
+    get() {
+      throw new Error('runtime is not available in cli-metadata mode')
+    },
   },
-}) as HostPluginApi['runtime']
+) as HostPluginApi['runtime']
 
 describe('native OpenClaw plugin entry (no host)', function () {
   it('registers one root command, migrate-machine, with help off and raw argv, without touching the runtime', function () {
     const registered: {descriptors?: unknown[]; registrar?: (ctx: {program: HostCommand}) => unknown}[] = []
-    const api: HostPluginApi = {registerCli: (registrar, opts) => registered.push({descriptors: opts?.descriptors, registrar}), registrationMode: 'cli-metadata', rootDir: REPO_ROOT, runtime: throwingRuntime}
+    const api: HostPluginApi = {
+      registerCli: (registrar, opts) => registered.push({descriptors: opts?.descriptors, registrar}),
+      registrationMode: 'cli-metadata',
+      rootDir: REPO_ROOT,
+      runtime: throwingRuntime,
+    }
     entry.register(api)
     expect(registered).to.have.length(1)
-    expect(registered[0].descriptors).to.deep.equal([{description: entry.description, hasSubcommands: true, name: ROOT_COMMAND}])
+    expect(registered[0].descriptors).to.deep.equal([
+      {description: entry.description, hasSubcommands: true, name: ROOT_COMMAND},
+    ])
     const fake = fakeProgram()
     registered[0].registrar!({program: fake.program})
     const names = fake.calls.map(([n]) => n)
@@ -64,16 +81,30 @@ describe('native OpenClaw plugin entry (no host)', function () {
     expect(manifest.id).to.equal(PLUGIN_ID)
     expect(entry.id).to.equal(PLUGIN_ID)
     expect(manifest.configSchema).to.deep.equal({additionalProperties: false, properties: {}, type: 'object'})
-    expect(manifest.cliCommands).to.deep.equal([{description: entry.description, hasSubcommands: true, name: ROOT_COMMAND}])
+    expect(manifest.cliCommands).to.deep.equal([
+      {description: entry.description, hasSubcommands: true, name: ROOT_COMMAND},
+    ])
     expect(manifest.activation).to.deep.equal({onCommands: [ROOT_COMMAND], onStartup: false})
     expect(pkg.openclaw.extensions).to.deep.equal(['./dist/native/openclaw-entry.js'])
     expect(pkg.files).to.include.members(['bin', 'dist', 'oclif.manifest.json', 'openclaw.plugin.json'])
   })
 
   it('takes the host context from the runtime (inside the action) and the env the host set', function () {
-    const api = {registerCli() {}, rootDir: REPO_ROOT, runtime: {state: {resolveStateDir: () => '/h/.openclaw-work'}, version: '2026.9.6'}} as HostPluginApi
-    const context = nativeContext(api, {OPENCLAW_CONFIG_PATH: '/h/.openclaw-work/openclaw.json', OPENCLAW_PROFILE: 'work'})
-    expect(context).to.deep.include({configPath: '/h/.openclaw-work/openclaw.json', hostVersion: '2026.9.6', profile: 'work', stateDir: '/h/.openclaw-work'})
+    const api = {
+      registerCli() {},
+      rootDir: REPO_ROOT,
+      runtime: {state: {resolveStateDir: () => '/h/.openclaw-work'}, version: '2026.9.6'},
+    } as HostPluginApi
+    const context = nativeContext(api, {
+      OPENCLAW_CONFIG_PATH: '/h/.openclaw-work/openclaw.json',
+      OPENCLAW_PROFILE: 'work',
+    })
+    expect(context).to.deep.include({
+      configPath: '/h/.openclaw-work/openclaw.json',
+      hostVersion: '2026.9.6',
+      profile: 'work',
+      stateDir: '/h/.openclaw-work',
+    })
     expect(context.hostCommand).to.deep.equal({args: [process.argv[1]], file: process.execPath})
   })
 
@@ -93,23 +124,62 @@ describe('native OpenClaw plugin entry (no host)', function () {
   it('maps the host argv onto the oclif commands, passing the host profile on to import and check', function () {
     const home = '/home/u'
     const env = {HOME: home}
-    const ctx = (profile: string | null, stateDir: string): NativeHostContext => ({hostVersion: '2026.9.6', profile, stateDir})
+    const ctx = (profile: string | null, stateDir: string): NativeHostContext => ({
+      hostVersion: '2026.9.6',
+      profile,
+      stateDir,
+    })
     const work = ctx('work', `${home}/.openclaw-work`)
     expect(nativeArgv([], work, env)).to.deep.equal(['migrate', '--help'])
     expect(nativeArgv(['--help'], work, env)).to.deep.equal(['migrate', '--help'])
     expect(nativeArgv(['help', 'import'], work, env)).to.deep.equal(['migrate', 'import', '--help'])
-    expect(nativeArgv(['export', '--json', '-o', 'x'], work, env)).to.deep.equal(['migrate', 'export', '--json', '-o', 'x'])
-    expect(nativeArgv(['import', 'a.age'], work, env)).to.deep.equal(['migrate', 'import', 'a.age', '--profile', 'work'])
-    expect(nativeArgv(['check', '--against', 'a.age'], work, env)).to.deep.equal(['migrate', 'check', '--against', 'a.age', '--profile', 'work'])
-    expect(nativeArgv(['import', 'a.age', '--state-dir', '/x'], work, env)).to.deep.equal(['migrate', 'import', 'a.age', '--state-dir', '/x'])
+    expect(nativeArgv(['export', '--json', '-o', 'x'], work, env)).to.deep.equal([
+      'migrate',
+      'export',
+      '--json',
+      '-o',
+      'x',
+    ])
+    expect(nativeArgv(['import', 'a.age'], work, env)).to.deep.equal([
+      'migrate',
+      'import',
+      'a.age',
+      '--profile',
+      'work',
+    ])
+    expect(nativeArgv(['check', '--against', 'a.age'], work, env)).to.deep.equal([
+      'migrate',
+      'check',
+      '--against',
+      'a.age',
+      '--profile',
+      'work',
+    ])
+    expect(nativeArgv(['import', 'a.age', '--state-dir', '/x'], work, env)).to.deep.equal([
+      'migrate',
+      'import',
+      'a.age',
+      '--state-dir',
+      '/x',
+    ])
     expect(nativeArgv(['import', '--help'], work, env)).to.deep.equal(['migrate', 'import', '--help'])
     // OPENCLAW_PROFILE alone does not move the state dir: then the host's dir is not that profile's.
-    expect(nativeArgv(['import', 'a.age'], ctx('work', `${home}/.openclaw`), env)).to.deep.equal(['migrate', 'import', 'a.age'])
-    expect(nativeArgv(['import', 'a.age'], ctx(null, `${home}/.openclaw`), env)).to.deep.equal(['migrate', 'import', 'a.age'])
+    expect(nativeArgv(['import', 'a.age'], ctx('work', `${home}/.openclaw`), env)).to.deep.equal([
+      'migrate',
+      'import',
+      'a.age',
+    ])
+    expect(nativeArgv(['import', 'a.age'], ctx(null, `${home}/.openclaw`), env)).to.deep.equal([
+      'migrate',
+      'import',
+      'a.age',
+    ])
     expect(nativeArgv(['frobnicate'], work, env)).to.deep.equal(['migrate', 'frobnicate'])
   })
 
   it('names commands in help the way they were typed', function () {
-    expect(rewriteHelp('USAGE\n  $ openclaw-migrate migrate export [--json]\n', 'openclaw-migrate')).to.equal('USAGE\n  $ openclaw migrate-machine export [--json]\n')
+    expect(rewriteHelp('USAGE\n  $ openclaw-migrate migrate export [--json]\n', 'openclaw-migrate')).to.equal(
+      'USAGE\n  $ openclaw migrate-machine export [--json]\n',
+    )
   })
 })

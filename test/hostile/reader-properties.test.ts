@@ -3,7 +3,19 @@ import {expect} from 'chai'
 import fc from 'fast-check'
 import fs from 'node:fs'
 
-import {ageEncrypt, ARCHIVE_CODES, craftTar, craftValid, flipBit, gzip, minimalEntries, minimalManifest, type RawEntry, withTotals, zstd} from '../support/hostile-archive.js'
+import {
+  ageEncrypt,
+  ARCHIVE_CODES,
+  craftTar,
+  craftValid,
+  flipBit,
+  gzip,
+  minimalEntries,
+  minimalManifest,
+  type RawEntry,
+  withTotals,
+  zstd,
+} from '../support/hostile-archive.js'
 import {type Attempt, attemptRead, newSandbox} from '../support/hostile-harness.js'
 
 /**
@@ -32,8 +44,11 @@ describe('hostile reader properties (fast-check)', function () {
     expect(a.outside, `${label}: wrote outside staging`).to.deep.equal([])
     expect(a.message, label).to.not.match(/^Error: HANG/)
     if (a.ok) {
-      expect([...a.staged.keys()].sort(), `${label}: accepted with other entries`).to.deep.equal([...reference.keys()].sort())
-      for (const [k, v] of reference) expect(Buffer.compare(Buffer.from(a.staged.get(k)!), Buffer.from(v)), `${label}: ${k} differs`).to.equal(0)
+      expect([...a.staged.keys()].sort(), `${label}: accepted with other entries`).to.deep.equal(
+        [...reference.keys()].sort(),
+      )
+      for (const [k, v] of reference)
+        expect(Buffer.compare(Buffer.from(a.staged.get(k)!), Buffer.from(v)), `${label}: ${k} differs`).to.equal(0)
     } else {
       expect(ARCHIVE_CODES as readonly string[], `${label}: ${a.code} ${a.message}`).to.include(a.code)
       expect(a.exit).to.equal(3)
@@ -50,7 +65,10 @@ describe('hostile reader properties (fast-check)', function () {
       const bytes = await make()
       await fc.assert(
         fc.asyncProperty(fc.integer({max: bytes.length - 1, min: 0}), async (cut) => {
-          holds(await attemptRead(bytes.subarray(0, cut), {keys: {passphrase: PASS}, sandbox, timeoutMs: 20_000}), `${label} cut at ${cut}`)
+          holds(
+            await attemptRead(bytes.subarray(0, cut), {keys: {passphrase: PASS}, sandbox, timeoutMs: 20_000}),
+            `${label} cut at ${cut}`,
+          )
         }),
         {numRuns: RUNS},
       )
@@ -60,7 +78,10 @@ describe('hostile reader properties (fast-check)', function () {
       const bytes = await make()
       await fc.assert(
         fc.asyncProperty(fc.integer({max: bytes.length * 8 - 1, min: 0}), async (bit) => {
-          holds(await attemptRead(flipBit(bytes, bit), {keys: {passphrase: PASS}, sandbox, timeoutMs: 20_000}), `${label} bit ${bit}`)
+          holds(
+            await attemptRead(flipBit(bytes, bit), {keys: {passphrase: PASS}, sandbox, timeoutMs: 20_000}),
+            `${label} bit ${bit}`,
+          )
         }),
         {numRuns: RUNS},
       )
@@ -73,18 +94,28 @@ describe('hostile reader properties (fast-check)', function () {
     const headerBits = (bytes.indexOf('\n---') + 48) * 8
     await fc.assert(
       fc.asyncProperty(fc.integer({max: headerBits - 1, min: 0}), async (bit) => {
-        holds(await attemptRead(flipBit(bytes, bit), {keys: {identities: [id]}, sandbox, timeoutMs: 20_000}), `age header bit ${bit}`)
+        holds(
+          await attemptRead(flipBit(bytes, bit), {keys: {identities: [id]}, sandbox, timeoutMs: 20_000}),
+          `age header bit ${bit}`,
+        )
       }),
       {numRuns: Math.min(RUNS, 200)},
     )
   })
 
   it('random entry names: staged strictly inside the staging dir with the same bytes, or refused as unsafe', async () => {
-    const segment = fc.oneof(fc.constantFrom('..', '.', '', '/', '\\', 'C:', '~', 'roots', 'st', '\u0000', '\uFFFD'), fc.string({maxLength: 12, unit: 'grapheme'}), fc.string({maxLength: 300, minLength: 200}))
+    const segment = fc.oneof(
+      fc.constantFrom('..', '.', '', '/', '\\', 'C:', '~', 'roots', 'st', '\u0000', '\uFFFD'),
+      fc.string({maxLength: 12, unit: 'grapheme'}),
+      fc.string({maxLength: 300, minLength: 200}),
+    )
     await fc.assert(
       fc.asyncProperty(fc.array(segment, {maxLength: 6, minLength: 1}), fc.boolean(), async (segments, absolute) => {
         const name = `${absolute ? '/' : ''}${['roots', 'st', ...segments].join('/')}`
-        const entries: RawEntry[] = [...minimalEntries(), {body: Buffer.from('random-name body'), path: name, type: 'File'}]
+        const entries: RawEntry[] = [
+          ...minimalEntries(),
+          {body: Buffer.from('random-name body'), path: name, type: 'File'},
+        ]
         const bytes = craftTar({entries, manifest: withTotals(minimalManifest(), entries)})
         const a = await attemptRead(bytes, {sandbox, timeoutMs: 20_000})
         expect(a.raw, `${JSON.stringify(name)}: raw ${a.message}`).to.equal(undefined)
@@ -94,7 +125,10 @@ describe('hostile reader properties (fast-check)', function () {
           expect(extra.length, JSON.stringify(name)).to.equal(1)
           expect(Buffer.from(extra[0][1]).toString(), JSON.stringify(name)).to.equal('random-name body')
         } else {
-          expect([...ARCHIVE_CODES, 'TARGET_UNWRITABLE'] as string[], `${JSON.stringify(name)}: ${a.code} ${a.message}`).to.include(a.code)
+          expect(
+            [...ARCHIVE_CODES, 'TARGET_UNWRITABLE'] as string[],
+            `${JSON.stringify(name)}: ${a.code} ${a.message}`,
+          ).to.include(a.code)
         }
       }),
       {numRuns: RUNS},

@@ -33,11 +33,34 @@ describe('export --all-profiles, then import: two profiles, one archive', functi
     sourceHome = path.join(root, 'home', 'alice')
     fs.mkdirSync(sourceHome, {recursive: true})
     byProfile = new Map([
-      [null, generateHome({externalSuffix: '-personal', home: sourceHome, profile: null, seed: 'personal', sessions: 3, walPending: false})],
-      ['work', generateHome({externalSuffix: '-work', home: sourceHome, profile: 'work', seed: 'work', sessions: 5, walPending: false})],
+      [
+        null,
+        generateHome({
+          externalSuffix: '-personal',
+          home: sourceHome,
+          profile: null,
+          seed: 'personal',
+          sessions: 3,
+          walPending: false,
+        }),
+      ],
+      [
+        'work',
+        generateHome({
+          externalSuffix: '-work',
+          home: sourceHome,
+          profile: 'work',
+          seed: 'work',
+          sessions: 5,
+          walPending: false,
+        }),
+      ],
     ])
     archive = path.join(root, 'everything.tar.gz')
-    const exportRun = await runCli(['export', '--all-profiles', '--no-encrypt', '-o', archive, '--json'], {cwd: root, home: sourceHome})
+    const exportRun = await runCli(['export', '--all-profiles', '--no-encrypt', '-o', archive, '--json'], {
+      cwd: root,
+      home: sourceHome,
+    })
     expectOk(exportRun)
     exported = parseJson(exportRun)
 
@@ -59,7 +82,11 @@ describe('export --all-profiles, then import: two profiles, one archive', functi
     expect(profiles.sort()).to.deep.equal(['work', null].sort())
     for (const p of exported.profiles) {
       const g = byProfile.get(p.profile)!
-      expect(p.counts, String(p.profile)).to.deep.include({agents: g.counts.agents, credentialDirs: g.counts.credentialDirs, sessions: g.counts.sessions})
+      expect(p.counts, String(p.profile)).to.deep.include({
+        agents: g.counts.agents,
+        credentialDirs: g.counts.credentialDirs,
+        sessions: g.counts.sessions,
+      })
     }
   })
 
@@ -67,25 +94,33 @@ describe('export --all-profiles, then import: two profiles, one archive', functi
     for (const [profile, g] of byProfile) {
       const stateDir = path.join(target.home, profile ? `.openclaw-${profile}` : '.openclaw')
       for (const rel of ['credentials/whatsapp/default/creds.json', 'credentials/telegram/default.json', '.env']) {
-        expect(sha256(fs.readFileSync(path.join(stateDir, rel))), `${profile ?? 'default'}: ${rel}`).to.equal(sha256(fs.readFileSync(path.join(g.stateDir, rel))))
+        expect(sha256(fs.readFileSync(path.join(stateDir, rel))), `${profile ?? 'default'}: ${rel}`).to.equal(
+          sha256(fs.readFileSync(path.join(g.stateDir, rel))),
+        )
       }
     }
     // Two different fixtures: their WhatsApp logins must not have been swapped or merged.
-    const creds = (dir: string) => sha256(fs.readFileSync(path.join(target.home, dir, 'credentials', 'whatsapp', 'default', 'creds.json')))
+    const creds = (dir: string) =>
+      sha256(fs.readFileSync(path.join(target.home, dir, 'credentials', 'whatsapp', 'default', 'creds.json')))
     expect(creds('.openclaw')).to.not.equal(creds('.openclaw-work'))
   })
 
   it('rebases each config onto the new home, each pointing at its own roots', () => {
     for (const [profile, g] of byProfile) {
       const suffix = profile ? '-work' : '-personal'
-      const config = fs.readFileSync(path.join(target.home, profile ? '.openclaw-work' : '.openclaw', 'openclaw.json'), 'utf8')
+      const config = fs.readFileSync(
+        path.join(target.home, profile ? '.openclaw-work' : '.openclaw', 'openclaw.json'),
+        'utf8',
+      )
       expect(config, String(profile)).to.not.include(sourceHome)
       expect(config).to.include(`'${path.join(target.home, 'projects', `research-notes${suffix}`)}'`)
       expect(config).to.include(path.join(target.home, 'agent-homes', `research${suffix}`))
       expect(config).to.include(path.join(target.home, 'shared-config', `models${suffix}.json5`))
       const other = profile ? '-personal' : '-work'
       expect(config).to.not.include(`research-notes${other}`)
-      expect(fs.readFileSync(path.join(target.home, 'projects', `research-notes${suffix}`, 'MEMORY.md'))).to.deep.equal(fs.readFileSync(path.join(g.externalWorkspace, 'MEMORY.md')))
+      expect(fs.readFileSync(path.join(target.home, 'projects', `research-notes${suffix}`, 'MEMORY.md'))).to.deep.equal(
+        fs.readFileSync(path.join(g.externalWorkspace, 'MEMORY.md')),
+      )
     }
   })
 

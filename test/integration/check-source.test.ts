@@ -51,7 +51,19 @@ describe('migrate check (source readiness)', function () {
       expect(c.status).to.be.oneOf(['ok', 'warn', 'problem'])
     }
     const ids = new Set(report.checks.map((c) => c.id))
-    for (const id of ['state-dir', 'host', 'config', 'remote-mode', 'workspaces', 'gateway', 'ownership', 'secret-modes', 'secrets', 'free-space']) expect(ids.has(id), id).to.equal(true)
+    for (const id of [
+      'state-dir',
+      'host',
+      'config',
+      'remote-mode',
+      'workspaces',
+      'gateway',
+      'ownership',
+      'secret-modes',
+      'secrets',
+      'free-space',
+    ])
+      expect(ids.has(id), id).to.equal(true)
     expect(report.checks.filter((c) => c.status === 'problem')).to.deep.equal([])
     expect(report.context.stateDir).to.equal(g.stateDir)
     expect(report.context.sources.stateDir).to.equal('builtin')
@@ -100,7 +112,10 @@ describe('migrate check (source readiness)', function () {
     fs.mkdirSync(remoteHome)
     const remote = generateHome({home: remoteHome, sessions: 1, walPending: false})
     makeRemote(remote.configPath)
-    const [human, json] = await Promise.all([runCli(['check', '--profile', 'work'], {home: remoteHome}), runCli(['check', '--profile', 'work', '--json'], {home: remoteHome})])
+    const [human, json] = await Promise.all([
+      runCli(['check', '--profile', 'work'], {home: remoteHome}),
+      runCli(['check', '--profile', 'work', '--json'], {home: remoteHome}),
+    ])
     expect(human.code, describeRun(human)).to.equal(1)
     expect(human.out).to.include('remote mode')
     expect(json.code).to.equal(1)

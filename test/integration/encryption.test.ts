@@ -15,7 +15,17 @@ function ageDecryptWithPassphrase(input: string, output: string, passphrase: str
   const script = path.join(path.dirname(output), 'agedec.exp')
   fs.writeFileSync(
     script,
-    ['set timeout 60', 'lassign $argv in out', 'spawn age -d -o $out $in', 'expect "Enter passphrase"', 'send -- "$env(AGE_PW)\\r"', 'expect eof', 'lassign [wait] pid spawnid os_error value', 'exit $value', ''].join('\n'),
+    [
+      'set timeout 60',
+      'lassign $argv in out',
+      'spawn age -d -o $out $in',
+      'expect "Enter passphrase"',
+      'send -- "$env(AGE_PW)\\r"',
+      'expect eof',
+      'lassign [wait] pid spawnid os_error value',
+      'exit $value',
+      '',
+    ].join('\n'),
   )
   mustRun('expect', [script, input, output], undefined, {...process.env, AGE_PW: passphrase})
 }
@@ -67,7 +77,8 @@ describe('migrate export encryption (age)', function () {
     fs.writeFileSync(list, `# laptop\n${recipientA}\n\n# new server\n${recipientB}\n`)
     const empty = path.join(root, 'empty-pass.txt')
     fs.writeFileSync(empty, '\n')
-    const start = (name: string, file: string, args: string[], env?: Record<string, string>) => batch.start(name, ['export', '--profile', 'work', '-o', path.join(out, file), ...args], {cwd: out, env, home})
+    const start = (name: string, file: string, args: string[], env?: Record<string, string>) =>
+      batch.start(name, ['export', '--profile', 'work', '-o', path.join(out, file), ...args], {cwd: out, env, home})
     batch = new RunBatch(3)
     start('passphrase file', 'file.tar.gz.age', ['--passphrase-file', passFile])
     start('passphrase env', 'env.tar.gz.age', [], {OPENCLAW_MIGRATE_PASSPHRASE: PASSPHRASE})
@@ -77,7 +88,13 @@ describe('migrate export encryption (age)', function () {
     start('no passphrase', 'refused.tar.gz.age', [])
     start('no passphrase --json', 'refused.tar.gz.age', ['--json'])
     start('empty passphrase', 'refused-empty.tar.gz.age', ['--passphrase-file', empty, '--json'])
-    start('passphrase and recipient', 'refused-both.tar.gz.age', ['--passphrase-file', passFile, '--recipient', recipientA, '--json'])
+    start('passphrase and recipient', 'refused-both.tar.gz.age', [
+      '--passphrase-file',
+      passFile,
+      '--recipient',
+      recipientA,
+      '--json',
+    ])
     start('no-encrypt and recipient', 'refused-clear.tar.gz', ['--no-encrypt', '--recipient', recipientA, '--json'])
     start('bad recipient', 'refused-key.tar.gz.age', ['--recipient', 'age1notakey!!', '--json'])
   })
@@ -132,7 +149,9 @@ describe('migrate export encryption (age)', function () {
     })
 
     it('the real age CLI rejects a wrong passphrase', () => {
-      expect(() => ageDecryptWithPassphrase(fromEnv, path.join(root, 'wrong.tar.gz'), 'not the passphrase')).to.throw(/exited [1-9]/)
+      expect(() => ageDecryptWithPassphrase(fromEnv, path.join(root, 'wrong.tar.gz'), 'not the passphrase')).to.throw(
+        /exited [1-9]/,
+      )
     })
   })
 
@@ -145,7 +164,10 @@ describe('migrate export encryption (age)', function () {
       expect(head.startsWith(AGE_HEADER)).to.equal(true)
       expect(head.split('\n')[1]).to.match(/^-> X25519 /)
       expectArchiveTar(mustRun('age', ['-d', '-i', keyA, file]))
-      const identity = fs.readFileSync(keyA, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-1'))!
+      const identity = fs
+        .readFileSync(keyA, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('AGE-SECRET-KEY-1'))!
       expectArchiveTar(await libraryDecrypt(file, {identity}))
       // Another key cannot open it.
       expect(() => mustRun('age', ['-d', '-i', keyB, file])).to.throw(/exited [1-9]/)
@@ -182,7 +204,10 @@ describe('migrate export encryption (age)', function () {
       expect(json.code).to.equal(2)
       const {error} = parseJson(json)
       expect(error.code).to.equal('PASSPHRASE_REQUIRED')
-      expect(error.suggestions.join(' ')).to.include('--passphrase-file').and.include('OPENCLAW_MIGRATE_PASSPHRASE').and.include('--no-encrypt')
+      expect(error.suggestions.join(' '))
+        .to.include('--passphrase-file')
+        .and.include('OPENCLAW_MIGRATE_PASSPHRASE')
+        .and.include('--no-encrypt')
       expect(written()).to.deep.equal([])
     })
 
@@ -194,7 +219,10 @@ describe('migrate export encryption (age)', function () {
     })
 
     it('a passphrase and recipients together, or --no-encrypt with a key, are usage errors', async () => {
-      const [both, clear] = await Promise.all([batch.get('passphrase and recipient'), batch.get('no-encrypt and recipient')])
+      const [both, clear] = await Promise.all([
+        batch.get('passphrase and recipient'),
+        batch.get('no-encrypt and recipient'),
+      ])
       expect(both.code).to.equal(2)
       expect(parseJson(both).error.code).to.equal('USAGE')
       expect(clear.code).to.equal(2)

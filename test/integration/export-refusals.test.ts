@@ -35,7 +35,10 @@ describe('migrate export refusals', function () {
       gateway = spawn('sleep', ['300'], {stdio: 'ignore'})
       exited = new Promise((resolve) => gateway!.once('exit', (code, signal) => resolve({code, signal})))
       expect(gateway.pid).to.be.a('number')
-      fs.writeFileSync(lockFile(g.stateDir), JSON.stringify({configPath: g.configPath, pid: gateway.pid, port: 18_789, stateDir: g.stateDir}))
+      fs.writeFileSync(
+        lockFile(g.stateDir),
+        JSON.stringify({configPath: g.configPath, pid: gateway.pid, port: 18_789, stateDir: g.stateDir}),
+      )
     })
 
     afterEach(() => {
@@ -45,7 +48,10 @@ describe('migrate export refusals', function () {
 
     it('refuses with GATEWAY_RUNNING (exit 4) and leaves the gateway alone', async () => {
       const archive = path.join(out, 'live.tar.gz')
-      const result = await runCli(['export', '--profile', 'work', '--no-encrypt', '-o', archive, '--json'], {cwd: out, home})
+      const result = await runCli(['export', '--profile', 'work', '--no-encrypt', '-o', archive, '--json'], {
+        cwd: out,
+        home,
+      })
       expect(result.code, describeRun(result)).to.equal(4)
       const {error} = parseJson(result)
       expect(error.code).to.equal('GATEWAY_RUNNING')
@@ -66,7 +72,10 @@ describe('migrate export refusals', function () {
 
     it('--stop-gateway without a host binary SIGTERMs the pid from the lock, then exports', async () => {
       const archive = path.join(out, 'stopped.tar.gz')
-      const result = await runCli(['export', '--profile', 'work', '--no-encrypt', '--stop-gateway', '-o', archive], {cwd: out, home})
+      const result = await runCli(['export', '--profile', 'work', '--no-encrypt', '--stop-gateway', '-o', archive], {
+        cwd: out,
+        home,
+      })
       expect(result.code, describeRun(result)).to.equal(0)
       expect(await exited).to.deep.equal({code: null, signal: 'SIGTERM'})
       expect(result.out).to.include('stopped').and.include(`SIGTERM to pid ${gateway!.pid}`)
@@ -75,11 +84,17 @@ describe('migrate export refusals', function () {
 
     it('--stop-gateway --json reports the stop in the result and the manifest', async () => {
       const archive = path.join(out, 'stopped-json.tar.gz')
-      const result = await runCli(['export', '--profile', 'work', '--no-encrypt', '--stop-gateway', '-o', archive, '--json'], {cwd: out, home})
+      const result = await runCli(
+        ['export', '--profile', 'work', '--no-encrypt', '--stop-gateway', '-o', archive, '--json'],
+        {cwd: out, home},
+      )
       expect(result.code, describeRun(result)).to.equal(0)
       const summary = parseJson(result)
       expect(summary.gateway).to.deep.equal({method: `SIGTERM to pid ${gateway!.pid}`, stopped: true, wasRunning: true})
-      expect(JSON.parse(tarCat(archive, 'manifest.json').toString('utf8')).gateway).to.deep.equal({stopped: true, wasRunning: true})
+      expect(JSON.parse(tarCat(archive, 'manifest.json').toString('utf8')).gateway).to.deep.equal({
+        stopped: true,
+        wasRunning: true,
+      })
       expect((await exited).signal).to.equal('SIGTERM')
     })
   })
@@ -89,7 +104,10 @@ describe('migrate export refusals', function () {
     const g = generateHome({home, sessions: 1, walPending: false})
     // The generator's lock names pid 999999999, which does not exist.
     expect(fs.existsSync(lockFile(g.stateDir))).to.equal(true)
-    const result = await runCli(['export', '--profile', 'work', '--no-encrypt', '-o', path.join(out, 'stale.tar.gz')], {cwd: out, home})
+    const result = await runCli(['export', '--profile', 'work', '--no-encrypt', '-o', path.join(out, 'stale.tar.gz')], {
+      cwd: out,
+      home,
+    })
     expect(result.code, describeRun(result)).to.equal(0)
   })
 
@@ -98,7 +116,10 @@ describe('migrate export refusals', function () {
     const g = generateHome({home, sessions: 1, walPending: false})
     makeRemote(g.configPath)
     const archive = path.join(out, 'remote.tar.gz')
-    const json = await runCli(['export', '--profile', 'work', '--no-encrypt', '-o', archive, '--json'], {cwd: out, home})
+    const json = await runCli(['export', '--profile', 'work', '--no-encrypt', '-o', archive, '--json'], {
+      cwd: out,
+      home,
+    })
     expect(json.code, describeRun(json)).to.equal(4)
     const {error} = parseJson(json)
     expect(error.code).to.equal('REMOTE_MODE')
@@ -114,7 +135,10 @@ describe('migrate export refusals', function () {
     const home = fs.mkdtempSync(path.join(root, 'empty-home-'))
     const [plain, profiled, flagged] = await Promise.all([
       runCli(['export', '--no-encrypt', '--json', '-o', path.join(out, 'none.tar.gz')], {cwd: out, home}),
-      runCli(['export', '--profile', 'ghost', '--no-encrypt', '--json', '-o', path.join(out, 'none.tar.gz')], {cwd: out, home}),
+      runCli(['export', '--profile', 'ghost', '--no-encrypt', '--json', '-o', path.join(out, 'none.tar.gz')], {
+        cwd: out,
+        home,
+      }),
       runCli(['export', '--state-dir', path.join(home, 'nowhere'), '--dry-run', '--json'], {cwd: out, home}),
     ])
     for (const [result, dir] of [

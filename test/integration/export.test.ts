@@ -4,7 +4,22 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {DatabaseSync} from 'node:sqlite'
 
-import {archivePathIn, type CliResult, describeRun, RunBatch, listFiles as listTree, parseJson, rmrf, runCli, tarCat, tarExtract, tarNames, tarVerbose, tmpDir, treeFingerprint} from '../support/cli.js'
+import {
+  archivePathIn,
+  type CliResult,
+  describeRun,
+  RunBatch,
+  listFiles as listTree,
+  parseJson,
+  rmrf,
+  runCli,
+  tarCat,
+  tarExtract,
+  tarNames,
+  tarVerbose,
+  tmpDir,
+  treeFingerprint,
+} from '../support/cli.js'
 import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 const STATE = 'roots/work.state'
@@ -15,7 +30,10 @@ function expectOk(result: CliResult): void {
 
 function expectNoRegenerable(names: string[]): void {
   for (const dir of ['tmp', 'cache', 'logs', 'npm', 'plugin-skills']) {
-    expect(names.filter((n) => n === `${STATE}/${dir}/` || n.startsWith(`${STATE}/${dir}/`)), dir).to.deep.equal([])
+    expect(
+      names.filter((n) => n === `${STATE}/${dir}/` || n.startsWith(`${STATE}/${dir}/`)),
+      dir,
+    ).to.deep.equal([])
   }
   expect(names.filter((n) => n.includes('node_modules'))).to.deep.equal([])
   expect(names.filter((n) => /-(wal|shm|journal)$/.test(n))).to.deep.equal([])
@@ -105,14 +123,19 @@ describe('migrate export (generated home, real CLI)', function () {
       expect(names).to.include('roots/work.agentDir.research/auth-profiles.json')
       expect(names).to.include('roots/work.include/models.json5')
       const roots = Object.fromEntries(manifest.roots.map((r: any) => [r.id, r.sourcePath]))
-      expect(roots).to.deep.include({'work.agentDir.research': g.externalAgentDir, 'work.state': g.stateDir, 'work.workspace.research': g.externalWorkspace})
+      expect(roots).to.deep.include({
+        'work.agentDir.research': g.externalAgentDir,
+        'work.state': g.stateDir,
+        'work.workspace.research': g.externalWorkspace,
+      })
       // The default workspace travels too, as its own root or inside the state root, wherever it lives.
       const defaultWs = archivePathIn(manifest, g.defaultWorkspace)
       expect(defaultWs, 'default workspace not covered by any root').to.be.a('string')
       expect(names).to.include(`${defaultWs}/SOUL.md`)
       expect(names).to.include(`${defaultWs}/memory/2026-10-01.md`)
       // Both agents' trees.
-      for (const agent of ['main', 'research']) expect(names.filter((n) => n.startsWith(`${STATE}/agents/${agent}/`)).length, agent).to.be.greaterThan(0)
+      for (const agent of ['main', 'research'])
+        expect(names.filter((n) => n.startsWith(`${STATE}/agents/${agent}/`)).length, agent).to.be.greaterThan(0)
     })
 
     it('leaves out tmp/, cache/, logs/, npm/, plugin-skills/, node_modules and SQLite side files', () => {
@@ -120,7 +143,16 @@ describe('migrate export (generated home, real CLI)', function () {
       // ...but keeps the extension itself, only without its dependencies.
       expect(names).to.include(`${STATE}/extensions/local-tools/index.js`)
       const skipped = manifest.skipped.map((s: any) => s.path)
-      for (const p of ['tmp', 'cache', 'logs', 'npm', 'plugin-skills', 'extensions/local-tools/node_modules', 'state/openclaw.sqlite-wal']) expect(skipped).to.include(path.join(g.stateDir, p))
+      for (const p of [
+        'tmp',
+        'cache',
+        'logs',
+        'npm',
+        'plugin-skills',
+        'extensions/local-tools/node_modules',
+        'state/openclaw.sqlite-wal',
+      ])
+        expect(skipped).to.include(path.join(g.stateDir, p))
     })
 
     it('keeps symlinks as links (not followed), also one pointing outside the roots', () => {
@@ -129,7 +161,9 @@ describe('migrate export (generated home, real CLI)', function () {
       expect(link).to.match(/^l/).and.include('memory-link.md -> MEMORY.md')
       const outside = lines.find((l) => l.includes('roots/work.workspace.research/dict-outside'))
       expect(outside).to.match(/^l/).and.include('-> /usr/share/dict')
-      expect(manifest.symlinksOutside).to.deep.equal([{path: path.join(g.externalWorkspace, 'dict-outside'), target: '/usr/share/dict'}])
+      expect(manifest.symlinksOutside).to.deep.equal([
+        {path: path.join(g.externalWorkspace, 'dict-outside'), target: '/usr/share/dict'},
+      ])
       expect(summary.warnings.join('\n')).to.include('dict-outside')
     })
 
@@ -140,7 +174,12 @@ describe('migrate export (generated home, real CLI)', function () {
       expect(fs.statSync(path.join(g.stateDir, 'state', 'openclaw.sqlite-wal')).size).to.be.greaterThan(0)
       const bareDb = new DatabaseSync(bare, {readOnly: true})
       const hasTable = bareDb.prepare("SELECT 1 FROM sqlite_master WHERE name = 'cron_run_receipts'").get()
-      const bareStatuses = hasTable ? bareDb.prepare('SELECT status FROM cron_run_receipts').all().map((r: any) => r.status) : []
+      const bareStatuses = hasTable
+        ? bareDb
+            .prepare('SELECT status FROM cron_run_receipts')
+            .all()
+            .map((r: any) => r.status)
+        : []
       bareDb.close()
       expect(bareStatuses).to.not.include('ok-pending-in-wal')
 
@@ -150,7 +189,10 @@ describe('migrate export (generated home, real CLI)', function () {
       const file = path.join(dir, STATE, 'state', 'openclaw.sqlite')
       const db = new DatabaseSync(file)
       try {
-        const statuses = db.prepare('SELECT status FROM cron_run_receipts').all().map((r: any) => r.status)
+        const statuses = db
+          .prepare('SELECT status FROM cron_run_receipts')
+          .all()
+          .map((r: any) => r.status)
         expect(statuses).to.have.members(['ok', 'ok-pending-in-wal'])
         expect((db.prepare('PRAGMA journal_mode').get() as any).journal_mode).to.equal('delete')
         expect((db.prepare('PRAGMA integrity_check').get() as any).integrity_check).to.equal('ok')
@@ -174,14 +216,20 @@ describe('migrate export (generated home, real CLI)', function () {
       expect(g.counts).to.deep.include({agents: 2, credentialDirs: 2, sessions: 8})
       expect(profile.counts.agents).to.equal(g.counts.agents)
       expect(profile.counts.sessions).to.equal(g.counts.sessions)
-      expect(profile.counts.sessionsPerAgent).to.deep.equal({main: g.counts.sessions / 2, research: g.counts.sessions / 2})
+      expect(profile.counts.sessionsPerAgent).to.deep.equal({
+        main: g.counts.sessions / 2,
+        research: g.counts.sessions / 2,
+      })
       expect(profile.counts.cronJobs).to.be.at.least(1)
       expect(profile.counts.credentialDirs).to.equal(g.counts.credentialDirs)
       expect(profile.lastTouchedVersion).to.equal('2026.9.6')
       const specs = profile.plugins.map((p: any) => p.spec)
       expect(specs).to.include('@openclaw/voice-call@2026.9.1')
       expect(specs).to.not.include('local-tools@1.0.0') // a local plugin dir is never reinstalled from npm by name
-      expect(profile.plugins.find((p: any) => p.id === 'local-tools')).to.include({source: 'extensions/local-tools', spec: null})
+      expect(profile.plugins.find((p: any) => p.id === 'local-tools')).to.include({
+        source: 'extensions/local-tools',
+        spec: null,
+      })
       expect(summary.profiles[0].counts).to.deep.equal(profile.counts)
     })
 
@@ -196,14 +244,22 @@ describe('migrate export (generated home, real CLI)', function () {
     })
 
     it('index.jsonl hashes every payload file in archive order and closes with a trailer', () => {
-      const lines = tarCat(archive, 'index.jsonl').toString('utf8').trim().split('\n').map((l) => JSON.parse(l))
+      const lines = tarCat(archive, 'index.jsonl')
+        .toString('utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
       const trailer = lines.pop()
       expect(trailer.end).to.equal(true)
       expect(trailer.archiveId).to.equal(manifest.archiveId)
       expect(trailer.entries).to.equal(lines.length)
       expect(lines.map((l: any) => (l.type === 'dir' ? `${l.path}/` : l.path))).to.deep.equal(names.slice(1, -1))
       const memory = lines.find((l: any) => l.path === 'roots/work.workspace.research/MEMORY.md')
-      expect(memory.sha256).to.equal(createHash('sha256').update(fs.readFileSync(path.join(g.externalWorkspace, 'MEMORY.md'))).digest('hex'))
+      expect(memory.sha256).to.equal(
+        createHash('sha256')
+          .update(fs.readFileSync(path.join(g.externalWorkspace, 'MEMORY.md')))
+          .digest('hex'),
+      )
     })
   })
 
@@ -249,7 +305,9 @@ describe('migrate export (generated home, real CLI)', function () {
       const json = await runCli(['export', '--profile', 'work', '--dry-run', '--json'], {cwd, home})
       expectOk(json)
       const after = treeFingerprint(home, cwd)
-      const changes = [...new Set([...before.keys(), ...after.keys()])].filter((p) => before.get(p) !== after.get(p)).map((p) => `${p}: ${before.get(p)} -> ${after.get(p)}`)
+      const changes = [...new Set([...before.keys(), ...after.keys()])]
+        .filter((p) => before.get(p) !== after.get(p))
+        .map((p) => `${p}: ${before.get(p)} -> ${after.get(p)}`)
       expect(changes).to.deep.equal([])
       expect(human.out).to.include('dry run, nothing written')
       expect(human.out).to.include(g.externalWorkspace)
@@ -260,7 +318,10 @@ describe('migrate export (generated home, real CLI)', function () {
       fs.mkdirSync(cleanHome)
       const clean = generateHome({home: cleanHome, walPending: false})
       expect(clean.holders).to.deep.equal([])
-      const sideFiles = () => [clean.stateDir, clean.externalAgentDir].flatMap((d) => listTree(d)).filter((f) => /-(wal|shm|journal)$/.test(f))
+      const sideFiles = () =>
+        [clean.stateDir, clean.externalAgentDir]
+          .flatMap((d) => listTree(d))
+          .filter((f) => /-(wal|shm|journal)$/.test(f))
       expect(sideFiles()).to.deep.equal([])
       const before = treeFingerprint(cleanHome)
       const dry = await runCli(['export', '--profile', 'work', '--dry-run', '--json'], {cwd: out, home: cleanHome})
@@ -278,8 +339,18 @@ describe('migrate export (generated home, real CLI)', function () {
       expectOk(result)
       const plan = parseJson(result)
       expect(plan.dryRun).to.equal(true)
-      expect(plan.roots.map((r: any) => r.id)).to.include.members(['work.state', 'work.workspace.research', 'work.agentDir.research', 'work.include'])
-      expect(plan.secrets.map((s: any) => s.path)).to.include.members([`${STATE}/.env`, `${STATE}/secrets.json`, `${STATE}/credentials/oauth.json`, 'roots/work.agentDir.research/auth-profiles.json'])
+      expect(plan.roots.map((r: any) => r.id)).to.include.members([
+        'work.state',
+        'work.workspace.research',
+        'work.agentDir.research',
+        'work.include',
+      ])
+      expect(plan.secrets.map((s: any) => s.path)).to.include.members([
+        `${STATE}/.env`,
+        `${STATE}/secrets.json`,
+        `${STATE}/credentials/oauth.json`,
+        'roots/work.agentDir.research/auth-profiles.json',
+      ])
       for (const s of plan.secrets) expect(s).to.have.all.keys('kind', 'path')
       const skipped = Object.fromEntries(plan.skipped.map((s: any) => [s.path, s.reason]))
       expect(skipped[path.join(g.stateDir, 'tmp')]).to.be.a('string')

@@ -5,7 +5,15 @@ import path from 'node:path'
 import {DatabaseSync} from 'node:sqlite'
 
 import {type CliResult, describeRun, listFiles, rmrf, tmpDir} from '../support/cli.js'
-import {ALL_RUNS, filesWithSecrets, hasStackTrace, jsonError, leakingRuns, leftovers, runHostile} from '../support/hostile-cli.js'
+import {
+  ALL_RUNS,
+  filesWithSecrets,
+  hasStackTrace,
+  jsonError,
+  leakingRuns,
+  leftovers,
+  runHostile,
+} from '../support/hostile-cli.js'
 import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 /**
@@ -43,7 +51,10 @@ describe('hostile export (real CLI)', function () {
     rmrf(root)
   })
 
-  function newHome(name: string, spec: Parameters<typeof generateHome>[0] extends infer S ? Partial<S> : never = {}): GeneratedHome {
+  function newHome(
+    name: string,
+    spec: Parameters<typeof generateHome>[0] extends infer S ? Partial<S> : never = {},
+  ): GeneratedHome {
     const home = path.join(root, name)
     fs.mkdirSync(home)
     const generated = generateHome({home, sessions: 1, walPending: false, ...spec})
@@ -59,14 +70,27 @@ describe('hostile export (real CLI)', function () {
     return dir
   }
 
-  async function refused(name: string, home: GeneratedHome, outputDir: string, options: Omit<Parameters<typeof runHostile>[2], 'home'>, code: string, exit: number): Promise<CliResult> {
+  async function refused(
+    name: string,
+    home: GeneratedHome,
+    outputDir: string,
+    options: Omit<Parameters<typeof runHostile>[2], 'home'>,
+    code: string,
+    exit: number,
+  ): Promise<CliResult> {
     const output = path.join(outputDir, `${name.replaceAll(/\W+/g, '-')}.tar.gz`)
     const before = fs.existsSync(outputDir) ? fs.readdirSync(outputDir).sort() : []
-    const result = await runHostile(`export ${name}`, ['export', '--profile', 'work', '--no-encrypt', '--json', '-o', output], {...options, env: {TMPDIR: tmp, ...options.env}, home: home.home})
+    const result = await runHostile(
+      `export ${name}`,
+      ['export', '--profile', 'work', '--no-encrypt', '--json', '-o', output],
+      {...options, env: {TMPDIR: tmp, ...options.env}, home: home.home},
+    )
     const error = jsonError(result)
     const leftover = [...leftovers(outputDir), ...(fs.existsSync(output) ? [output] : [])]
     const tmpLeft = listFiles(tmp).filter((f) => !f.includes(`${path.sep}tsx-`))
-    report(`${name}\t${error?.code ?? 'none'}\texit ${result.code}\tno archive/partial ${leftover.length === 0 ? 'yes' : 'NO'}; temp dir clean ${tmpLeft.length === 0 ? 'yes' : 'NO'}`)
+    report(
+      `${name}\t${error?.code ?? 'none'}\texit ${result.code}\tno archive/partial ${leftover.length === 0 ? 'yes' : 'NO'}; temp dir clean ${tmpLeft.length === 0 ? 'yes' : 'NO'}`,
+    )
     expect(error?.code, describeRun(result)).to.equal(code)
     expect(result.code, describeRun(result)).to.equal(exit)
     expect(hasStackTrace(result), describeRun(result)).to.equal(false)
@@ -94,7 +118,14 @@ describe('hostile export (real CLI)', function () {
     const dir = path.join(g.stateDir, 'credentials', 'whatsapp')
     fs.chmodSync(dir, 0o000)
     try {
-      await refused('unreadable directory (EACCES)', g, out, {setpriv: ['--bounding-set=-dac_override,-dac_read_search', '--inh-caps=-dac_override,-dac_read_search']}, 'SOURCE_UNREADABLE', 4)
+      await refused(
+        'unreadable directory (EACCES)',
+        g,
+        out,
+        {setpriv: ['--bounding-set=-dac_override,-dac_read_search', '--inh-caps=-dac_override,-dac_read_search']},
+        'SOURCE_UNREADABLE',
+        4,
+      )
     } finally {
       fs.chmodSync(dir, 0o700)
     }
@@ -102,17 +133,38 @@ describe('hostile export (real CLI)', function () {
 
   it('a file that grows while it is being exported: SOURCE_CHANGED, exit 4', async () => {
     const h = newHome('grows')
-    await refused('file grows during export', h, out, {mutate: `append:${path.join(h.externalWorkspace, 'MEMORY.md')}`}, 'SOURCE_CHANGED', 4)
+    await refused(
+      'file grows during export',
+      h,
+      out,
+      {mutate: `append:${path.join(h.externalWorkspace, 'MEMORY.md')}`},
+      'SOURCE_CHANGED',
+      4,
+    )
   })
 
   it('a file that disappears while the export runs: SOURCE_CHANGED, exit 4', async () => {
     const h = newHome('vanishes')
-    await refused('file disappears during export', h, out, {mutate: `unlink:${path.join(h.externalWorkspace, 'USER.md')}`}, 'SOURCE_CHANGED', 4)
+    await refused(
+      'file disappears during export',
+      h,
+      out,
+      {mutate: `unlink:${path.join(h.externalWorkspace, 'USER.md')}`},
+      'SOURCE_CHANGED',
+      4,
+    )
   })
 
   it('a file whose mtime changes while it is read: SOURCE_CHANGED, exit 4', async () => {
     const h = newHome('touched')
-    await refused('file touched during export', h, out, {mutate: `touch:${path.join(h.stateDir, 'secrets.json')}`}, 'SOURCE_CHANGED', 4)
+    await refused(
+      'file touched during export',
+      h,
+      out,
+      {mutate: `touch:${path.join(h.stateDir, 'secrets.json')}`},
+      'SOURCE_CHANGED',
+      4,
+    )
   })
 
   it('a SQLite database that fails its integrity check: SQLITE_INTEGRITY, exit 4', async () => {
@@ -120,8 +172,11 @@ describe('hostile export (real CLI)', function () {
     const file = path.join(h.stateDir, 'state', 'extra.sqlite')
     const db = new DatabaseSync(file)
     db.exec('CREATE TABLE notes (body TEXT); CREATE INDEX notes_body ON notes(body);')
-    for (let i = 0; i < 50; i++) db.prepare('INSERT INTO notes VALUES (?)').run(`note-number-${String(i).padStart(4, '0')}`)
-    const rootpage = (db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'notes_body'").get() as {rootpage: number}).rootpage
+    for (let i = 0; i < 50; i++)
+      db.prepare('INSERT INTO notes VALUES (?)').run(`note-number-${String(i).padStart(4, '0')}`)
+    const rootpage = (
+      db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'notes_body'").get() as {rootpage: number}
+    ).rootpage
     const pageSize = (db.prepare('PRAGMA page_size').get() as {page_size: number}).page_size
     db.close()
     // Change one key inside the index b-tree only: the table and its index now disagree.
@@ -132,7 +187,9 @@ describe('hostile export (real CLI)', function () {
     page[at + 15] = '9'.charCodeAt(0)
     fs.writeFileSync(file, bytes)
     const check = new DatabaseSync(file, {readOnly: true})
-    expect((check.prepare('PRAGMA integrity_check').get() as {integrity_check: string}).integrity_check).to.not.equal('ok')
+    expect((check.prepare('PRAGMA integrity_check').get() as {integrity_check: string}).integrity_check).to.not.equal(
+      'ok',
+    )
     check.close()
     fs.chmodSync(file, 0o600)
     await refused('SQLite integrity check fails', h, out, {}, 'SQLITE_INTEGRITY', 4)
@@ -153,7 +210,11 @@ describe('hostile export (real CLI)', function () {
     const h = newHome('interrupted', {mediaBytes: 512 * 1024, mediaFiles: 6})
     // Count the files a complete export opens, then interrupt it near the end.
     const counts = path.join(root, 'export-counts.json')
-    const full = await runHostile('export (counting operations)', ['export', '--profile', 'work', '--no-encrypt', '--json', '-o', path.join(root, 'counted.tar.gz')], {countFile: counts, env: {TMPDIR: tmp}, home: h.home})
+    const full = await runHostile(
+      'export (counting operations)',
+      ['export', '--profile', 'work', '--no-encrypt', '--json', '-o', path.join(root, 'counted.tar.gz')],
+      {countFile: counts, env: {TMPDIR: tmp}, home: h.home},
+    )
     expect(full.code, describeRun(full)).to.equal(0)
     const opens = (JSON.parse(fs.readFileSync(counts, 'utf8')) as Record<string, number>).open
     await refused('SIGINT during export', h, out, {fault: `int:open:${Math.max(1, opens - 3)}`}, 'INTERRUPTED', 130)
@@ -164,7 +225,9 @@ describe('hostile export (real CLI)', function () {
       const runs = ALL_RUNS.filter((r) => r.name.startsWith('export '))
       const leaks = leakingRuns(secrets, runs)
       const files = filesWithSecrets(tmp, secrets)
-      report(`secret scan over ${runs.length} export runs\t${leaks.length} leaking runs\t-\t${files.length} temp files holding a secret`)
+      report(
+        `secret scan over ${runs.length} export runs\t${leaks.length} leaking runs\t-\t${files.length} temp files holding a secret`,
+      )
       expect(leaks).to.deep.equal([])
       expect(files).to.deep.equal([])
     })

@@ -11,7 +11,15 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import {type CliResult, describeRun, parseJson, pathWithoutOpenClaw, runCli} from '../support/cli.js'
-import {diffSnapshots, type ExportedSource, findStaging, onboardedStateDir, snapshotHome, standardSource, targetHome} from '../support/import-fixtures.js'
+import {
+  diffSnapshots,
+  type ExportedSource,
+  findStaging,
+  onboardedStateDir,
+  snapshotHome,
+  standardSource,
+  targetHome,
+} from '../support/import-fixtures.js'
 import {createOclifHost, linkPlugin, type OclifHost} from '../support/oclif-host.js'
 import {installStandInOpenClaw, type StandInOpenClaw} from '../support/stand-in-openclaw.js'
 
@@ -44,11 +52,16 @@ describe('import chaining into OpenClaw', function () {
     let plugins: {id: string; spec: string | null}[]
 
     /** Starts one import in a fresh target home (with what onboarding leaves) and a stand-in of this version. */
-    async function scenario(name: string, args: string[], options: {version?: string; host?: boolean} = {}): Promise<void> {
+    async function scenario(
+      name: string,
+      args: string[],
+      options: {version?: string; host?: boolean} = {},
+    ): Promise<void> {
       const t = targetHome(name)
       cleanups.push(t.cleanup)
       onboardedStateDir(t.home)
-      const standIn = options.host === false ? null : installStandInOpenClaw(path.join(t.root, 'standin'), {version: options.version})
+      const standIn =
+        options.host === false ? null : installStandInOpenClaw(path.join(t.root, 'standin'), {version: options.version})
       const before = snapshotHome(t.home)
       const env = {PATH: standIn ? `${standIn.binDir}:${pathWithoutOpenClaw()}` : pathWithoutOpenClaw()}
       const result = await runCli(['import', src.plain, ...args], {env, home: t.home})
@@ -89,7 +102,12 @@ describe('import chaining into OpenClaw', function () {
       ])
       expect(plugins.filter((p) => p.spec).length, 'the fixture records installed plugins').to.be.greaterThan(0)
       // Before the chain: only the host's answers about itself, and a probe of the onboarded state's gateway.
-      expect(calls.slice(0, calls.length - chain.length).map((c) => c.command).filter((c) => !CONTEXT_CALLS.has(c))).to.deep.equal(['gateway status --json --timeout 3000'])
+      expect(
+        calls
+          .slice(0, calls.length - chain.length)
+          .map((c) => c.command)
+          .filter((c) => !CONTEXT_CALLS.has(c)),
+      ).to.deep.equal(['gateway status --json --timeout 3000'])
       for (const c of calls) {
         // The host resolution follows the import's own flags (none here); everything for the target names its profile.
         if (!CONTEXT_CALLS.has(c.command)) expect(c.profile, c.argv.join(' ')).to.equal('work')
@@ -103,7 +121,8 @@ describe('import chaining into OpenClaw', function () {
       expect(out).to.include('\n  - Start the gateway: openclaw --profile work gateway run\n')
       expect(out).to.match(/ok {3}gateway restart +no service manager here \(.*Gateway service disabled/)
       expect(out).to.match(/ok {3}gateway status +not running: start it with `openclaw --profile work gateway run`/)
-      for (const step of ['config validate', 'doctor --fix', 'doctor --lint']) expect(out).to.match(new RegExp(`ok {3}${step} `))
+      for (const step of ['config validate', 'doctor --fix', 'doctor --lint'])
+        expect(out).to.match(new RegExp(`ok {3}${step} `))
       // The verification passed before OpenClaw was asked anything.
       expect(out).to.include('Ready.')
     })
@@ -111,10 +130,18 @@ describe('import chaining into OpenClaw', function () {
     it('--no-doctor and --no-restart skip those steps (plugins are still reinstalled)', () => {
       const s = scenarios.skips
       expect(s.result.code, describeRun(s.result)).to.equal(0)
-      expect(chainCalls(s).map((c) => c.command)).to.deep.equal(['config validate --json', ...plugins.filter((p) => p.spec).map((p) => `plugins install ${p.spec} --force --accept-capabilities`)])
+      expect(chainCalls(s).map((c) => c.command)).to.deep.equal([
+        'config validate --json',
+        ...plugins.filter((p) => p.spec).map((p) => `plugins install ${p.spec} --force --accept-capabilities`),
+      ])
       const out = parseJson(s.result)
       const steps = Object.fromEntries(out.chain.steps.map((st: any) => [st.step, st.skipped ?? 'ran']))
-      expect(steps).to.include({'config validate': 'ran', 'doctor --fix': '--no-doctor', 'doctor --lint': '--no-doctor', 'gateway restart': '--no-restart'})
+      expect(steps).to.include({
+        'config validate': 'ran',
+        'doctor --fix': '--no-doctor',
+        'doctor --lint': '--no-doctor',
+        'gateway restart': '--no-restart',
+      })
       expect(steps).to.not.have.key('gateway status')
       expect(out.chain.startCommand).to.equal('openclaw --profile work gateway run')
       expect(out.manualSteps[0]).to.equal('Start the gateway: openclaw --profile work gateway run')
@@ -128,7 +155,12 @@ describe('import chaining into OpenClaw', function () {
       expect(error.message).to.include('2026.8.1').and.include('2026.9.6')
       expect(diffSnapshots(s.before, snapshotHome(s.home))).to.deep.equal([])
       expect(findStaging(s.root)).to.deep.equal([])
-      expect(s.standIn!.calls().map((c) => c.command).filter((c) => !CONTEXT_CALLS.has(c))).to.deep.equal([])
+      expect(
+        s
+          .standIn!.calls()
+          .map((c) => c.command)
+          .filter((c) => !CONTEXT_CALLS.has(c)),
+      ).to.deep.equal([])
     })
 
     it('--allow-downgrade imports into the older OpenClaw anyway, and says so', () => {
@@ -172,10 +204,13 @@ describe('import chaining into OpenClaw', function () {
       host.clearLog()
       // The host roots its profiles at FIXTURE_HOST_STATE_ROOT: make that this HOME, where the import puts them.
       // --allow-downgrade: the fixture calls itself 2026.9.6-fixture, a pre-release of the 2026.9.6 that wrote the state.
-      result = await host.run(['migrate', 'import', src.encrypted!, '--passphrase-file', src.passFile, '--allow-downgrade'], {
-        env: {FIXTURE_HOST_GATEWAY_PID: String(gateway.pid), FIXTURE_HOST_STATE_ROOT: host.home},
-        timeoutMs: 60_000,
-      })
+      result = await host.run(
+        ['migrate', 'import', src.encrypted!, '--passphrase-file', src.passFile, '--allow-downgrade'],
+        {
+          env: {FIXTURE_HOST_GATEWAY_PID: String(gateway.pid), FIXTURE_HOST_STATE_ROOT: host.home},
+          timeoutMs: 60_000,
+        },
+      )
     })
 
     after(() => {

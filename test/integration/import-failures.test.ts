@@ -10,10 +10,33 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {gunzipSync} from 'node:zlib'
 
-import {activate, type ImportJournal, journalDir, newJournal, recoverInterrupted, saveJournal, undoLastImport} from '../../src/lib/import/import-journal.js'
+import {
+  activate,
+  type ImportJournal,
+  journalDir,
+  newJournal,
+  recoverInterrupted,
+  saveJournal,
+  undoLastImport,
+} from '../../src/lib/import/import-journal.js'
 import {type StagedRoot} from '../../src/lib/import/staging.js'
 import {type CliResult, describeRun, parseJson, runCli, tmpDir, rmrf} from '../support/cli.js'
-import {compareWithSource, diffSnapshots, type ExportedSource, exportedSource, findStaging, journals, onboardedStateDir, siblings, snapshotHome, spawnCli, STAGING_MARK, standardSource, targetHome, waitFor} from '../support/import-fixtures.js'
+import {
+  compareWithSource,
+  diffSnapshots,
+  type ExportedSource,
+  exportedSource,
+  findStaging,
+  journals,
+  onboardedStateDir,
+  siblings,
+  snapshotHome,
+  spawnCli,
+  STAGING_MARK,
+  standardSource,
+  targetHome,
+  waitFor,
+} from '../support/import-fixtures.js'
 
 const MARKER = 'onboarded before the import\n'
 
@@ -22,7 +45,8 @@ function errorOf(result: CliResult): {code: string; exitCode: number; message: s
 }
 
 /** Entries named like the import's own bookkeeping: the journal dir and staging dirs. */
-const bookkeeping = (rel: string) => rel === '.openclaw-migrate' || rel.startsWith('.openclaw-migrate/') || rel.includes(STAGING_MARK)
+const bookkeeping = (rel: string) =>
+  rel === '.openclaw-migrate' || rel.startsWith('.openclaw-migrate/') || rel.includes(STAGING_MARK)
 
 describe('import failures: refused before any write, and killed at any point', function () {
   this.timeout(120_000)
@@ -82,14 +106,47 @@ describe('import failures: refused before any write, and killed at any point', f
     }
 
     const cases: Case[] = [
-      {archive: () => src.encrypted!, args: ['--passphrase-file', 'WRONG'], codes: ['DECRYPT_FAILED'], name: 'a wrong passphrase'},
-      {archive: (d) => corrupt(src.encrypted!, path.join(d, 'flipped.tar.gz.age'), flipMiddle), codes: ['ARCHIVE_CORRUPT'], name: 'a byte flipped in the middle of an encrypted archive'},
-      {archive: (d) => corrupt(src.plain, path.join(d, 'flipped.tar.gz'), flipMiddle), codes: ['ARCHIVE_CORRUPT', 'ARCHIVE_MISMATCH'], name: 'a byte flipped in the middle of an unencrypted (gzip) archive'},
-      {archive: (d) => corrupt(src.plain, path.join(d, 'flipped.tar'), flipInBody), codes: ['ARCHIVE_MISMATCH'], name: 'a byte flipped in a file body of an uncompressed archive (caught by its hash)'},
-      {archive: (d) => corrupt(src.plain, path.join(d, 'truncated.tar.gz'), (b) => b.subarray(0, Math.floor(b.length * 0.6))), codes: ['ARCHIVE_TRUNCATED'], name: 'a truncated unencrypted archive'},
-      {archive: (d) => corrupt(src.plain, path.join(d, 'truncated.tar'), (b) => gunzipSync(b).subarray(0, 512 * 300)), codes: ['ARCHIVE_TRUNCATED'], name: 'an uncompressed archive cut at a block boundary'},
+      {
+        archive: () => src.encrypted!,
+        args: ['--passphrase-file', 'WRONG'],
+        codes: ['DECRYPT_FAILED'],
+        name: 'a wrong passphrase',
+      },
+      {
+        archive: (d) => corrupt(src.encrypted!, path.join(d, 'flipped.tar.gz.age'), flipMiddle),
+        codes: ['ARCHIVE_CORRUPT'],
+        name: 'a byte flipped in the middle of an encrypted archive',
+      },
+      {
+        archive: (d) => corrupt(src.plain, path.join(d, 'flipped.tar.gz'), flipMiddle),
+        codes: ['ARCHIVE_CORRUPT', 'ARCHIVE_MISMATCH'],
+        name: 'a byte flipped in the middle of an unencrypted (gzip) archive',
+      },
+      {
+        archive: (d) => corrupt(src.plain, path.join(d, 'flipped.tar'), flipInBody),
+        codes: ['ARCHIVE_MISMATCH'],
+        name: 'a byte flipped in a file body of an uncompressed archive (caught by its hash)',
+      },
+      {
+        archive: (d) =>
+          corrupt(src.plain, path.join(d, 'truncated.tar.gz'), (b) => b.subarray(0, Math.floor(b.length * 0.6))),
+        codes: ['ARCHIVE_TRUNCATED'],
+        name: 'a truncated unencrypted archive',
+      },
+      {
+        archive: (d) => corrupt(src.plain, path.join(d, 'truncated.tar'), (b) => gunzipSync(b).subarray(0, 512 * 300)),
+        codes: ['ARCHIVE_TRUNCATED'],
+        name: 'an uncompressed archive cut at a block boundary',
+      },
       // age cannot tell a cut inside its last chunk from a damaged chunk: "damaged or truncated".
-      {archive: (d) => corrupt(src.encrypted!, path.join(d, 'truncated.tar.gz.age'), (b) => b.subarray(0, Math.floor(b.length * 0.6))), codes: ['ARCHIVE_CORRUPT', 'ARCHIVE_TRUNCATED'], name: 'a truncated encrypted archive'},
+      {
+        archive: (d) =>
+          corrupt(src.encrypted!, path.join(d, 'truncated.tar.gz.age'), (b) =>
+            b.subarray(0, Math.floor(b.length * 0.6)),
+          ),
+        codes: ['ARCHIVE_CORRUPT', 'ARCHIVE_TRUNCATED'],
+        name: 'a truncated encrypted archive',
+      },
     ]
 
     // Started by the outer before() so these runs overlap with the rest of the file.
@@ -135,7 +192,11 @@ describe('import failures: refused before any write, and killed at any point', f
     interface KillPoint {
       name: string
       /** Resolves when it is time to kill (or the child has exited). */
-      when: (t: {home: string; root: string}, child: import('node:child_process').ChildProcess, started: number) => Promise<unknown>
+      when: (
+        t: {home: string; root: string},
+        child: import('node:child_process').ChildProcess,
+        started: number,
+      ) => Promise<unknown>
       t?: {home: string; root: string}
       before?: Map<string, string>
       killed?: CliResult
@@ -148,9 +209,18 @@ describe('import failures: refused before any write, and killed at any point', f
     const stagingSeen = (t: {root: string}) => findStaging(t.root).length > 0
     const journalState = (t: {home: string}) => journals(t.home).at(-1)?.state
     const points: KillPoint[] = [
-      {name: '150 ms after the start', when: (_t, child, started) => waitFor(() => Date.now() - started >= 150, {child})},
-      {name: '400 ms after the start', when: (_t, child, started) => waitFor(() => Date.now() - started >= 400, {child})},
-      {name: 'as soon as a staging dir appears', when: (t, child) => waitFor(() => stagingSeen(t), {child, everyMs: 1})},
+      {
+        name: '150 ms after the start',
+        when: (_t, child, started) => waitFor(() => Date.now() - started >= 150, {child}),
+      },
+      {
+        name: '400 ms after the start',
+        when: (_t, child, started) => waitFor(() => Date.now() - started >= 400, {child}),
+      },
+      {
+        name: 'as soon as a staging dir appears',
+        when: (t, child) => waitFor(() => stagingSeen(t), {child, everyMs: 1}),
+      },
       {
         name: '300 ms into staging',
         async when(t, child) {
@@ -159,8 +229,14 @@ describe('import failures: refused before any write, and killed at any point', f
           return waitFor(() => Date.now() - seen >= 300, {child})
         },
       },
-      {name: 'once the journal leaves the staging phase (activation)', when: (t, child) => waitFor(() => ['activated', 'activating'].includes(journalState(t)), {child, everyMs: 1})},
-      {name: 'once the journal says activated (verification running)', when: (t, child) => waitFor(() => journalState(t) === 'activated', {child, everyMs: 1})},
+      {
+        name: 'once the journal leaves the staging phase (activation)',
+        when: (t, child) => waitFor(() => ['activated', 'activating'].includes(journalState(t)), {child, everyMs: 1}),
+      },
+      {
+        name: 'once the journal says activated (verification running)',
+        when: (t, child) => waitFor(() => journalState(t) === 'activated', {child, everyMs: 1}),
+      },
     ]
 
     before(async () => {
@@ -176,8 +252,15 @@ describe('import failures: refused before any write, and killed at any point', f
         run.child.kill('SIGKILL')
         p.killed = await run.done
         // Leftovers the next run cleans: the journal, staging dirs and the parents created for them.
-        const created = new Set(journals(p.t.home).flatMap((j) => j.steps.flatMap((s: any) => s.createdParents)).map((d: string) => path.relative(p.t!.home, d)))
-        const diffs = diffSnapshots(p.before, snapshotHome(p.t.home, {ignore: (rel) => bookkeeping(rel) || created.has(rel)}))
+        const created = new Set(
+          journals(p.t.home)
+            .flatMap((j) => j.steps.flatMap((s: any) => s.createdParents))
+            .map((d: string) => path.relative(p.t!.home, d)),
+        )
+        const diffs = diffSnapshots(
+          p.before,
+          snapshotHome(p.t.home, {ignore: (rel) => bookkeeping(rel) || created.has(rel)}),
+        )
         const state = journalState(p.t)
         p.outcome = diffs.length === 0 ? 'unchanged' : state === 'activating' ? 'half' : 'activated'
         p.detail = `${p.name}: ${p.killed.signal ?? `exit ${p.killed.code}`}, journal ${journalState(p.t) ?? 'none'}, staging ${findStaging(p.t.root).length}, ${diffs.length} change(s): ${diffs.slice(0, 5).join('; ')}`
@@ -201,14 +284,32 @@ describe('import failures: refused before any write, and killed at any point', f
           const [journal] = journals(t!.home)
           expect(journal?.state, p.detail).to.equal('activated')
           const roots = new Map<string, any>(big.manifest.roots.map((r: any) => [r.id, r]))
-          const targets = journal.targets.map((x: any) => ({root: x.rootId, sourcePath: roots.get(x.rootId).sourcePath, target: x.target}))
-          const rewritten = new Set<string>(journal.rewritten.map((r: any) => (roots.get(r.rootId).type === 'file' ? journal.targets.find((x: any) => x.rootId === r.rootId).target : path.join(journal.targets.find((x: any) => x.rootId === r.rootId).target, r.rel))))
+          const targets = journal.targets.map((x: any) => ({
+            root: x.rootId,
+            sourcePath: roots.get(x.rootId).sourcePath,
+            target: x.target,
+          }))
+          const rewritten = new Set<string>(
+            journal.rewritten.map((r: any) =>
+              roots.get(r.rootId).type === 'file'
+                ? journal.targets.find((x: any) => x.rootId === r.rootId).target
+                : path.join(journal.targets.find((x: any) => x.rootId === r.rootId).target, r.rel),
+            ),
+          )
           // The rerun moved this copy aside: compare the one it moved.
-          const aside = (x: {target: string}) => parseJson(p.rerun!).movedAside.find((m: any) => m.target === x.target).aside
-          compareWithSource(big, targets.map((x: any) => ({...x, target: aside(x)})), new Set([...rewritten].map((f) => {
-            const owner = targets.find((x: any) => f === x.target || f.startsWith(`${x.target}/`))!
-            return f.replace(owner.target, aside(owner))
-          })), {sqliteSideFiles: true})
+          const aside = (x: {target: string}) =>
+            parseJson(p.rerun!).movedAside.find((m: any) => m.target === x.target).aside
+          compareWithSource(
+            big,
+            targets.map((x: any) => ({...x, target: aside(x)})),
+            new Set(
+              [...rewritten].map((f) => {
+                const owner = targets.find((x: any) => f === x.target || f.startsWith(`${x.target}/`))!
+                return f.replace(owner.target, aside(owner))
+              }),
+            ),
+            {sqliteSideFiles: true},
+          )
         } else if (p.outcome === 'half') {
           // Killed between two renames (a window of microseconds): the journal knows, the rerun must undo it.
           expect(parseJson(p.rerun!).recoveredInterruptedImports, p.detail).to.have.length(1)
@@ -228,8 +329,12 @@ describe('import failures: refused before any write, and killed at any point', f
         expect(out.verification.ok, JSON.stringify(out.verification.checks)).to.equal(true)
         expect(findStaging(t!.root), p.detail).to.deep.equal([])
         // A run killed once activation had begun keeps its (rolled-back) journal; one killed while staging leaves none.
-        const first = p.outcome === 'activated' ? ['activated'] : /journal activating/.test(p.detail!) ? ['rolled-back'] : []
-        expect(journals(t!.home).map((j) => j.state), p.detail).to.deep.equal([...first, 'activated'])
+        const first =
+          p.outcome === 'activated' ? ['activated'] : /journal activating/.test(p.detail!) ? ['rolled-back'] : []
+        expect(
+          journals(t!.home).map((j) => j.state),
+          p.detail,
+        ).to.deep.equal([...first, 'activated'])
         // What was at the target before the (completed) import is aside, never lost.
         const asides = siblings(t!.home, /^\.openclaw-work\.pre-migrate-/)
         expect(asides, p.detail).to.have.length(p.outcome === 'activated' ? 2 : 1)
@@ -272,15 +377,37 @@ describe('import failures: refused before any write, and killed at any point', f
     })
 
     /** Two roots: the state dir (onboarding created one) and a workspace that did not exist. */
-    function setUp(runId: string, onboarded = true): {home: string; journal: ImportJournal; state: string; workspace: string} {
+    function setUp(
+      runId: string,
+      onboarded = true,
+    ): {home: string; journal: ImportJournal; state: string; workspace: string} {
       const home = path.join(dir, 'home')
       const state = path.join(home, '.openclaw-work')
       const workspace = path.join(home, 'projects', 'notes')
       if (onboarded) onboardedStateDir(home, 'work', MARKER)
       fs.mkdirSync(path.dirname(workspace), {recursive: true})
       const staged = [
-        {createdParents: [], root: {archivePath: 'roots/s', id: 's', kind: 'state', profile: 'work', sourcePath: '/old/s', type: 'dir'}, staging: path.join(home, `..openclaw-work${STAGING_MARK}${runId}`), target: state, why: ''},
-        {createdParents: [], root: {archivePath: 'roots/w', id: 'w', kind: 'workspace', profile: 'work', sourcePath: '/old/w', type: 'dir'}, staging: path.join(home, 'projects', `.notes${STAGING_MARK}${runId}`), target: workspace, why: ''},
+        {
+          createdParents: [],
+          root: {archivePath: 'roots/s', id: 's', kind: 'state', profile: 'work', sourcePath: '/old/s', type: 'dir'},
+          staging: path.join(home, `..openclaw-work${STAGING_MARK}${runId}`),
+          target: state,
+          why: '',
+        },
+        {
+          createdParents: [],
+          root: {
+            archivePath: 'roots/w',
+            id: 'w',
+            kind: 'workspace',
+            profile: 'work',
+            sourcePath: '/old/w',
+            type: 'dir',
+          },
+          staging: path.join(home, 'projects', `.notes${STAGING_MARK}${runId}`),
+          target: workspace,
+          why: '',
+        },
       ] as StagedRoot[]
       for (const s of staged) {
         fs.mkdirSync(s.staging)
@@ -327,7 +454,10 @@ describe('import failures: refused before any write, and killed at any point', f
       const second = setUp('run2', false)
       activate(second.home, second.journal, '20261124T100000Z')
       const asides = siblings(first.home, /^\.openclaw-work\.pre-migrate-/).sort()
-      expect(asides).to.deep.equal(['.openclaw-work.pre-migrate-20261124T100000Z', '.openclaw-work.pre-migrate-20261124T100000Z-2'])
+      expect(asides).to.deep.equal([
+        '.openclaw-work.pre-migrate-20261124T100000Z',
+        '.openclaw-work.pre-migrate-20261124T100000Z-2',
+      ])
       expect(fs.readFileSync(path.join(first.home, asides[0], 'MARKER'), 'utf8')).to.equal(MARKER)
       expect(fs.readFileSync(path.join(first.home, asides[1], 'IMPORTED'), 'utf8')).to.equal('run1')
       expect(fs.readFileSync(path.join(first.state, 'IMPORTED'), 'utf8')).to.equal('run2')

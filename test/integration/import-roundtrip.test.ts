@@ -12,7 +12,20 @@ import {DatabaseSync} from 'node:sqlite'
 import JSON5 from 'json5'
 
 import {type CliResult, describeRun, parseJson, pathWithoutOpenClaw, rmrf, runCli} from '../support/cli.js'
-import {compareWithSource, type ExportedSource, exportedSource, findStaging, journals, onboardedStateDir, sha256, siblings, snapshotHome, diffSnapshots, standardSource, targetHome} from '../support/import-fixtures.js'
+import {
+  compareWithSource,
+  type ExportedSource,
+  exportedSource,
+  findStaging,
+  journals,
+  onboardedStateDir,
+  sha256,
+  siblings,
+  snapshotHome,
+  diffSnapshots,
+  standardSource,
+  targetHome,
+} from '../support/import-fixtures.js'
 import {installStandInOpenClaw, type StandInOpenClaw} from '../support/stand-in-openclaw.js'
 
 const STAMP = /^\d{8}T\d{6}Z$/
@@ -94,7 +107,10 @@ describe('import roundtrip: alice → bob, real CLI', function () {
       runCli(['import', src.encrypted!, '--passphrase-file', src.passFile, '--no-host', '--json'], {home: bob.home}),
       runCli(['import', src.plain, '--dry-run', '--no-host', '--json'], {env: {TMPDIR: dryTmp}, home: carol.home}),
       runCli(['import', src.plain, '--no-host', '--rewrite-workspace-paths', '--json'], {home: dave.home}),
-      runCli(['import', src.plain, '--json'], {env: {PATH: `${standIn.binDir}:${pathWithoutOpenClaw()}`}, home: erin.home}),
+      runCli(['import', src.plain, '--json'], {
+        env: {PATH: `${standIn.binDir}:${pathWithoutOpenClaw()}`},
+        home: erin.home,
+      }),
       runCli(['import', outside.plain, '--no-host', '--map', `${oldPlace}=${newPlace}`, '--json'], {home: frank.home}),
     ])
     ;[bobResult] = results
@@ -113,7 +129,14 @@ describe('import roundtrip: alice → bob, real CLI', function () {
 
   describe('encrypted archive, --no-host, onto a state dir onboarding created', () => {
     it('keeps the profile: the state goes to ~/.openclaw-work of the new home, everything else under it', () => {
-      expect(bobOut.profiles).to.deep.equal([{configPath: path.join(bob.home, '.openclaw-work', 'openclaw.json'), source: 'work', stateDir: path.join(bob.home, '.openclaw-work'), target: 'work'}])
+      expect(bobOut.profiles).to.deep.equal([
+        {
+          configPath: path.join(bob.home, '.openclaw-work', 'openclaw.json'),
+          source: 'work',
+          stateDir: path.join(bob.home, '.openclaw-work'),
+          target: 'work',
+        },
+      ])
       const byKind = Object.fromEntries(bobOut.targets.map((t: any) => [t.root, t.target]))
       expect(byKind).to.deep.equal({
         'work.agentDir.research': path.join(bob.home, 'agent-homes', 'research'),
@@ -132,7 +155,14 @@ describe('import roundtrip: alice → bob, real CLI', function () {
       const {compared} = compareWithSource(src, bobOut.targets, new Set(rewritten))
       expect(compared).to.be.greaterThan(45)
       const state = path.join(bob.home, '.openclaw-work')
-      expect(rewritten.map((f) => path.relative(state, f)).sort()).to.deep.equal(['agents/main/agent/openclaw-agent.sqlite', 'agents/research/agent/openclaw-agent.sqlite', 'openclaw.json', 'openclaw.json.bak', 'openclaw.json.bak.1', 'state/openclaw.sqlite'])
+      expect(rewritten.map((f) => path.relative(state, f)).sort()).to.deep.equal([
+        'agents/main/agent/openclaw-agent.sqlite',
+        'agents/research/agent/openclaw-agent.sqlite',
+        'openclaw.json',
+        'openclaw.json.bak',
+        'openclaw.json.bak.1',
+        'state/openclaw.sqlite',
+      ])
       expect(Object.fromEntries(bobOut.rebase.rewrites.map((r: any) => [r.rel, r.kind]))).to.deep.equal({
         'agents/main/agent/openclaw-agent.sqlite': 'sqlite',
         'agents/research/agent/openclaw-agent.sqlite': 'sqlite',
@@ -143,7 +173,8 @@ describe('import roundtrip: alice → bob, real CLI', function () {
       })
       expect(bobOut.rebase.remaining).to.deep.equal([])
       // Regenerable paths were not carried over, no staging dir is left.
-      for (const p of ['tmp', 'cache', 'logs', 'npm', 'plugin-skills', 'extensions/local-tools/node_modules']) expect(fs.existsSync(path.join(state, p)), p).to.equal(false)
+      for (const p of ['tmp', 'cache', 'logs', 'npm', 'plugin-skills', 'extensions/local-tools/node_modules'])
+        expect(fs.existsSync(path.join(state, p)), p).to.equal(false)
       expect(findStaging(bob.root)).to.deep.equal([])
     })
 
@@ -158,12 +189,22 @@ describe('import roundtrip: alice → bob, real CLI', function () {
       const config = JSON5.parse(bText)
       const state = path.join(bob.home, '.openclaw-work')
       expect(config.agents.defaults.workspace).to.equal(path.join(state, 'workspace'))
-      expect(config.agents.entries.main).to.include({agentDir: path.join(state, 'agents', 'main', 'agent'), workspace: path.join(state, 'workspace')})
-      expect(config.agents.entries.research).to.include({agentDir: path.join(bob.home, 'agent-homes', 'research'), workspace: path.join(bob.home, 'projects', 'research-notes')})
+      expect(config.agents.entries.main).to.include({
+        agentDir: path.join(state, 'agents', 'main', 'agent'),
+        workspace: path.join(state, 'workspace'),
+      })
+      expect(config.agents.entries.research).to.include({
+        agentDir: path.join(bob.home, 'agent-homes', 'research'),
+        workspace: path.join(bob.home, 'projects', 'research-notes'),
+      })
       expect(config.$include).to.deep.equal(['./channels.json5', path.join(bob.home, 'shared-config', 'models.json5')])
-      expect(config.plugins.installs['voice-call'].installPath).to.equal(path.join(state, 'npm', 'projects', 'voice-call'))
+      expect(config.plugins.installs['voice-call'].installPath).to.equal(
+        path.join(state, 'npm', 'projects', 'voice-call'),
+      )
       // The .bak ring is rebased too: a restore from it must not bring the old machine's paths back.
-      expect(fs.readFileSync(path.join(state, 'openclaw.json.bak'), 'utf8')).to.equal(aText.replaceAll(src.g.home, bob.home))
+      expect(fs.readFileSync(path.join(state, 'openclaw.json.bak'), 'utf8')).to.equal(
+        aText.replaceAll(src.g.home, bob.home),
+      )
     })
 
     it('rebases the state database: cron store keys, agent DB paths, workspace paths and their sha256 keys', () => {
@@ -175,41 +216,64 @@ describe('import roundtrip: alice → bob, real CLI', function () {
         const state = path.join(bob.home, '.openclaw-work')
         const store = path.join(state, 'cron', 'jobs.json')
         expect(rows(db, 'SELECT DISTINCT store_key FROM cron_jobs')).to.deep.equal([{store_key: store}])
-        expect(rows(db, 'SELECT job_id FROM cron_jobs ORDER BY job_id').map((r) => r.job_id)).to.deep.equal(['heartbeat-main', 'job-morning'])
+        expect(rows(db, 'SELECT job_id FROM cron_jobs ORDER BY job_id').map((r) => r.job_id)).to.deep.equal([
+          'heartbeat-main',
+          'job-morning',
+        ])
         // The receipt still pending in the source's WAL came along, rebased too.
         expect(rows(db, 'SELECT receipt_id, store_key FROM cron_run_receipts ORDER BY receipt_id')).to.deep.equal([
           {receipt_id: 'r-1', store_key: store},
           {receipt_id: 'r-pending', store_key: store},
         ])
-        expect(rows(db, 'SELECT store_key, content FROM cron_job_scratch')).to.deep.equal([{content: 'remember the garden', store_key: store}])
+        expect(rows(db, 'SELECT store_key, content FROM cron_job_scratch')).to.deep.equal([
+          {content: 'remember the garden', store_key: store},
+        ])
         expect(rows(db, 'SELECT agent_id, path FROM agent_databases ORDER BY agent_id')).to.deep.equal([
           {agent_id: 'main', path: 'agents/main/agent/openclaw-agent.sqlite'},
           {agent_id: 'research', path: path.join(state, 'agents', 'research', 'agent', 'openclaw-agent.sqlite')},
         ])
-        const workspaces = rows(db, 'SELECT workspace_key, workspace_path FROM workspace_setup_state ORDER BY workspace_path')
-        expect(workspaces.map((w) => w.workspace_path)).to.deep.equal([path.join(state, 'workspace'), path.join(bob.home, 'projects', 'research-notes')].sort())
+        const workspaces = rows(
+          db,
+          'SELECT workspace_key, workspace_path FROM workspace_setup_state ORDER BY workspace_path',
+        )
+        expect(workspaces.map((w) => w.workspace_path)).to.deep.equal(
+          [path.join(state, 'workspace'), path.join(bob.home, 'projects', 'research-notes')].sort(),
+        )
         for (const w of workspaces) expect(w.workspace_key, w.workspace_path).to.equal(sha256(w.workspace_path))
-        const hashes = rows(db, 'SELECT workspace_key, filename FROM workspace_generated_bootstrap_hashes ORDER BY workspace_key')
+        const hashes = rows(
+          db,
+          'SELECT workspace_key, filename FROM workspace_generated_bootstrap_hashes ORDER BY workspace_key',
+        )
         expect(hashes.map((h) => h.workspace_key).sort()).to.deep.equal(workspaces.map((w) => w.workspace_key).sort())
         expect(rows(db, 'PRAGMA foreign_key_check')).to.deep.equal([])
-        for (const a of rows(db, 'SELECT alias_key, alias_path, workspace_key, workspace_path FROM workspace_path_aliases')) {
+        for (const a of rows(
+          db,
+          'SELECT alias_key, alias_path, workspace_key, workspace_path FROM workspace_path_aliases',
+        )) {
           expect(a.alias_key).to.equal(sha256(a.alias_path))
           expect(a.workspace_key).to.equal(sha256(a.workspace_path))
         }
         // History is left alone: the diagnostic event still names the old machine's paths.
-        expect(rows(db, 'SELECT id, payload_json FROM diagnostic_events')).to.deep.equal(rows(src2, 'SELECT id, payload_json FROM diagnostic_events'))
+        expect(rows(db, 'SELECT id, payload_json FROM diagnostic_events')).to.deep.equal(
+          rows(src2, 'SELECT id, payload_json FROM diagnostic_events'),
+        )
         expect(rows(db, 'SELECT payload_json FROM diagnostic_events')[0].payload_json).to.include(src.g.home)
         // ...and it is the only place the old home is still mentioned.
         const mentions: string[] = []
         for (const {name} of rows(db, "SELECT name FROM sqlite_master WHERE type = 'table'")) {
           for (const c of rows(db, `SELECT name FROM pragma_table_info('${name}')`)) {
-            const n = rows(db, `SELECT count(*) AS n FROM "${name}" WHERE typeof("${c.name}") = 'text' AND instr("${c.name}", '${src.g.home}') > 0`)[0].n
+            const n = rows(
+              db,
+              `SELECT count(*) AS n FROM "${name}" WHERE typeof("${c.name}") = 'text' AND instr("${c.name}", '${src.g.home}') > 0`,
+            )[0].n
             if (n > 0) mentions.push(`${name}.${c.name}`)
           }
         }
         expect(mentions).to.deep.equal(['diagnostic_events.payload_json'])
         // Secrets survive the rewrite untouched.
-        expect(rows(db, 'SELECT private_key_pem FROM device_identities')).to.deep.equal(rows(src2, 'SELECT private_key_pem FROM device_identities'))
+        expect(rows(db, 'SELECT private_key_pem FROM device_identities')).to.deep.equal(
+          rows(src2, 'SELECT private_key_pem FROM device_identities'),
+        )
       } finally {
         db.close()
         src2.close()
@@ -218,12 +282,17 @@ describe('import roundtrip: alice → bob, real CLI', function () {
 
     it('rebases session rows in the agent databases and keeps every session', () => {
       const dir = path.join(bob.root, 'scratch')
-      const db = openCopy(path.join(bob.home, '.openclaw-work', 'agents', 'research', 'agent', 'openclaw-agent.sqlite'), dir)
+      const db = openCopy(
+        path.join(bob.home, '.openclaw-work', 'agents', 'research', 'agent', 'openclaw-agent.sqlite'),
+        dir,
+      )
       try {
         const nodes = rows(db, 'SELECT entry_json FROM session_nodes').map((r) => JSON.parse(r.entry_json))
         expect(nodes).to.have.length(4)
         for (const n of nodes) expect(n.workspaceDir).to.equal(path.join(bob.home, 'projects', 'research-notes'))
-        expect(rows(db, "SELECT count(*) AS n FROM session_windows WHERE session_id = 'pending-window'")[0].n).to.equal(1)
+        expect(rows(db, "SELECT count(*) AS n FROM session_windows WHERE session_id = 'pending-window'")[0].n).to.equal(
+          1,
+        )
       } finally {
         db.close()
       }
@@ -232,11 +301,25 @@ describe('import roundtrip: alice → bob, real CLI', function () {
     it('sets the modes: dirs 0700, secrets (.env, credentials, openclaw.json, databases) 0600', () => {
       const state = path.join(bob.home, '.openclaw-work')
       const mode = (p: string) => (fs.statSync(path.join(state, p)).mode & 0o777).toString(8)
-      for (const p of ['.env', 'openclaw.json', 'secrets.json', 'config-journal-fingerprint.key', 'credentials/oauth.json', 'credentials/telegram/default.json', 'credentials/whatsapp/default/creds.json', 'state/openclaw.sqlite']) expect(mode(p), p).to.equal('600')
-      for (const p of ['', 'credentials', 'credentials/whatsapp/default', 'state', 'agents/main/agent']) expect(mode(p), p || '.').to.equal('700')
-      for (const f of fs.readdirSync(path.join(state, 'credentials', 'whatsapp', 'default'))) expect(mode(`credentials/whatsapp/default/${f}`), f).to.equal('600')
+      for (const p of [
+        '.env',
+        'openclaw.json',
+        'secrets.json',
+        'config-journal-fingerprint.key',
+        'credentials/oauth.json',
+        'credentials/telegram/default.json',
+        'credentials/whatsapp/default/creds.json',
+        'state/openclaw.sqlite',
+      ])
+        expect(mode(p), p).to.equal('600')
+      for (const p of ['', 'credentials', 'credentials/whatsapp/default', 'state', 'agents/main/agent'])
+        expect(mode(p), p || '.').to.equal('700')
+      for (const f of fs.readdirSync(path.join(state, 'credentials', 'whatsapp', 'default')))
+        expect(mode(`credentials/whatsapp/default/${f}`), f).to.equal('600')
       // Not a secret: workspace notes keep their archived 0644.
-      expect((fs.statSync(path.join(bob.home, 'projects', 'research-notes', 'MEMORY.md')).mode & 0o777).toString(8)).to.equal('644')
+      expect(
+        (fs.statSync(path.join(bob.home, 'projects', 'research-notes', 'MEMORY.md')).mode & 0o777).toString(8),
+      ).to.equal('644')
       expect((fs.statSync(path.join(bob.home, 'projects', 'research-notes')).mode & 0o777).toString(8)).to.equal('700')
     })
 
@@ -256,18 +339,31 @@ describe('import roundtrip: alice → bob, real CLI', function () {
     it('ends with what is left to do by hand: stop the old gateway, check the channels whose logins moved', () => {
       const channels = bobOut.manualSteps.find((m: string) => m.startsWith('Check your channels'))
       expect(channels, bobOut.manualSteps.join('\n')).to.be.a('string')
-      expect(channels.match(/^Check your channels \(([^)]*)\)/)[1].split(', ').sort()).to.deep.equal(['telegram', 'whatsapp'])
-      expect(bobOut.manualSteps.some((m: string) => m.startsWith('On the OLD machine, stop its gateway for good (openclaw --profile work gateway stop)'))).to.equal(true)
+      expect(
+        channels
+          .match(/^Check your channels \(([^)]*)\)/)[1]
+          .split(', ')
+          .sort(),
+      ).to.deep.equal(['telegram', 'whatsapp'])
+      expect(
+        bobOut.manualSteps.some((m: string) =>
+          m.startsWith('On the OLD machine, stop its gateway for good (openclaw --profile work gateway stop)'),
+        ),
+      ).to.equal(true)
     })
 
     it('check --against exits 0 on the imported machine, --json ok true', async () => {
-      const result = await runCli(['check', '--against', src.encrypted!, '--passphrase-file', src.passFile, '--json'], {home: bob.home})
+      const result = await runCli(['check', '--against', src.encrypted!, '--passphrase-file', src.passFile, '--json'], {
+        home: bob.home,
+      })
       expectOk(result)
       const check = parseJson(result)
       expect(check.ok, JSON.stringify(check.checks, null, 1)).to.equal(true)
       const byId = Object.fromEntries(check.checks.map((c: any) => [c.id, c.status]))
       expect(byId).to.include({counts: 'ok', files: 'ok', modes: 'ok', 'old-paths': 'ok', ownership: 'ok'})
-      expect(check.targets.find((t: any) => t.rootId === 'work.state').target).to.equal(path.join(bob.home, '.openclaw-work'))
+      expect(check.targets.find((t: any) => t.rootId === 'work.state').target).to.equal(
+        path.join(bob.home, '.openclaw-work'),
+      )
     })
 
     it('check --against accepts what a running gateway adds since, and reports a lost session', async () => {
@@ -275,22 +371,31 @@ describe('import roundtrip: alice → bob, real CLI', function () {
       const db = path.join(state, 'agents', 'main', 'agent', 'openclaw-agent.sqlite')
       const note = path.join(bob.home, 'projects', 'research-notes', 'written-after-import.md')
       const pristine = fs.readFileSync(db)
-      const run = () => runCli(['check', '--against', src.encrypted!, '--passphrase-file', src.passFile, '--json'], {home: bob.home})
+      const run = () =>
+        runCli(['check', '--against', src.encrypted!, '--passphrase-file', src.passFile, '--json'], {home: bob.home})
       const countsOf = (r: CliResult) => parseJson(r).checks.find((c: any) => c.id === 'counts')
       try {
         // What the gateway on the new machine does next: a cron run opens a session, an agent writes a note.
         const added = new DatabaseSync(db)
-        added.prepare('INSERT INTO session_nodes VALUES (?, ?, ?, ?)').run('agent:main:cron:after-import', 'after-import', '{}', Date.now())
+        added
+          .prepare('INSERT INTO session_nodes VALUES (?, ?, ?, ?)')
+          .run('agent:main:cron:after-import', 'after-import', '{}', Date.now())
         added.close()
         fs.writeFileSync(note, 'new\n')
         const grown = await run()
         expectOk(grown)
         expect(countsOf(grown).status).to.equal('ok')
-        expect(countsOf(grown).message).to.match(/more since the import: sessions \d+ \(archive: \d+\), workspace files of research \d+ \(archive: \d+\)/)
+        expect(countsOf(grown).message).to.match(
+          /more since the import: sessions \d+ \(archive: \d+\), workspace files of research \d+ \(archive: \d+\)/,
+        )
 
         // A session that vanished is a loss, whatever else grew.
         const lost = new DatabaseSync(db)
-        const removed = lost.prepare("DELETE FROM session_nodes WHERE session_key <> 'agent:main:cron:after-import' AND rowid = (SELECT min(rowid) FROM session_nodes WHERE session_key <> 'agent:main:cron:after-import')").run()
+        const removed = lost
+          .prepare(
+            "DELETE FROM session_nodes WHERE session_key <> 'agent:main:cron:after-import' AND rowid = (SELECT min(rowid) FROM session_nodes WHERE session_key <> 'agent:main:cron:after-import')",
+          )
+          .run()
         lost.prepare("DELETE FROM session_nodes WHERE session_key = 'agent:main:cron:after-import'").run()
         lost.close()
         expect(Number(removed.changes)).to.equal(1)
@@ -309,14 +414,19 @@ describe('import roundtrip: alice → bob, real CLI', function () {
     it('import checks files by place, type and size (hashed as written); check --against re-hashes and finds a same-size change', async () => {
       const files = bobOut.verification.checks.find((c: any) => c.id === 'files')
       expect(files.status).to.equal('ok')
-      expect(files.message).to.match(/^\d+ files in place, hashed against the archive as they were written, \d+ rebased on purpose\.$/)
+      expect(files.message).to.match(
+        /^\d+ files in place, hashed against the archive as they were written, \d+ rebased on purpose\.$/,
+      )
       const note = path.join(bob.home, 'projects', 'research-notes', 'MEMORY.md')
       const pristine = fs.readFileSync(note)
       const changed = Buffer.from(pristine)
       changed[0] ^= 0x20
       try {
         fs.writeFileSync(note, changed)
-        const result = await runCli(['check', '--against', src.encrypted!, '--passphrase-file', src.passFile, '--json'], {home: bob.home})
+        const result = await runCli(
+          ['check', '--against', src.encrypted!, '--passphrase-file', src.passFile, '--json'],
+          {home: bob.home},
+        )
         expect(result.code).to.equal(1)
         const differ = parseJson(result).checks.find((c: any) => c.id === 'files-differ')
         expect(differ, result.out).to.include({status: 'problem'})
@@ -341,7 +451,9 @@ describe('import roundtrip: alice → bob, real CLI', function () {
       // Roots that did not exist before step aside too; nothing is deleted.
       expect(fs.existsSync(path.join(bob.home, 'projects', 'research-notes'))).to.equal(false)
       expect(siblings(path.join(bob.home, 'projects'), /^research-notes\.undone-/)).to.have.length(1)
-      expect(undo.restored.map((r: any) => r.target).sort()).to.deep.equal(bobOut.targets.map((t: any) => t.target).sort())
+      expect(undo.restored.map((r: any) => r.target).sort()).to.deep.equal(
+        bobOut.targets.map((t: any) => t.target).sort(),
+      )
       expect(journals(bob.home).map((j) => j.state)).to.deep.equal(['undone'])
     })
   })
@@ -354,12 +466,24 @@ describe('import roundtrip: alice → bob, real CLI', function () {
     // Its private staging lived in TMPDIR and is gone (tsx keeps its compile cache there too).
     expect(fs.readdirSync(dry.tmp).filter((n) => !n.startsWith('tsx-'))).to.deep.equal([])
     expect(plan.targets.map((t: any) => t.target).sort()).to.deep.equal(
-      [path.join(dry.home, '.openclaw-work'), path.join(dry.home, 'agent-homes', 'research'), path.join(dry.home, 'projects', 'research-notes'), path.join(dry.home, 'shared-config', 'models.json5')].sort(),
+      [
+        path.join(dry.home, '.openclaw-work'),
+        path.join(dry.home, 'agent-homes', 'research'),
+        path.join(dry.home, 'projects', 'research-notes'),
+        path.join(dry.home, 'shared-config', 'models.json5'),
+      ].sort(),
     )
     expect(plan.movedAside).to.have.length(1)
     expect(plan.movedAside[0].target).to.equal(path.join(dry.home, '.openclaw-work'))
     expect(path.basename(plan.movedAside[0].aside).replace('.openclaw-work.pre-migrate-', '')).to.match(STAMP)
-    expect(plan.rebase.rewrites.map((r: any) => r.rel).sort()).to.deep.equal(['agents/main/agent/openclaw-agent.sqlite', 'agents/research/agent/openclaw-agent.sqlite', 'openclaw.json', 'openclaw.json.bak', 'openclaw.json.bak.1', 'state/openclaw.sqlite'])
+    expect(plan.rebase.rewrites.map((r: any) => r.rel).sort()).to.deep.equal([
+      'agents/main/agent/openclaw-agent.sqlite',
+      'agents/research/agent/openclaw-agent.sqlite',
+      'openclaw.json',
+      'openclaw.json.bak',
+      'openclaw.json.bak.1',
+      'state/openclaw.sqlite',
+    ])
     for (const r of plan.rebase.rewrites) expect(r.file.startsWith(`${dry.home}/`), r.file).to.equal(true)
     expect(plan.verification).to.equal(null)
   })
@@ -368,14 +492,29 @@ describe('import roundtrip: alice → bob, real CLI', function () {
     expectOk(rewrite.result)
     const out = parseJson(rewrite.result)
     const state = path.join(rewrite.home, '.openclaw-work')
-    const memories = [path.join(state, 'workspace', 'MEMORY.md'), path.join(rewrite.home, 'projects', 'research-notes', 'MEMORY.md')]
-    expect(out.rebase.rewrites.filter((r: any) => r.kind === 'workspace').map((r: any) => r.file).sort()).to.deep.equal([...memories].sort())
+    const memories = [
+      path.join(state, 'workspace', 'MEMORY.md'),
+      path.join(rewrite.home, 'projects', 'research-notes', 'MEMORY.md'),
+    ]
+    expect(
+      out.rebase.rewrites
+        .filter((r: any) => r.kind === 'workspace')
+        .map((r: any) => r.file)
+        .sort(),
+    ).to.deep.equal([...memories].sort())
     expect(out.rebase.workspaceMentions).to.deep.equal([])
     expect(fs.readFileSync(memories[0], 'utf8')).to.equal(`# Memory\n\n- Lives at ${path.join(state, 'workspace')}\n`)
-    expect(fs.readFileSync(memories[1], 'utf8')).to.equal(`# Memory\n\n- Lives at ${path.join(rewrite.home, 'projects', 'research-notes')}\n`)
+    expect(fs.readFileSync(memories[1], 'utf8')).to.equal(
+      `# Memory\n\n- Lives at ${path.join(rewrite.home, 'projects', 'research-notes')}\n`,
+    )
     // Without the flag (bob), the mention is reported and the file is left as it was.
-    expect(bobOut.rebase.workspaceMentions.map((m: any) => path.basename(m.file))).to.deep.equal(['MEMORY.md', 'MEMORY.md'])
-    expect(fs.readFileSync(path.join(src.g.externalWorkspace, 'USER.md'), 'utf8')).to.equal(fs.readFileSync(path.join(rewrite.home, 'projects', 'research-notes', 'USER.md'), 'utf8'))
+    expect(bobOut.rebase.workspaceMentions.map((m: any) => path.basename(m.file))).to.deep.equal([
+      'MEMORY.md',
+      'MEMORY.md',
+    ])
+    expect(fs.readFileSync(path.join(src.g.externalWorkspace, 'USER.md'), 'utf8')).to.equal(
+      fs.readFileSync(path.join(rewrite.home, 'projects', 'research-notes', 'USER.md'), 'utf8'),
+    )
   })
 
   it('--map places a root that lived outside the old home, and the config follows', () => {
@@ -387,7 +526,9 @@ describe('import roundtrip: alice → bob, real CLI', function () {
     const config = JSON5.parse(fs.readFileSync(path.join(mapped.home, '.openclaw-work', 'openclaw.json'), 'utf8'))
     expect(config.agents.entries.research.agentDir).to.equal(mapped.newPlace)
     expect(config.agents.entries.research.workspace).to.equal(path.join(mapped.home, 'projects', 'research-notes'))
-    expect(fs.readFileSync(path.join(mapped.newPlace, 'auth-profiles.json'), 'utf8')).to.equal(fs.readFileSync(path.join(mapped.oldPlace, 'auth-profiles.json'), 'utf8'))
+    expect(fs.readFileSync(path.join(mapped.newPlace, 'auth-profiles.json'), 'utf8')).to.equal(
+      fs.readFileSync(path.join(mapped.oldPlace, 'auth-profiles.json'), 'utf8'),
+    )
     expect(out.verification.ok, JSON.stringify(out.verification.checks)).to.equal(true)
   })
 

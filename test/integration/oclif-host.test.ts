@@ -15,7 +15,16 @@ import path from 'node:path'
 import {HostCommands} from '../../src/lib/host/host-commands.js'
 import {resolveHostContext} from '../../src/lib/host/host-context.js'
 import {type GeneratedHome, generateHome} from '../support/home-generator.js'
-import {createOclifHost, FIXTURE_HOST_ROOT, FIXTURE_HOST_VERSION, type HostLogLine, linkPlugin, type OclifHost, parseJson, REPO_ROOT} from '../support/oclif-host.js'
+import {
+  createOclifHost,
+  FIXTURE_HOST_ROOT,
+  FIXTURE_HOST_VERSION,
+  type HostLogLine,
+  linkPlugin,
+  type OclifHost,
+  parseJson,
+  REPO_ROOT,
+} from '../support/oclif-host.js'
 
 interface ContextJson {
   stateDir: string
@@ -49,11 +58,17 @@ describe('oclif host: the plugin linked into a fixture `openclaw` CLI', function
 
   it('links the repo as a user plugin in the host data dir under the temp HOME', async () => {
     const pjson = JSON.parse(fs.readFileSync(path.join(host.dataDir, 'package.json'), 'utf8'))
-    expect(pjson.oclif.plugins).to.deep.include({name: '@openclaw/plugin-migrate', root: path.resolve(REPO_ROOT), type: 'link'})
+    expect(pjson.oclif.plugins).to.deep.include({
+      name: '@openclaw/plugin-migrate',
+      root: path.resolve(REPO_ROOT),
+      type: 'link',
+    })
     const list = await host.run(['plugins'])
     expect(list.code, list.stderr).to.equal(0)
     // plugin-plugins shows @openclaw/plugin-migrate by its friendly name (the host's scope is openclaw).
-    expect(list.stdout).to.include(`migrate ${JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version} (link) ${path.resolve(REPO_ROOT)}`)
+    expect(list.stdout).to.include(
+      `migrate ${JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version} (link) ${path.resolve(REPO_ROOT)}`,
+    )
   })
 
   it('shows `migrate export` and `migrate check` in the host help', async () => {
@@ -67,9 +82,19 @@ describe('oclif host: the plugin linked into a fixture `openclaw` CLI', function
   it('export --dry-run --json takes the state dir from the host hook', async () => {
     const result = await host.run(['migrate', 'export', '--dry-run', '--json', '--profile', 'work'])
     expect(result.code, result.stderr).to.equal(0)
-    const plan = parseJson<{context: ContextJson; dryRun: boolean; totals: {files: number}; profiles: {stateDir: string}[]}>(result)
+    const plan = parseJson<{
+      context: ContextJson
+      dryRun: boolean
+      totals: {files: number}
+      profiles: {stateDir: string}[]
+    }>(result)
     expect(plan.dryRun).to.equal(true)
-    expect(plan.context.sources).to.deep.equal({configPath: 'oclif-hook', hostVersion: 'oclif-hook', profile: 'oclif-hook', stateDir: 'oclif-hook'})
+    expect(plan.context.sources).to.deep.equal({
+      configPath: 'oclif-hook',
+      hostVersion: 'oclif-hook',
+      profile: 'oclif-hook',
+      stateDir: 'oclif-hook',
+    })
     expect(plan.context.stateDir).to.equal(work.stateDir)
     expect(plan.context.configPath).to.equal(work.configPath)
     expect(plan.context.hostVersion).to.equal(FIXTURE_HOST_VERSION)
@@ -94,7 +119,11 @@ describe('oclif host: the plugin linked into a fixture `openclaw` CLI', function
     const result = await host.run(['migrate', 'check', '--json', '--profile', 'work'])
     // ready or not (exit 0/1), stdout must be exactly one JSON document: ours.
     expect(result.code, result.stderr).to.be.oneOf([0, 1])
-    const check = parseJson<{context: ContextJson; ready: boolean; checks: {id: string; status: string; message: string}[]}>(result)
+    const check = parseJson<{
+      context: ContextJson
+      ready: boolean
+      checks: {id: string; status: string; message: string}[]
+    }>(result)
     expect(check.context.sources.stateDir).to.equal('oclif-hook')
     expect(check.context.stateDir).to.equal(work.stateDir)
     expect(check.checks.find((c) => c.id === 'gateway')).to.include({status: 'ok'})
@@ -131,7 +160,9 @@ describe('oclif host: the plugin linked into a fixture `openclaw` CLI', function
     })
 
     it('export --dry-run sees it through the host status probe (returned data, not stdout)', async () => {
-      const result = await host.run(['migrate', 'export', '--dry-run', '--json', '--profile', 'work'], {env: {FIXTURE_HOST_GATEWAY_PID: String(gateway.pid)}})
+      const result = await host.run(['migrate', 'export', '--dry-run', '--json', '--profile', 'work'], {
+        env: {FIXTURE_HOST_GATEWAY_PID: String(gateway.pid)},
+      })
       expect(result.code, result.stderr).to.equal(0)
       const plan = parseJson<{gateway: {pid: number | null; running: boolean}; warnings: string[]}>(result)
       expect(plan.gateway).to.deep.equal({pid: gateway.pid, running: true})
@@ -145,7 +176,15 @@ describe('oclif host: the plugin linked into a fixture `openclaw` CLI', function
     const saved: Record<string, string | undefined> = {}
 
     before(async () => {
-      for (const k of ['FIXTURE_HOST_LOG', 'FIXTURE_HOST_STATE_ROOT', 'FIXTURE_HOST_FAIL', 'OPENCLAW_STATE_DIR', 'OPENCLAW_PROFILE', 'OPENCLAW_CONFIG_PATH']) saved[k] = process.env[k]
+      for (const k of [
+        'FIXTURE_HOST_LOG',
+        'FIXTURE_HOST_STATE_ROOT',
+        'FIXTURE_HOST_FAIL',
+        'OPENCLAW_STATE_DIR',
+        'OPENCLAW_PROFILE',
+        'OPENCLAW_CONFIG_PATH',
+      ])
+        saved[k] = process.env[k]
       process.env.FIXTURE_HOST_LOG = host.logFile
       process.env.FIXTURE_HOST_STATE_ROOT = host.stateRoot
       delete process.env.FIXTURE_HOST_FAIL
@@ -171,7 +210,8 @@ describe('oclif host: the plugin linked into a fixture `openclaw` CLI', function
       expect(context.stateDir).to.equal(work.stateDir)
 
       const commands = new HostCommands(context, config)
-      for (const id of ['doctor', 'gateway:restart', 'gateway:stop', 'gateway:status', 'config:validate']) expect(commands.hasOclifCommand(id), id).to.equal(true)
+      for (const id of ['doctor', 'gateway:restart', 'gateway:stop', 'gateway:status', 'config:validate'])
+        expect(commands.hasOclifCommand(id), id).to.equal(true)
       const exitCodeBefore = process.exitCode
       const result = await commands.run('doctor', ['--fix', '--non-interactive', '--json'])
       expect(result).to.include({exitCode: 0, via: 'oclif'})
@@ -184,7 +224,11 @@ describe('oclif host: the plugin linked into a fixture `openclaw` CLI', function
       expect(doctor).to.have.length(1)
       expect(doctor[0].pid).to.equal(process.pid)
       expect(doctor[0].argv).to.deep.equal(['--fix', '--non-interactive', '--json'])
-      expect(doctor[0].env).to.include({OPENCLAW_CONFIG_PATH: work.configPath, OPENCLAW_PROFILE: 'work', OPENCLAW_STATE_DIR: work.stateDir})
+      expect(doctor[0].env).to.include({
+        OPENCLAW_CONFIG_PATH: work.configPath,
+        OPENCLAW_PROFILE: 'work',
+        OPENCLAW_STATE_DIR: work.stateDir,
+      })
       // ...and the profile env is put back afterwards.
       expect(process.env.OPENCLAW_STATE_DIR).to.equal(saved.OPENCLAW_STATE_DIR)
       expect(process.exitCode).to.equal(exitCodeBefore)
@@ -213,7 +257,11 @@ describe('oclif host: the plugin linked into a fixture `openclaw` CLI', function
 
     it('keeps the return value and the exit code of a command that returns data but exits non-zero', async () => {
       const context = await workContext()
-      const missing = {...context, configPath: path.join(host.dir, 'nowhere', 'openclaw.json'), stateDir: path.join(host.dir, 'nowhere')}
+      const missing = {
+        ...context,
+        configPath: path.join(host.dir, 'nowhere', 'openclaw.json'),
+        stateDir: path.join(host.dir, 'nowhere'),
+      }
       const result = await new HostCommands(missing, config).run('doctor', ['--lint', '--json'])
       expect(result.exitCode).to.equal(1)
       expect(result.data).to.deep.include({ok: false, schemaVersion: 1})

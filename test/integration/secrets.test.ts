@@ -40,16 +40,36 @@ describe('secrets never leak (export and check output, temp files)', function ()
     const base = ['--profile', 'work']
     // Two at a time: scrypt is CPU-bound and the machine has two cores.
     await Promise.all([
-      run('export (passphrase file)', ['export', ...base, '--passphrase-file', passFile, '-o', path.join(out, 'a.tar.gz.age')]),
-      run('export --json (passphrase env)', ['export', ...base, '--json', '-o', path.join(out, 'b.tar.gz.age')], {OPENCLAW_MIGRATE_PASSPHRASE: PASSPHRASE}),
+      run('export (passphrase file)', [
+        'export',
+        ...base,
+        '--passphrase-file',
+        passFile,
+        '-o',
+        path.join(out, 'a.tar.gz.age'),
+      ]),
+      run('export --json (passphrase env)', ['export', ...base, '--json', '-o', path.join(out, 'b.tar.gz.age')], {
+        OPENCLAW_MIGRATE_PASSPHRASE: PASSPHRASE,
+      }),
     ])
     await Promise.all([
       run('export --dry-run', ['export', ...base, '--dry-run', '--passphrase-file', passFile]),
-      run('export --dry-run --json', ['export', ...base, '--dry-run', '--json'], {OPENCLAW_MIGRATE_PASSPHRASE: PASSPHRASE}),
+      run('export --dry-run --json', ['export', ...base, '--dry-run', '--json'], {
+        OPENCLAW_MIGRATE_PASSPHRASE: PASSPHRASE,
+      }),
     ])
     await Promise.all([
-      run('export OUTPUT_EXISTS', ['export', ...base, '--passphrase-file', passFile, '-o', path.join(out, 'taken.tar.gz.age')]),
-      run('export OUTPUT_EXISTS --json', ['export', ...base, '--json', '-o', path.join(out, 'taken.tar.gz.age')], {OPENCLAW_MIGRATE_PASSPHRASE: PASSPHRASE}),
+      run('export OUTPUT_EXISTS', [
+        'export',
+        ...base,
+        '--passphrase-file',
+        passFile,
+        '-o',
+        path.join(out, 'taken.tar.gz.age'),
+      ]),
+      run('export OUTPUT_EXISTS --json', ['export', ...base, '--json', '-o', path.join(out, 'taken.tar.gz.age')], {
+        OPENCLAW_MIGRATE_PASSPHRASE: PASSPHRASE,
+      }),
     ])
     await Promise.all([run('check', ['check', ...base]), run('check --json', ['check', ...base, '--json'])])
     await Promise.all([
@@ -73,7 +93,10 @@ describe('secrets never leak (export and check output, temp files)', function ()
   it('the fixture planted secrets, and the runs did what they were asked', () => {
     expect(g.secrets.length).to.be.at.least(5)
     const code = (name: string) => runs.find((r) => r.name === name)!.result.code
-    expect(code('export (passphrase file)'), describeRun(runs.find((r) => r.name === 'export (passphrase file)')!.result)).to.equal(0)
+    expect(
+      code('export (passphrase file)'),
+      describeRun(runs.find((r) => r.name === 'export (passphrase file)')!.result),
+    ).to.equal(0)
     expect(code('export --json (passphrase env)')).to.equal(0)
     expect(code('export --dry-run')).to.equal(0)
     expect(code('export --dry-run --json')).to.equal(0)

@@ -101,7 +101,12 @@ export function rmrf(...dirs: (string | undefined)[]): void {
   for (const dir of dirs) if (dir) fs.rmSync(dir, {force: true, recursive: true})
 }
 
-function run(cmd: string, args: string[], input?: Buffer | string, env?: NodeJS.ProcessEnv): {status: number | null; stdout: Buffer; stderr: string} {
+function run(
+  cmd: string,
+  args: string[],
+  input?: Buffer | string,
+  env?: NodeJS.ProcessEnv,
+): {status: number | null; stdout: Buffer; stderr: string} {
   const r = spawnSync(cmd, args, {env: env ?? {...process.env, LC_ALL: 'C.UTF-8'}, input, maxBuffer: 256 * 1024 * 1024})
   if (r.error) throw r.error
   return {status: r.status, stderr: r.stderr.toString('utf8'), stdout: r.stdout}
@@ -148,7 +153,10 @@ export function treeFingerprint(...dirs: string[]): Map<string, string> {
   const visit = (p: string) => {
     const st = fs.lstatSync(p)
     // Not ctime: SQLite (run as root) fchowns -wal/-shm to their owner on every open, a no-op that bumps ctime.
-    out.set(p, `${st.isDirectory() ? 'd' : st.isSymbolicLink() ? 'l' : 'f'} ${st.size} ${(st.mode & 0o7777).toString(8)} ${st.mtimeMs}`)
+    out.set(
+      p,
+      `${st.isDirectory() ? 'd' : st.isSymbolicLink() ? 'l' : 'f'} ${st.size} ${(st.mode & 0o7777).toString(8)} ${st.mtimeMs}`,
+    )
     if (st.isDirectory()) for (const name of fs.readdirSync(p)) visit(path.join(p, name))
   }
   for (const dir of dirs) visit(dir)
@@ -181,7 +189,10 @@ export function makeRemote(configPath: string, url = 'wss://gateway.example.net:
 }
 
 /** Where an absolute source path sits in the archive, per the manifest's roots (innermost root wins). */
-export function archivePathIn(manifest: {roots: {sourcePath: string; archivePath: string; type: string}[]}, abs: string): string | null {
+export function archivePathIn(
+  manifest: {roots: {sourcePath: string; archivePath: string; type: string}[]},
+  abs: string,
+): string | null {
   const root = manifest.roots
     .filter((r) => r.type === 'dir' && (abs === r.sourcePath || abs.startsWith(`${r.sourcePath}/`)))
     .sort((a, b) => b.sourcePath.length - a.sourcePath.length)[0]

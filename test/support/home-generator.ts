@@ -55,9 +55,22 @@ function token(seed: string, label: string, prefix: string, length = 40): string
 }
 
 function transcript(lines: number, sessionId: string, workspace: string): string {
-  const out: string[] = [JSON.stringify({cwd: workspace, id: sessionId, timestamp: '2026-10-01T10:00:00.000Z', type: 'session', version: 3})]
+  const out: string[] = [
+    JSON.stringify({cwd: workspace, id: sessionId, timestamp: '2026-10-01T10:00:00.000Z', type: 'session', version: 3}),
+  ]
   for (let i = 0; i < lines; i++) {
-    out.push(JSON.stringify({message: {content: [{text: `Message ${i} about the garden, the budget and the trip to Gothenburg. `.repeat(3), type: 'text'}], role: i % 2 ? 'assistant' : 'user'}, timestamp: new Date(Date.UTC(2026, 9, 1, 10, i)).toISOString(), type: 'message'}))
+    out.push(
+      JSON.stringify({
+        message: {
+          content: [
+            {text: `Message ${i} about the garden, the budget and the trip to Gothenburg. `.repeat(3), type: 'text'},
+          ],
+          role: i % 2 ? 'assistant' : 'user',
+        },
+        timestamp: new Date(Date.UTC(2026, 9, 1, 10, i)).toISOString(),
+        type: 'message',
+      }),
+    )
   }
   return out.join('\n') + '\n'
 }
@@ -84,7 +97,10 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
   }
 
   fs.mkdirSync(stateDir, {mode: 0o700, recursive: true})
-  write(path.join(stateDir, 'channels.json5'), `// channel settings, included from openclaw.json\n{\n  channels: {\n    telegram: { enabled: true, botToken: "${secrets.telegram}" },\n    whatsapp: { enabled: true },\n  },\n}\n`)
+  write(
+    path.join(stateDir, 'channels.json5'),
+    `// channel settings, included from openclaw.json\n{\n  channels: {\n    telegram: { enabled: true, botToken: "${secrets.telegram}" },\n    whatsapp: { enabled: true },\n  },\n}\n`,
+  )
   const sharedInclude = path.join(home, 'shared-config', `models${suffix}.json5`)
   write(sharedInclude, `{ models: { providers: { openai: { apiKey: "${secrets.openai}" } } } }\n`)
   const config = `// OpenClaw config (JSON5)
@@ -112,10 +128,20 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
 
   // Channel logins: many small files, like Baileys' WhatsApp auth state.
   const credentialFiles = spec.credentialFiles ?? 12
-  write(path.join(stateDir, 'credentials', 'whatsapp', 'default', 'creds.json'), JSON.stringify({noiseKey: secrets.whatsapp, registered: true}))
-  for (let i = 0; i < credentialFiles; i++) write(path.join(stateDir, 'credentials', 'whatsapp', 'default', `pre-key-${i}.json`), JSON.stringify({private: randomBytes(32).toString('base64'), public: randomBytes(32).toString('base64')}))
+  write(
+    path.join(stateDir, 'credentials', 'whatsapp', 'default', 'creds.json'),
+    JSON.stringify({noiseKey: secrets.whatsapp, registered: true}),
+  )
+  for (let i = 0; i < credentialFiles; i++)
+    write(
+      path.join(stateDir, 'credentials', 'whatsapp', 'default', `pre-key-${i}.json`),
+      JSON.stringify({private: randomBytes(32).toString('base64'), public: randomBytes(32).toString('base64')}),
+    )
   write(path.join(stateDir, 'credentials', 'telegram', 'default.json'), JSON.stringify({botId: 7, linked: true}))
-  write(path.join(stateDir, 'credentials', 'oauth.json'), JSON.stringify({anthropic: {access: secrets.anthropic, refresh: token(seed, 'refresh', 'rt_')}}))
+  write(
+    path.join(stateDir, 'credentials', 'oauth.json'),
+    JSON.stringify({anthropic: {access: secrets.anthropic, refresh: token(seed, 'refresh', 'rt_')}}),
+  )
 
   // Agents: sessions live in each agent's SQLite database (the host's current layout), cold
   // transcript archives next to them; an external agentDir holds a legacy auth store.
@@ -134,31 +160,64 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
       CREATE TABLE session_windows (session_id TEXT NOT NULL PRIMARY KEY, session_key TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
       CREATE TABLE transcript_events (session_id TEXT NOT NULL, seq INTEGER NOT NULL, event_json TEXT, created_at INTEGER NOT NULL, PRIMARY KEY (session_id, seq)) STRICT;
       CREATE TABLE auth_profile_store (profile_id TEXT PRIMARY KEY, secret_json TEXT NOT NULL) STRICT;`)
-    agentDb.prepare('INSERT INTO schema_meta VALUES (?, ?, ?, ?, ?, ?, ?)').run('primary', 'agent', 23, agent, '2026.9.6', 1_763_000_000_000, 1_763_000_000_000)
-    agentDb.prepare('INSERT INTO auth_profile_store VALUES (?, ?)').run('anthropic:default', JSON.stringify({key: secrets.anthropic}))
+    agentDb
+      .prepare('INSERT INTO schema_meta VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run('primary', 'agent', 23, agent, '2026.9.6', 1_763_000_000_000, 1_763_000_000_000)
+    agentDb
+      .prepare('INSERT INTO auth_profile_store VALUES (?, ?)')
+      .run('anthropic:default', JSON.stringify({key: secrets.anthropic}))
     const insertEvent = agentDb.prepare('INSERT INTO transcript_events VALUES (?, ?, ?, ?)')
     let firstKey = ''
     for (let i = 0; i < sessions; i++) {
-      const id = createHash('sha1').update(`${seed}${agent}${i}`).digest('hex').slice(0, 8) + '-0000-4000-8000-000000000000'
+      const id =
+        createHash('sha1').update(`${seed}${agent}${i}`).digest('hex').slice(0, 8) + '-0000-4000-8000-000000000000'
       const key = `agent:${agent}:session-${i}`
       firstKey ||= key
-      agentDb.prepare('INSERT INTO session_nodes VALUES (?, ?, ?, ?)').run(key, id, JSON.stringify({sessionId: id, skillsSnapshot: {dir: path.join(workspace, 'skills')}, workspaceDir: workspace}), 1_763_000_000_000 + i)
-      agentDb.prepare('INSERT INTO session_windows VALUES (?, ?, ?, ?)').run(id, key, 1_763_000_000_000, 1_763_000_000_000 + i)
+      agentDb.prepare('INSERT INTO session_nodes VALUES (?, ?, ?, ?)').run(
+        key,
+        id,
+        JSON.stringify({
+          sessionId: id,
+          skillsSnapshot: {dir: path.join(workspace, 'skills')},
+          workspaceDir: workspace,
+        }),
+        1_763_000_000_000 + i,
+      )
+      agentDb
+        .prepare('INSERT INTO session_windows VALUES (?, ?, ?, ?)')
+        .run(id, key, 1_763_000_000_000, 1_763_000_000_000 + i)
       const text = transcript(sessionLines, id, workspace)
       agentDb.exec('BEGIN')
-      for (const [seq, line] of text.trim().split('\n').entries()) insertEvent.run(id, seq, line, 1_763_000_000_000 + seq)
+      for (const [seq, line] of text.trim().split('\n').entries())
+        insertEvent.run(id, seq, line, 1_763_000_000_000 + seq)
       agentDb.exec('COMMIT')
-      if (i % 2 === 0) write(path.join(stateDir, 'agents', agent, 'sessions', 'cold', `${createHash('sha256').update(id).digest('hex')}.jsonl.zst`), zstdCompressSync(Buffer.from(text)))
+      if (i % 2 === 0)
+        write(
+          path.join(
+            stateDir,
+            'agents',
+            agent,
+            'sessions',
+            'cold',
+            `${createHash('sha256').update(id).digest('hex')}.jsonl.zst`,
+          ),
+          zstdCompressSync(Buffer.from(text)),
+        )
     }
     if (spec.walPending === false) agentDb.close()
     else {
       agentDb.exec('PRAGMA wal_autocheckpoint=0')
-      agentDb.prepare('INSERT INTO session_windows VALUES (?, ?, ?, ?)').run('pending-window', firstKey, 1_763_100_000_000, 1_763_100_000_000)
+      agentDb
+        .prepare('INSERT INTO session_windows VALUES (?, ?, ?, ?)')
+        .run('pending-window', firstKey, 1_763_100_000_000, 1_763_100_000_000)
       holders.push(agentDb)
     }
   }
   const sessionCount = agentIds.length * sessions
-  write(path.join(externalAgentDir, 'auth-profiles.json'), JSON.stringify({profiles: {'openai:default': {key: secrets.openai, type: 'api_key'}}}))
+  write(
+    path.join(externalAgentDir, 'auth-profiles.json'),
+    JSON.stringify({profiles: {'openai:default': {key: secrets.openai, type: 'api_key'}}}),
+  )
   write(path.join(externalAgentDir, 'models.json'), JSON.stringify({providers: {}}))
 
   // The global state database: cron rows keyed by the absolute (never created) cron/jobs.json path,
@@ -182,28 +241,134 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
     CREATE TABLE config_machine_state (state_key TEXT NOT NULL PRIMARY KEY, value_json TEXT NOT NULL, updated_at_ms INTEGER NOT NULL) STRICT;
     CREATE TABLE device_identities (identity_key TEXT NOT NULL PRIMARY KEY, device_id TEXT NOT NULL, public_key_pem TEXT NOT NULL, private_key_pem TEXT NOT NULL, created_at_ms INTEGER NOT NULL) STRICT;
     CREATE TABLE diagnostic_events (id INTEGER PRIMARY KEY, payload_json TEXT NOT NULL) STRICT;`)
-  db.prepare('INSERT INTO schema_meta VALUES (?, ?, ?, ?, ?, ?, ?)').run('primary', 'global', 18, null, '2026.9.6', 1_763_000_000_000, 1_763_000_000_000)
+  db.prepare('INSERT INTO schema_meta VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    'primary',
+    'global',
+    18,
+    null,
+    '2026.9.6',
+    1_763_000_000_000,
+    1_763_000_000_000,
+  )
   const addJob = (id: string, name: string, declaration: null | string) =>
-    db.prepare('INSERT INTO cron_jobs VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)').run(cronStore, id, declaration, name, 'main', 'agentTurn', JSON.stringify({id, name, payload: {kind: 'agentTurn', message: name}, schedule: {expr: '0 7 * * *', kind: 'cron'}}), '{}', 1_763_000_000_000)
+    db.prepare('INSERT INTO cron_jobs VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)').run(
+      cronStore,
+      id,
+      declaration,
+      name,
+      'main',
+      'agentTurn',
+      JSON.stringify({
+        id,
+        name,
+        payload: {kind: 'agentTurn', message: name},
+        schedule: {expr: '0 7 * * *', kind: 'cron'},
+      }),
+      '{}',
+      1_763_000_000_000,
+    )
   addJob('job-morning', 'Morning brief', null)
   addJob('heartbeat-main', 'Heartbeat', 'heartbeat:main')
-  db.prepare('INSERT INTO cron_run_receipts VALUES (?, ?, ?, ?, ?, ?, ?)').run('r-1', cronStore, 'job-morning', 'main', 'ok', 1_763_000_000_000, 1_763_000_060_000)
-  db.prepare('INSERT INTO cron_job_scratch VALUES (?, ?, ?, ?, ?)').run(cronStore, 'job-morning', 'remember the garden', 1, 1_763_000_000_000)
-  db.prepare('INSERT INTO agent_databases VALUES (?, ?, ?, ?, ?)').run('main', 'agents/main/agent/openclaw-agent.sqlite', 23, 1_763_000_000_000, 4096)
-  db.prepare('INSERT INTO agent_databases VALUES (?, ?, ?, ?, ?)').run('research', path.join(stateDir, 'agents', 'research', 'agent', 'openclaw-agent.sqlite'), 23, 1_763_000_000_000, 4096)
+  db.prepare('INSERT INTO cron_run_receipts VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    'r-1',
+    cronStore,
+    'job-morning',
+    'main',
+    'ok',
+    1_763_000_000_000,
+    1_763_000_060_000,
+  )
+  db.prepare('INSERT INTO cron_job_scratch VALUES (?, ?, ?, ?, ?)').run(
+    cronStore,
+    'job-morning',
+    'remember the garden',
+    1,
+    1_763_000_000_000,
+  )
+  db.prepare('INSERT INTO agent_databases VALUES (?, ?, ?, ?, ?)').run(
+    'main',
+    'agents/main/agent/openclaw-agent.sqlite',
+    23,
+    1_763_000_000_000,
+    4096,
+  )
+  db.prepare('INSERT INTO agent_databases VALUES (?, ?, ?, ?, ?)').run(
+    'research',
+    path.join(stateDir, 'agents', 'research', 'agent', 'openclaw-agent.sqlite'),
+    23,
+    1_763_000_000_000,
+    4096,
+  )
   for (const ws of [defaultWorkspace, externalWorkspace]) {
-    db.prepare('INSERT INTO workspace_setup_state VALUES (?, ?, ?, ?, ?)').run(sha(ws), ws, 1, '2026-10-01T10:00:00.000Z', 1_763_000_000_000)
-    db.prepare('INSERT INTO workspace_path_aliases VALUES (?, ?, ?, ?, ?)').run(sha(ws), ws, sha(ws), ws, 1_763_000_000_000)
-    db.prepare('INSERT INTO workspace_generated_bootstrap_hashes VALUES (?, ?, ?)').run(sha(ws), 'AGENTS.md', sha('agents'))
+    db.prepare('INSERT INTO workspace_setup_state VALUES (?, ?, ?, ?, ?)').run(
+      sha(ws),
+      ws,
+      1,
+      '2026-10-01T10:00:00.000Z',
+      1_763_000_000_000,
+    )
+    db.prepare('INSERT INTO workspace_path_aliases VALUES (?, ?, ?, ?, ?)').run(
+      sha(ws),
+      ws,
+      sha(ws),
+      ws,
+      1_763_000_000_000,
+    )
+    db.prepare('INSERT INTO workspace_generated_bootstrap_hashes VALUES (?, ?, ?)').run(
+      sha(ws),
+      'AGENTS.md',
+      sha('agents'),
+    )
   }
   db.prepare('INSERT INTO config_health_entries VALUES (?, ?, ?)').run(configPath, '{}', 1_763_000_000_000)
-  db.prepare('INSERT INTO config_machine_state VALUES (?, ?, ?)').run('plugins.installedIndex', JSON.stringify({index: {installRecords: {'voice-call': {installPath: path.join(stateDir, 'npm', 'projects', 'voice-call', 'node_modules', '@openclaw', 'voice-call'), source: 'npm', spec: '@openclaw/voice-call@2026.9.1', version: '2026.9.1'}}, version: 1}, revision: 3}), 1_763_000_000_000)
-  db.prepare('INSERT INTO device_identities VALUES (?, ?, ?, ?, ?)').run('default', 'dev-1', '-----BEGIN PUBLIC KEY-----', `-----BEGIN PRIVATE KEY-----${secrets.gateway}`, 1_763_000_000_000)
-  db.prepare('INSERT INTO diagnostic_events (payload_json) VALUES (?)').run(JSON.stringify({argv: ['openclaw', 'doctor'], configPath, cwd: home}))
+  db.prepare('INSERT INTO config_machine_state VALUES (?, ?, ?)').run(
+    'plugins.installedIndex',
+    JSON.stringify({
+      index: {
+        installRecords: {
+          'voice-call': {
+            installPath: path.join(
+              stateDir,
+              'npm',
+              'projects',
+              'voice-call',
+              'node_modules',
+              '@openclaw',
+              'voice-call',
+            ),
+            source: 'npm',
+            spec: '@openclaw/voice-call@2026.9.1',
+            version: '2026.9.1',
+          },
+        },
+        version: 1,
+      },
+      revision: 3,
+    }),
+    1_763_000_000_000,
+  )
+  db.prepare('INSERT INTO device_identities VALUES (?, ?, ?, ?, ?)').run(
+    'default',
+    'dev-1',
+    '-----BEGIN PUBLIC KEY-----',
+    `-----BEGIN PRIVATE KEY-----${secrets.gateway}`,
+    1_763_000_000_000,
+  )
+  db.prepare('INSERT INTO diagnostic_events (payload_json) VALUES (?)').run(
+    JSON.stringify({argv: ['openclaw', 'doctor'], configPath, cwd: home}),
+  )
   if (spec.walPending === false) db.close()
   else {
     db.exec('PRAGMA wal_autocheckpoint=0')
-    db.prepare('INSERT INTO cron_run_receipts VALUES (?, ?, ?, ?, ?, ?, ?)').run('r-pending', cronStore, 'job-morning', 'main', 'ok-pending-in-wal', 1_763_086_400_000, 1_763_086_460_000)
+    db.prepare('INSERT INTO cron_run_receipts VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      'r-pending',
+      cronStore,
+      'job-morning',
+      'main',
+      'ok-pending-in-wal',
+      1_763_086_400_000,
+      1_763_086_460_000,
+    )
     holders.push(db)
   }
 
@@ -212,7 +377,12 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
     write(path.join(ws, 'MEMORY.md'), `# Memory\n\n- Lives at ${ws}\n`, 0o644)
     write(path.join(ws, 'USER.md'), '# User\n\nPrefers short answers.\n', 0o644)
     write(path.join(ws, 'SOUL.md'), '# Soul\n\nCalm and precise.\n', 0o644)
-    for (let i = 0; i < (spec.workspaceNotes ?? 5); i++) write(path.join(ws, 'memory', `2026-10-${String(i + 1).padStart(2, '0')}.md`), `# Day ${i + 1}\n\nNotes for day ${i + 1}.\n`, 0o644)
+    for (let i = 0; i < (spec.workspaceNotes ?? 5); i++)
+      write(
+        path.join(ws, 'memory', `2026-10-${String(i + 1).padStart(2, '0')}.md`),
+        `# Day ${i + 1}\n\nNotes for day ${i + 1}.\n`,
+        0o644,
+      )
   }
   write(path.join(externalWorkspace, '.git', 'HEAD'), 'ref: refs/heads/main\n', 0o644)
   write(path.join(externalWorkspace, '.git', 'config'), '[core]\n\trepositoryformatversion = 0\n', 0o644)
@@ -220,16 +390,33 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
   fs.symlinkSync('/usr/share/dict', path.join(externalWorkspace, 'dict-outside'))
 
   // Media: incompressible.
-  for (let i = 0; i < (spec.mediaFiles ?? 2); i++) write(path.join(stateDir, 'media', 'inbound', `photo-${i}.jpg`), randomBytes(spec.mediaBytes ?? 64 * 1024))
+  for (let i = 0; i < (spec.mediaFiles ?? 2); i++)
+    write(path.join(stateDir, 'media', 'inbound', `photo-${i}.jpg`), randomBytes(spec.mediaBytes ?? 64 * 1024))
 
   // Regenerable content the export must skip.
-  write(path.join(stateDir, 'tmp', `openclaw-${process.getuid?.() ?? 0}`, 'gateway.state.lock'), JSON.stringify({pid: 999_999_999, port: 18_789}))
+  write(
+    path.join(stateDir, 'tmp', `openclaw-${process.getuid?.() ?? 0}`, 'gateway.state.lock'),
+    JSON.stringify({pid: 999_999_999, port: 18_789}),
+  )
   write(path.join(stateDir, 'cache', 'models.json'), '{}')
   write(path.join(stateDir, 'logs', 'gateway.log'), 'started\n')
-  write(path.join(stateDir, 'npm', 'projects', 'voice-call', 'package.json'), JSON.stringify({dependencies: {'@openclaw/voice-call': '2026.9.1'}, name: 'voice-call-project'}))
-  write(path.join(stateDir, 'npm', 'projects', 'voice-call', 'node_modules', '@openclaw', 'voice-call', 'package.json'), JSON.stringify({name: '@openclaw/voice-call', version: '2026.9.1'}))
-  for (let i = 0; i < (spec.nodeModulesFiles ?? 20); i++) write(path.join(stateDir, 'extensions', 'local-tools', 'node_modules', `dep-${i % 5}`, `file-${i}.js`), `module.exports = ${i}\n`)
-  write(path.join(stateDir, 'extensions', 'local-tools', 'package.json'), JSON.stringify({name: 'local-tools', version: '1.0.0'}))
+  write(
+    path.join(stateDir, 'npm', 'projects', 'voice-call', 'package.json'),
+    JSON.stringify({dependencies: {'@openclaw/voice-call': '2026.9.1'}, name: 'voice-call-project'}),
+  )
+  write(
+    path.join(stateDir, 'npm', 'projects', 'voice-call', 'node_modules', '@openclaw', 'voice-call', 'package.json'),
+    JSON.stringify({name: '@openclaw/voice-call', version: '2026.9.1'}),
+  )
+  for (let i = 0; i < (spec.nodeModulesFiles ?? 20); i++)
+    write(
+      path.join(stateDir, 'extensions', 'local-tools', 'node_modules', `dep-${i % 5}`, `file-${i}.js`),
+      `module.exports = ${i}\n`,
+    )
+  write(
+    path.join(stateDir, 'extensions', 'local-tools', 'package.json'),
+    JSON.stringify({name: 'local-tools', version: '1.0.0'}),
+  )
   write(path.join(stateDir, 'extensions', 'local-tools', 'index.js'), 'export default {}\n')
   fs.mkdirSync(path.join(stateDir, 'plugin-skills'), {recursive: true})
   fs.symlinkSync(path.join(stateDir, 'extensions', 'local-tools'), path.join(stateDir, 'plugin-skills', 'local-tools'))

@@ -20,9 +20,25 @@ import {readArchive} from '../../src/lib/archive/archive-reader.js'
 export const BLOCK = 512
 
 /** Every error code that means "this archive is bad" (all exit 3). */
-export const ARCHIVE_CODES = ['ARCHIVE_CORRUPT', 'ARCHIVE_TRUNCATED', 'ARCHIVE_UNSAFE_ENTRY', 'ARCHIVE_MISMATCH', 'ARCHIVE_VERSION', 'DECRYPT_FAILED'] as const
+export const ARCHIVE_CODES = [
+  'ARCHIVE_CORRUPT',
+  'ARCHIVE_TRUNCATED',
+  'ARCHIVE_UNSAFE_ENTRY',
+  'ARCHIVE_MISMATCH',
+  'ARCHIVE_VERSION',
+  'DECRYPT_FAILED',
+] as const
 
-export type TarTypeName = 'BlockDevice' | 'CharacterDevice' | 'Directory' | 'FIFO' | 'File' | 'Link' | 'OldFile' | 'SymbolicLink' | (string & {})
+export type TarTypeName =
+  | 'BlockDevice'
+  | 'CharacterDevice'
+  | 'Directory'
+  | 'FIFO'
+  | 'File'
+  | 'Link'
+  | 'OldFile'
+  | 'SymbolicLink'
+  | (string & {})
 
 /** One tar entry exactly as a test wants it on the wire. */
 export interface RawEntry {
@@ -42,7 +58,12 @@ export interface RawEntry {
   indexOverride?: Partial<IndexEntry>
 }
 
-const INDEX_TYPE: Record<string, IndexEntry['type']> = {Directory: 'dir', File: 'file', OldFile: 'file', SymbolicLink: 'symlink'}
+const INDEX_TYPE: Record<string, IndexEntry['type']> = {
+  Directory: 'dir',
+  File: 'file',
+  OldFile: 'file',
+  SymbolicLink: 'symlink',
+}
 
 function writeChecksum(block: Buffer): void {
   block.fill(0x20, 148, 156)
@@ -130,7 +151,13 @@ export function serializeManifest(manifest: ArchiveManifest): Buffer {
 }
 
 /** The index.jsonl text for these entries, trailer included (without the editIndex hook). */
-export function indexText(manifest: ArchiveManifest, manifestBytes: Buffer, entries: RawEntry[], trailer: Partial<IndexTrailer> = {}, edit?: (lines: string[]) => string[]): Buffer {
+export function indexText(
+  manifest: ArchiveManifest,
+  manifestBytes: Buffer,
+  entries: RawEntry[],
+  trailer: Partial<IndexTrailer> = {},
+  edit?: (lines: string[]) => string[],
+): Buffer {
   const indexed = entries.filter((e) => !e.unindexed && INDEX_TYPE[e.type])
   const lines = indexed.map((e) => indexLine(e))
   const full: IndexTrailer = {
@@ -151,7 +178,14 @@ export function craftTar(options: CraftOptions): Buffer {
   const manifestBytes = options.manifestBytes ?? serializeManifest(options.manifest)
   const parts: Buffer[] = [entryBytes({body: manifestBytes, path: MANIFEST_NAME, type: 'File'})]
   for (const e of options.entries) parts.push(entryBytes(e))
-  if (!options.noIndex) parts.push(entryBytes({body: indexText(options.manifest, manifestBytes, options.entries, options.trailer, options.editIndex), path: INDEX_NAME, type: 'File'}))
+  if (!options.noIndex)
+    parts.push(
+      entryBytes({
+        body: indexText(options.manifest, manifestBytes, options.entries, options.trailer, options.editIndex),
+        path: INDEX_NAME,
+        type: 'File',
+      }),
+    )
   for (const e of options.afterIndex ?? []) parts.push(entryBytes(e))
   if (!options.noEof) parts.push(Buffer.alloc(BLOCK * 2))
   return Buffer.concat(parts)
@@ -174,7 +208,16 @@ export function minimalManifest(overrides: Partial<ArchiveManifest> = {}): Archi
     profiles: [
       {
         configPath: `${OLD_STATE}/openclaw.json`,
-        counts: {agents: 0, credentialDirs: 0, credentialFiles: 0, cronJobs: 0, sessions: 0, sessionsPerAgent: {}, sqliteDatabases: 0, workspaceFiles: {}},
+        counts: {
+          agents: 0,
+          credentialDirs: 0,
+          credentialFiles: 0,
+          cronJobs: 0,
+          sessions: 0,
+          sessionsPerAgent: {},
+          sqliteDatabases: 0,
+          workspaceFiles: {},
+        },
         gatewayMode: 'local',
         lastTouchedVersion: null,
         plugins: [],
@@ -186,7 +229,15 @@ export function minimalManifest(overrides: Partial<ArchiveManifest> = {}): Archi
     secrets: [{kind: 'env', path: 'roots/st/.env'}],
     selection: {agents: null, allProfiles: false, excludes: [], includeLogs: false, workspaces: true},
     skipped: [],
-    source: {arch: 'x64', home: OLD_HOME, hostname: 'oldhost', platform: 'linux', profile: null, uid: 1000, user: 'olduser'},
+    source: {
+      arch: 'x64',
+      home: OLD_HOME,
+      hostname: 'oldhost',
+      platform: 'linux',
+      profile: null,
+      uid: 1000,
+      user: 'olduser',
+    },
     sqlite: [],
     symlinksOutside: [],
     tool: {name: '@openclaw/plugin-migrate', version: '0.1.0'},
@@ -200,7 +251,11 @@ export function minimalManifest(overrides: Partial<ArchiveManifest> = {}): Archi
 export function minimalEntries(secret = 'sk-ant-api03-hostilefixture0000000000000000'): RawEntry[] {
   return [
     {path: 'roots/st/', type: 'Directory'},
-    {body: Buffer.from('{\n  // config\n  gateway: { mode: "local" },\n}\n'), path: 'roots/st/openclaw.json', type: 'File'},
+    {
+      body: Buffer.from('{\n  // config\n  gateway: { mode: "local" },\n}\n'),
+      path: 'roots/st/openclaw.json',
+      type: 'File',
+    },
     {body: Buffer.from(`ANTHROPIC_API_KEY=${secret}\n`), path: 'roots/st/.env', type: 'File'},
     {path: 'roots/st/memory/', type: 'Directory'},
     {body: Buffer.from('# Day 1\n'), mode: 0o644, path: 'roots/st/memory/day-1.md', type: 'File'},
@@ -224,7 +279,9 @@ export function withTotals(manifest: ArchiveManifest, entries: RawEntry[]): Arch
 }
 
 /** A valid archive (plain tar) built from minimalManifest() and minimalEntries(), with edits. */
-export function craftValid(edit: (parts: {manifest: ArchiveManifest; entries: RawEntry[]}) => Partial<CraftOptions> | void = () => {}): Buffer {
+export function craftValid(
+  edit: (parts: {manifest: ArchiveManifest; entries: RawEntry[]}) => Partial<CraftOptions> | void = () => {},
+): Buffer {
   const entries = minimalEntries()
   const manifest = withTotals(minimalManifest(), entries)
   const parts = {entries, manifest}
@@ -241,7 +298,10 @@ export function zstd(tar: Buffer): Buffer {
 }
 
 /** age-encrypts to a passphrase (scrypt work factor lowered so tests stay fast; readers accept it) or to a recipient. */
-export async function ageEncrypt(bytes: Buffer, key: {passphrase: string; logN?: number} | {recipient: string}): Promise<Buffer> {
+export async function ageEncrypt(
+  bytes: Buffer,
+  key: {passphrase: string; logN?: number} | {recipient: string},
+): Promise<Buffer> {
   const e = new Encrypter()
   if ('passphrase' in key) {
     e.setPassphrase(key.passphrase)

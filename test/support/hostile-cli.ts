@@ -45,7 +45,9 @@ export function runHostile(name: string, args: string[], options: HostileRunOpti
     if (options.countFile) env.HOSTILE_COUNT_FILE = options.countFile
     if (options.fill) env.HOSTILE_FILL = options.fill
     const nodeArgs = ['--import', FAULTS, DEV_BIN, ...args]
-    const [cmd, argv] = options.setpriv ? ['setpriv', [...options.setpriv, '--', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs]
+    const [cmd, argv] = options.setpriv
+      ? ['setpriv', [...options.setpriv, '--', process.execPath, ...nodeArgs]]
+      : [process.execPath, nodeArgs]
     const child = spawn(cmd, argv, {cwd: options.cwd ?? options.home, env, stdio: ['pipe', 'pipe', 'pipe']})
     const out: Buffer[] = []
     const err: Buffer[] = []
@@ -58,9 +60,11 @@ export function runHostile(name: string, args: string[], options: HostileRunOpti
     child.stdout.on('data', (c: Buffer) => out.push(c))
     child.stderr.on('data', (c: Buffer) => {
       err.push(c)
-      if (options.signal?.whenStderr && options.signal.whenStderr.test(Buffer.concat(err).toString('utf8'))) sendSignal()
+      if (options.signal?.whenStderr && options.signal.whenStderr.test(Buffer.concat(err).toString('utf8')))
+        sendSignal()
     })
-    const signalTimer = options.signal?.afterMs === undefined ? undefined : setTimeout(sendSignal, options.signal.afterMs)
+    const signalTimer =
+      options.signal?.afterMs === undefined ? undefined : setTimeout(sendSignal, options.signal.afterMs)
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
     child.on('error', (error) => {
       clearTimeout(timer)
@@ -71,7 +75,13 @@ export function runHostile(name: string, args: string[], options: HostileRunOpti
       clearTimeout(timer)
       clearTimeout(signalTimer)
       const stdout = Buffer.concat(out)
-      const result: CliResult = {code, err: Buffer.concat(err).toString('utf8'), out: stdout.toString('utf8'), signal, stdout}
+      const result: CliResult = {
+        code,
+        err: Buffer.concat(err).toString('utf8'),
+        out: stdout.toString('utf8'),
+        signal,
+        stdout,
+      }
       ALL_RUNS.push({name, result})
       resolve(result)
     })
@@ -82,9 +92,14 @@ export function runHostile(name: string, args: string[], options: HostileRunOpti
 }
 
 /** The JSON error a failed `--json` run prints: {error: {code, exitCode, message, suggestions}}. */
-export function jsonError(result: CliResult): {code: string; exitCode: number; message: string; suggestions: string[]} | null {
+export function jsonError(
+  result: CliResult,
+): {code: string; exitCode: number; message: string; suggestions: string[]} | null {
   try {
-    return (JSON.parse(result.out) as {error?: {code: string; exitCode: number; message: string; suggestions: string[]}}).error ?? null
+    return (
+      (JSON.parse(result.out) as {error?: {code: string; exitCode: number; message: string; suggestions: string[]}})
+        .error ?? null
+    )
   } catch {
     return null
   }
@@ -92,7 +107,9 @@ export function jsonError(result: CliResult): {code: string; exitCode: number; m
 
 /** True when the output looks like a raw stack trace (an unhandled error, not a MigrateError). */
 export function hasStackTrace(result: CliResult): boolean {
-  return /\n\s+at .+\(.+:\d+:\d+\)|\n\s+at (async )?\S+ \(node:|UnhandledPromiseRejection|TypeError:|ReferenceError:/.test(`${result.out}\n${result.err}`)
+  return /\n\s+at .+\(.+:\d+:\d+\)|\n\s+at (async )?\S+ \(node:|UnhandledPromiseRejection|TypeError:|ReferenceError:/.test(
+    `${result.out}\n${result.err}`,
+  )
 }
 
 /**
@@ -120,7 +137,8 @@ export function homeFingerprint(home: string, options: {mtimes?: boolean} = {}):
 
 export function diffFingerprints(before: Map<string, string>, after: Map<string, string>): string[] {
   const diff: string[] = []
-  for (const [k, v] of before) if (after.get(k) !== v) diff.push(`${after.has(k) ? '~' : '-'} ${k} (${v} → ${after.get(k) ?? 'gone'})`)
+  for (const [k, v] of before)
+    if (after.get(k) !== v) diff.push(`${after.has(k) ? '~' : '-'} ${k} (${v} → ${after.get(k) ?? 'gone'})`)
   for (const [k, v] of after) if (!before.has(k)) diff.push(`+ ${k} (${v})`)
   return diff
 }
@@ -185,5 +203,9 @@ export function filesWithSecrets(dir: string, secrets: string[]): string[] {
 
 /** Asserts-by-return: the runs whose stdout or stderr contain any secret. */
 export function leakingRuns(secrets: string[], runs = ALL_RUNS): string[] {
-  return runs.filter(({result}) => secrets.some((s) => result.out.includes(s) || result.err.includes(s) || result.stdout.includes(s))).map((r) => r.name)
+  return runs
+    .filter(({result}) =>
+      secrets.some((s) => result.out.includes(s) || result.err.includes(s) || result.stdout.includes(s)),
+    )
+    .map((r) => r.name)
 }

@@ -58,7 +58,10 @@ export function newSandbox(prefix = 'hostile'): string {
  * Reads `input` (bytes, written to a file first, or a path) through openArchive + readArchive into
  * a StagingSink rooted at `<sandbox>/staging`, then inspects the sandbox.
  */
-export async function attemptRead(input: Buffer | string, options: {sandbox: string; keys?: DecryptionKeys; spaceLimit?: number; timeoutMs?: number}): Promise<Attempt> {
+export async function attemptRead(
+  input: Buffer | string,
+  options: {sandbox: string; keys?: DecryptionKeys; spaceLimit?: number; timeoutMs?: number},
+): Promise<Attempt> {
   const {sandbox} = options
   const staging = path.join(sandbox, 'staging')
   fs.rmSync(staging, {force: true, recursive: true})
@@ -74,8 +77,18 @@ export async function attemptRead(input: Buffer | string, options: {sandbox: str
     directory: (e) => inner!.directory(e),
     file: (e) => inner!.file(e),
     async manifest(manifest: ArchiveManifest) {
-      const staged: StagedRoot[] = manifest.roots.map((root) => ({createdParents: [], root, staging: path.join(staging, root.id), target: path.join(sandbox, 'target', root.id), why: 'test'}))
-      inner = new StagingSink(staged, () => null, (e) => e.mode & 0o755)
+      const staged: StagedRoot[] = manifest.roots.map((root) => ({
+        createdParents: [],
+        root,
+        staging: path.join(staging, root.id),
+        target: path.join(sandbox, 'target', root.id),
+        why: 'test',
+      }))
+      inner = new StagingSink(
+        staged,
+        () => null,
+        (e) => e.mode & 0o755,
+      )
     },
     symlink: (e) => inner!.symlink(e),
   }
@@ -88,20 +101,30 @@ export async function attemptRead(input: Buffer | string, options: {sandbox: str
       return readArchive(opened.tar, sink, {spaceLimit: () => options.spaceLimit})
     })()
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`HANG: no result after ${options.timeoutMs ?? 20_000} ms`)), options.timeoutMs ?? 20_000)
+      timer = setTimeout(
+        () => reject(new Error(`HANG: no result after ${options.timeoutMs ?? 20_000} ms`)),
+        options.timeoutMs ?? 20_000,
+      )
     })
     const read = await Promise.race([work, timeout])
     read.entries.close()
     result = {code: null, exit: 0, message: 'ok', ok: true, read}
   } catch (error) {
-    if (isMigrateError(error)) result = {code: error.code, exit: ErrorCodes[error.code].exit, message: error.message, ok: false}
+    if (isMigrateError(error))
+      result = {code: error.code, exit: ErrorCodes[error.code].exit, message: error.message, ok: false}
     else result = {code: null, exit: null, message: String((error as Error)?.stack ?? error), ok: false, raw: error}
   } finally {
     clearTimeout(timer)
   }
   const ms = Date.now() - started
-  const outside = walk(sandbox).filter((p) => p !== 'staging' && !p.startsWith(`staging${path.sep}`) && !['archive.bin', 'outside', path.join('outside', 'canary')].includes(p))
-  if (fs.readFileSync(path.join(sandbox, 'outside', 'canary'), 'utf8') !== 'untouched') outside.push('outside/canary (modified)')
+  const outside = walk(sandbox).filter(
+    (p) =>
+      p !== 'staging' &&
+      !p.startsWith(`staging${path.sep}`) &&
+      !['archive.bin', 'outside', path.join('outside', 'canary')].includes(p),
+  )
+  if (fs.readFileSync(path.join(sandbox, 'outside', 'canary'), 'utf8') !== 'untouched')
+    outside.push('outside/canary (modified)')
   const staged = new Map<string, Buffer | string>()
   for (const rel of walk(staging)) {
     const abs = path.join(staging, rel)

@@ -10,7 +10,18 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {cliEnv, type CliOptions, type CliResult, DEV_BIN, describeRun, parseJson, rmrf, runCli, tarCat, tmpDir} from './cli.js'
+import {
+  cliEnv,
+  type CliOptions,
+  type CliResult,
+  DEV_BIN,
+  describeRun,
+  parseJson,
+  rmrf,
+  runCli,
+  tarCat,
+  tmpDir,
+} from './cli.js'
 import {generateHome, type GeneratedHome, type HomeSpec} from './home-generator.js'
 
 export const PASSPHRASE = 'import tests: correct horse battery staple'
@@ -82,13 +93,37 @@ export function exportedSource(key: string, options: SourceOptions = {}): Promis
       const encrypted = options.encrypted ? path.join(root, 'encrypted.tar.gz.age') : undefined
       const cli = {cwd: root, home, timeoutMs: 120_000}
       const [p, e] = await Promise.all([
-        runCli(['export', '--profile', 'work', '--no-encrypt', '--compression', options.compression ?? 'gzip', '-o', plain, '--json'], cli),
-        encrypted ? runCli(['export', '--profile', 'work', '--passphrase-file', passFile, '-o', encrypted, '--json'], cli) : Promise.resolve(null),
+        runCli(
+          [
+            'export',
+            '--profile',
+            'work',
+            '--no-encrypt',
+            '--compression',
+            options.compression ?? 'gzip',
+            '-o',
+            plain,
+            '--json',
+          ],
+          cli,
+        ),
+        encrypted
+          ? runCli(['export', '--profile', 'work', '--passphrase-file', passFile, '-o', encrypted, '--json'], cli)
+          : Promise.resolve(null),
       ])
       expectExit0(p, 'plain export')
       if (e) expectExit0(e, 'encrypted export')
-      const manifest = options.compression === 'zstd' ? null : JSON.parse(tarCat(plain, 'manifest.json').toString('utf8'))
-      return {encrypted, exported: {encrypted: e ? parseJson(e) : undefined, plain: parseJson(p)}, g, manifest, passFile, plain, root}
+      const manifest =
+        options.compression === 'zstd' ? null : JSON.parse(tarCat(plain, 'manifest.json').toString('utf8'))
+      return {
+        encrypted,
+        exported: {encrypted: e ? parseJson(e) : undefined, plain: parseJson(p)},
+        g,
+        manifest,
+        passFile,
+        plain,
+        root,
+      }
     })()
     cache.set(key, promise)
   }
@@ -211,7 +246,11 @@ export interface SpawnedCli {
 
 /** Starts `openclaw-migrate <args>` (bin/dev.js) without waiting, so a test can signal it mid-flight. */
 export function spawnCli(args: string[], options: CliOptions): SpawnedCli {
-  const child = spawn(process.execPath, [DEV_BIN, ...args], {cwd: options.cwd ?? options.home, env: cliEnv(options), stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(process.execPath, [DEV_BIN, ...args], {
+    cwd: options.cwd ?? options.home,
+    env: cliEnv(options),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const out: Buffer[] = []
   const err: Buffer[] = []
   child.stdout!.on('data', (c: Buffer) => out.push(c))
@@ -229,7 +268,10 @@ export function spawnCli(args: string[], options: CliOptions): SpawnedCli {
 }
 
 /** Polls until `test()` is true (or the child exited / the deadline passed); returns whether it became true. */
-export async function waitFor(test: () => boolean, options: {child?: ChildProcess; timeoutMs?: number; everyMs?: number} = {}): Promise<boolean> {
+export async function waitFor(
+  test: () => boolean,
+  options: {child?: ChildProcess; timeoutMs?: number; everyMs?: number} = {},
+): Promise<boolean> {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000)
   while (Date.now() < deadline) {
     if (test()) return true
@@ -245,10 +287,16 @@ export async function waitFor(test: () => boolean, options: {child?: ChildProces
  * (absolute target paths the import reported as rebased), and the final modes (dirs 0700, secrets
  * 0600, others as archived minus group/other write).
  */
-export function compareWithSource(src: ExportedSource, targets: {root: string; sourcePath: string; target: string}[], rewritten: Set<string>, options: {sqliteSideFiles?: boolean} = {}): {compared: number} {
+export function compareWithSource(
+  src: ExportedSource,
+  targets: {root: string; sourcePath: string; target: string}[],
+  rewritten: Set<string>,
+  options: {sqliteSideFiles?: boolean} = {},
+): {compared: number} {
   const skipped: string[] = src.manifest.skipped.map((s: any) => s.path)
   // SQLite side files are never exported (and the export's own read of a database may leave empty ones behind).
-  const isSkipped = (abs: string) => /\.sqlite-(wal|shm)$/.test(abs) || skipped.some((s) => abs === s || abs.startsWith(`${s}/`))
+  const isSkipped = (abs: string) =>
+    /\.sqlite-(wal|shm)$/.test(abs) || skipped.some((s) => abs === s || abs.startsWith(`${s}/`))
   const secrets = new Set<string>(src.manifest.secrets.map((s: any) => s.path))
   const rootsById = new Map<string, any>(src.manifest.roots.map((r: any) => [r.id, r]))
   expect(targets.map((t) => t.root).sort(), 'imported roots').to.deep.equal([...rootsById.keys()].sort())
@@ -272,12 +320,16 @@ export function compareWithSource(src: ExportedSource, targets: {root: string; s
         expect(nb.mode, `${abs} mode`).to.equal(0o700)
         continue
       }
-      const archivePath = root.type === 'file' ? `${root.archivePath}/${path.basename(root.sourcePath)}` : `${root.archivePath}/${rel}`
-      expect(nb.mode.toString(8), `${abs} mode`).to.equal((secrets.has(archivePath) ? 0o600 : na.mode & 0o755).toString(8))
+      const archivePath =
+        root.type === 'file' ? `${root.archivePath}/${path.basename(root.sourcePath)}` : `${root.archivePath}/${rel}`
+      expect(nb.mode.toString(8), `${abs} mode`).to.equal(
+        (secrets.has(archivePath) ? 0o600 : na.mode & 0o755).toString(8),
+      )
       compared++
       if (rewritten.has(abs)) {
         if (nb.sha256 === na.sha256) differing.push(`${abs} reported as rewritten but unchanged`)
-      } else if (nb.sha256 !== na.sha256) differing.push(`${abs} differs from ${rel ? path.join(t.sourcePath, rel) : t.sourcePath}`)
+      } else if (nb.sha256 !== na.sha256)
+        differing.push(`${abs} differs from ${rel ? path.join(t.sourcePath, rel) : t.sourcePath}`)
     }
   }
   expect(differing).to.deep.equal([])

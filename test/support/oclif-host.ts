@@ -93,7 +93,11 @@ export function createOclifHost(): OclifHost {
         if (v === undefined) delete childEnv[k]
         else childEnv[k] = v
       }
-      const child = spawn(NODE_24, [FIXTURE_HOST_BIN, ...args], {cwd: home, env: childEnv, stdio: ['ignore', 'pipe', 'pipe']})
+      const child = spawn(NODE_24, [FIXTURE_HOST_BIN, ...args], {
+        cwd: home,
+        env: childEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       let stdout = ''
       let stderr = ''
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
@@ -136,6 +140,8 @@ export function parseJson<T = Record<string, unknown>>(result: HostResult): T {
   try {
     return JSON.parse(result.stdout) as T
   } catch {
-    throw new Error(`stdout is not one JSON document (exit ${result.code}).\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`)
+    throw new Error(
+      `stdout is not one JSON document (exit ${result.code}).\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`,
+    )
   }
 }

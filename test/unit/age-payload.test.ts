@@ -23,7 +23,10 @@ async function decrypt(ciphertext: Uint8Array, keys: {identities?: string[]; pas
   return buffer(await decryptStream(pieces(ciphertext), keys))
 }
 
-async function failure(ciphertext: Uint8Array, keys: {identities?: string[]; passphrase?: string}): Promise<MigrateError> {
+async function failure(
+  ciphertext: Uint8Array,
+  keys: {identities?: string[]; passphrase?: string},
+): Promise<MigrateError> {
   try {
     await decrypt(ciphertext, keys)
   } catch (error) {
@@ -96,7 +99,10 @@ describe('age payload decryption (node:crypto STREAM under age-encryption header
   })
 
   it('refuses input that never ends its header', async () => {
-    const junk = Buffer.concat([Buffer.from('age-encryption.org/v1\n-> X25519 abc\n'), Buffer.alloc(2 * 1024 * 1024, 0x41)])
+    const junk = Buffer.concat([
+      Buffer.from('age-encryption.org/v1\n-> X25519 abc\n'),
+      Buffer.alloc(2 * 1024 * 1024, 0x41),
+    ])
     expect((await failure(junk, {identities: [identity]})).code).to.equal('ARCHIVE_CORRUPT')
   })
 })

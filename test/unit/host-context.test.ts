@@ -54,7 +54,12 @@ describe('host context resolution', () => {
       expect(ctx.hostVersion).to.equal(null)
       expect(ctx.hostKind).to.equal('none')
       expect(ctx.binary).to.equal(null)
-      expect(ctx.sources).to.deep.equal({configPath: 'builtin', hostVersion: null, profile: 'builtin', stateDir: 'builtin'})
+      expect(ctx.sources).to.deep.equal({
+        configPath: 'builtin',
+        hostVersion: null,
+        profile: 'builtin',
+        stateDir: 'builtin',
+      })
     })
 
     it('noBinary ignores an openclaw on PATH', async () => {
@@ -71,7 +76,14 @@ describe('host context resolution', () => {
     })
 
     it('honours OPENCLAW_STATE_DIR with ~ and OPENCLAW_CONFIG_PATH', async () => {
-      const ctx = await resolveHostContext({env: {HOME: home, OPENCLAW_CONFIG_PATH: '~/cfg/openclaw.json', OPENCLAW_STATE_DIR: '~/state', PATH: emptyPath()}})
+      const ctx = await resolveHostContext({
+        env: {
+          HOME: home,
+          OPENCLAW_CONFIG_PATH: '~/cfg/openclaw.json',
+          OPENCLAW_STATE_DIR: '~/state',
+          PATH: emptyPath(),
+        },
+      })
       expect(ctx.stateDir).to.equal(path.join(home, 'state'))
       expect(ctx.configPath).to.equal(path.join(home, 'cfg', 'openclaw.json'))
       expect(ctx.warnings.join('\n')).to.include('outside the state dir')
@@ -102,7 +114,12 @@ describe('host context resolution', () => {
       expect(ctx.hostVersion).to.equal('2026.9.6')
       expect(ctx.hostKind).to.equal('binary')
       expect(ctx.binary?.file).to.equal(fake.file)
-      expect(ctx.sources).to.deep.equal({configPath: 'openclaw-binary', hostVersion: 'openclaw-binary', profile: 'builtin', stateDir: 'openclaw-binary'})
+      expect(ctx.sources).to.deep.equal({
+        configPath: 'openclaw-binary',
+        hostVersion: 'openclaw-binary',
+        profile: 'builtin',
+        stateDir: 'openclaw-binary',
+      })
       // The host disagreed with the built-in rules: the tool says it follows the host.
       expect(ctx.warnings.join('\n')).to.include(hostState).and.include("using the host's answer")
       expect(fake.calls().sort()).to.deep.equal(['--version', 'config file --json', 'database ownership status --json'])
@@ -119,7 +136,11 @@ describe('host context resolution', () => {
       const calls = fake.calls()
       expect(calls).to.have.length(3)
       for (const call of calls) expect(call.startsWith('--profile work ')).to.equal(true, call)
-      expect(calls.sort()).to.deep.equal(['--profile work --version', '--profile work config file --json', '--profile work database ownership status --json'])
+      expect(calls.sort()).to.deep.equal([
+        '--profile work --version',
+        '--profile work config file --json',
+        '--profile work database ownership status --json',
+      ])
     })
 
     it('passes --dev through to every host call', async () => {
@@ -148,15 +169,21 @@ describe('host context resolution', () => {
 
     it('uses OPENCLAW_MIGRATE_OPENCLAW_BIN when set', async () => {
       const fake = installFakeOpenClaw(dir, {stateDir: path.join(dir, 'via-env')})
-      const ctx = await resolveHostContext({env: {HOME: home, OPENCLAW_MIGRATE_OPENCLAW_BIN: fake.file, PATH: emptyPath()}})
+      const ctx = await resolveHostContext({
+        env: {HOME: home, OPENCLAW_MIGRATE_OPENCLAW_BIN: fake.file, PATH: emptyPath()},
+      })
       expect(ctx.stateDir).to.equal(path.join(dir, 'via-env'))
     })
 
     it('rejects an --openclaw-bin that is not an executable file', async () => {
       const notExec = path.join(dir, 'openclaw.txt')
       fs.writeFileSync(notExec, 'not a program', {mode: 0o644})
-      expect((await rejection(resolveHostContext({env: {HOME: home, PATH: emptyPath()}, openclawBin: notExec}))).code).to.equal('USAGE')
-      expect((await rejection(resolveHostContext({env: {HOME: home, PATH: emptyPath()}, openclawBin: dir}))).code).to.equal('USAGE')
+      expect(
+        (await rejection(resolveHostContext({env: {HOME: home, PATH: emptyPath()}, openclawBin: notExec}))).code,
+      ).to.equal('USAGE')
+      expect(
+        (await rejection(resolveHostContext({env: {HOME: home, PATH: emptyPath()}, openclawBin: dir}))).code,
+      ).to.equal('USAGE')
     })
 
     it('falls back to the built-in rules when the host cannot answer, keeping its version', async () => {
@@ -183,7 +210,11 @@ describe('host context resolution', () => {
     })
 
     it('overrides OPENCLAW_STATE_DIR and --profile, and expands ~', async () => {
-      const ctx = await resolveHostContext({env: {HOME: home, OPENCLAW_STATE_DIR: path.join(home, 'env-state'), PATH: emptyPath()}, profile: 'work', stateDir: '~/flag-state'})
+      const ctx = await resolveHostContext({
+        env: {HOME: home, OPENCLAW_STATE_DIR: path.join(home, 'env-state'), PATH: emptyPath()},
+        profile: 'work',
+        stateDir: '~/flag-state',
+      })
       expect(ctx.stateDir).to.equal(path.join(home, 'flag-state'))
       expect(ctx.configPath).to.equal(path.join(home, 'flag-state', 'openclaw.json'))
       expect(ctx.sources.stateDir).to.equal('flag')
@@ -196,7 +227,10 @@ describe('host context resolution', () => {
 
     it('keeps an explicit OPENCLAW_CONFIG_PATH', async () => {
       const cfg = path.join(home, 'conf', 'openclaw.json')
-      const ctx = await resolveHostContext({env: {HOME: home, OPENCLAW_CONFIG_PATH: cfg, PATH: emptyPath()}, stateDir: path.join(home, 'flag-state')})
+      const ctx = await resolveHostContext({
+        env: {HOME: home, OPENCLAW_CONFIG_PATH: cfg, PATH: emptyPath()},
+        stateDir: path.join(home, 'flag-state'),
+      })
       expect(ctx.configPath).to.equal(cfg)
       expect(ctx.sources.stateDir).to.equal('flag')
     })
@@ -204,7 +238,10 @@ describe('host context resolution', () => {
     it('settles an ambiguous legacy/current pair instead of failing', async () => {
       populate(path.join(home, '.openclaw'))
       populate(path.join(home, '.clawdbot'))
-      const ctx = await resolveHostContext({env: {HOME: home, PATH: emptyPath()}, stateDir: path.join(home, '.clawdbot')})
+      const ctx = await resolveHostContext({
+        env: {HOME: home, PATH: emptyPath()},
+        stateDir: path.join(home, '.clawdbot'),
+      })
       expect(ctx.stateDir).to.equal(path.join(home, '.clawdbot'))
       expect(ctx.sources.stateDir).to.equal('flag')
     })
@@ -230,7 +267,9 @@ describe('host context resolution', () => {
     }
 
     it('rejects --profile together with --dev', async () => {
-      const error = await rejection(resolveHostContext({dev: true, env: {HOME: home, PATH: emptyPath()}, profile: 'work'}))
+      const error = await rejection(
+        resolveHostContext({dev: true, env: {HOME: home, PATH: emptyPath()}, profile: 'work'}),
+      )
       expect(error.code).to.equal('USAGE')
     })
   })

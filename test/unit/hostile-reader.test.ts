@@ -40,10 +40,16 @@ describe('hostile archives through the reader', function () {
   })
   after(() => {
     fs.rmSync(sandbox, {force: true, recursive: true})
-    if (process.env.HOSTILE_REPORT) for (const r of REPORT) console.log(`REPORT\t${r.case}\t${r.code}\t${r.exit}\toutside=${r.outside}`)
+    if (process.env.HOSTILE_REPORT)
+      for (const r of REPORT) console.log(`REPORT\t${r.case}\t${r.code}\t${r.exit}\toutside=${r.outside}`)
   })
 
-  async function attempt(name: string, input: Buffer, keys?: {passphrase?: string; identities?: string[]}, spaceLimit?: number): Promise<Attempt> {
+  async function attempt(
+    name: string,
+    input: Buffer,
+    keys?: {passphrase?: string; identities?: string[]},
+    spaceLimit?: number,
+  ): Promise<Attempt> {
     const a = await attemptRead(input, {keys, sandbox, spaceLimit})
     REPORT.push({case: name, code: a.code ?? (a.ok ? 'OK' : 'RAW'), exit: a.exit, outside: a.outside.length})
     expect(a.raw, `${name}: raw exception ${a.message}`).to.equal(undefined)
@@ -51,7 +57,12 @@ describe('hostile archives through the reader', function () {
     return a
   }
 
-  async function refused(name: string, input: Buffer, codes: readonly string[], keys?: {passphrase?: string; identities?: string[]}): Promise<Attempt> {
+  async function refused(
+    name: string,
+    input: Buffer,
+    codes: readonly string[],
+    keys?: {passphrase?: string; identities?: string[]},
+  ): Promise<Attempt> {
     const a = await attempt(name, input, keys)
     expect(a.ok, `${name}: was accepted`).to.equal(false)
     expect(codes, `${name}: ${a.code} ${a.message}`).to.include(a.code)
@@ -98,10 +109,17 @@ describe('hostile archives through the reader', function () {
       for (const [label, bytes] of variants) {
         const step = Math.max(1, Math.floor(bytes.length / 40))
         for (let o = 0; o < bytes.length; o += step) {
-          const a = await refused(`truncated ${label} at ${o}/${bytes.length}`, bytes.subarray(0, o), ARCHIVE_CODES, {passphrase: PASS})
+          const a = await refused(`truncated ${label} at ${o}/${bytes.length}`, bytes.subarray(0, o), ARCHIVE_CODES, {
+            passphrase: PASS,
+          })
           if (o > 300) expect(['ARCHIVE_TRUNCATED', 'ARCHIVE_CORRUPT'], `${label} cut at ${o}`).to.include(a.code)
         }
-        await refused(`truncated ${label} by one byte`, bytes.subarray(0, bytes.length - 1), ['ARCHIVE_TRUNCATED', 'ARCHIVE_CORRUPT'], {passphrase: PASS})
+        await refused(
+          `truncated ${label} by one byte`,
+          bytes.subarray(0, bytes.length - 1),
+          ['ARCHIVE_TRUNCATED', 'ARCHIVE_CORRUPT'],
+          {passphrase: PASS},
+        )
       }
     })
   })
@@ -115,17 +133,29 @@ describe('hostile archives through the reader', function () {
 
     it('in the manifest (header and body)', async () => {
       const m = span(valid, 'manifest.json')
-      for (const [name, bytes] of [...flipIn('manifest header', m.header, 512), ...flipIn('manifest body', m.body, m.size)]) await refused(name, bytes, ARCHIVE_CODES)
+      for (const [name, bytes] of [
+        ...flipIn('manifest header', m.header, 512),
+        ...flipIn('manifest body', m.body, m.size),
+      ])
+        await refused(name, bytes, ARCHIVE_CODES)
     })
 
     it('in the index (header and body)', async () => {
       const ix = span(valid, 'index.jsonl')
-      for (const [name, bytes] of [...flipIn('index header', ix.header, 512), ...flipIn('index body', ix.body, ix.size)]) await refused(name, bytes, ARCHIVE_CODES)
+      for (const [name, bytes] of [
+        ...flipIn('index header', ix.header, 512),
+        ...flipIn('index body', ix.body, ix.size),
+      ])
+        await refused(name, bytes, ARCHIVE_CODES)
     })
 
     it('in a payload file (header and body)', async () => {
       const f = span(valid, 'roots/st/.env')
-      for (const [name, bytes] of [...flipIn('payload header', f.header, 512), ...flipIn('payload body', f.body, f.size)]) await refused(name, bytes, ARCHIVE_CODES)
+      for (const [name, bytes] of [
+        ...flipIn('payload header', f.header, 512),
+        ...flipIn('payload body', f.body, f.size),
+      ])
+        await refused(name, bytes, ARCHIVE_CODES)
     })
 
     it('in the gzip stream', async () => {
@@ -145,7 +175,9 @@ describe('hostile archives through the reader', function () {
       }
       for (let i = 0; i < 8; i++) {
         const bit = (headerEnd + Math.floor(((i + 0.5) / 8) * (enc.length - headerEnd))) * 8
-        await refused(`age payload bit ${bit}`, flipBit(enc, bit), ['ARCHIVE_CORRUPT', 'ARCHIVE_TRUNCATED'], {passphrase: PASS})
+        await refused(`age payload bit ${bit}`, flipBit(enc, bit), ['ARCHIVE_CORRUPT', 'ARCHIVE_TRUNCATED'], {
+          passphrase: PASS,
+        })
       }
     })
   })
@@ -168,15 +200,59 @@ describe('hostile archives through the reader', function () {
 
   describe('manifest and payload disagree', () => {
     const cases: [string, Buffer, string[]][] = [
-      ['manifest edited after export (hash in the trailer differs)', craftValid(({manifest}) => ({manifestBytes: Buffer.from(JSON.stringify({...manifest, source: {...manifest.source, home: '/root'}})), trailer: {manifestSha256: sha256(serializeManifest(manifest))}})), ['ARCHIVE_MISMATCH']],
-      ['payload root missing from the manifest', craftValid(({manifest}) => ({manifest: {...manifest, roots: []}})), ['ARCHIVE_UNSAFE_ENTRY']],
-      ['index lists a file that is not in the archive', craftValid(({entries}) => ({editIndex: (l) => [JSON.stringify({mode: 384, mtime: 0, path: 'roots/st/ghost', sha256: 'x', size: 1, type: 'file'}), ...l]})), ['ARCHIVE_MISMATCH']],
-      ['a file missing from the index', craftValid(({entries}) => void (entries[2].unindexed = true)), ['ARCHIVE_MISMATCH']],
-      ['index size differs', craftValid(({entries}) => void (entries[1].indexOverride = {size: 1})), ['ARCHIVE_MISMATCH']],
-      ['index hash differs', craftValid(({entries}) => void (entries[1].indexOverride = {sha256: '0'.repeat(64)})), ['ARCHIVE_MISMATCH']],
-      ['index type differs', craftValid(({entries}) => void (entries[3].indexOverride = {type: 'file'})), ['ARCHIVE_MISMATCH']],
-      ['index mode differs', craftValid(({entries}) => void (entries[2].indexOverride = {mode: 0o644})), ['ARCHIVE_MISMATCH']],
-      ['index link target differs', craftValid(({entries}) => void (entries[5].indexOverride = {linkpath: '/etc/shadow'})), ['ARCHIVE_MISMATCH']],
+      [
+        'manifest edited after export (hash in the trailer differs)',
+        craftValid(({manifest}) => ({
+          manifestBytes: Buffer.from(JSON.stringify({...manifest, source: {...manifest.source, home: '/root'}})),
+          trailer: {manifestSha256: sha256(serializeManifest(manifest))},
+        })),
+        ['ARCHIVE_MISMATCH'],
+      ],
+      [
+        'payload root missing from the manifest',
+        craftValid(({manifest}) => ({manifest: {...manifest, roots: []}})),
+        ['ARCHIVE_UNSAFE_ENTRY'],
+      ],
+      [
+        'index lists a file that is not in the archive',
+        craftValid(({entries}) => ({
+          editIndex: (l) => [
+            JSON.stringify({mode: 384, mtime: 0, path: 'roots/st/ghost', sha256: 'x', size: 1, type: 'file'}),
+            ...l,
+          ],
+        })),
+        ['ARCHIVE_MISMATCH'],
+      ],
+      [
+        'a file missing from the index',
+        craftValid(({entries}) => void (entries[2].unindexed = true)),
+        ['ARCHIVE_MISMATCH'],
+      ],
+      [
+        'index size differs',
+        craftValid(({entries}) => void (entries[1].indexOverride = {size: 1})),
+        ['ARCHIVE_MISMATCH'],
+      ],
+      [
+        'index hash differs',
+        craftValid(({entries}) => void (entries[1].indexOverride = {sha256: '0'.repeat(64)})),
+        ['ARCHIVE_MISMATCH'],
+      ],
+      [
+        'index type differs',
+        craftValid(({entries}) => void (entries[3].indexOverride = {type: 'file'})),
+        ['ARCHIVE_MISMATCH'],
+      ],
+      [
+        'index mode differs',
+        craftValid(({entries}) => void (entries[2].indexOverride = {mode: 0o644})),
+        ['ARCHIVE_MISMATCH'],
+      ],
+      [
+        'index link target differs',
+        craftValid(({entries}) => void (entries[5].indexOverride = {linkpath: '/etc/shadow'})),
+        ['ARCHIVE_MISMATCH'],
+      ],
       ['index lists an entry twice', craftValid(() => ({editIndex: (l) => [l[0], ...l]})), ['ARCHIVE_MISMATCH']],
       ['trailer entry count differs', craftValid(() => ({trailer: {entries: 99}})), ['ARCHIVE_MISMATCH']],
       ['trailer byte count differs', craftValid(() => ({trailer: {bytes: 1}})), ['ARCHIVE_MISMATCH']],
@@ -186,26 +262,101 @@ describe('hostile archives through the reader', function () {
       ['index line is not JSON', craftValid(() => ({editIndex: (l) => ['{not json', ...l]})), ['ARCHIVE_CORRUPT']],
       ['no index at all', craftValid(() => ({noIndex: true})), ['ARCHIVE_TRUNCATED']],
       ['no tar end marker', craftValid(() => ({noEof: true})), ['ARCHIVE_TRUNCATED']],
-      ['an entry after the index', craftValid(() => ({afterIndex: [{body: Buffer.from('late'), path: 'roots/st/late', type: 'File'}]})), ['ARCHIVE_MISMATCH']],
-      ['many more entries than the manifest declares', craftValid(({entries}) => void entries.push(...Array.from({length: 1100}, (_, i): RawEntry => ({body: Buffer.from('x'), path: `roots/st/memory/extra-${i}`, type: 'File'})))), ['ARCHIVE_MISMATCH']],
-      ['manifest is not JSON', craftValid(() => ({manifestBytes: Buffer.from('{"format": "openclaw-migrate", ')})), ['ARCHIVE_CORRUPT']],
-      ['manifest of another tool', craftValid(({manifest}) => ({manifestBytes: Buffer.from(JSON.stringify({...manifest, format: 'other'}))})), ['ARCHIVE_CORRUPT']],
-      ['manifest missing fields', craftValid(({manifest}) => ({manifestBytes: Buffer.from(JSON.stringify({archiveId: manifest.archiveId, format: 'openclaw-migrate', formatVersion: 1}))})), ['ARCHIVE_CORRUPT']],
-      ['manifest names a root outside roots/', craftValid(({manifest}) => ({manifest: {...manifest, roots: [{...manifest.roots[0], archivePath: '../st'}]}})), ['ARCHIVE_UNSAFE_ENTRY']],
-      ['manifest root id with ../', craftValid(({manifest}) => ({manifest: {...manifest, roots: [{...manifest.roots[0], archivePath: 'roots/..', id: '..'}]}})), ['ARCHIVE_UNSAFE_ENTRY']],
-      ['a future manifest format version', craftValid(({manifest}) => ({manifest: {...manifest, formatVersion: 2}})), ['ARCHIVE_VERSION']],
-      ['a non-numeric format version', craftValid(({manifest}) => ({manifest: {...manifest, formatVersion: '1' as unknown as number}})), ['ARCHIVE_VERSION', 'ARCHIVE_CORRUPT']],
-      ['manifest not first', craftTar({entries: [entries[0], {body: Buffer.from('{}'), path: 'manifest.json', type: 'File'}], manifest: minimalManifest(), noIndex: true}).subarray(0), ['ARCHIVE_CORRUPT', 'ARCHIVE_UNSAFE_ENTRY']],
-      ['a plain tar without a manifest', Buffer.concat([Buffer.from(craftValid()).subarray(span(craftValid(), 'roots/st/').header)]), ['ARCHIVE_CORRUPT']],
+      [
+        'an entry after the index',
+        craftValid(() => ({afterIndex: [{body: Buffer.from('late'), path: 'roots/st/late', type: 'File'}]})),
+        ['ARCHIVE_MISMATCH'],
+      ],
+      [
+        'many more entries than the manifest declares',
+        craftValid(
+          ({entries}) =>
+            void entries.push(
+              ...Array.from({length: 1100}, (_, i): RawEntry => ({
+                body: Buffer.from('x'),
+                path: `roots/st/memory/extra-${i}`,
+                type: 'File',
+              })),
+            ),
+        ),
+        ['ARCHIVE_MISMATCH'],
+      ],
+      [
+        'manifest is not JSON',
+        craftValid(() => ({manifestBytes: Buffer.from('{"format": "openclaw-migrate", ')})),
+        ['ARCHIVE_CORRUPT'],
+      ],
+      [
+        'manifest of another tool',
+        craftValid(({manifest}) => ({manifestBytes: Buffer.from(JSON.stringify({...manifest, format: 'other'}))})),
+        ['ARCHIVE_CORRUPT'],
+      ],
+      [
+        'manifest missing fields',
+        craftValid(({manifest}) => ({
+          manifestBytes: Buffer.from(
+            JSON.stringify({archiveId: manifest.archiveId, format: 'openclaw-migrate', formatVersion: 1}),
+          ),
+        })),
+        ['ARCHIVE_CORRUPT'],
+      ],
+      [
+        'manifest names a root outside roots/',
+        craftValid(({manifest}) => ({manifest: {...manifest, roots: [{...manifest.roots[0], archivePath: '../st'}]}})),
+        ['ARCHIVE_UNSAFE_ENTRY'],
+      ],
+      [
+        'manifest root id with ../',
+        craftValid(({manifest}) => ({
+          manifest: {...manifest, roots: [{...manifest.roots[0], archivePath: 'roots/..', id: '..'}]},
+        })),
+        ['ARCHIVE_UNSAFE_ENTRY'],
+      ],
+      [
+        'a future manifest format version',
+        craftValid(({manifest}) => ({manifest: {...manifest, formatVersion: 2}})),
+        ['ARCHIVE_VERSION'],
+      ],
+      [
+        'a non-numeric format version',
+        craftValid(({manifest}) => ({manifest: {...manifest, formatVersion: '1' as unknown as number}})),
+        ['ARCHIVE_VERSION', 'ARCHIVE_CORRUPT'],
+      ],
+      [
+        'manifest not first',
+        craftTar({
+          entries: [entries[0], {body: Buffer.from('{}'), path: 'manifest.json', type: 'File'}],
+          manifest: minimalManifest(),
+          noIndex: true,
+        }).subarray(0),
+        ['ARCHIVE_CORRUPT', 'ARCHIVE_UNSAFE_ENTRY'],
+      ],
+      [
+        'a plain tar without a manifest',
+        Buffer.concat([Buffer.from(craftValid()).subarray(span(craftValid(), 'roots/st/').header)]),
+        ['ARCHIVE_CORRUPT'],
+      ],
       ['not an archive at all', Buffer.from('hello, this is just text\n'.repeat(40)), ['ARCHIVE_CORRUPT']],
-      ['an age header of another version', Buffer.from('age-encryption.org/v2\n-> X25519 abc\n--- xyz\n'), ['ARCHIVE_VERSION', 'ARCHIVE_CORRUPT']],
-      ['an ASCII-armored age file', Buffer.from('-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n'), ['ARCHIVE_CORRUPT']],
+      [
+        'an age header of another version',
+        Buffer.from('age-encryption.org/v2\n-> X25519 abc\n--- xyz\n'),
+        ['ARCHIVE_VERSION', 'ARCHIVE_CORRUPT'],
+      ],
+      [
+        'an ASCII-armored age file',
+        Buffer.from('-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n'),
+        ['ARCHIVE_CORRUPT'],
+      ],
     ]
     for (const [name, bytes, codes] of cases) it(name, async () => void (await refused(name, bytes, codes)))
   })
 
   describe('unsafe entries', () => {
-    const unsafe = (name: string, add: RawEntry[] | ((e: RawEntry[]) => void), codes: string[] = ['ARCHIVE_UNSAFE_ENTRY']) => {
+    const unsafe = (
+      name: string,
+      add: RawEntry[] | ((e: RawEntry[]) => void),
+      codes: string[] = ['ARCHIVE_UNSAFE_ENTRY'],
+    ) => {
       it(name, async () => {
         const bytes = craftValid(({entries: e, manifest}) => {
           if (typeof add === 'function') add(e)
@@ -227,13 +378,27 @@ describe('hostile archives through the reader', function () {
     unsafe('a name outside roots/', [file('pwned')])
     unsafe('an unknown root', [file('roots/other/pwned')])
     unsafe('a file whose parent directory is not in the archive', [file('roots/st/nodir/pwned')])
-    unsafe('a file below a symlink (write through a link)', [{linkpath: '/tmp', path: 'roots/st/tmplink', type: 'SymbolicLink'}, file('roots/st/tmplink/pwned')])
-    unsafe('a file below a symlink to a directory inside', [{linkpath: 'memory', path: 'roots/st/mem2', type: 'SymbolicLink'}, file('roots/st/mem2/pwned')])
-    unsafe('a symlink escaping its root with ..', [{linkpath: '../../../../etc/passwd', path: 'roots/st/escape', type: 'SymbolicLink'}])
-    unsafe('a symlink escaping its root from a subdirectory', [{linkpath: '../../.ssh/authorized_keys', path: 'roots/st/memory/escape', type: 'SymbolicLink'}])
-    unsafe('a symlink to its root\'s parent', [{linkpath: '..', path: 'roots/st/up', type: 'SymbolicLink'}])
-    unsafe('an absolute symlink outside every root', [{linkpath: '/etc/shadow', path: 'roots/st/shadow', type: 'SymbolicLink'}])
-    unsafe('an absolute symlink into the old root via ..', [{linkpath: '/home/olduser/.openclaw/../.ssh', path: 'roots/st/ssh', type: 'SymbolicLink'}])
+    unsafe('a file below a symlink (write through a link)', [
+      {linkpath: '/tmp', path: 'roots/st/tmplink', type: 'SymbolicLink'},
+      file('roots/st/tmplink/pwned'),
+    ])
+    unsafe('a file below a symlink to a directory inside', [
+      {linkpath: 'memory', path: 'roots/st/mem2', type: 'SymbolicLink'},
+      file('roots/st/mem2/pwned'),
+    ])
+    unsafe('a symlink escaping its root with ..', [
+      {linkpath: '../../../../etc/passwd', path: 'roots/st/escape', type: 'SymbolicLink'},
+    ])
+    unsafe('a symlink escaping its root from a subdirectory', [
+      {linkpath: '../../.ssh/authorized_keys', path: 'roots/st/memory/escape', type: 'SymbolicLink'},
+    ])
+    unsafe("a symlink to its root's parent", [{linkpath: '..', path: 'roots/st/up', type: 'SymbolicLink'}])
+    unsafe('an absolute symlink outside every root', [
+      {linkpath: '/etc/shadow', path: 'roots/st/shadow', type: 'SymbolicLink'},
+    ])
+    unsafe('an absolute symlink into the old root via ..', [
+      {linkpath: '/home/olduser/.openclaw/../.ssh', path: 'roots/st/ssh', type: 'SymbolicLink'},
+    ])
     unsafe('a symlink chain: a link through a link to .. (b -> .., a -> b/..)', [
       {path: 'roots/st/d/', type: 'Directory'},
       {linkpath: 'b/../..', path: 'roots/st/d/a', type: 'SymbolicLink'},
@@ -243,7 +408,11 @@ describe('hostile archives through the reader', function () {
       {linkpath: 'b', path: 'roots/st/a', type: 'SymbolicLink'},
       {linkpath: '../../x', path: 'roots/st/b', type: 'SymbolicLink'},
     ])
-    unsafe('a symlink with an empty target', [{linkpath: '', path: 'roots/st/empty', type: 'SymbolicLink'}], ['ARCHIVE_UNSAFE_ENTRY', 'ARCHIVE_CORRUPT'])
+    unsafe(
+      'a symlink with an empty target',
+      [{linkpath: '', path: 'roots/st/empty', type: 'SymbolicLink'}],
+      ['ARCHIVE_UNSAFE_ENTRY', 'ARCHIVE_CORRUPT'],
+    )
     unsafe('a hardlink', [{linkpath: 'roots/st/.env', path: 'roots/st/hard', type: 'Link'}])
     unsafe('a hardlink to /etc/shadow', [{linkpath: '/etc/shadow', path: 'roots/st/hard', type: 'Link'}])
     unsafe('a character device', [{path: 'roots/st/null', type: 'CharacterDevice'}])
@@ -251,21 +420,39 @@ describe('hostile archives through the reader', function () {
     unsafe('a fifo', [{path: 'roots/st/fifo', type: 'FIFO'}])
     unsafe('a contiguous file (type 7)', [{body: Buffer.from('x'), path: 'roots/st/contig', type: 'ContiguousFile'}])
     unsafe('a duplicate file', [file('roots/st/dup'), file('roots/st/dup')])
-    unsafe('a duplicate of a file with other content', (e) => e.push({...e[2], body: Buffer.from('ANTHROPIC_API_KEY=attacker\n')}))
+    unsafe('a duplicate of a file with other content', (e) =>
+      e.push({...e[2], body: Buffer.from('ANTHROPIC_API_KEY=attacker\n')}),
+    )
     unsafe('a duplicate directory', (e) => e.push({path: 'roots/st/memory/', type: 'Directory'}))
-    unsafe('a directory replaced by a symlink of the same name', (e) => e.push({linkpath: '/tmp', path: 'roots/st/memory', type: 'SymbolicLink'}))
+    unsafe('a directory replaced by a symlink of the same name', (e) =>
+      e.push({linkpath: '/tmp', path: 'roots/st/memory', type: 'SymbolicLink'}),
+    )
     unsafe('the root itself as a file', (e) => e.splice(0, e.length, file('roots/st')))
     unsafe('a name longer than 4096 characters', [file(`roots/st/${'a'.repeat(5000)}`)])
     // node-tar cuts the PAX name at the NUL: the entry no longer matches its index line.
-    unsafe('a name with a NUL byte (PAX)', [file('roots/st/nul\u0000name')], ['ARCHIVE_UNSAFE_ENTRY', 'ARCHIVE_MISMATCH'])
-    unsafe('a non-UTF-8 name (raw ustar bytes)', [{body: Buffer.from('x'), path: 'raw', rawName: Buffer.concat([Buffer.from('roots/st/bad-'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('.txt')]), type: 'File'}])
+    unsafe(
+      'a name with a NUL byte (PAX)',
+      [file('roots/st/nul\u0000name')],
+      ['ARCHIVE_UNSAFE_ENTRY', 'ARCHIVE_MISMATCH'],
+    )
+    unsafe('a non-UTF-8 name (raw ustar bytes)', [
+      {
+        body: Buffer.from('x'),
+        path: 'raw',
+        rawName: Buffer.concat([Buffer.from('roots/st/bad-'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('.txt')]),
+        type: 'File',
+      },
+    ])
     unsafe('a second manifest.json among the payload', [file('manifest.json')])
     unsafe('a second index.jsonl name below roots', [file('roots/st/index.jsonl'), file('roots/st/index.jsonl')])
   })
 
   describe('sizes and counts', () => {
     it('a declared size far beyond the real body (decompression bomb header)', async () => {
-      const bytes = craftValid(({entries: e}) => void e.push({body: Buffer.from('tiny'), path: 'roots/st/bomb', size: 1024 ** 4, type: 'File'}))
+      const bytes = craftValid(
+        ({entries: e}) =>
+          void e.push({body: Buffer.from('tiny'), path: 'roots/st/bomb', size: 1024 ** 4, type: 'File'}),
+      )
       await refused('declared 1 TiB, body 4 bytes (check)', bytes, ['ARCHIVE_MISMATCH', 'ARCHIVE_TRUNCATED'])
       await refused('declared 1 TiB, body 4 bytes (gzip)', gzip(bytes), ['ARCHIVE_MISMATCH', 'ARCHIVE_TRUNCATED'])
       const a = await attempt('declared 1 TiB with a space limit (import)', bytes, undefined, 1024 ** 3)
@@ -275,7 +462,9 @@ describe('hostile archives through the reader', function () {
 
     it('a real decompression bomb: 64 MiB of zeros in a file the manifest says is empty', async () => {
       const zeros = Buffer.alloc(64 * 1024 * 1024)
-      const bytes = gzip(craftValid(({entries: e}) => void e.push({body: zeros, path: 'roots/st/zeros', type: 'File', unindexed: true})))
+      const bytes = gzip(
+        craftValid(({entries: e}) => void e.push({body: zeros, path: 'roots/st/zeros', type: 'File', unindexed: true})),
+      )
       expect(bytes.length).to.be.below(1024 * 1024)
       const a = await refused('gzip bomb 64 MiB (not in manifest totals)', bytes, ['ARCHIVE_MISMATCH'])
       expect(a.ms).to.be.below(20_000)
@@ -283,7 +472,8 @@ describe('hostile archives through the reader', function () {
 
     it('a huge number of tiny entries, declared honestly, reads in bounded time', async () => {
       const many: RawEntry[] = [...minimalEntries(), {path: 'roots/st/many/', type: 'Directory'}]
-      for (let i = 0; i < 20_000; i++) many.push({body: Buffer.from(String(i)), path: `roots/st/many/f${i}`, type: 'File'})
+      for (let i = 0; i < 20_000; i++)
+        many.push({body: Buffer.from(String(i)), path: `roots/st/many/f${i}`, type: 'File'})
       const bytes = gzip(craftTar({entries: many, manifest: withTotals(minimalManifest(), many)}))
       const a = await attempt('20000 tiny entries', bytes)
       expect(a.ok, a.message).to.equal(true)
@@ -293,7 +483,8 @@ describe('hostile archives through the reader', function () {
 
     it('an index of non-ASCII names larger than a stream chunk reads back (no character split between chunks)', async () => {
       const e: RawEntry[] = [...minimalEntries(), {path: 'roots/st/日記/', type: 'Directory'}]
-      for (let i = 0; i < 3000; i++) e.push({body: Buffer.from('x'), path: `roots/st/日記/ノート-${i}-✓.md`, type: 'File'})
+      for (let i = 0; i < 3000; i++)
+        e.push({body: Buffer.from('x'), path: `roots/st/日記/ノート-${i}-✓.md`, type: 'File'})
       const tar = craftTar({entries: e, manifest: withTotals(minimalManifest(), e)})
       const a = await attempt('3000 non-ASCII names (index > 64 KiB)', gzip(tar))
       expect(a.ok, a.message).to.equal(true)
@@ -317,8 +508,16 @@ describe('hostile archives through the reader', function () {
         p = `${p}/${part}`
         dirs.push({path: `${p}/`, type: 'Directory'})
       }
-      const e = [...minimalEntries(), ...dirs, {body: Buffer.from('long'), path: `${deep}/${'n'.repeat(250)}.md`, type: 'File'}, {body: Buffer.from('uni'), path: 'roots/st/memory/日記 ✓ Ärger 🦞.md', type: 'File'}]
-      const a = await attempt('long and non-ASCII names', gzip(craftTar({entries: e, manifest: withTotals(minimalManifest(), e)})))
+      const e = [
+        ...minimalEntries(),
+        ...dirs,
+        {body: Buffer.from('long'), path: `${deep}/${'n'.repeat(250)}.md`, type: 'File'},
+        {body: Buffer.from('uni'), path: 'roots/st/memory/日記 ✓ Ärger 🦞.md', type: 'File'},
+      ]
+      const a = await attempt(
+        'long and non-ASCII names',
+        gzip(craftTar({entries: e, manifest: withTotals(minimalManifest(), e)})),
+      )
       expect(a.ok, a.message).to.equal(true)
       expect(a.staged.get('st/memory/日記 ✓ Ärger 🦞.md')?.toString()).to.equal('uni')
     })

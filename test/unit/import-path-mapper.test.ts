@@ -35,14 +35,47 @@ function catchError(fn: () => unknown): MigrateError {
 }
 
 /** A manifest as an export on another OS would write it (only what planning and rebasing read). */
-function manifestFrom(home: string, sep: '/' | '\\', extraRoots: {id: string; kind: ArchiveRoot['kind']; sourcePath: string; type?: 'dir' | 'file'}[] = []): ArchiveManifest {
+function manifestFrom(
+  home: string,
+  sep: '/' | '\\',
+  extraRoots: {id: string; kind: ArchiveRoot['kind']; sourcePath: string; type?: 'dir' | 'file'}[] = [],
+): ArchiveManifest {
   const j = (...parts: string[]) => [home, ...parts].join(sep)
   const stateDir = j('.openclaw-work')
   const roots: ArchiveRoot[] = [
-    {archivePath: 'roots/work.state', id: 'work.state', kind: 'state', profile: 'work', sourcePath: stateDir, type: 'dir'},
-    {archivePath: 'roots/work.workspace.research', id: 'work.workspace.research', kind: 'workspace', profile: 'work', sourcePath: j('projects', 'research-notes'), type: 'dir', agentId: 'research'},
-    {archivePath: 'roots/work.include', id: 'work.include', kind: 'include', profile: 'work', sourcePath: j('shared-config', 'agents.json5'), type: 'file'},
-    ...extraRoots.map((r) => ({archivePath: `roots/${r.id}`, id: r.id, kind: r.kind, profile: 'work', sourcePath: r.sourcePath, type: r.type ?? ('dir' as const)})),
+    {
+      archivePath: 'roots/work.state',
+      id: 'work.state',
+      kind: 'state',
+      profile: 'work',
+      sourcePath: stateDir,
+      type: 'dir',
+    },
+    {
+      archivePath: 'roots/work.workspace.research',
+      id: 'work.workspace.research',
+      kind: 'workspace',
+      profile: 'work',
+      sourcePath: j('projects', 'research-notes'),
+      type: 'dir',
+      agentId: 'research',
+    },
+    {
+      archivePath: 'roots/work.include',
+      id: 'work.include',
+      kind: 'include',
+      profile: 'work',
+      sourcePath: j('shared-config', 'agents.json5'),
+      type: 'file',
+    },
+    ...extraRoots.map((r) => ({
+      archivePath: `roots/${r.id}`,
+      id: r.id,
+      kind: r.kind,
+      profile: 'work',
+      sourcePath: r.sourcePath,
+      type: r.type ?? ('dir' as const),
+    })),
   ]
   return {
     archiveId: 'test-archive',
@@ -53,16 +86,51 @@ function manifestFrom(home: string, sep: '/' | '\\', extraRoots: {id: string; ki
     host: {source: null, version: '2026.9.6'},
     locations: [
       {kind: 'state', profile: 'work', relPath: '', rootId: 'work.state', sourcePath: stateDir},
-      {kind: 'config', profile: 'work', relPath: 'openclaw.json', rootId: 'work.state', sourcePath: j('.openclaw-work', 'openclaw.json')},
-      {kind: 'include', profile: 'work', relPath: 'agents.json5', rootId: 'work.include', sourcePath: j('shared-config', 'agents.json5')},
-      {agentId: 'main', kind: 'workspace', profile: 'work', relPath: 'workspace', rootId: 'work.state', sourcePath: j('.openclaw-work', 'workspace')},
-      {agentId: 'research', kind: 'workspace', profile: 'work', relPath: '', rootId: 'work.workspace.research', sourcePath: j('projects', 'research-notes')},
+      {
+        kind: 'config',
+        profile: 'work',
+        relPath: 'openclaw.json',
+        rootId: 'work.state',
+        sourcePath: j('.openclaw-work', 'openclaw.json'),
+      },
+      {
+        kind: 'include',
+        profile: 'work',
+        relPath: 'agents.json5',
+        rootId: 'work.include',
+        sourcePath: j('shared-config', 'agents.json5'),
+      },
+      {
+        agentId: 'main',
+        kind: 'workspace',
+        profile: 'work',
+        relPath: 'workspace',
+        rootId: 'work.state',
+        sourcePath: j('.openclaw-work', 'workspace'),
+      },
+      {
+        agentId: 'research',
+        kind: 'workspace',
+        profile: 'work',
+        relPath: '',
+        rootId: 'work.workspace.research',
+        sourcePath: j('projects', 'research-notes'),
+      },
     ],
     node: 'v24.21.0',
     profiles: [
       {
         configPath: j('.openclaw-work', 'openclaw.json'),
-        counts: {agents: 2, credentialDirs: 0, credentialFiles: 0, cronJobs: 1, sessions: 0, sessionsPerAgent: {}, sqliteDatabases: 1, workspaceFiles: {}},
+        counts: {
+          agents: 2,
+          credentialDirs: 0,
+          credentialFiles: 0,
+          cronJobs: 1,
+          sessions: 0,
+          sessionsPerAgent: {},
+          sqliteDatabases: 1,
+          workspaceFiles: {},
+        },
         gatewayMode: 'local',
         lastTouchedVersion: '2026.9.6',
         plugins: [],
@@ -74,7 +142,15 @@ function manifestFrom(home: string, sep: '/' | '\\', extraRoots: {id: string; ki
     secrets: [],
     selection: {agents: null, allProfiles: false, excludes: [], includeLogs: false, workspaces: true},
     skipped: [],
-    source: {arch: 'x64', home, hostname: 'ana-laptop', platform: sep === '\\' ? 'win32' : 'darwin', profile: 'work', uid: 501, user: 'ana'},
+    source: {
+      arch: 'x64',
+      home,
+      hostname: 'ana-laptop',
+      platform: sep === '\\' ? 'win32' : 'darwin',
+      profile: 'work',
+      uid: 501,
+      user: 'ana',
+    },
     sqlite: [{path: 'roots/work.state/state/openclaw.sqlite', source: j('.openclaw-work', 'state', 'openclaw.sqlite')}],
     symlinksOutside: [],
     tool: {name: 'openclaw-migrate', version: '0.1.0'},
@@ -95,7 +171,9 @@ describe('import path mapping from other operating systems', () => {
       expect(mapper.map('c:/users/ANA/projects/notes')).to.equal(`${BOB}/projects/notes`)
       expect(mapper.map('C:\\Users\\ana')).to.equal(BOB)
       expect(mapper.map('C:\\Users\\ana\\')).to.equal(BOB)
-      expect(mapper.map('C:\\Users\\ana\\.openclaw-work\\cron\\jobs.json')).to.equal(`${BOB}/.openclaw-work/cron/jobs.json`)
+      expect(mapper.map('C:\\Users\\ana\\.openclaw-work\\cron\\jobs.json')).to.equal(
+        `${BOB}/.openclaw-work/cron/jobs.json`,
+      )
       expect(mapper.mappings[0].from).to.equal('C:\\Users\\ana\\.openclaw-work')
     })
 
@@ -108,14 +186,21 @@ describe('import path mapping from other operating systems', () => {
 
     it('finds mentions in free text, in JSON-escaped text and with forward slashes', () => {
       expect(mapper.findMentions('see C:\\Users\\ana\\projects\\x.md for details')).to.have.length(1)
-      expect(mapper.findMentions('{"workspace": "C:\\\\Users\\\\ana\\\\projects\\\\x"}').length, 'JSON-escaped backslashes').to.be.greaterThan(0)
+      expect(
+        mapper.findMentions('{"workspace": "C:\\\\Users\\\\ana\\\\projects\\\\x"}').length,
+        'JSON-escaped backslashes',
+      ).to.be.greaterThan(0)
       expect(mapper.findMentions('workspace: "C:/Users/ana/projects/x"').length, 'forward slashes').to.be.greaterThan(0)
       expect(mapper.findMentions('C:\\Users\\anastasia\\x')).to.deep.equal([])
     })
 
     it('rewrites Windows paths in free text (opt-in workspace rewrite)', () => {
-      const r = mapper.rewriteText('Notes live in C:\\Users\\ana\\projects\\notes\\daily.md, state in C:\\Users\\ana\\.openclaw-work.\nNot C:\\Users\\anastasia.')
-      expect(r.text).to.equal(`Notes live in ${BOB}/projects/notes/daily.md, state in ${BOB}/.openclaw-work.\nNot C:\\Users\\anastasia.`)
+      const r = mapper.rewriteText(
+        'Notes live in C:\\Users\\ana\\projects\\notes\\daily.md, state in C:\\Users\\ana\\.openclaw-work.\nNot C:\\Users\\anastasia.',
+      )
+      expect(r.text).to.equal(
+        `Notes live in ${BOB}/projects/notes/daily.md, state in ${BOB}/.openclaw-work.\nNot C:\\Users\\anastasia.`,
+      )
       expect(r.count).to.equal(2)
     })
 
@@ -123,13 +208,19 @@ describe('import path mapping from other operating systems', () => {
       const text = `// written on Windows\n{\n  workspace: "C:\\\\Users\\\\ana\\\\projects\\\\notes",\n  other: 'C:/Users/ana/agent-homes/research',\n  url: "https://example.com/C:\\\\Users\\\\ana",\n}\n`
       const r = rewriteStringLiterals(text, (v) => mapper.map(v))
       expect(r.count).to.equal(2)
-      expect(r.text).to.equal(`// written on Windows\n{\n  workspace: "${BOB}/projects/notes",\n  other: '${BOB}/agent-homes/research',\n  url: "https://example.com/C:\\\\Users\\\\ana",\n}\n`)
+      expect(r.text).to.equal(
+        `// written on Windows\n{\n  workspace: "${BOB}/projects/notes",\n  other: '${BOB}/agent-homes/research',\n  url: "https://example.com/C:\\\\Users\\\\ana",\n}\n`,
+      )
       expect(JSON5.parse(r.text).workspace).to.equal(`${BOB}/projects/notes`)
     })
 
     it('rebases a whole path cell and JSON cells, leaving free text alone', () => {
-      expect(rebaseCell('C:\\Users\\ana\\.openclaw-work\\cron\\jobs.json', mapper)).to.equal(`${BOB}/.openclaw-work/cron/jobs.json`)
-      expect(JSON.parse(rebaseCell(JSON.stringify({installPath: 'C:\\Users\\ana\\.openclaw-work\\npm\\x', n: 1}), mapper)!)).to.deep.equal({installPath: `${BOB}/.openclaw-work/npm/x`, n: 1})
+      expect(rebaseCell('C:\\Users\\ana\\.openclaw-work\\cron\\jobs.json', mapper)).to.equal(
+        `${BOB}/.openclaw-work/cron/jobs.json`,
+      )
+      expect(
+        JSON.parse(rebaseCell(JSON.stringify({installPath: 'C:\\Users\\ana\\.openclaw-work\\npm\\x', n: 1}), mapper)!),
+      ).to.deep.equal({installPath: `${BOB}/.openclaw-work/npm/x`, n: 1})
       expect(rebaseCell('the user ran it in C:\\Users\\ana yesterday', mapper)).to.equal(null)
     })
   })
@@ -148,7 +239,9 @@ describe('import path mapping from other operating systems', () => {
 
   describe('planTargets', () => {
     it('Windows: state to the canonical profile dir, home roots under this home, an outside root needs --map', () => {
-      const manifest = manifestFrom('C:\\Users\\ana', '\\', [{id: 'work.agentDir.research', kind: 'agentDir', sourcePath: 'D:\\agents\\research'}])
+      const manifest = manifestFrom('C:\\Users\\ana', '\\', [
+        {id: 'work.agentDir.research', kind: 'agentDir', sourcePath: 'D:\\agents\\research'},
+      ])
       const refused = catchError(() => planTargets(manifest, {home: BOB, maps: []}))
       expect(refused.code).to.equal('USAGE')
       expect(refused.message).to.include('D:\\agents\\research')
@@ -156,7 +249,14 @@ describe('import path mapping from other operating systems', () => {
 
       const plan = planTargets(manifest, {home: BOB, maps: ['D:\\agents\\research=/srv/agents/research']})
       expect(plan.sourceHome).to.equal('C:\\Users\\ana')
-      expect(plan.profiles).to.deep.equal([{configPath: `${BOB}/.openclaw-work/openclaw.json`, source: 'work', stateDir: `${BOB}/.openclaw-work`, target: 'work'}])
+      expect(plan.profiles).to.deep.equal([
+        {
+          configPath: `${BOB}/.openclaw-work/openclaw.json`,
+          source: 'work',
+          stateDir: `${BOB}/.openclaw-work`,
+          target: 'work',
+        },
+      ])
       expect(Object.fromEntries(plan.targets.map((t) => [t.root.id, t.target]))).to.deep.equal({
         'work.agentDir.research': '/srv/agents/research',
         'work.include': `${BOB}/shared-config/agents.json5`,
@@ -165,14 +265,29 @@ describe('import path mapping from other operating systems', () => {
       })
       expect(plan.targets.find((t) => t.root.id === 'work.agentDir.research')!.why).to.include('--map')
       expect(plan.warnings).to.deep.equal([])
-      expect(plan.mapper.map('D:\\agents\\research\\auth-profiles.json')).to.equal('/srv/agents/research/auth-profiles.json')
-      expect(plan.mapper.map('c:\\users\\ana\\.openclaw-work\\state\\openclaw.sqlite')).to.equal(`${BOB}/.openclaw-work/state/openclaw.sqlite`)
+      expect(plan.mapper.map('D:\\agents\\research\\auth-profiles.json')).to.equal(
+        '/srv/agents/research/auth-profiles.json',
+      )
+      expect(plan.mapper.map('c:\\users\\ana\\.openclaw-work\\state\\openclaw.sqlite')).to.equal(
+        `${BOB}/.openclaw-work/state/openclaw.sqlite`,
+      )
     })
 
     it('macOS: /Users/ana → this home; --profile renames the profile with a warning', () => {
-      const manifest = manifestFrom('/Users/ana', '/', [{id: 'work.workspace.shared', kind: 'workspace', sourcePath: '/Volumes/data/notes'}])
-      const plan = planTargets(manifest, {home: BOB, maps: ['/Volumes/data/notes=/home/bob/notes'], profile: 'personal'})
-      expect(plan.profiles[0]).to.deep.equal({configPath: `${BOB}/.openclaw-personal/openclaw.json`, source: 'work', stateDir: `${BOB}/.openclaw-personal`, target: 'personal'})
+      const manifest = manifestFrom('/Users/ana', '/', [
+        {id: 'work.workspace.shared', kind: 'workspace', sourcePath: '/Volumes/data/notes'},
+      ])
+      const plan = planTargets(manifest, {
+        home: BOB,
+        maps: ['/Volumes/data/notes=/home/bob/notes'],
+        profile: 'personal',
+      })
+      expect(plan.profiles[0]).to.deep.equal({
+        configPath: `${BOB}/.openclaw-personal/openclaw.json`,
+        source: 'work',
+        stateDir: `${BOB}/.openclaw-personal`,
+        target: 'personal',
+      })
       expect(plan.warnings.join('\n')).to.include('--profile personal')
       expect(Object.fromEntries(plan.targets.map((t) => [t.root.id, t.target]))).to.deep.equal({
         'work.include': `${BOB}/shared-config/agents.json5`,
@@ -180,14 +295,21 @@ describe('import path mapping from other operating systems', () => {
         'work.workspace.research': `${BOB}/projects/research-notes`,
         'work.workspace.shared': '/home/bob/notes',
       })
-      expect(plan.mapper.map('/Users/ana/.openclaw-work/cron/jobs.json')).to.equal(`${BOB}/.openclaw-personal/cron/jobs.json`)
+      expect(plan.mapper.map('/Users/ana/.openclaw-work/cron/jobs.json')).to.equal(
+        `${BOB}/.openclaw-personal/cron/jobs.json`,
+      )
       expect(plan.mapper.map('/Volumes/data/notes/MEMORY.md')).to.equal('/home/bob/notes/MEMORY.md')
     })
 
     it('refuses a malformed --map and two roots landing on one place', () => {
       const manifest = manifestFrom('/Users/ana', '/')
       expect(catchError(() => planTargets(manifest, {home: BOB, maps: ['/Users/ana/x']})).code).to.equal('USAGE')
-      const clash = catchError(() => planTargets(manifest, {home: BOB, maps: ['/Users/ana/projects/research-notes=/home/bob/shared-config/agents.json5']}))
+      const clash = catchError(() =>
+        planTargets(manifest, {
+          home: BOB,
+          maps: ['/Users/ana/projects/research-notes=/home/bob/shared-config/agents.json5'],
+        }),
+      )
       expect(clash.code).to.equal('USAGE')
       expect(clash.message).to.include('Two roots')
     })
@@ -208,11 +330,22 @@ describe('import path mapping from other operating systems', () => {
       const state = staged.find((s) => s.root.id === 'work.state')!
       const include = staged.find((s) => s.root.id === 'work.include')!
       const workspace = staged.find((s) => s.root.id === 'work.workspace.research')!
-      for (const d of [state.staging, path.join(state.staging, 'state'), path.join(state.staging, 'workspace'), path.dirname(include.staging), workspace.staging]) fs.mkdirSync(d, {recursive: true})
+      for (const d of [
+        state.staging,
+        path.join(state.staging, 'state'),
+        path.join(state.staging, 'workspace'),
+        path.dirname(include.staging),
+        workspace.staging,
+      ])
+        fs.mkdirSync(d, {recursive: true})
       // How a Windows host writes JSON: escaped backslashes (and a hand-written forward-slash path).
       const config = `// ana's config\n{\n  $include: ["C:\\\\Users\\\\ana\\\\shared-config\\\\agents.json5"],\n  agents: { defaults: { workspace: "C:\\\\Users\\\\ana\\\\.openclaw-work\\\\workspace" },\n    entries: { research: { workspace: 'C:/Users/ana/projects/research-notes' } } },\n}\n`
       fs.writeFileSync(path.join(state.staging, 'openclaw.json'), config, {mode: 0o600})
-      fs.writeFileSync(include.staging, `{ agents: { entries: { helper: { workspace: "C:\\\\Users\\\\ana\\\\projects\\\\helper" } } } }\n`, {mode: 0o600})
+      fs.writeFileSync(
+        include.staging,
+        `{ agents: { entries: { helper: { workspace: "C:\\\\Users\\\\ana\\\\projects\\\\helper" } } } }\n`,
+        {mode: 0o600},
+      )
       fs.writeFileSync(path.join(workspace.staging, 'MEMORY.md'), 'Lives at C:\\Users\\ana\\projects\\research-notes\n')
       const oldWs = 'C:\\Users\\ana\\projects\\research-notes'
       const db = new DatabaseSync(path.join(state.staging, 'state', 'openclaw.sqlite'))
@@ -223,7 +356,10 @@ describe('import path mapping from other operating systems', () => {
       db.prepare('INSERT INTO cron_jobs VALUES (?, ?)').run('C:\\Users\\ana\\.openclaw-work\\cron\\jobs.json', 'job-1')
       db.prepare('INSERT INTO workspace_setup_state VALUES (?, ?)').run(sha(oldWs), oldWs)
       db.prepare('INSERT INTO workspace_generated_bootstrap_hashes VALUES (?, ?)').run(sha(oldWs), 'AGENTS.md')
-      db.prepare('INSERT INTO config_machine_state VALUES (?, ?)').run('plugins', JSON.stringify({installPath: 'C:\\Users\\ana\\.openclaw-work\\npm\\projects\\x'}))
+      db.prepare('INSERT INTO config_machine_state VALUES (?, ?)').run(
+        'plugins',
+        JSON.stringify({installPath: 'C:\\Users\\ana\\.openclaw-work\\npm\\projects\\x'}),
+      )
       db.close()
 
       const report = await rebaseStaged(manifest, staged, plan.mapper, {rewriteWorkspacePaths: false})
@@ -238,16 +374,31 @@ describe('import path mapping from other operating systems', () => {
       expect(report.remaining).to.deep.equal([])
       expect(report.workspaceMentions.map((m) => m.file)).to.deep.equal([path.join(newWs, 'MEMORY.md')])
       const rebased = fs.readFileSync(path.join(state.staging, 'openclaw.json'), 'utf8')
-      expect(rebased).to.equal(`// ana's config\n{\n  $include: ["${path.join(home, 'shared-config', 'agents.json5')}"],\n  agents: { defaults: { workspace: "${path.join(stateTarget, 'workspace')}" },\n    entries: { research: { workspace: '${newWs}' } } },\n}\n`)
+      expect(rebased).to.equal(
+        `// ana's config\n{\n  $include: ["${path.join(home, 'shared-config', 'agents.json5')}"],\n  agents: { defaults: { workspace: "${path.join(stateTarget, 'workspace')}" },\n    entries: { research: { workspace: '${newWs}' } } },\n}\n`,
+      )
       expect(fs.statSync(path.join(state.staging, 'openclaw.json')).mode & 0o777).to.equal(0o600)
-      expect(JSON5.parse(fs.readFileSync(include.staging, 'utf8')).agents.entries.helper.workspace).to.equal(path.join(home, 'projects', 'helper'))
+      expect(JSON5.parse(fs.readFileSync(include.staging, 'utf8')).agents.entries.helper.workspace).to.equal(
+        path.join(home, 'projects', 'helper'),
+      )
 
       const check = new DatabaseSync(path.join(state.staging, 'state', 'openclaw.sqlite'))
       try {
-        expect(check.prepare('SELECT store_key FROM cron_jobs').get()).to.deep.equal({store_key: path.join(stateTarget, 'cron', 'jobs.json')})
-        expect(check.prepare('SELECT workspace_key, workspace_path FROM workspace_setup_state').get()).to.deep.equal({workspace_key: sha(newWs), workspace_path: newWs})
-        expect(check.prepare('SELECT workspace_key FROM workspace_generated_bootstrap_hashes').get()).to.deep.equal({workspace_key: sha(newWs)})
-        expect(JSON.parse((check.prepare('SELECT value_json FROM config_machine_state').get() as {value_json: string}).value_json)).to.deep.equal({installPath: path.join(stateTarget, 'npm', 'projects', 'x')})
+        expect(check.prepare('SELECT store_key FROM cron_jobs').get()).to.deep.equal({
+          store_key: path.join(stateTarget, 'cron', 'jobs.json'),
+        })
+        expect(check.prepare('SELECT workspace_key, workspace_path FROM workspace_setup_state').get()).to.deep.equal({
+          workspace_key: sha(newWs),
+          workspace_path: newWs,
+        })
+        expect(check.prepare('SELECT workspace_key FROM workspace_generated_bootstrap_hashes').get()).to.deep.equal({
+          workspace_key: sha(newWs),
+        })
+        expect(
+          JSON.parse(
+            (check.prepare('SELECT value_json FROM config_machine_state').get() as {value_json: string}).value_json,
+          ),
+        ).to.deep.equal({installPath: path.join(stateTarget, 'npm', 'projects', 'x')})
       } finally {
         check.close()
       }

@@ -33,12 +33,19 @@ describe('rebaseDatabase (paged, schema-agnostic)', () => {
     db.exec('BEGIN')
     // 1,234 rows: more than two pages, with rows that must stay untouched in between.
     for (let i = 0; i < 1234; i++) {
-      note.run(i % 3 === 2 ? `/elsewhere/note-${i}.md` : `${OLD}/.openclaw/workspace/memory/note-${i}.md`, i % 10 === 0 ? `see ${OLD}/notes in the text` : 'plain', i)
+      note.run(
+        i % 3 === 2 ? `/elsewhere/note-${i}.md` : `${OLD}/.openclaw/workspace/memory/note-${i}.md`,
+        i % 10 === 0 ? `see ${OLD}/notes in the text` : 'plain',
+        i,
+      )
     }
     db.exec('COMMIT')
     const ws = `${OLD}/.openclaw/workspace`
     db.prepare('INSERT INTO workspaces VALUES (?, ?)').run(sha(ws), ws)
-    db.prepare('INSERT INTO runs (workspace_key, meta) VALUES (?, ?)').run(sha(ws), JSON.stringify({cwd: `${OLD}/projects/x`, n: 1, tags: [`${OLD}/a`, 'b']}))
+    db.prepare('INSERT INTO runs (workspace_key, meta) VALUES (?, ?)').run(
+      sha(ws),
+      JSON.stringify({cwd: `${OLD}/projects/x`, n: 1, tags: [`${OLD}/a`, 'b']}),
+    )
     db.prepare('INSERT INTO kv VALUES (?, ?)').run('state', `${OLD}/.openclaw/state`)
     db.prepare('INSERT INTO kv VALUES (?, ?)').run('other', 'unrelated')
     db.prepare('INSERT INTO diagnostic_events (detail) VALUES (?)').run(`${OLD}/.openclaw happened`)
@@ -51,27 +58,39 @@ describe('rebaseDatabase (paged, schema-agnostic)', () => {
     const {remaining, rewrites} = rebaseDatabase(file, mapper)
     const db = new DatabaseSync(file, {readOnly: true})
     try {
-      const notes = db.prepare('SELECT id, path, body FROM notes ORDER BY id').all() as {id: number; path: string; body: string}[]
+      const notes = db.prepare('SELECT id, path, body FROM notes ORDER BY id').all() as {
+        id: number
+        path: string
+        body: string
+      }[]
       expect(notes).to.have.length(1234)
       for (const [i, n] of notes.entries()) {
-        expect(n.path).to.equal(i % 3 === 2 ? `/elsewhere/note-${i}.md` : `${NEW}/.openclaw/workspace/memory/note-${i}.md`)
+        expect(n.path).to.equal(
+          i % 3 === 2 ? `/elsewhere/note-${i}.md` : `${NEW}/.openclaw/workspace/memory/note-${i}.md`,
+        )
         // Free text is reported, never rewritten.
         expect(n.body).to.equal(i % 10 === 0 ? `see ${OLD}/notes in the text` : 'plain')
       }
       const ws = `${NEW}/.openclaw/workspace`
-      expect(db.prepare('SELECT workspace_key, dir FROM workspaces').get()).to.deep.equal({dir: ws, workspace_key: sha(ws)})
+      expect(db.prepare('SELECT workspace_key, dir FROM workspaces').get()).to.deep.equal({
+        dir: ws,
+        workspace_key: sha(ws),
+      })
       const run = db.prepare('SELECT workspace_key, meta FROM runs').get() as {workspace_key: string; meta: string}
       expect(run.workspace_key).to.equal(sha(ws))
       expect(JSON.parse(run.meta)).to.deep.equal({cwd: `${NEW}/projects/x`, n: 1, tags: [`${NEW}/a`, 'b']})
       expect(db.prepare("SELECT v FROM kv WHERE k = 'state'").get()).to.deep.equal({v: `${NEW}/.openclaw/state`})
       expect(db.prepare("SELECT v FROM kv WHERE k = 'other'").get()).to.deep.equal({v: 'unrelated'})
       // The audit table keeps history as it happened.
-      expect(db.prepare('SELECT detail FROM diagnostic_events').get()).to.deep.equal({detail: `${OLD}/.openclaw happened`})
+      expect(db.prepare('SELECT detail FROM diagnostic_events').get()).to.deep.equal({
+        detail: `${OLD}/.openclaw happened`,
+      })
       expect(db.prepare('PRAGMA foreign_key_check').all()).to.deep.equal([])
     } finally {
       db.close()
     }
-    const count = (table: string, column: string) => rewrites.find((r) => r.table === table && r.column === column)?.rows
+    const count = (table: string, column: string) =>
+      rewrites.find((r) => r.table === table && r.column === column)?.rows
     expect(count('notes', 'path')).to.equal(1234 - Math.floor(1234 / 3))
     expect(count('workspaces', 'dir')).to.equal(1)
     expect(count('workspaces', 'workspace_key (sha256 key)')).to.equal(1)

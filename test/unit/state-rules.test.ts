@@ -4,7 +4,12 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {MigrateError} from '../../src/lib/errors.js'
-import {canonicalStateDir, hostHome, resolveWithBuiltinRules, validateProfileName} from '../../src/lib/host/state-rules.js'
+import {
+  canonicalStateDir,
+  hostHome,
+  resolveWithBuiltinRules,
+  validateProfileName,
+} from '../../src/lib/host/state-rules.js'
 
 function catchError(fn: () => unknown): MigrateError {
   try {
@@ -146,7 +151,10 @@ describe('state-rules (built-in state dir resolution)', () => {
   })
 
   it('OPENCLAW_PROFILE with OPENCLAW_STATE_DIR names the profile of that dir (what the host exports for --profile)', () => {
-    const r = resolveWithBuiltinRules({}, {HOME: home, OPENCLAW_PROFILE: 'work', OPENCLAW_STATE_DIR: path.join(home, '.openclaw-work')})
+    const r = resolveWithBuiltinRules(
+      {},
+      {HOME: home, OPENCLAW_PROFILE: 'work', OPENCLAW_STATE_DIR: path.join(home, '.openclaw-work')},
+    )
     expect(r.stateDir).to.equal(path.join(home, '.openclaw-work'))
     expect(r.profile).to.equal('work')
     expect(r.warnings).to.deep.equal([])
@@ -164,7 +172,20 @@ describe('state-rules (built-in state dir resolution)', () => {
       })
     }
 
-    for (const bad of ['', '../etc', 'a/b', 'a\\b', '.hidden', '-rf', 'with space', 'tab\tname', 'semi;colon', '~root', 'naïve', 'line\nbreak']) {
+    for (const bad of [
+      '',
+      '../etc',
+      'a/b',
+      'a\\b',
+      '.hidden',
+      '-rf',
+      'with space',
+      'tab\tname',
+      'semi;colon',
+      '~root',
+      'naïve',
+      'line\nbreak',
+    ]) {
       it(`rejects ${JSON.stringify(bad)} with USAGE (exit 2)`, () => {
         const error = catchError(() => validateProfileName(bad))
         expect(error.code).to.equal('USAGE')

@@ -4,7 +4,13 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-import {BLOCK_SIZE, encodeTarHeader, type TarEntryHeader, tarPadding, tarTrailer} from '../../src/lib/archive/tar-format.js'
+import {
+  BLOCK_SIZE,
+  encodeTarHeader,
+  type TarEntryHeader,
+  tarPadding,
+  tarTrailer,
+} from '../../src/lib/archive/tar-format.js'
 
 function gnuTar(args: string[], input?: Buffer): {status: number | null; stdout: string; stderr: string} {
   const r = spawnSync('tar', args, {env: {...process.env, LC_ALL: 'C.UTF-8'}, input})
@@ -38,14 +44,49 @@ describe('tar-format (headers read back by GNU tar)', () => {
   const longLinkTarget = `../../${'x'.repeat(140)}/target.md`
   const entries: (TarEntryHeader & {body?: Buffer})[] = [
     {mode: 0o700, mtime, path: 'roots/work.workspace.main', size: 0, type: 'dir'},
-    {body: Buffer.from('short\n'), mode: 0o600, mtime, path: 'roots/work.workspace.main/MEMORY.md', size: 0, type: 'file'},
+    {
+      body: Buffer.from('short\n'),
+      mode: 0o600,
+      mtime,
+      path: 'roots/work.workspace.main/MEMORY.md',
+      size: 0,
+      type: 'file',
+    },
     {mode: 0o755, mtime, path: longDir, size: 0, type: 'dir'},
     {body: Buffer.from('long path body\n'), mode: 0o644, mtime, path: longFile, size: 0, type: 'file'},
     {body: Buffer.from('ünïcödé body — 🦞\n'), mode: 0o600, mtime, path: unicodeFile, size: 0, type: 'file'},
-    {body: Buffer.alloc(BLOCK_SIZE, 0x61), mode: 0o600, mtime, path: 'roots/work.state/exactly-one-block.bin', size: 0, type: 'file'},
-    {linkpath: 'MEMORY.md', mode: 0o777, mtime, path: 'roots/work.workspace.main/memory-link.md', size: 0, type: 'symlink'},
-    {linkpath: longLinkTarget, mode: 0o777, mtime, path: 'roots/work.workspace.main/far-link', size: 0, type: 'symlink'},
-    {linkpath: '/usr/share/dict/日本語', mode: 0o777, mtime, path: 'roots/work.workspace.main/ünicode-link', size: 0, type: 'symlink'},
+    {
+      body: Buffer.alloc(BLOCK_SIZE, 0x61),
+      mode: 0o600,
+      mtime,
+      path: 'roots/work.state/exactly-one-block.bin',
+      size: 0,
+      type: 'file',
+    },
+    {
+      linkpath: 'MEMORY.md',
+      mode: 0o777,
+      mtime,
+      path: 'roots/work.workspace.main/memory-link.md',
+      size: 0,
+      type: 'symlink',
+    },
+    {
+      linkpath: longLinkTarget,
+      mode: 0o777,
+      mtime,
+      path: 'roots/work.workspace.main/far-link',
+      size: 0,
+      type: 'symlink',
+    },
+    {
+      linkpath: '/usr/share/dict/日本語',
+      mode: 0o777,
+      mtime,
+      path: 'roots/work.workspace.main/ünicode-link',
+      size: 0,
+      type: 'symlink',
+    },
   ]
   let dir: string
   let tarFile: string
@@ -63,7 +104,9 @@ describe('tar-format (headers read back by GNU tar)', () => {
   it('the test paths really exceed ustar limits', () => {
     expect(Buffer.byteLength(longFile)).to.be.greaterThan(255)
     expect(Buffer.byteLength(longLinkTarget)).to.be.greaterThan(100)
-    expect(encodeTarHeader({mode: 0o644, mtime, path: longFile, size: 1, type: 'file'}).length).to.be.greaterThan(BLOCK_SIZE)
+    expect(encodeTarHeader({mode: 0o644, mtime, path: longFile, size: 1, type: 'file'}).length).to.be.greaterThan(
+      BLOCK_SIZE,
+    )
     expect(encodeTarHeader({mode: 0o644, mtime, path: 'short.txt', size: 1, type: 'file'}).length).to.equal(BLOCK_SIZE)
   })
 
@@ -82,7 +125,9 @@ describe('tar-format (headers read back by GNU tar)', () => {
     expect(lines[0]).to.match(/^drwx------ 0\/0 /)
     expect(lines[1]).to.match(/^-rw------- 0\/0 +6 /)
     expect(lines[3]).to.match(/^-rw-r--r-- 0\/0 +15 /)
-    expect(lines[6]).to.match(/^lrwxrwxrwx /).and.include('memory-link.md -> MEMORY.md')
+    expect(lines[6])
+      .to.match(/^lrwxrwxrwx /)
+      .and.include('memory-link.md -> MEMORY.md')
     expect(lines[7]).to.include(`far-link -> ${longLinkTarget}`)
     expect(lines[8]).to.include('ünicode-link -> /usr/share/dict/日本語')
   })

@@ -1,9 +1,15 @@
 import {Flags} from '@oclif/core'
 
 import {MigrateCommand} from '../../lib/base-command.js'
-import {exportFlags, renderExportPlan, renderExportResult, summarizeExport, summarizePlan} from '../../lib/ui/export-report.js'
 import {ExitCode, MigrateError} from '../../lib/errors.js'
 import {abandonExport, prepareExport, runExport} from '../../lib/operations/export-operation.js'
+import {
+  exportFlags,
+  renderExportPlan,
+  renderExportResult,
+  summarizeExport,
+  summarizePlan,
+} from '../../lib/ui/export-report.js'
 import {resolveEncryption} from '../../lib/ui/passphrase.js'
 import {ProgressBar} from '../../lib/ui/progress.js'
 
@@ -17,17 +23,27 @@ The inventory comes from the config: the whole state dir, every workspace and ag
     '<%= config.bin %> <%= command.id %> --recipient age1... -o - | ssh newhost openclaw-migrate import -',
     '<%= config.bin %> <%= command.id %> --dry-run',
   ]
+
   static override flags = {
     ...exportFlags,
-    'dry-run': Flags.boolean({description: 'Print the plan (what, sizes, secrets found by path, skipped, warnings) and write nothing.'}),
-    output: Flags.string({char: 'o', description: 'Archive file or directory; "-" streams to stdout. Default: ./openclaw-migrate-<profile>-<host>-<UTC time>.tar.gz.age'}),
-    'stop-gateway': Flags.boolean({description: 'Stop a running gateway through OpenClaw before exporting (refused otherwise).'}),
+    'dry-run': Flags.boolean({
+      description: 'Print the plan (what, sizes, secrets found by path, skipped, warnings) and write nothing.',
+    }),
+    output: Flags.string({
+      char: 'o',
+      description:
+        'Archive file or directory; "-" streams to stdout. Default: ./openclaw-migrate-<profile>-<host>-<UTC time>.tar.gz.age',
+    }),
+    'stop-gateway': Flags.boolean({
+      description: 'Stop a running gateway through OpenClaw before exporting (refused otherwise).',
+    }),
   }
 
   async run() {
     const {flags} = this
     const toStdout = flags.output === '-'
-    if (toStdout && this.jsonEnabled()) this.error('--json and -o - both want stdout; write the archive to a file to get JSON.', {exit: 2})
+    if (toStdout && this.jsonEnabled())
+      this.error('--json and -o - both want stdout; write the archive to a file to get JSON.', {exit: 2})
     const context = await this.hostContext()
     const request = {
       compression: flags.compression as 'gzip' | 'zstd',
@@ -36,7 +52,13 @@ The inventory comes from the config: the whole state dir, every workspace and ag
       dryRun: flags['dry-run'],
       encrypted: flags.encrypt,
       output: flags.output,
-      selection: {agents: flags.agent ?? null, allProfiles: flags['all-profiles'], excludes: flags.exclude ?? [], includeLogs: flags['include-logs'], workspaces: flags.workspace},
+      selection: {
+        agents: flags.agent ?? null,
+        allProfiles: flags['all-profiles'],
+        excludes: flags.exclude ?? [],
+        includeLogs: flags['include-logs'],
+        workspaces: flags.workspace,
+      },
       stopGateway: flags['stop-gateway'],
     }
     const prepared = await prepareExport(request)
@@ -46,21 +68,34 @@ The inventory comes from the config: the whole state dir, every workspace and ag
       this.say(renderExportPlan(prepared, context), toStdout)
       return summarizePlan(prepared, context, this.warnings)
     }
+
     const encryption = await resolveEncryption(flags)
-    if (encryption.kind === 'none') this.note('--no-encrypt: the archive holds API keys, OAuth tokens and channel logins in the clear. Store and move it like a password.')
-    const progress = new ProgressBar('Exporting', prepared.plan.totals.bytes, prepared.plan.totals.files, {json: this.jsonEnabled()})
+    if (encryption.kind === 'none')
+      this.note(
+        '--no-encrypt: the archive holds API keys, OAuth tokens and channel logins in the clear. Store and move it like a password.',
+      )
+    const progress = new ProgressBar('Exporting', prepared.plan.totals.bytes, prepared.plan.totals.files, {
+      json: this.jsonEnabled(),
+    })
     // Ctrl-C: nothing half-written may stay behind (a partial archive, snapshots in the temp dir).
     const onSigint = () => {
       progress.stop()
       abandonExport()
-      const error = new MigrateError('INTERRUPTED', 'Export interrupted; the partial archive and the temporary files were removed.', {suggestions: ['Run the export again.']})
+      const error = new MigrateError(
+        'INTERRUPTED',
+        'Export interrupted; the partial archive and the temporary files were removed.',
+        {suggestions: ['Run the export again.']},
+      )
       if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(this.toErrorJson(error), null, 2)}\n`)
       else process.stderr.write(`Error: ${error.message}\n`)
       process.exit(ExitCode.INTERRUPTED)
     }
+
     process.once('SIGINT', onSigint)
     progress.start()
-    const outcome = await runExport(request, prepared, encryption, {onProgress: (b, f) => progress.update(b, f)}).finally(() => {
+    const outcome = await runExport(request, prepared, encryption, {
+      onProgress: (b, f) => progress.update(b, f),
+    }).finally(() => {
       progress.stop()
       process.off('SIGINT', onSigint)
     })

@@ -19,25 +19,54 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
     '<%= config.bin %> <%= command.id %> archive.tar.gz.age --dry-run',
     '<%= config.bin %> <%= command.id %> --undo',
   ]
+
   static override flags = {
     ...keyFlags,
-    'allow-downgrade': Flags.boolean({description: 'Import even if this OpenClaw is older than the one that last wrote the state.'}),
-    doctor: Flags.boolean({allowNo: true, default: true, description: 'Run `openclaw doctor --fix` and `doctor --lint` after activation.'}),
-    'dry-run': Flags.boolean({description: 'Verify the archive and print the full plan (targets, moves aside, rewrites, commands); write nothing.'}),
-    host: Flags.boolean({allowNo: true, default: true, description: '--no-host: only place the files (no OpenClaw needed, no doctor, no gateway).'}),
-    map: Flags.string({description: 'Place the old path OLD at NEW (repeatable), for paths outside the old home.', multiple: true}),
+    'allow-downgrade': Flags.boolean({
+      description: 'Import even if this OpenClaw is older than the one that last wrote the state.',
+    }),
+    doctor: Flags.boolean({
+      allowNo: true,
+      default: true,
+      description: 'Run `openclaw doctor --fix` and `doctor --lint` after activation.',
+    }),
+    'dry-run': Flags.boolean({
+      description:
+        'Verify the archive and print the full plan (targets, moves aside, rewrites, commands); write nothing.',
+    }),
+    host: Flags.boolean({
+      allowNo: true,
+      default: true,
+      description: '--no-host: only place the files (no OpenClaw needed, no doctor, no gateway).',
+    }),
+    map: Flags.string({
+      description: 'Place the old path OLD at NEW (repeatable), for paths outside the old home.',
+      multiple: true,
+    }),
     owner: Flags.string({description: 'When importing as root: give everything to this user.'}),
     restart: Flags.boolean({allowNo: true, default: true, description: 'Restart the gateway after the import.'}),
-    'rewrite-workspace-paths': Flags.boolean({description: 'Also rewrite old-home paths inside workspace text files (otherwise only reported).'}),
-    'start-gateway': Flags.boolean({description: 'Without a service manager, start the gateway detached with `openclaw gateway run`.'}),
-    'stop-gateway': Flags.boolean({description: 'Stop a gateway running on the target state first (refused otherwise).'}),
-    undo: Flags.boolean({description: 'Undo the last completed import: the imported state steps aside, the moved-aside state comes back.', exclusive: ['dry-run']}),
+    'rewrite-workspace-paths': Flags.boolean({
+      description: 'Also rewrite old-home paths inside workspace text files (otherwise only reported).',
+    }),
+    'start-gateway': Flags.boolean({
+      description: 'Without a service manager, start the gateway detached with `openclaw gateway run`.',
+    }),
+    'stop-gateway': Flags.boolean({
+      description: 'Stop a gateway running on the target state first (refused otherwise).',
+    }),
+    undo: Flags.boolean({
+      description: 'Undo the last completed import: the imported state steps aside, the moved-aside state comes back.',
+      exclusive: ['dry-run'],
+    }),
   }
 
   async run() {
     const {args, flags} = this
     if (flags.undo) return this.undo()
-    if (!args.archive) throw new MigrateError('USAGE', 'Which archive? Pass its path, or - to read it from stdin.', {suggestions: ['openclaw-migrate import <archive>', 'openclaw-migrate import --undo']})
+    if (!args.archive)
+      throw new MigrateError('USAGE', 'Which archive? Pass its path, or - to read it from stdin.', {
+        suggestions: ['openclaw-migrate import <archive>', 'openclaw-migrate import --undo'],
+      })
     const context = await this.hostContext({noBinary: !flags.host})
     const abort = new AbortController()
     const onSigint = () => abort.abort()
@@ -45,8 +74,20 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
     const progress = new ProgressBar('Importing', 0, 0, {json: this.jsonEnabled()})
     try {
       const outcome = await runImport({
-        ...{allowDowngrade: flags['allow-downgrade'], doctor: flags.doctor, dryRun: flags['dry-run'], maps: flags.map ?? [], noHost: !flags.host, owner: flags.owner},
-        ...{restart: flags.restart, rewriteWorkspacePaths: flags['rewrite-workspace-paths'], startGateway: flags['start-gateway'], stopGateway: flags['stop-gateway']},
+        ...{
+          allowDowngrade: flags['allow-downgrade'],
+          doctor: flags.doctor,
+          dryRun: flags['dry-run'],
+          maps: flags.map ?? [],
+          noHost: !flags.host,
+          owner: flags.owner,
+        },
+        ...{
+          restart: flags.restart,
+          rewriteWorkspacePaths: flags['rewrite-workspace-paths'],
+          startGateway: flags['start-gateway'],
+          stopGateway: flags['stop-gateway'],
+        },
         config: this.config,
         context,
         getKeys: () => resolveDecryption(flags),
@@ -73,11 +114,24 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
     // An import killed mid-activation is the last import: undoing it means finishing its rollback.
     const recovered = recoverInterrupted(home)
     if (recovered.length > 0) {
-      for (const j of recovered) this.say(`The interrupted import ${j.runId} was rolled back: everything it had moved is back in place.`)
-      return {archiveId: recovered.at(-1)!.archiveId, recovered: recovered.map((j) => j.runId), restored: [], undone: null, warnings: this.warnings}
+      for (const j of recovered)
+        this.say(`The interrupted import ${j.runId} was rolled back: everything it had moved is back in place.`)
+      return {
+        archiveId: recovered.at(-1)!.archiveId,
+        recovered: recovered.map((j) => j.runId),
+        restored: [],
+        undone: null,
+        warnings: this.warnings,
+      }
     }
+
     const {journal, restored} = undoLastImport(home)
-    for (const r of restored) this.say(r.from ? `${r.target}: restored from ${r.from}; the imported copy is now ${r.importedNowAt}` : `${r.target}: nothing was there before; the imported copy is now ${r.importedNowAt}`)
+    for (const r of restored)
+      this.say(
+        r.from
+          ? `${r.target}: restored from ${r.from}; the imported copy is now ${r.importedNowAt}`
+          : `${r.target}: nothing was there before; the imported copy is now ${r.importedNowAt}`,
+      )
     return {archiveId: journal.archiveId, restored, undone: journal.runId, warnings: this.warnings}
   }
 }

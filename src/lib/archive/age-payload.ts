@@ -52,11 +52,13 @@ export class AgePayloadDecipher extends Transform {
           this.push(this.open(this.pending, false))
           this.pendingLength = 0
         }
+
         const n = Math.min(SEALED_CHUNK - this.pendingLength, data.length - offset)
         data.copy(this.pending, this.pendingLength, offset, offset + n)
         this.pendingLength += n
         offset += n
       }
+
       callback()
     } catch (error) {
       callback(this.toError(error as Error))
@@ -65,9 +67,13 @@ export class AgePayloadDecipher extends Transform {
 
   override _flush(callback: TransformCallback): void {
     try {
-      if (this.pendingLength < TAG) throw new Error(`age payload truncated: the final chunk is missing (${this.pendingLength} bytes after chunk ${this.chunks})`)
+      if (this.pendingLength < TAG)
+        throw new Error(
+          `age payload truncated: the final chunk is missing (${this.pendingLength} bytes after chunk ${this.chunks})`,
+        )
       const last = this.open(this.pending.subarray(0, this.pendingLength), true)
-      if (last.length === 0 && this.chunks > 1) throw new Error('age payload: the final chunk is empty but is not the first (truncated stream)')
+      if (last.length === 0 && this.chunks > 1)
+        throw new Error('age payload: the final chunk is empty but is not the first (truncated stream)')
       this.push(last)
       callback()
     } catch (error) {
@@ -84,8 +90,11 @@ export class AgePayloadDecipher extends Transform {
     try {
       decipher.final()
     } catch {
-      throw new Error(`age payload chunk ${this.chunks} failed authentication${last ? ' as the final chunk (truncated stream?)' : ''}: the archive is damaged`)
+      throw new Error(
+        `age payload chunk ${this.chunks} failed authentication${last ? ' as the final chunk (truncated stream?)' : ''}: the archive is damaged`,
+      )
     }
+
     this.counter++
     this.chunks++
     return plain

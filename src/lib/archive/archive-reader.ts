@@ -1,14 +1,24 @@
-import {createHash} from 'node:crypto'
 import type {Readable} from 'node:stream'
-import {StringDecoder} from 'node:string_decoder'
 
+import {createHash} from 'node:crypto'
+import {StringDecoder} from 'node:string_decoder'
 import {Parser, type ReadEntry} from 'tar'
 
 import {isMigrateError, MigrateError} from '../errors.js'
 import {GarbagePacer} from './compression.js'
 import {EntryLedger, type SeenEntry} from './entry-ledger.js'
 import {checkSymlink, checkSymlinkChains, locateEntry, tarTypeToEntryType} from './entry-rules.js'
-import {type ArchiveManifest, type ArchiveRoot, type EntryType, FORMAT_NAME, FORMAT_VERSION, INDEX_ENTRY, type IndexEntry, type IndexTrailer, MANIFEST_ENTRY} from './manifest.js'
+import {
+  type ArchiveManifest,
+  type ArchiveRoot,
+  type EntryType,
+  FORMAT_NAME,
+  FORMAT_VERSION,
+  INDEX_ENTRY,
+  type IndexEntry,
+  type IndexTrailer,
+  MANIFEST_ENTRY,
+} from './manifest.js'
 
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 /** About what one entry leaves for the collector besides its bytes, for GarbagePacer. */
@@ -16,47 +26,51 @@ const ENTRY_GARBAGE = 2048
 /** A generous ceiling on the index: ~100 bytes a line for 10M entries. */
 const MAX_INDEX_BYTES = 2 * 1024 * 1024 * 1024
 
-export interface PayloadEntry {
-  path: string
-  root: ArchiveRoot
-  rel: string
-  type: EntryType
-  size: number
+export type PayloadEntry = {
+  linkKind?: 'absolute-into-root' | 'declared-outside' | 'inside'
+  linkpath?: string
   mode: number
   mtime: number
-  linkpath?: string
-  linkKind?: 'absolute-into-root' | 'declared-outside' | 'inside'
+  path: string
+  rel: string
+  root: ArchiveRoot
+  size: number
+  type: EntryType
 }
 
-export interface FileWriter {
-  write(chunk: Buffer): Promise<void> | void
+export type FileWriter = {
   close(): Promise<void>
+  write(chunk: Buffer): Promise<void> | void
 }
 
 /** Where verified entries go: a staging dir (import) or nowhere (check). */
-export interface ArchiveSink {
-  manifest?(manifest: ArchiveManifest): Promise<void>
+export type ArchiveSink = {
   directory?(entry: PayloadEntry): Promise<void>
-  symlink?(entry: PayloadEntry): Promise<void>
   /** Return null to only hash the body. */
   file?(entry: PayloadEntry): Promise<FileWriter | null>
+  manifest?(manifest: ArchiveManifest): Promise<void>
+  symlink?(entry: PayloadEntry): Promise<void>
 }
 
 export type {SeenEntry} from './entry-ledger.js'
 
-export interface ReadArchiveResult {
-  manifest: ArchiveManifest
+export type ReadArchiveResult = {
   /** Every payload entry, verified against the index; the caller closes it when done. */
   entries: EntryLedger
+  manifest: ArchiveManifest
   payloadBytes: number
 }
 
 function mismatch(message: string): MigrateError {
-  return new MigrateError('ARCHIVE_MISMATCH', message, {suggestions: ['The archive does not match its own index: copy it again or export again.']})
+  return new MigrateError('ARCHIVE_MISMATCH', message, {
+    suggestions: ['The archive does not match its own index: copy it again or export again.'],
+  })
 }
 
 function truncated(detail: string): MigrateError {
-  return new MigrateError('ARCHIVE_TRUNCATED', `The archive is truncated (${detail}).`, {suggestions: ['Copy the archive again (compare `sha256sum` on both machines) and retry.']})
+  return new MigrateError('ARCHIVE_TRUNCATED', `The archive is truncated (${detail}).`, {
+    suggestions: ['Copy the archive again (compare `sha256sum` on both machines) and retry.'],
+  })
 }
 
 /** Maps stream, zlib, age and tar failures onto the product's error codes. */
@@ -64,12 +78,22 @@ export function archiveError(error: unknown): MigrateError {
   if (isMigrateError(error)) return error
   const err = error as NodeJS.ErrnoException & {tarCode?: string}
   const message = err?.message ?? String(error)
-  if (err?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(message)) return truncated('the compressed stream ends early')
+  if (err?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(message))
+    return truncated('the compressed stream ends early')
   if (err?.tarCode === 'TAR_BAD_ARCHIVE' && /truncated/i.test(message)) return truncated('a tar entry ends early')
-  if (/ZSTD_error|incorrect header check|invalid (block|distance|stored|code)|Z_DATA_ERROR|checksum/i.test(`${err?.code} ${message}`)) {
-    return new MigrateError('ARCHIVE_CORRUPT', `The archive is corrupted (${message.replace(/^TAR_\w+: /, '')}).`, {suggestions: ['Copy the archive again and retry; if it persists, export again.']})
+  if (
+    /ZSTD_error|incorrect header check|invalid (block|distance|stored|code)|Z_DATA_ERROR|checksum/i.test(
+      `${err?.code} ${message}`,
+    )
+  ) {
+    return new MigrateError('ARCHIVE_CORRUPT', `The archive is corrupted (${message.replace(/^TAR_\w+: /, '')}).`, {
+      suggestions: ['Copy the archive again and retry; if it persists, export again.'],
+    })
   }
-  return new MigrateError('ARCHIVE_CORRUPT', `The archive cannot be read (${message}).`, {suggestions: ['Copy the archive again and retry; if it persists, export again.']})
+
+  return new MigrateError('ARCHIVE_CORRUPT', `The archive cannot be read (${message}).`, {
+    suggestions: ['Copy the archive again and retry; if it persists, export again.'],
+  })
 }
 
 async function readAll(entry: ReadEntry, limit: number, what: string): Promise<Buffer> {
@@ -84,20 +108,37 @@ export function parseManifest(bytes: Buffer): ArchiveManifest {
   try {
     manifest = JSON.parse(bytes.toString('utf8')) as ArchiveManifest
   } catch {
-    throw new MigrateError('ARCHIVE_CORRUPT', 'The archive manifest is not valid JSON.', {suggestions: ['Copy the archive again, or export again.']})
-  }
-  if (manifest?.format !== FORMAT_NAME) throw new MigrateError('ARCHIVE_CORRUPT', 'This is not an openclaw-migrate archive (unknown manifest format).')
-  if (typeof manifest.formatVersion !== 'number' || manifest.formatVersion > FORMAT_VERSION) {
-    throw new MigrateError('ARCHIVE_VERSION', `The archive has format version ${manifest.formatVersion}; this openclaw-migrate reads up to ${FORMAT_VERSION}.`, {
-      suggestions: ['Upgrade openclaw-migrate on this machine (npm install -g @openclaw/plugin-migrate@latest).'],
+    throw new MigrateError('ARCHIVE_CORRUPT', 'The archive manifest is not valid JSON.', {
+      suggestions: ['Copy the archive again, or export again.'],
     })
   }
-  if (!Array.isArray(manifest.roots) || !Array.isArray(manifest.profiles) || !Array.isArray(manifest.symlinksOutside) || typeof manifest.archiveId !== 'string') {
+
+  if (manifest?.format !== FORMAT_NAME)
+    throw new MigrateError('ARCHIVE_CORRUPT', 'This is not an openclaw-migrate archive (unknown manifest format).')
+  if (typeof manifest.formatVersion !== 'number' || manifest.formatVersion > FORMAT_VERSION) {
+    throw new MigrateError(
+      'ARCHIVE_VERSION',
+      `The archive has format version ${manifest.formatVersion}; this openclaw-migrate reads up to ${FORMAT_VERSION}.`,
+      {
+        suggestions: ['Upgrade openclaw-migrate on this machine (npm install -g @openclaw/plugin-migrate@latest).'],
+      },
+    )
+  }
+
+  if (
+    !Array.isArray(manifest.roots) ||
+    !Array.isArray(manifest.profiles) ||
+    !Array.isArray(manifest.symlinksOutside) ||
+    typeof manifest.archiveId !== 'string'
+  ) {
     throw new MigrateError('ARCHIVE_CORRUPT', 'The archive manifest is incomplete.')
   }
+
   for (const root of manifest.roots) {
-    if (typeof root.id !== 'string' || !/^[A-Za-z0-9._-]+$/.test(root.id) || root.archivePath !== `roots/${root.id}`) throw new MigrateError('ARCHIVE_UNSAFE_ENTRY', `The manifest names an unsafe root ${JSON.stringify(root.id)}.`)
+    if (typeof root.id !== 'string' || !/^[A-Za-z0-9._-]+$/.test(root.id) || root.archivePath !== `roots/${root.id}`)
+      throw new MigrateError('ARCHIVE_UNSAFE_ENTRY', `The manifest names an unsafe root ${JSON.stringify(root.id)}.`)
   }
+
   return manifest
 }
 
@@ -107,7 +148,11 @@ export function parseManifest(bytes: Buffer): ArchiveManifest {
  * hash, size, type and mode, that nothing is missing or extra, and that the manifest is intact.
  * Callers must treat whatever the sink wrote as untrusted until this resolves.
  */
-export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options: {spaceLimit?: () => number | undefined} = {}): Promise<ReadArchiveResult> {
+export async function readArchive(
+  tar: Readable,
+  sink: ArchiveSink = {},
+  options: {spaceLimit?: () => number | undefined} = {},
+): Promise<ReadArchiveResult> {
   const parser = new Parser({maxDecompressionRatio: Number.POSITIVE_INFINITY, strict: true})
   const entries = new EntryLedger()
   const dirs = new Set<string>()
@@ -140,9 +185,14 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
       entry.resume()
       return
     }
+
     if (indexDone) throw mismatch(`Entry ${entry.path} follows the index.`)
     if (!manifest) {
-      if (entry.path !== MANIFEST_ENTRY || entry.type !== 'File') throw new MigrateError('ARCHIVE_CORRUPT', 'The archive does not start with its manifest: not an openclaw-migrate archive.')
+      if (entry.path !== MANIFEST_ENTRY || entry.type !== 'File')
+        throw new MigrateError(
+          'ARCHIVE_CORRUPT',
+          'The archive does not start with its manifest: not an openclaw-migrate archive.',
+        )
       const bytes = await readAll(entry, MAX_MANIFEST_BYTES, 'The manifest')
       manifest = parseManifest(bytes)
       manifestSha256 = createHash('sha256').update(bytes).digest('hex')
@@ -154,24 +204,44 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
       await sink.manifest?.(manifest)
       return
     }
+
     if (entry.path === INDEX_ENTRY) {
       await verifyIndex(entry)
       indexDone = true
       return
     }
+
     // Every entry leaves garbage of its own (header, promises, writer) whatever its size.
     pacer.add(ENTRY_GARBAGE)
     const type = tarTypeToEntryType(entry.path, entry.type)
     const {rel, root} = locateEntry(entry.path, roots)
     const key = rel ? `${root.archivePath}/${rel}` : root.archivePath
-    if (entries.has(key)) throw new MigrateError('ARCHIVE_UNSAFE_ENTRY', `Refusing duplicate archive entry ${key}.`, {suggestions: ['The archive has been tampered with; do not import it.']})
-    if (entries.size >= entryLimit) throw mismatch(`The archive holds more entries than its manifest declares (${entries.size}+).`)
+    if (entries.has(key))
+      throw new MigrateError('ARCHIVE_UNSAFE_ENTRY', `Refusing duplicate archive entry ${key}.`, {
+        suggestions: ['The archive has been tampered with; do not import it.'],
+      })
+    if (entries.size >= entryLimit)
+      throw mismatch(`The archive holds more entries than its manifest declares (${entries.size}+).`)
     const parent = key.slice(0, key.lastIndexOf('/'))
     if (root.type === 'dir' && rel !== '' && !dirs.has(parent)) {
-      throw new MigrateError('ARCHIVE_UNSAFE_ENTRY', `Refusing ${key}: its parent ${links.has(parent) ? 'is a symlink' : 'directory is not in the archive'}.`, {suggestions: ['The archive has been tampered with; do not import it.']})
+      throw new MigrateError(
+        'ARCHIVE_UNSAFE_ENTRY',
+        `Refusing ${key}: its parent ${links.has(parent) ? 'is a symlink' : 'directory is not in the archive'}.`,
+        {suggestions: ['The archive has been tampered with; do not import it.']},
+      )
     }
-    if (root.type === 'dir' && rel === '' && type !== 'dir') throw new MigrateError('ARCHIVE_UNSAFE_ENTRY', `Root ${root.id} must be a directory.`)
-    const payload: PayloadEntry = {mode: (entry.mode ?? 0o600) & 0o7777, mtime: entry.mtime?.getTime() ?? 0, path: key, rel, root, size: entry.size ?? 0, type}
+
+    if (root.type === 'dir' && rel === '' && type !== 'dir')
+      throw new MigrateError('ARCHIVE_UNSAFE_ENTRY', `Root ${root.id} must be a directory.`)
+    const payload: PayloadEntry = {
+      mode: (entry.mode ?? 0o600) & 0o7777,
+      mtime: entry.mtime?.getTime() ?? 0,
+      path: key,
+      rel,
+      root,
+      size: entry.size ?? 0,
+      type,
+    }
     if (type === 'dir') {
       entry.resume()
       dirs.add(key)
@@ -179,6 +249,7 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
       await sink.directory?.(payload)
       return
     }
+
     if (type === 'symlink') {
       entry.resume()
       payload.linkpath = entry.linkpath ?? ''
@@ -189,11 +260,20 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
       await sink.symlink?.(payload)
       return
     }
-    if (payloadBytes + payload.size > byteLimit) throw mismatch(`${key} declares ${payload.size} bytes, far more than the manifest's total of ${manifest.totals.bytes}.`)
+
+    if (payloadBytes + payload.size > byteLimit)
+      throw mismatch(
+        `${key} declares ${payload.size} bytes, far more than the manifest's total of ${manifest.totals.bytes}.`,
+      )
     const spaceLimit = options.spaceLimit?.()
     if (spaceLimit !== undefined && payloadBytes + payload.size > spaceLimit) {
-      throw new MigrateError('NO_SPACE', `Not enough free space for ${key} (${payload.size} bytes) after ${payloadBytes} bytes.`, {suggestions: ['Free space on the target disk, then import again.']})
+      throw new MigrateError(
+        'NO_SPACE',
+        `Not enough free space for ${key} (${payload.size} bytes) after ${payloadBytes} bytes.`,
+        {suggestions: ['Free space on the target disk, then import again.']},
+      )
     }
+
     const writer = await sink.file?.(payload)
     const hash = createHash('sha256')
     let size = 0
@@ -207,6 +287,7 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
     } finally {
       await writer?.close()
     }
+
     if (size !== payload.size) throw truncated(`${key} has ${size} of ${payload.size} bytes`)
     payloadBytes += size
     entries.add(key, {mode: payload.mode, mtime: payload.mtime, sha256: hash.digest('hex'), size, type})
@@ -229,24 +310,33 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
       } catch {
         throw new MigrateError('ARCHIVE_CORRUPT', 'The archive index is damaged (a line is not JSON).')
       }
+
       if ('end' in item) {
         trailer = item
         return
       }
+
       const next = inOrder.next()
       if (next.done || next.value[0] !== item.path) {
         if (!entries.has(item.path)) throw mismatch(`The index lists ${item.path}, which is not in the archive.`)
         throw mismatch(`The index lists ${item.path} twice or out of order.`)
       }
+
       const seen = next.value[1]
-      if (seen.type !== item.type) throw mismatch(`${item.path} is a ${seen.type} in the archive but a ${item.type} in the index.`)
-      if (seen.size !== item.size) throw mismatch(`${item.path} has ${seen.size} bytes but the index says ${item.size}.`)
-      if (item.type === 'file' && seen.sha256 !== item.sha256) throw mismatch(`${item.path} does not match its sha256 in the index (corrupted or tampered).`)
-      if (item.type === 'symlink' && seen.linkpath !== item.linkpath) throw mismatch(`The link ${item.path} points elsewhere than the index says.`)
-      if ((seen.mode & 0o7777) !== (item.mode & 0o7777)) throw mismatch(`${item.path} has mode ${seen.mode.toString(8)} but the index says ${item.mode.toString(8)}.`)
+      if (seen.type !== item.type)
+        throw mismatch(`${item.path} is a ${seen.type} in the archive but a ${item.type} in the index.`)
+      if (seen.size !== item.size)
+        throw mismatch(`${item.path} has ${seen.size} bytes but the index says ${item.size}.`)
+      if (item.type === 'file' && seen.sha256 !== item.sha256)
+        throw mismatch(`${item.path} does not match its sha256 in the index (corrupted or tampered).`)
+      if (item.type === 'symlink' && seen.linkpath !== item.linkpath)
+        throw mismatch(`The link ${item.path} points elsewhere than the index says.`)
+      if ((seen.mode & 0o7777) !== (item.mode & 0o7777))
+        throw mismatch(`${item.path} has mode ${seen.mode.toString(8)} but the index says ${item.mode.toString(8)}.`)
       if (seen.mtime !== item.mtime) throw mismatch(`${item.path} has another mtime in the index.`)
       count++
     }
+
     // A multi-byte character can straddle two chunks: decode the stream, not each chunk.
     const decoder = new StringDecoder('utf8')
     for await (const chunk of entry) {
@@ -255,20 +345,28 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
       buffered = lines.pop() ?? ''
       for (const line of lines) checkLine(line)
     }
+
     checkLine(buffered + decoder.end())
     if (!trailer) throw truncated('the index has no trailer')
     if (trailer.archiveId !== manifest!.archiveId) throw mismatch('The index belongs to another archive.')
-    if (trailer.manifestSha256 !== manifestSha256) throw mismatch('The manifest does not match the hash recorded in the index (tampered).')
-    if (trailer.entries !== count || count !== entries.size) throw mismatch(`The index lists ${count} entries (trailer: ${trailer.entries}) but the archive holds ${entries.size}.`)
-    if (trailer.bytes !== payloadBytes) throw mismatch(`The archive holds ${payloadBytes} payload bytes but the index says ${trailer.bytes}.`)
+    if (trailer.manifestSha256 !== manifestSha256)
+      throw mismatch('The manifest does not match the hash recorded in the index (tampered).')
+    if (trailer.entries !== count || count !== entries.size)
+      throw mismatch(
+        `The index lists ${count} entries (trailer: ${trailer.entries}) but the archive holds ${entries.size}.`,
+      )
+    if (trailer.bytes !== payloadBytes)
+      throw mismatch(`The archive holds ${payloadBytes} payload bytes but the index says ${trailer.bytes}.`)
   }
 
   await new Promise<void>((resolve) => {
     parser.on('entry', (entry: ReadEntry) => {
-      chain = chain.then(() => handle(entry)).catch((error) => {
-        entry.resume()
-        fail(error)
-      })
+      chain = chain
+        .then(() => handle(entry))
+        .catch((error) => {
+          entry.resume()
+          fail(error)
+        })
     })
     parser.on('error', (error: Error) => fail(error))
     parser.on('eof', () => {
@@ -282,7 +380,11 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
   try {
     await chain
     if (failure) throw failure
-    if (!manifest) throw new MigrateError('ARCHIVE_CORRUPT', 'The archive holds no manifest: not an openclaw-migrate archive, or empty.')
+    if (!manifest)
+      throw new MigrateError(
+        'ARCHIVE_CORRUPT',
+        'The archive holds no manifest: not an openclaw-migrate archive, or empty.',
+      )
     if (!indexDone) throw truncated('the index at the end is missing')
     if (!sawEof) throw truncated('the tar end marker is missing')
     checkSymlinkChains(links, manifest)
@@ -290,5 +392,6 @@ export async function readArchive(tar: Readable, sink: ArchiveSink = {}, options
     entries.close()
     throw error
   }
+
   return {entries, manifest, payloadBytes}
 }

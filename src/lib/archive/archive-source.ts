@@ -1,5 +1,6 @@
-import fs from 'node:fs'
 import type {Readable} from 'node:stream'
+
+import fs from 'node:fs'
 
 import {MigrateError} from '../errors.js'
 import {readHead} from '../util/stream-head.js'
@@ -8,14 +9,14 @@ import {AGE_MAGIC, type DecryptionKeys, decryptStream} from './encryption.js'
 
 const ARMOR_MAGIC = '-----BEGIN AGE ENCRYPTED FILE-----'
 
-export interface OpenedArchive {
-  /** The plain tar byte stream. */
-  tar: Readable
-  encrypted: boolean
+export type OpenedArchive = {
   compression: Compression
+  encrypted: boolean
   /** Bytes read from the archive file or stdin (compressed, encrypted), for progress. */
   readBytes: () => number
-  sizeOnDisk: number | null
+  sizeOnDisk: null | number
+  /** The plain tar byte stream. */
+  tar: Readable
 }
 
 /**
@@ -24,7 +25,7 @@ export interface OpenedArchive {
  */
 export async function openArchive(source: string, getKeys: () => Promise<DecryptionKeys>): Promise<OpenedArchive> {
   let input: Readable
-  let sizeOnDisk: number | null = null
+  let sizeOnDisk: null | number = null
   if (source === '-') {
     input = process.stdin
   } else {
@@ -32,24 +33,32 @@ export async function openArchive(source: string, getKeys: () => Promise<Decrypt
     try {
       stat = fs.statSync(source)
     } catch {
-      throw new MigrateError('ARCHIVE_NOT_FOUND', `No archive at ${source}.`, {suggestions: ['Check the path, or pass - to read the archive from stdin.']})
+      throw new MigrateError('ARCHIVE_NOT_FOUND', `No archive at ${source}.`, {
+        suggestions: ['Check the path, or pass - to read the archive from stdin.'],
+      })
     }
+
     if (!stat.isFile()) throw new MigrateError('ARCHIVE_NOT_FOUND', `${source} is not a file.`)
     sizeOnDisk = stat.size
     input = fs.createReadStream(source, {highWaterMark: 1024 * 1024})
   }
+
   let readBytes = 0
   input.on('data', (c: Buffer) => {
     readBytes += c.length
   })
 
   const first = await readHead(input, (head) => head.length >= 64)
-  if (first.head.length === 0) throw new MigrateError('ARCHIVE_TRUNCATED', 'The archive is empty.', {suggestions: ['Copy the archive again.']})
+  if (first.head.length === 0)
+    throw new MigrateError('ARCHIVE_TRUNCATED', 'The archive is empty.', {suggestions: ['Copy the archive again.']})
   const text = first.head.toString('latin1')
   const encrypted = text.startsWith(AGE_MAGIC) || text.trimStart().startsWith(ARMOR_MAGIC)
   if (text.trimStart().startsWith(ARMOR_MAGIC)) {
-    throw new MigrateError('ARCHIVE_CORRUPT', 'ASCII-armored age archives are not supported.', {suggestions: ['Dearmor it first: `age -d` then re-encrypt without -a, or export again.']})
+    throw new MigrateError('ARCHIVE_CORRUPT', 'ASCII-armored age archives are not supported.', {
+      suggestions: ['Dearmor it first: `age -d` then re-encrypt without -a, or export again.'],
+    })
   }
+
   // Keys are asked for only now that age is seen; the stream stays held (errors too) meanwhile.
   const keys = encrypted ? await getKeys() : null
   const plain = keys ? await decryptStream(first.rest(), keys) : first.rest()
@@ -59,10 +68,16 @@ export async function openArchive(source: string, getKeys: () => Promise<Decrypt
     if (!encrypted && /^age-encryption\.org\//.test(text)) {
       throw new MigrateError('ARCHIVE_VERSION', 'This archive uses an age format version this tool does not know.')
     }
-    throw new MigrateError('ARCHIVE_CORRUPT', `${source === '-' ? 'stdin' : source} is not an openclaw-migrate archive (not age, gzip, zstd or tar).`, {
-      suggestions: ['Pass the file written by `openclaw-migrate export`.'],
-    })
+
+    throw new MigrateError(
+      'ARCHIVE_CORRUPT',
+      `${source === '-' ? 'stdin' : source} is not an openclaw-migrate archive (not age, gzip, zstd or tar).`,
+      {
+        suggestions: ['Pass the file written by `openclaw-migrate export`.'],
+      },
+    )
   }
+
   const decomp = decompressor(compression)
   const body = second.rest()
   let tar = body
@@ -70,5 +85,6 @@ export async function openArchive(source: string, getKeys: () => Promise<Decrypt
     tar = body.pipe(decomp)
     body.on('error', (error) => decomp.destroy(error))
   }
+
   return {compression, encrypted, readBytes: () => readBytes, sizeOnDisk, tar}
 }

@@ -4,14 +4,12 @@ import path from 'node:path'
 import {PassThrough, type Readable, Transform, type Writable} from 'node:stream'
 import {pipeline as pipelineAsync} from 'node:stream/promises'
 
-import type {ExportPlan} from '../inventory/export-plan.js'
-
 import {MigrateError} from '../errors.js'
-import {archivePathOf} from '../inventory/export-plan.js'
-import {walkRoot, type WalkEntry} from '../inventory/tree-walker.js'
+import {archivePathOf, type ExportPlan} from '../inventory/export-plan.js'
+import {type WalkEntry, walkRoot} from '../inventory/tree-walker.js'
 import {snapshotDatabase} from '../sqlite/sqlite-snapshot.js'
 import {type Compression, GarbagePacer, gzipConcurrency, gzipMember, zstdCompressor} from './compression.js'
-import {encryptStream, type EncryptionSpec} from './encryption.js'
+import {type EncryptionSpec, encryptStream} from './encryption.js'
 import {type ArchiveManifest, INDEX_ENTRY, type IndexEntry, type IndexTrailer, MANIFEST_ENTRY} from './manifest.js'
 import {encodeTarHeader, tarPadding, tarTrailer} from './tar-format.js'
 
@@ -25,40 +23,46 @@ const BLOCK_SIZE = 1024 * 1024
 /** The index is buffered and written to its temp file in pieces of about this size. */
 const INDEX_FLUSH = 64 * 1024
 
-export interface ArchiveProgress {
-  files: number
+export type ArchiveProgress = {
   bytes: number
+  files: number
 }
 
-export interface WriteArchiveOptions {
-  plan: ExportPlan
-  manifest: ArchiveManifest
+export type WriteArchiveOptions = {
   compression: Compression
   encryption: EncryptionSpec
+  manifest: ArchiveManifest
+  onProgress?: (progress: ArchiveProgress) => void
   /** A file path (written 0600, never overwritten) or a stream such as stdout. */
   output: {path: string} | {stream: Writable}
+  plan: ExportPlan
   /** Private (0700) scratch dir for SQLite snapshots and the index. */
   tempDir: string
-  onProgress?: (progress: ArchiveProgress) => void
 }
 
-export interface WriteArchiveResult {
-  entries: number
-  payloadBytes: number
+export type WriteArchiveResult = {
   archiveBytes: number
   archiveSha256: string
-  sqliteSnapshots: {path: string; integrity: string}[]
+  entries: number
+  payloadBytes: number
+  sqliteSnapshots: Array<{integrity: string; path: string}>
 }
 
 function changed(abs: string, what: string): MigrateError {
   return new MigrateError('SOURCE_CHANGED', `${abs} ${what} while it was being exported.`, {
-    suggestions: ['Stop the gateway (or pass --stop-gateway) and anything else writing to the state, then export again.'],
+    suggestions: [
+      'Stop the gateway (or pass --stop-gateway) and anything else writing to the state, then export again.',
+    ],
   })
 }
 
 function unreadable(abs: string, code: string | undefined): MigrateError {
   return new MigrateError('SOURCE_UNREADABLE', `Cannot read ${abs} (${code ?? 'error'}).`, {
-    suggestions: [code === 'EACCES' ? 'Fix its permissions or ownership (the state should belong to the user running OpenClaw), then export again.' : 'Check the file, or skip it with --exclude.'],
+    suggestions: [
+      code === 'EACCES'
+        ? 'Fix its permissions or ownership (the state should belong to the user running OpenClaw), then export again.'
+        : 'Check the file, or skip it with --exclude.',
+    ],
   })
 }
 
@@ -81,6 +85,7 @@ function writeChunk(stream: Writable, chunk: Buffer, done?: () => void): Promise
       if (error) reject(error)
       else resolve()
     }
+
     const onDrain = () => settle()
     const onError = (error: Error) => settle(error)
     const onClose = () => settle(new OutputClosed())
@@ -92,13 +97,13 @@ function writeChunk(stream: Writable, chunk: Buffer, done?: () => void): Promise
 }
 
 /** Where finished tar blocks go: a compressor, which hands them back for reuse once consumed. */
-interface BlockSink {
+type BlockSink = {
+  abort(error: Error): void
+  finish(): Promise<void>
   /** The compressed (or plain) byte stream, for encryption and the output. */
   readonly output: Readable
   /** Takes a block (its first `length` bytes); resolves when the next one may be produced. */
   push(block: Buffer, length: number): Promise<void>
-  finish(): Promise<void>
-  abort(error: Error): void
 }
 
 /** Blocks that came back from the compressor; bounded by the sinks' own limits. */
@@ -120,7 +125,7 @@ class BlockPool {
  */
 class ParallelGzipSink implements BlockSink {
   readonly output = new PassThrough({highWaterMark: BLOCK_SIZE})
-  private readonly inFlight: Promise<Buffer>[] = []
+  private readonly inFlight: Array<Promise<Buffer>> = []
   private failure: Error | undefined
 
   constructor(
@@ -251,7 +256,14 @@ class TarBlocks {
  * microseconds this way, against several thread-pool round trips with fs.promises, while the
  * compressor keeps working on the thread pool.
  */
-async function fileBody(tar: TarBlocks, abs: string, size: number, mtimeMs: number, hash: ReturnType<typeof createHash>, progress: ArchiveProgress): Promise<void> {
+async function fileBody(
+  tar: TarBlocks,
+  abs: string,
+  size: number,
+  mtimeMs: number,
+  hash: ReturnType<typeof createHash>,
+  progress: ArchiveProgress,
+): Promise<void> {
   let fd: number
   try {
     fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
@@ -260,6 +272,7 @@ async function fileBody(tar: TarBlocks, abs: string, size: number, mtimeMs: numb
     if (code === 'ENOENT') throw changed(abs, 'disappeared')
     throw unreadable(abs, code)
   }
+
   try {
     let position = 0
     while (position < size) {
@@ -271,6 +284,7 @@ async function fileBody(tar: TarBlocks, abs: string, size: number, mtimeMs: numb
       progress.bytes += bytesRead
       await tar.advance(bytesRead)
     }
+
     const after = fs.fstatSync(fd)
     if (after.size !== size || after.mtimeMs !== mtimeMs) throw changed(abs, 'changed')
   } finally {
@@ -278,10 +292,10 @@ async function fileBody(tar: TarBlocks, abs: string, size: number, mtimeMs: numb
   }
 }
 
-interface TarSourceState {
+type TarSourceState = {
   entries: number
   payloadBytes: number
-  sqlite: {path: string; integrity: string}[]
+  sqlite: Array<{integrity: string; path: string}>
 }
 
 /** The index, buffered in memory a piece at a time and kept in a private temp file. */
@@ -325,7 +339,12 @@ async function writeManifest(tar: TarBlocks, manifest: ArchiveManifest, mtime: D
   return createHash('sha256').update(bytes).digest('hex')
 }
 
-async function writeTar(options: WriteArchiveOptions, state: TarSourceState, progress: ArchiveProgress, tar: TarBlocks): Promise<void> {
+async function writeTar(
+  options: WriteArchiveOptions,
+  state: TarSourceState,
+  progress: ArchiveProgress,
+  tar: TarBlocks,
+): Promise<void> {
   const {manifest, plan, tempDir} = options
   const now = new Date(manifest.createdAt)
   const manifestSha256 = await writeManifest(tar, manifest, now)
@@ -337,11 +356,21 @@ async function writeTar(options: WriteArchiveOptions, state: TarSourceState, pro
     const mode = entry.stat.mode & 0o7777
     const mtime = new Date(Math.floor(entry.stat.mtimeMs / 1000) * 1000)
     if (entry.type !== 'file') {
-      await tar.write(encodeTarHeader({linkpath: entry.linkTarget, mode, mtime, path: archivePath, size: 0, type: entry.type}))
-      index.write({linkpath: entry.linkTarget, mode, mtime: mtime.getTime(), path: archivePath, size: 0, type: entry.type})
+      await tar.write(
+        encodeTarHeader({linkpath: entry.linkTarget, mode, mtime, path: archivePath, size: 0, type: entry.type}),
+      )
+      index.write({
+        linkpath: entry.linkTarget,
+        mode,
+        mtime: mtime.getTime(),
+        path: archivePath,
+        size: 0,
+        type: entry.type,
+      })
       state.entries++
       return
     }
+
     let source = entry.abs
     let {size} = entry.stat
     let {mtimeMs} = entry.stat
@@ -353,6 +382,7 @@ async function writeTar(options: WriteArchiveOptions, state: TarSourceState, pro
       size = snap.size
       mtimeMs = snap.mtimeMs
     }
+
     const hash = createHash('sha256')
     await tar.write(encodeTarHeader({mode, mtime, path: archivePath, size, type: 'file'}))
     await fileBody(tar, source, size, mtimeMs, hash, progress)
@@ -395,6 +425,7 @@ async function writeTar(options: WriteArchiveOptions, state: TarSourceState, pro
   } finally {
     fs.closeSync(fd)
   }
+
   const indexPad = tarPadding(indexSize)
   if (indexPad) await tar.write(indexPad)
   await tar.write(tarTrailer())
@@ -441,6 +472,7 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<WriteA
       throw error
     }
   }
+
   const consume = async (output: Promise<void>): Promise<void> => {
     try {
       await output
@@ -450,6 +482,7 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<WriteA
       throw error
     }
   }
+
   /**
    * Runs producer and consumer together. A producer error (the source changed...) is the cause
    * when there is one; otherwise the consumer's (disk full, closed pipe...).
@@ -465,22 +498,40 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<WriteA
     await run(pipelineAsync(encrypted, meter, options.output.stream, {end: options.output.stream !== process.stdout}))
   } else {
     const finalPath = options.output.path
-    const partial = path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.partial-${randomBytes(4).toString('hex')}`)
+    const partial = path.join(
+      path.dirname(finalPath),
+      `.${path.basename(finalPath)}.partial-${randomBytes(4).toString('hex')}`,
+    )
     try {
-      await run(pipelineAsync(encrypted, meter, fs.createWriteStream(partial, {flags: 'wx', highWaterMark: BLOCK_SIZE, mode: 0o600})))
+      await run(
+        pipelineAsync(
+          encrypted,
+          meter,
+          fs.createWriteStream(partial, {flags: 'wx', highWaterMark: BLOCK_SIZE, mode: 0o600}),
+        ),
+      )
       await fs.promises.link(partial, finalPath)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new MigrateError('OUTPUT_EXISTS', `${finalPath} appeared while exporting; it was not overwritten.`, {suggestions: ['Choose another --output.']})
+        throw new MigrateError('OUTPUT_EXISTS', `${finalPath} appeared while exporting; it was not overwritten.`, {
+          suggestions: ['Choose another --output.'],
+        })
       }
+
       if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
-        throw new MigrateError('NO_SPACE', `The disk holding ${path.dirname(finalPath)} is full; the partial archive was removed.`, {suggestions: ['Free space or choose another --output.']})
+        throw new MigrateError(
+          'NO_SPACE',
+          `The disk holding ${path.dirname(finalPath)} is full; the partial archive was removed.`,
+          {suggestions: ['Free space or choose another --output.']},
+        )
       }
+
       throw error
     } finally {
       await fs.promises.rm(partial, {force: true})
     }
   }
+
   return {
     archiveBytes,
     archiveSha256: archiveHash.digest('hex'),

@@ -33,17 +33,22 @@ export function gzipConcurrency(): number {
  */
 export function gzipMember(data: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    zlib.gzip(data, {chunkSize: ENGINE_CHUNK, level: GZIP_LEVEL}, (error, result) => (error ? reject(error) : resolve(result)))
+    zlib.gzip(data, {chunkSize: ENGINE_CHUNK, level: GZIP_LEVEL}, (error, result) =>
+      error ? reject(error) : resolve(result),
+    )
   })
 }
 
 /** One zstd frame for the whole stream (with a content checksum), compressed on the thread pool. */
 export function zstdCompressor(): Transform {
-  return zlib.createZstdCompress({chunkSize: ENGINE_CHUNK, params: {[zlib.constants.ZSTD_c_checksumFlag]: 1, [zlib.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL}})
+  return zlib.createZstdCompress({
+    chunkSize: ENGINE_CHUNK,
+    params: {[zlib.constants.ZSTD_c_checksumFlag]: 1, [zlib.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL},
+  })
 }
 
 /** A streaming compressor (a single gzip member or zstd frame); the archive writer uses gzipMember for gzip. */
-export function compressor(kind: Compression): Transform | null {
+export function compressor(kind: Compression): null | Transform {
   switch (kind) {
     case 'gzip': {
       return zlib.createGzip({chunkSize: ENGINE_CHUNK, level: GZIP_LEVEL})
@@ -89,6 +94,7 @@ export function boundMemory(): Collect | null {
       collector = null
     }
   }
+
   return collector
 }
 
@@ -120,7 +126,10 @@ export class GarbagePacer {
     // enough to be promoted; V8 lets that old-generation garbage grow to a multiple of the live
     // heap before a full collection (5 GB import: 80 MB of heap for 30 MB live). A full
     // collection of a small live heap takes a few ms, so the garbage is kept to a fixed budget.
-    if (process.memoryUsage().arrayBuffers > EXTERNAL_BUDGET || v8.getHeapStatistics().used_heap_size > this.live + HEAP_BUDGET) {
+    if (
+      process.memoryUsage().arrayBuffers > EXTERNAL_BUDGET ||
+      v8.getHeapStatistics().used_heap_size > this.live + HEAP_BUDGET
+    ) {
       this.collect({type: 'major'})
       this.live = v8.getHeapStatistics().used_heap_size
     }
@@ -128,7 +137,7 @@ export class GarbagePacer {
 }
 
 /** Identifies the compression from the first bytes of the (decrypted) stream. */
-export function detectCompression(head: Buffer): Compression | 'unknown' {
+export function detectCompression(head: Buffer): 'unknown' | Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip'
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd_2f_b5_28) return 'zstd'
   if (head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar') return 'none'
@@ -136,7 +145,7 @@ export function detectCompression(head: Buffer): Compression | 'unknown' {
 }
 
 /** Decompressors read every gzip member (one or many) and the zstd frame. */
-export function decompressor(kind: Compression): Transform | null {
+export function decompressor(kind: Compression): null | Transform {
   if (kind === 'gzip') return zlib.createGunzip({chunkSize: ENGINE_CHUNK})
   if (kind === 'zstd') return zlib.createZstdDecompress({chunkSize: ENGINE_CHUNK})
   return null

@@ -1,7 +1,8 @@
+import type {ReadableStream as WebReadableStream} from 'node:stream/web'
+
 import {Decrypter, Encrypter, identityToRecipient} from 'age-encryption'
 import fs from 'node:fs'
 import {Readable} from 'node:stream'
-import type {ReadableStream as WebReadableStream} from 'node:stream/web'
 
 import {MigrateError} from '../errors.js'
 import {readHead} from '../util/stream-head.js'
@@ -9,11 +10,12 @@ import {AGE_NONCE_BYTES, AgePayloadDecipher, payloadKey} from './age-payload.js'
 
 export const AGE_MAGIC = 'age-encryption.org/v1\n'
 
-export type EncryptionSpec = {kind: 'none'} | {kind: 'passphrase'; passphrase: string} | {kind: 'recipients'; recipients: string[]}
+export type EncryptionSpec =
+  {kind: 'none'} | {kind: 'passphrase'; passphrase: string} | {kind: 'recipients'; recipients: string[]}
 
-export interface DecryptionKeys {
-  passphrase?: string
+export type DecryptionKeys = {
   identities?: string[]
+  passphrase?: string
 }
 
 /** Reads age recipients (`age1…`) from a file: one a line, `#` comments and blank lines ignored. */
@@ -22,23 +24,42 @@ export function readKeyFile(file: string, kind: 'identity' | 'recipient'): strin
   try {
     text = fs.readFileSync(file, 'utf8')
   } catch (error) {
-    throw new MigrateError('KEY_INVALID', `Cannot read the ${kind} file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`)
+    throw new MigrateError(
+      'KEY_INVALID',
+      `Cannot read the ${kind} file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+    )
   }
-  const keys = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+
+  const keys = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
   const pattern = kind === 'identity' ? /^AGE-SECRET-KEY-1[0-9A-Z]+$/ : /^age1[0-9a-z]+$/
   const bad = keys.findIndex((k) => !pattern.test(k))
   if (keys.length === 0 || bad !== -1) {
-    throw new MigrateError('KEY_INVALID', `${file} does not hold age ${kind === 'identity' ? 'identities (AGE-SECRET-KEY-1…)' : 'recipients (age1…)'}${bad === -1 ? '' : ` (line ${bad + 1})`}.`, {
-      suggestions: [kind === 'identity' ? 'Create one with `age-keygen -o key.txt`.' : 'Get the recipient with `age-keygen -y key.txt` on the new machine.'],
-    })
+    throw new MigrateError(
+      'KEY_INVALID',
+      `${file} does not hold age ${kind === 'identity' ? 'identities (AGE-SECRET-KEY-1…)' : 'recipients (age1…)'}${bad === -1 ? '' : ` (line ${bad + 1})`}.`,
+      {
+        suggestions: [
+          kind === 'identity'
+            ? 'Create one with `age-keygen -o key.txt`.'
+            : 'Get the recipient with `age-keygen -y key.txt` on the new machine.',
+        ],
+      },
+    )
   }
+
   return keys
 }
 
 export function validateRecipient(recipient: string): string {
   if (!/^age1[0-9a-z]+$/.test(recipient)) {
-    throw new MigrateError('KEY_INVALID', `"${recipient.slice(0, 12)}…" is not an age recipient (age1…).`, {suggestions: ['Print the recipient of a key with `age-keygen -y key.txt`.']})
+    throw new MigrateError('KEY_INVALID', `"${recipient.slice(0, 12)}…" is not an age recipient (age1…).`, {
+      suggestions: ['Print the recipient of a key with `age-keygen -y key.txt`.'],
+    })
   }
+
   return recipient
 }
 
@@ -59,11 +80,21 @@ export async function encryptStream(input: Readable, spec: EncryptionSpec): Prom
 
 export function decryptError(error: unknown, keys: DecryptionKeys): MigrateError {
   const message = error instanceof Error ? error.message : String(error)
-  if (/no identity matched|incorrect passphrase|failed to decrypt|scrypt|no matching/i.test(message) && !/chunk|stream|truncat/i.test(message)) {
-    return new MigrateError('DECRYPT_FAILED', keys.passphrase ? 'The archive could not be decrypted with this passphrase (wrong passphrase).' : 'None of the given identities can decrypt this archive.', {
-      suggestions: ['Check the passphrase (or --identity file) used at export time and try again.'],
-    })
+  if (
+    /no identity matched|incorrect passphrase|failed to decrypt|scrypt|no matching/i.test(message) &&
+    !/chunk|stream|truncat/i.test(message)
+  ) {
+    return new MigrateError(
+      'DECRYPT_FAILED',
+      keys.passphrase
+        ? 'The archive could not be decrypted with this passphrase (wrong passphrase).'
+        : 'None of the given identities can decrypt this archive.',
+      {
+        suggestions: ['Check the passphrase (or --identity file) used at export time and try again.'],
+      },
+    )
   }
+
   return new MigrateError('ARCHIVE_CORRUPT', `The encrypted archive is damaged or truncated (${message}).`, {
     suggestions: ['Copy the archive again (compare `sha256sum` on both machines) and retry.'],
   })
@@ -91,9 +122,14 @@ export async function decryptStream(input: Readable, keys: DecryptionKeys): Prom
   let payload: Readable
   let nonce: Buffer
   try {
-    const read = await readHead(input, (head) => head.length > MAX_HEADER || (headerEnd(head) !== -1 && head.length >= headerEnd(head) + AGE_NONCE_BYTES))
+    const read = await readHead(
+      input,
+      (head) =>
+        head.length > MAX_HEADER || (headerEnd(head) !== -1 && head.length >= headerEnd(head) + AGE_NONCE_BYTES),
+    )
     const end = headerEnd(read.head)
-    if (end === -1) throw new Error(read.ended ? 'the age header is truncated' : 'the age header does not end (damaged stream)')
+    if (end === -1)
+      throw new Error(read.ended ? 'the age header is truncated' : 'the age header does not end (damaged stream)')
     if (read.head.length < end + AGE_NONCE_BYTES) throw new Error('the age payload nonce is truncated')
     fileKey = await decrypter.decryptHeader(read.head.subarray(0, end))
     nonce = read.head.subarray(end, end + AGE_NONCE_BYTES)
@@ -101,6 +137,7 @@ export async function decryptStream(input: Readable, keys: DecryptionKeys): Prom
   } catch (error) {
     throw decryptError(error, keys)
   }
+
   const decipher = new AgePayloadDecipher(payloadKey(fileKey, nonce), (error) => decryptError(error, keys))
   payload.on('error', (error) => decipher.destroy(error))
   decipher.on('close', () => payload.destroy())

@@ -2,20 +2,21 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {DatabaseSync, type StatementSync} from 'node:sqlite'
 
-import {createPrivateTempDir} from '../util/private-temp.js'
 import type {EntryType, IndexEntry} from './manifest.js'
+
+import {createPrivateTempDir} from '../util/private-temp.js'
 
 /** What the archive showed of an entry: its index line without the path. */
 export type SeenEntry = Omit<IndexEntry, 'path'>
 
-interface Row {
-  path: string
-  type: EntryType
-  size: number
+type Row = {
+  linkpath: null | string
   mode: number
   mtime: number
+  path: string
   sha256: null | string
-  linkpath: null | string
+  size: number
+  type: EntryType
 }
 
 const toEntry = (row: Row): SeenEntry => {
@@ -55,7 +56,9 @@ export class EntryLedger implements Iterable<[string, SeenEntry]> {
       CREATE TABLE entries (seq INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, type TEXT NOT NULL, size INTEGER NOT NULL, mode INTEGER NOT NULL, mtime INTEGER NOT NULL, sha256 TEXT, linkpath TEXT);
       BEGIN;
     `)
-    this.insert = this.db.prepare('INSERT INTO entries (path, type, size, mode, mtime, sha256, linkpath) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.insert = this.db.prepare(
+      'INSERT INTO entries (path, type, size, mode, mtime, sha256, linkpath) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    )
     this.lookup = this.db.prepare('SELECT path, type, size, mode, mtime, sha256, linkpath FROM entries WHERE path = ?')
   }
 
@@ -79,8 +82,10 @@ export class EntryLedger implements Iterable<[string, SeenEntry]> {
   }
 
   /** Every entry in the order it came out of the archive, one row in memory at a time. */
-  * [Symbol.iterator](): Iterator<[string, SeenEntry]> {
-    for (const row of this.db.prepare('SELECT path, type, size, mode, mtime, sha256, linkpath FROM entries ORDER BY seq').iterate() as Iterable<Row>) {
+  *[Symbol.iterator](): Iterator<[string, SeenEntry]> {
+    for (const row of this.db
+      .prepare('SELECT path, type, size, mode, mtime, sha256, linkpath FROM entries ORDER BY seq')
+      .iterate() as Iterable<Row>) {
       yield [row.path, toEntry(row)]
     }
   }

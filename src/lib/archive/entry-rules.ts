@@ -1,17 +1,19 @@
 import path from 'node:path'
 
-import type {ArchiveManifest, ArchiveRoot, EntryType} from './manifest.js'
-
 import {MigrateError} from '../errors.js'
 import {isInside} from '../util/paths.js'
-import {ROOTS_DIR} from './manifest.js'
+import {type ArchiveManifest, type ArchiveRoot, type EntryType, ROOTS_DIR} from './manifest.js'
 
 export const MAX_PATH_LENGTH = 4096
 
 function unsafe(entryPath: string, why: string): MigrateError {
-  return new MigrateError('ARCHIVE_UNSAFE_ENTRY', `Refusing unsafe archive entry ${JSON.stringify(entryPath.slice(0, 200))}: ${why}.`, {
-    suggestions: ['This archive was not written by openclaw-migrate or has been tampered with; do not import it.'],
-  })
+  return new MigrateError(
+    'ARCHIVE_UNSAFE_ENTRY',
+    `Refusing unsafe archive entry ${JSON.stringify(entryPath.slice(0, 200))}: ${why}.`,
+    {
+      suggestions: ['This archive was not written by openclaw-migrate or has been tampered with; do not import it.'],
+    },
+  )
 }
 
 export function tarTypeToEntryType(entryPath: string, tarType: string): EntryType {
@@ -49,7 +51,7 @@ export function tarTypeToEntryType(entryPath: string, tarType: string): EntryTyp
 }
 
 /** Validates a payload entry name and returns its root and the path below it. */
-export function locateEntry(rawPath: string, roots: Map<string, ArchiveRoot>): {root: ArchiveRoot; rel: string} {
+export function locateEntry(rawPath: string, roots: Map<string, ArchiveRoot>): {rel: string; root: ArchiveRoot} {
   const entryPath = rawPath.endsWith('/') ? rawPath.slice(0, -1) : rawPath
   if (entryPath.length > MAX_PATH_LENGTH) throw unsafe(entryPath, `name longer than ${MAX_PATH_LENGTH} characters`)
   if (entryPath.includes('\0')) throw unsafe(entryPath, 'NUL in name')
@@ -63,9 +65,13 @@ export function locateEntry(rawPath: string, roots: Map<string, ArchiveRoot>): {
   const root = roots.get(parts[1])
   if (!root) throw unsafe(entryPath, `root "${parts[1]}" is not in the manifest`)
   const rel = parts.slice(2).join('/')
-  if (root.type === 'file' && (parts.length !== 3 || rel !== path.posix.basename(root.sourcePath.replaceAll('\\', '/')))) {
+  if (
+    root.type === 'file' &&
+    (parts.length !== 3 || rel !== path.posix.basename(root.sourcePath.replaceAll('\\', '/')))
+  ) {
     throw unsafe(entryPath, `root ${root.id} holds a single file`)
   }
+
   return {rel, root}
 }
 
@@ -73,7 +79,13 @@ export function locateEntry(rawPath: string, roots: Map<string, ArchiveRoot>): {
  * A symlink must stay inside its own root, unless the export declared it (symlinksOutside)
  * or it is absolute into another exported root (it will be rebased).
  */
-export function checkSymlink(entryPath: string, linkpath: string, root: ArchiveRoot, rel: string, manifest: ArchiveManifest): 'inside' | 'declared-outside' | 'absolute-into-root' {
+export function checkSymlink(
+  entryPath: string,
+  linkpath: string,
+  root: ArchiveRoot,
+  rel: string,
+  manifest: ArchiveManifest,
+): 'absolute-into-root' | 'declared-outside' | 'inside' {
   if (!linkpath || linkpath.includes('\0')) throw unsafe(entryPath, 'empty or NUL link target')
   const isWinAbs = /^[A-Za-z]:[\\/]/.test(linkpath)
   if (path.posix.isAbsolute(linkpath) || isWinAbs) {
@@ -84,6 +96,7 @@ export function checkSymlink(entryPath: string, linkpath: string, root: ArchiveR
     const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(`${base}/${rel}`), linkpath))
     if (resolved === base || resolved.startsWith(`${base}/`)) return 'inside'
   }
+
   const sourceAbs = path.join(root.sourcePath, rel)
   if (manifest.symlinksOutside.some((s) => s.path === sourceAbs && s.target === linkpath)) return 'declared-outside'
   throw unsafe(entryPath, `symlink escapes its root (-> ${linkpath})`)
@@ -94,7 +107,10 @@ export function checkSymlink(entryPath: string, linkpath: string, root: ArchiveR
  * another archived symlink and then `..` (`a -> b/..` with `b -> ..`) can still leave its root on
  * disk. Run once every entry is known: refuses any link target that climbs out of a symlink.
  */
-export function checkSymlinkChains(entries: Map<string, {type: EntryType; linkpath?: string}>, manifest: ArchiveManifest): void {
+export function checkSymlinkChains(
+  entries: Map<string, {linkpath?: string; type: EntryType}>,
+  manifest: ArchiveManifest,
+): void {
   for (const [key, entry] of entries) {
     if (entry.type !== 'symlink' || !entry.linkpath) continue
     let parts: string[]
@@ -108,6 +124,7 @@ export function checkSymlinkChains(entries: Map<string, {type: EntryType; linkpa
       parts = key.split('/').slice(0, -1)
       components = entry.linkpath.split('/')
     }
+
     let throughLink = false
     for (const c of components) {
       if (c === '' || c === '.') continue
@@ -116,6 +133,7 @@ export function checkSymlinkChains(entries: Map<string, {type: EntryType; linkpa
         parts.pop()
         continue
       }
+
       parts.push(c)
       if (entries.get(parts.join('/'))?.type === 'symlink') throughLink = true
     }

@@ -16,113 +16,119 @@ export const ROOTS_DIR = 'roots'
 
 export type RootKind = 'agentDir' | 'config' | 'env' | 'include' | 'state' | 'workspace'
 
-export interface ArchiveRoot {
+export type ArchiveRoot = {
+  agentId?: string
+  /** `roots/<id>`: a directory for dir roots; for file roots the file is `roots/<id>/<basename>`. */
+  archivePath: string
   /** Stable id, also the directory under roots/. */
   id: string
   kind: RootKind
-  profile: string | null
+  profile: null | string
   /** Absolute path on the source machine. */
   sourcePath: string
-  /** `roots/<id>`: a directory for dir roots; for file roots the file is `roots/<id>/<basename>`. */
-  archivePath: string
   type: 'dir' | 'file'
-  agentId?: string
 }
 
 /** A place the host knows about (workspace, agentDir, config...) and where it sits in the archive. */
-export interface ArchiveLocation {
-  kind: 'agentDir' | 'config' | 'env' | 'include' | 'state' | 'workspace'
-  profile: string | null
+export type ArchiveLocation = {
   agentId?: string
-  sourcePath: string
   /** The value as written in the config (may be `~/...` or relative). */
   configured?: string
-  rootId: string
+  kind: 'agentDir' | 'config' | 'env' | 'include' | 'state' | 'workspace'
+  profile: null | string
   /** Path below the root, posix, '' for the root itself. */
   relPath: string
+  rootId: string
+  sourcePath: string
 }
 
-export interface ProfileCounts {
+export type ProfileCounts = {
   agents: number
-  sessions: number
-  sessionsPerAgent: Record<string, number>
-  cronJobs: number
   credentialDirs: number
   credentialFiles: number
-  workspaceFiles: Record<string, number>
+  cronJobs: number
+  sessions: number
+  sessionsPerAgent: Record<string, number>
   sqliteDatabases: number
+  workspaceFiles: Record<string, number>
 }
 
-export interface PluginRecord {
+export type PluginRecord = {
   id: string
-  spec: string | null
-  version: string | null
   source: string
+  spec: null | string
+  version: null | string
 }
 
-export interface SkippedPath {
+export type SkippedPath = {
   path: string
   reason: string
 }
 
-export interface ProfileManifest {
-  profile: string | null
-  stateDir: string
+export type ProfileManifest = {
   configPath: string
-  lastTouchedVersion: string | null
-  gatewayMode: string | null
   counts: ProfileCounts
+  gatewayMode: null | string
+  lastTouchedVersion: null | string
   plugins: PluginRecord[]
+  profile: null | string
+  stateDir: string
 }
 
-export interface ArchiveManifest {
-  format: typeof FORMAT_NAME
-  formatVersion: number
+export type ArchiveManifest = {
   archiveId: string
   createdAt: string
-  tool: {name: string; version: string}
-  host: {version: string | null; source: string | null}
+  format: typeof FORMAT_NAME
+  formatVersion: number
+  gateway: {stopped: boolean; wasRunning: boolean}
+  host: {source: null | string; version: null | string}
+  locations: ArchiveLocation[]
   node: string
-  source: {
-    hostname: string
-    platform: NodeJS.Platform
-    arch: string
-    user: string
-    uid: number
-    home: string
-    profile: string | null
-  }
   profiles: ProfileManifest[]
   roots: ArchiveRoot[]
-  locations: ArchiveLocation[]
-  selection: {agents: string[] | null; workspaces: boolean; excludes: string[]; includeLogs: boolean; allProfiles: boolean}
-  totals: {files: number; dirs: number; symlinks: number; bytes: number}
   /** Archive paths of files that hold secrets (by path; values are never read into the manifest). */
-  secrets: {path: string; kind: string}[]
-  /** Databases stored as consistent snapshots (archive path, source path); an export aborts on a failed integrity check. */
-  sqlite: {path: string; source: string}[]
+  secrets: Array<{kind: string; path: string}>
+  selection: {
+    agents: null | string[]
+    allProfiles: boolean
+    excludes: string[]
+    includeLogs: boolean
+    workspaces: boolean
+  }
   skipped: SkippedPath[]
-  symlinksOutside: {path: string; target: string}[]
+  source: {
+    arch: string
+    home: string
+    hostname: string
+    platform: NodeJS.Platform
+    profile: null | string
+    uid: number
+    user: string
+  }
+  /** Databases stored as consistent snapshots (archive path, source path); an export aborts on a failed integrity check. */
+  sqlite: Array<{path: string; source: string}>
+  symlinksOutside: Array<{path: string; target: string}>
+  tool: {name: string; version: string}
+  totals: {bytes: number; dirs: number; files: number; symlinks: number}
   warnings: string[]
-  gateway: {wasRunning: boolean; stopped: boolean}
 }
 
 export type EntryType = 'dir' | 'file' | 'symlink'
 
-export interface IndexEntry {
-  path: string
-  type: EntryType
-  size: number
+export type IndexEntry = {
+  linkpath?: string
   mode: number
   mtime: number
+  path: string
   sha256?: string
-  linkpath?: string
+  size: number
+  type: EntryType
 }
 
-export interface IndexTrailer {
-  end: true
+export type IndexTrailer = {
   archiveId: string
-  entries: number
   bytes: number
+  end: true
+  entries: number
   manifestSha256: string
 }

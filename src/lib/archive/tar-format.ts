@@ -5,15 +5,19 @@ import type {EntryType} from './manifest.js'
 export const BLOCK_SIZE = 512
 const ZERO_BLOCKS = Buffer.alloc(BLOCK_SIZE * 2)
 
-const TAR_TYPE: Record<EntryType, 'Directory' | 'File' | 'SymbolicLink'> = {dir: 'Directory', file: 'File', symlink: 'SymbolicLink'}
+const TAR_TYPE: Record<EntryType, 'Directory' | 'File' | 'SymbolicLink'> = {
+  dir: 'Directory',
+  file: 'File',
+  symlink: 'SymbolicLink',
+}
 
-export interface TarEntryHeader {
-  path: string
-  type: EntryType
-  size: number
+export type TarEntryHeader = {
+  linkpath?: string
   mode: number
   mtime: Date
-  linkpath?: string
+  path: string
+  size: number
+  type: EntryType
 }
 
 /**

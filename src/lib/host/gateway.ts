@@ -5,18 +5,17 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {HostContext} from './host-context.js'
 
 import {MigrateError} from '../errors.js'
-import {HostCommands} from './host-commands.js'
 import {processAlive} from '../util/process.js'
+import {type HostCommands} from './host-commands.js'
 
-export interface GatewayState {
-  running: boolean
-  pid: number | null
-  port: number | null
-  lockPath: string | null
+export type GatewayState = {
   /** What told us: the lock file with a live pid, the host's status probe, or nothing. */
   evidence: string[]
+  lockPath: null | string
+  pid: null | number
+  port: null | number
+  running: boolean
 }
-
 
 /** `<stateDir>/tmp/openclaw-<uid>/gateway.state.lock`, for any uid (a copy made by another user has another). */
 export function findGatewayLocks(stateDir: string): string[] {
@@ -27,7 +26,11 @@ export function findGatewayLocks(stateDir: string): string[] {
   } catch {
     return []
   }
-  return names.filter((n) => n.startsWith('openclaw-')).map((n) => path.join(tmp, n, 'gateway.state.lock')).filter((f) => fs.existsSync(f))
+
+  return names
+    .filter((n) => n.startsWith('openclaw-'))
+    .map((n) => path.join(tmp, n, 'gateway.state.lock'))
+    .filter((f) => fs.existsSync(f))
 }
 
 function readLock(file: string): {pid?: number; port?: number} {
@@ -38,13 +41,17 @@ function readLock(file: string): {pid?: number; port?: number} {
   }
 }
 
-interface StatusJson {
-  port?: {listeners?: {pid?: number}[]; port?: number}
+type StatusJson = {
+  port?: {listeners?: Array<{pid?: number}>; port?: number}
   rpc?: {ok?: boolean}
 }
 
 /** A running gateway is one whose lock names a live process, or one the host's status probe finds. */
-export async function detectGateway(context: HostContext, host: HostCommands, options: {probe?: boolean} = {}): Promise<GatewayState> {
+export async function detectGateway(
+  context: HostContext,
+  host: HostCommands,
+  options: {probe?: boolean} = {},
+): Promise<GatewayState> {
   const state: GatewayState = {evidence: [], lockPath: null, pid: null, port: null, running: false}
   for (const lock of findGatewayLocks(context.stateDir)) {
     const data = readLock(lock)
@@ -53,9 +60,12 @@ export async function detectGateway(context: HostContext, host: HostCommands, op
       state.evidence.push(`lock ${lock} names live pid ${data.pid}`)
     }
   }
+
   if (options.probe !== false && host.available('gateway:status') && fs.existsSync(context.configPath)) {
-    const status = await host.run('gateway:status', ['--json', '--timeout', '3000'], {timeoutMs: 30_000}).catch(() => null)
-    const data = status?.data as StatusJson | null | undefined
+    const status = await host
+      .run('gateway:status', ['--json', '--timeout', '3000'], {timeoutMs: 30_000})
+      .catch(() => null)
+    const data = status?.data as null | StatusJson | undefined
     const listener = data?.port?.listeners?.find((l) => typeof l.pid === 'number')
     if (listener || data?.rpc?.ok) {
       state.running = true
@@ -64,13 +74,20 @@ export async function detectGateway(context: HostContext, host: HostCommands, op
       state.evidence.push(`host status: ${data?.rpc?.ok ? 'RPC answers' : `pid ${listener?.pid} listens`}`)
     }
   }
+
   return state
 }
 
 /** Stops the gateway through the host, then waits for the process to be gone. */
-export async function stopGateway(context: HostContext, host: HostCommands, state: GatewayState): Promise<{method: string}> {
+export async function stopGateway(
+  context: HostContext,
+  host: HostCommands,
+  state: GatewayState,
+): Promise<{method: string}> {
   let method = 'openclaw gateway stop --force'
-  const result = host.available('gateway:stop') ? await host.run('gateway:stop', ['--force', '--json'], {timeoutMs: 60_000}).catch(() => null) : null
+  const result = host.available('gateway:stop')
+    ? await host.run('gateway:stop', ['--force', '--json'], {timeoutMs: 60_000}).catch(() => null)
+    : null
   const deadline = Date.now() + 30_000
   const gone = () => state.pid === null || !processAlive(state.pid)
   // Wait for the host's stop only when it ran and succeeded: otherwise nothing is stopping the gateway.
@@ -82,10 +99,16 @@ export async function stopGateway(context: HostContext, host: HostCommands, stat
     const hardDeadline = Date.now() + 30_000
     while (!gone() && Date.now() < hardDeadline) await sleep(250)
   }
+
   if (!gone()) {
-    throw new MigrateError('GATEWAY_STOP_FAILED', `The gateway (pid ${state.pid}) is still running after \`${method}\`${result ? ` (exit ${result.exitCode})` : ''}.`, {
-      suggestions: ['Stop it by hand (`openclaw gateway stop`, or end the process), then run the command again.'],
-    })
+    throw new MigrateError(
+      'GATEWAY_STOP_FAILED',
+      `The gateway (pid ${state.pid}) is still running after \`${method}\`${result ? ` (exit ${result.exitCode})` : ''}.`,
+      {
+        suggestions: ['Stop it by hand (`openclaw gateway stop`, or end the process), then run the command again.'],
+      },
+    )
   }
+
   return {method}
 }

@@ -1,6 +1,4 @@
-import type {Config} from '@oclif/core'
-
-import {toConfiguredId} from '@oclif/core'
+import {type Config, toConfiguredId} from '@oclif/core'
 
 import type {HostContext} from './host-context.js'
 
@@ -8,11 +6,11 @@ import {MigrateError} from '../errors.js'
 import {redactText} from '../util/redact.js'
 import {type HostRunResult, parseHostJson} from './openclaw-binary.js'
 
-export interface HostStepResult extends HostRunResult {
-  via: 'binary' | 'oclif'
+export type HostStepResult = {
   /** Parsed JSON output (binary) or the command's return value (oclif). */
   data: unknown
-}
+  via: 'binary' | 'oclif'
+} & HostRunResult
 
 const PROFILE_ENV = ['OPENCLAW_STATE_DIR', 'OPENCLAW_CONFIG_PATH', 'OPENCLAW_PROFILE'] as const
 
@@ -22,7 +20,10 @@ const PROFILE_ENV = ['OPENCLAW_STATE_DIR', 'OPENCLAW_CONFIG_PATH', 'OPENCLAW_PRO
  * captured instead of mixed into ours (our --json output, or archive bytes on `-o -`), and
  * process.exitCode (which oclif's Command.catch sets on failure) restored and reported instead.
  */
-async function inHostProcess(context: HostContext, run: () => Promise<unknown>): Promise<{data: unknown; error: unknown; exitCode: number; stderr: string; stdout: string}> {
+async function inHostProcess(
+  context: HostContext,
+  run: () => Promise<unknown>,
+): Promise<{data: unknown; error: unknown; exitCode: number; stderr: string; stdout: string}> {
   const savedEnv = PROFILE_ENV.map((k) => [k, process.env[k]] as const)
   const savedExitCode = process.exitCode
   const writes = {stderr: process.stderr.write, stdout: process.stdout.write}
@@ -34,6 +35,7 @@ async function inHostProcess(context: HostContext, run: () => Promise<unknown>):
       callback?.()
       return true
     }
+
   process.env.OPENCLAW_STATE_DIR = context.stateDir
   process.env.OPENCLAW_CONFIG_PATH = context.configPath
   if (context.profile) process.env.OPENCLAW_PROFILE = context.profile
@@ -51,12 +53,14 @@ async function inHostProcess(context: HostContext, run: () => Promise<unknown>):
     process.stdout.write = writes.stdout
     process.stderr.write = writes.stderr
   }
+
   const exitCode = Number(process.exitCode ?? 0) || 0
   process.exitCode = savedExitCode
   for (const [k, v] of savedEnv) {
     if (v === undefined) delete process.env[k]
     else process.env[k] = v
   }
+
   return {data, error, exitCode, ...out}
 }
 
@@ -84,19 +88,43 @@ export class HostCommands {
     const words = id.split(':')
     if (this.hasOclifCommand(id) && this.config) {
       const started = Date.now()
-      const command = `${this.config.bin} ${toConfiguredId(id, this.config).replaceAll(':', ' ')} ${args.join(' ')}`.trim()
-      const {data, error, exitCode, stderr, stdout} = await inHostProcess(this.context, () => this.config!.runCommand(id, args))
+      const command =
+        `${this.config.bin} ${toConfiguredId(id, this.config).replaceAll(':', ' ')} ${args.join(' ')}`.trim()
+      const {data, error, exitCode, stderr, stdout} = await inHostProcess(this.context, () =>
+        this.config!.runCommand(id, args),
+      )
       const exit = error ? ((error as {oclif?: {exit?: number}}).oclif?.exit ?? 1) : exitCode
       const message = error ? [(error as Error).message ?? '', stderr].filter(Boolean).join('\n') : stderr
-      return {command, data: error ? null : (data ?? parseHostJson(stdout)), durationMs: Date.now() - started, exitCode: exit, stderr: redactText(message), stdout: redactText(stdout), timedOut: false, via: 'oclif'}
+      return {
+        command,
+        data: error ? null : (data ?? parseHostJson(stdout)),
+        durationMs: Date.now() - started,
+        exitCode: exit,
+        stderr: redactText(message),
+        stdout: redactText(stdout),
+        timedOut: false,
+        via: 'oclif',
+      }
     }
+
     const binary = this.context.binary
     if (!binary) {
-      throw new MigrateError('HOST_MISSING', `OpenClaw is not installed here, so \`openclaw ${words.join(' ')}\` cannot run.`, {
-        suggestions: ['Install OpenClaw first (npm install -g openclaw), or point --openclaw-bin at it.'],
-      })
+      throw new MigrateError(
+        'HOST_MISSING',
+        `OpenClaw is not installed here, so \`openclaw ${words.join(' ')}\` cannot run.`,
+        {
+          suggestions: ['Install OpenClaw first (npm install -g openclaw), or point --openclaw-bin at it.'],
+        },
+      )
     }
+
     const result = await binary.run([...words, ...args], {timeoutMs: options.timeoutMs})
-    return {...result, data: parseHostJson(result.stdout), stderr: redactText(result.stderr), stdout: redactText(result.stdout), via: 'binary'}
+    return {
+      ...result,
+      data: parseHostJson(result.stdout),
+      stderr: redactText(result.stderr),
+      stdout: redactText(result.stdout),
+      via: 'binary',
+    }
   }
 }

@@ -6,7 +6,14 @@ import {MigrateError} from '../errors.js'
 import {expandHome, isInside} from '../util/paths.js'
 import {getNativeHostContext} from './native-bridge.js'
 import {locateOpenClaw, OpenClawBinary} from './openclaw-binary.js'
-import {defaultConfigPath, hostHome, type ProfileSelection, type ResolvedLocation, resolveWithBuiltinRules, validateProfileName} from './state-rules.js'
+import {
+  defaultConfigPath,
+  hostHome,
+  type ProfileSelection,
+  type ResolvedLocation,
+  resolveWithBuiltinRules,
+  validateProfileName,
+} from './state-rules.js'
 
 /**
  * The hook an oclif host implements so that this plugin reuses the host's own profile and
@@ -17,37 +24,42 @@ import {defaultConfigPath, hostHome, type ProfileSelection, type ResolvedLocatio
  */
 export const RESOLVE_CONTEXT_HOOK = 'openclaw:resolve-context'
 
-export interface ResolveContextHookResult {
-  stateDir: string
+export type ResolveContextHookResult = {
   configPath?: string
-  profile?: string | null
-  hostVersion?: string | null
+  hostVersion?: null | string
+  profile?: null | string
+  stateDir: string
 }
 
-export type ContextSource = 'flag' | 'oclif-hook' | 'openclaw-plugin' | 'openclaw-binary' | 'builtin'
+export type ContextSource = 'builtin' | 'flag' | 'oclif-hook' | 'openclaw-binary' | 'openclaw-plugin'
 
-export interface HostContext {
-  stateDir: string
+export type HostContext = {
+  binary: null | OpenClawBinary
   configPath: string
-  profile: string | null
-  hostVersion: string | null
   home: string
-  /** Which source answered each field. */
-  sources: {stateDir: ContextSource; configPath: ContextSource; profile: ContextSource; hostVersion: ContextSource | null}
   /** How host commands are run: through the oclif host, or through the `openclaw` executable. */
-  hostKind: 'oclif' | 'openclaw-plugin' | 'binary' | 'none'
-  binary: OpenClawBinary | null
+  hostKind: 'binary' | 'none' | 'oclif' | 'openclaw-plugin'
+  hostVersion: null | string
+  profile: null | string
+  /** Which source answered each field. */
+  sources: {
+    configPath: ContextSource
+    hostVersion: ContextSource | null
+    profile: ContextSource
+    stateDir: ContextSource
+  }
+  stateDir: string
   warnings: string[]
 }
 
-export interface ResolveOptions extends ProfileSelection {
-  stateDir?: string
-  openclawBin?: string
-  /** Skip asking the `openclaw` executable (tests, --no-host). */
-  noBinary?: boolean
+export type ResolveOptions = {
   config?: Config
   env?: NodeJS.ProcessEnv
-}
+  /** Skip asking the `openclaw` executable (tests, --no-host). */
+  noBinary?: boolean
+  openclawBin?: string
+  stateDir?: string
+} & ProfileSelection
 
 export function profileArgs(selection: ProfileSelection): string[] {
   if (selection.dev) return ['--dev']
@@ -55,24 +67,34 @@ export function profileArgs(selection: ProfileSelection): string[] {
   return []
 }
 
-async function askOclifHost(config: Config | undefined, selection: ProfileSelection): Promise<ResolveContextHookResult | null> {
+async function askOclifHost(
+  config: Config | undefined,
+  selection: ProfileSelection,
+): Promise<null | ResolveContextHookResult> {
   if (!config) return null
   const hasImplementation = config.getPluginsList().some((p) => p.hooks?.[RESOLVE_CONTEXT_HOOK]?.length)
   if (!hasImplementation) return null
   const outcome = await config.runHook(RESOLVE_CONTEXT_HOOK, {dev: Boolean(selection.dev), profile: selection.profile})
-  const answer = outcome.successes.map((s) => s.result as ResolveContextHookResult | undefined).find((r) => r && typeof r.stateDir === 'string')
+  const answer = outcome.successes
+    .map((s) => s.result as ResolveContextHookResult | undefined)
+    .find((r) => r && typeof r.stateDir === 'string')
   if (!answer && outcome.failures.length > 0) {
-    throw new MigrateError('HOST_COMMAND_FAILED', `The host's ${RESOLVE_CONTEXT_HOOK} hook failed: ${outcome.failures[0].error.message}`, {
-      suggestions: ['Pass --state-dir to bypass the host resolution.'],
-    })
+    throw new MigrateError(
+      'HOST_COMMAND_FAILED',
+      `The host's ${RESOLVE_CONTEXT_HOOK} hook failed: ${outcome.failures[0].error.message}`,
+      {
+        suggestions: ['Pass --state-dir to bypass the host resolution.'],
+      },
+    )
   }
+
   return answer ?? null
 }
 
-interface BinaryAnswer {
-  stateDir: string | null
-  configPath: string | null
-  hostVersion: string | null
+type BinaryAnswer = {
+  configPath: null | string
+  hostVersion: null | string
+  stateDir: null | string
 }
 
 async function askBinary(binary: OpenClawBinary): Promise<BinaryAnswer> {
@@ -97,7 +119,8 @@ async function askBinary(binary: OpenClawBinary): Promise<BinaryAnswer> {
 export async function resolveHostContext(options: ResolveOptions): Promise<HostContext> {
   const env = options.env ?? process.env
   if (options.profile) validateProfileName(options.profile)
-  if (options.profile && options.dev) throw new MigrateError('USAGE', '--profile and --dev select different state dirs; pass only one.')
+  if (options.profile && options.dev)
+    throw new MigrateError('USAGE', '--profile and --dev select different state dirs; pass only one.')
   const selection: ProfileSelection = {dev: options.dev, profile: options.profile}
   const home = hostHome(env)
   const warnings: string[] = []
@@ -108,7 +131,13 @@ export async function resolveHostContext(options: ResolveOptions): Promise<HostC
   } catch (error) {
     // --state-dir overrides every other resolution, so it also settles an ambiguous ~/.openclaw + ~/.clawdbot pair.
     if (!explicitStateDir || !(error instanceof MigrateError && error.code === 'AMBIGUOUS_STATE')) throw error
-    builtin = {configPath: defaultConfigPath(explicitStateDir), home, profile: selection.dev ? 'dev' : (selection.profile ?? null), stateDir: explicitStateDir, warnings: []}
+    builtin = {
+      configPath: defaultConfigPath(explicitStateDir),
+      home,
+      profile: selection.dev ? 'dev' : (selection.profile ?? null),
+      stateDir: explicitStateDir,
+      warnings: [],
+    }
   }
 
   const binaryFile = options.noBinary ? null : locateOpenClaw(options.openclawBin, env)
@@ -120,11 +149,18 @@ export async function resolveHostContext(options: ResolveOptions): Promise<HostC
   if (hook) {
     context = {
       stateDir: path.resolve(expandHome(hook.stateDir, home)),
-      configPath: hook.configPath ? path.resolve(expandHome(hook.configPath, home)) : path.join(path.resolve(expandHome(hook.stateDir, home)), 'openclaw.json'),
+      configPath: hook.configPath
+        ? path.resolve(expandHome(hook.configPath, home))
+        : path.join(path.resolve(expandHome(hook.stateDir, home)), 'openclaw.json'),
       profile: hook.profile === undefined ? builtin.profile : hook.profile,
       hostVersion: hook.hostVersion ?? null,
       home,
-      sources: {stateDir: 'oclif-hook', configPath: 'oclif-hook', profile: 'oclif-hook', hostVersion: hook.hostVersion ? 'oclif-hook' : null},
+      sources: {
+        stateDir: 'oclif-hook',
+        configPath: 'oclif-hook',
+        profile: 'oclif-hook',
+        hostVersion: hook.hostVersion ? 'oclif-hook' : null,
+      },
       hostKind: 'oclif',
       binary,
       warnings,
@@ -136,9 +172,16 @@ export async function resolveHostContext(options: ResolveOptions): Promise<HostC
       profile: native.profile,
       hostVersion: native.hostVersion,
       home,
-      sources: {stateDir: 'openclaw-plugin', configPath: native.configPath ? 'openclaw-plugin' : 'builtin', profile: 'openclaw-plugin', hostVersion: native.hostVersion ? 'openclaw-plugin' : null},
+      sources: {
+        stateDir: 'openclaw-plugin',
+        configPath: native.configPath ? 'openclaw-plugin' : 'builtin',
+        profile: 'openclaw-plugin',
+        hostVersion: native.hostVersion ? 'openclaw-plugin' : null,
+      },
       hostKind: 'openclaw-plugin',
-      binary: native.hostCommand ? new OpenClawBinary(native.hostCommand.file, [...native.hostCommand.args, ...profileArgs(selection)], env) : binary,
+      binary: native.hostCommand
+        ? new OpenClawBinary(native.hostCommand.file, [...native.hostCommand.args, ...profileArgs(selection)], env)
+        : binary,
       warnings,
     }
   } else if (binary) {
@@ -162,7 +205,9 @@ export async function resolveHostContext(options: ResolveOptions): Promise<HostC
         warnings,
       }
       if (answer.stateDir && path.resolve(answer.stateDir) !== builtin.stateDir) {
-        warnings.push(`The host resolves the state dir to ${answer.stateDir}, not ${builtin.stateDir}; using the host's answer.`)
+        warnings.push(
+          `The host resolves the state dir to ${answer.stateDir}, not ${builtin.stateDir}; using the host's answer.`,
+        )
       }
     } else {
       warnings.push(`${binary.file} did not report its state dir; using built-in rules.`)
@@ -175,7 +220,12 @@ export async function resolveHostContext(options: ResolveOptions): Promise<HostC
     profile: builtin.profile,
     hostVersion: binary ? await binary.version() : null,
     home,
-    sources: {stateDir: 'builtin', configPath: 'builtin', profile: 'builtin', hostVersion: binary ? 'openclaw-binary' : null},
+    sources: {
+      stateDir: 'builtin',
+      configPath: 'builtin',
+      profile: 'builtin',
+      hostVersion: binary ? 'openclaw-binary' : null,
+    },
     hostKind: binary ? 'binary' : 'none',
     binary,
     warnings,
@@ -194,7 +244,10 @@ export async function resolveHostContext(options: ResolveOptions): Promise<HostC
   }
 
   if (!isInside(context.configPath, context.stateDir)) {
-    warnings.push(`The config ${context.configPath} lives outside the state dir ${context.stateDir}; it is exported as its own root.`)
+    warnings.push(
+      `The config ${context.configPath} lives outside the state dir ${context.stateDir}; it is exported as its own root.`,
+    )
   }
+
   return context
 }

@@ -3,13 +3,13 @@
  * host's resolved state dir and version first-hand. It leaves them here before handing argv to
  * oclif; the context resolver reads them as the "openclaw-plugin" source.
  */
-export interface NativeHostContext {
-  stateDir: string
+export type NativeHostContext = {
   configPath?: string
-  profile: string | null
-  hostVersion: string | null
   /** The host's own executable and argv prefix, so chained commands run in the same host. */
-  hostCommand?: {file: string; args: string[]}
+  hostCommand?: {args: string[]; file: string}
+  hostVersion: null | string
+  profile: null | string
+  stateDir: string
 }
 
 let current: NativeHostContext | undefined

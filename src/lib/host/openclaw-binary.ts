@@ -4,20 +4,20 @@ import path from 'node:path'
 
 import {MigrateError} from '../errors.js'
 
-export interface HostRunResult {
+export type HostRunResult = {
   command: string
-  exitCode: number
-  stdout: string
-  stderr: string
   durationMs: number
+  exitCode: number
+  stderr: string
+  stdout: string
   timedOut: boolean
 }
 
-export interface HostRunOptions {
-  timeoutMs?: number
+export type HostRunOptions = {
   /** Extra environment for this call only. */
   env?: NodeJS.ProcessEnv
   input?: string
+  timeoutMs?: number
 }
 
 const VERSION_PATTERN = /\b(\d{4}\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?)\b/
@@ -32,25 +32,31 @@ function isExecutable(file: string): boolean {
 }
 
 /** Finds `openclaw` the way a shell would, so the tool drives the same host the user runs. */
-export function locateOpenClaw(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string | null {
+export function locateOpenClaw(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): null | string {
   if (explicit) {
     const resolved = path.resolve(explicit)
     if (!isExecutable(resolved)) {
-      throw new MigrateError('USAGE', `--openclaw-bin ${explicit} is not an executable file.`, {suggestions: ['Point --openclaw-bin at the `openclaw` executable, e.g. $(command -v openclaw).']})
+      throw new MigrateError('USAGE', `--openclaw-bin ${explicit} is not an executable file.`, {
+        suggestions: ['Point --openclaw-bin at the `openclaw` executable, e.g. $(command -v openclaw).'],
+      })
     }
+
     return resolved
   }
-  if (env.OPENCLAW_MIGRATE_OPENCLAW_BIN) return locateOpenClaw(env.OPENCLAW_MIGRATE_OPENCLAW_BIN, {...env, OPENCLAW_MIGRATE_OPENCLAW_BIN: ''})
+
+  if (env.OPENCLAW_MIGRATE_OPENCLAW_BIN)
+    return locateOpenClaw(env.OPENCLAW_MIGRATE_OPENCLAW_BIN, {...env, OPENCLAW_MIGRATE_OPENCLAW_BIN: ''})
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue
     const candidate = path.join(dir, 'openclaw')
     if (isExecutable(candidate)) return candidate
   }
+
   return null
 }
 
 /** Pulls the first JSON document out of host output that may carry banner or warning lines around it. */
-export function parseHostJson<T>(stdout: string): T | null {
+export function parseHostJson<T>(stdout: string): null | T {
   const trimmed = stdout.trim()
   try {
     return JSON.parse(trimmed) as T
@@ -65,7 +71,7 @@ export function parseHostJson<T>(stdout: string): T | null {
   }
 }
 
-export function parseHostVersion(text: string): string | null {
+export function parseHostVersion(text: string): null | string {
   return VERSION_PATTERN.exec(text)?.[1] ?? null
 }
 
@@ -105,12 +111,12 @@ export class OpenClawBinary {
     }
   }
 
-  async json<T>(args: string[], options: HostRunOptions = {}): Promise<{result: HostRunResult; data: T | null}> {
+  async json<T>(args: string[], options: HostRunOptions = {}): Promise<{data: null | T; result: HostRunResult}> {
     const result = await this.run(args, options)
     return {result, data: parseHostJson<T>(result.stdout)}
   }
 
-  async version(): Promise<string | null> {
+  async version(): Promise<null | string> {
     const result = await this.run(['--version'], {timeoutMs: 30_000})
     return result.exitCode === 0 ? parseHostVersion(result.stdout) : null
   }

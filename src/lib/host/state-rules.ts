@@ -4,16 +4,16 @@ import path from 'node:path'
 import {MigrateError} from '../errors.js'
 import {expandHome} from '../util/paths.js'
 
-export interface ProfileSelection {
-  profile?: string
+export type ProfileSelection = {
   dev?: boolean
+  profile?: string
 }
 
-export interface ResolvedLocation {
-  stateDir: string
+export type ResolvedLocation = {
   configPath: string
-  profile: string | null
   home: string
+  profile: null | string
+  stateDir: string
   warnings: string[]
 }
 
@@ -25,18 +25,22 @@ export function validateProfileName(profile: string): string {
       suggestions: ['Profile names use letters, digits, ".", "_" and "-", like the host\'s --profile.'],
     })
   }
+
   return profile
 }
 
 /** Home as OpenClaw sees it: OPENCLAW_HOME, then HOME, then USERPROFILE. */
 export function hostHome(env: NodeJS.ProcessEnv = process.env): string {
   const raw = env.OPENCLAW_HOME || env.HOME || env.USERPROFILE
-  if (!raw) throw new MigrateError('STATE_NOT_FOUND', 'No home directory: HOME is not set.', {suggestions: ['Set HOME, or pass --state-dir.']})
+  if (!raw)
+    throw new MigrateError('STATE_NOT_FOUND', 'No home directory: HOME is not set.', {
+      suggestions: ['Set HOME, or pass --state-dir.'],
+    })
   return path.resolve(expandHome(raw, env.HOME || env.USERPROFILE || raw))
 }
 
 /** The canonical state dir of a profile on this machine: the only place native service management works. */
-export function canonicalStateDir(profile: string | null, home: string): string {
+export function canonicalStateDir(profile: null | string, home: string): string {
   return path.join(home, profile ? `.openclaw-${profile}` : '.openclaw')
 }
 
@@ -60,7 +64,10 @@ export function defaultConfigPath(stateDir: string): string {
  * Kept identical to the real host (see shared facts): a --profile/--dev selection wins over
  * OPENCLAW_STATE_DIR because the host's --profile rewrites that variable for everything it runs.
  */
-export function resolveWithBuiltinRules(selection: ProfileSelection, env: NodeJS.ProcessEnv = process.env): ResolvedLocation {
+export function resolveWithBuiltinRules(
+  selection: ProfileSelection,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedLocation {
   const home = hostHome(env)
   const warnings: string[] = []
   const profile = selection.dev ? 'dev' : selection.profile ? validateProfileName(selection.profile) : null
@@ -80,18 +87,31 @@ export function resolveWithBuiltinRules(selection: ProfileSelection, env: NodeJS
     const currentUsed = populated(current)
     const legacyUsed = populated(legacy)
     if (currentUsed && legacyUsed) {
-      throw new MigrateError('AMBIGUOUS_STATE', `Both ${current} and the legacy ${legacy} hold state; not guessing which one is live.`, {
-        suggestions: [`Pass --state-dir ${current} (or ${legacy}) to choose.`, 'Run `openclaw doctor` on this machine to migrate the legacy dir first.'],
-        details: {candidates: [current, legacy]},
-      })
+      throw new MigrateError(
+        'AMBIGUOUS_STATE',
+        `Both ${current} and the legacy ${legacy} hold state; not guessing which one is live.`,
+        {
+          suggestions: [
+            `Pass --state-dir ${current} (or ${legacy}) to choose.`,
+            'Run `openclaw doctor` on this machine to migrate the legacy dir first.',
+          ],
+          details: {candidates: [current, legacy]},
+        },
+      )
     }
+
     stateDir = !currentUsed && legacyUsed ? legacy : current
     if (stateDir === legacy) warnings.push(`Using the legacy state dir ${legacy}.`)
   }
 
-  const configPath = env.OPENCLAW_CONFIG_PATH ? path.resolve(expandHome(env.OPENCLAW_CONFIG_PATH, home)) : defaultConfigPath(stateDir)
+  const configPath = env.OPENCLAW_CONFIG_PATH
+    ? path.resolve(expandHome(env.OPENCLAW_CONFIG_PATH, home))
+    : defaultConfigPath(stateDir)
   if (envProfile && !env.OPENCLAW_STATE_DIR) {
-    warnings.push(`OPENCLAW_PROFILE=${envProfile} is set but does not move the state dir; pass --profile ${envProfile} to use ~/.openclaw-${envProfile}.`)
+    warnings.push(
+      `OPENCLAW_PROFILE=${envProfile} is set but does not move the state dir; pass --profile ${envProfile} to use ~/.openclaw-${envProfile}.`,
+    )
   }
+
   return {stateDir, configPath, profile: env.OPENCLAW_STATE_DIR ? envProfile : null, home, warnings}
 }

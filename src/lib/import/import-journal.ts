@@ -9,30 +9,30 @@ import {processAlive} from '../util/process.js'
 
 export type JournalState = 'abandoned' | 'activated' | 'activating' | 'rolled-back' | 'staging' | 'undone'
 
-export interface JournalStep {
-  rootId: string
-  target: string
-  staging: string
-  nested: boolean
+export type JournalStep = {
   /** Planned before the rename, so a crash in between can still be undone. */
-  aside: string | null
-  phase: 'activated' | 'moved-aside' | 'pending'
+  aside: null | string
   createdParents: string[]
+  nested: boolean
+  phase: 'activated' | 'moved-aside' | 'pending'
+  rootId: string
+  staging: string
+  target: string
 }
 
-export interface ImportJournal {
-  version: 1
-  runId: string
+export type ImportJournal = {
   archiveId: string
   createdAt: string
-  state: JournalState
   pid: number
-  steps: JournalStep[]
+  profiles: Array<{source: null | string; stateDir: string; target: null | string}>
   /** Files changed by rebasing, relative to their root, for `check --against`. */
-  rewritten: {rootId: string; rel: string}[]
-  targets: {rootId: string; target: string}[]
-  profiles: {source: string | null; target: string | null; stateDir: string}[]
+  rewritten: Array<{rel: string; rootId: string}>
+  runId: string
+  state: JournalState
+  steps: JournalStep[]
+  targets: Array<{rootId: string; target: string}>
   undoneAt?: string
+  version: 1
 }
 
 export function journalDir(home: string): string {
@@ -74,7 +74,15 @@ export function newJournal(runId: string, archiveId: string, staged: StagedRoot[
     rewritten: [],
     runId,
     state: 'staging',
-    steps: staged.map((s) => ({aside: null, createdParents: s.createdParents, nested: Boolean(s.nestedIn), phase: 'pending', rootId: s.root.id, staging: s.staging, target: s.target})),
+    steps: staged.map((s) => ({
+      aside: null,
+      createdParents: s.createdParents,
+      nested: Boolean(s.nestedIn),
+      phase: 'pending',
+      rootId: s.root.id,
+      staging: s.staging,
+      target: s.target,
+    })),
     targets: staged.map((s) => ({rootId: s.root.id, target: s.target})),
     version: 1,
   }
@@ -106,12 +114,14 @@ export function activate(home: string, journal: ImportJournal, stamp = fileStamp
       saveJournal(home, journal)
       fs.renameSync(step.target, step.aside)
     }
+
     step.phase = 'moved-aside'
     saveJournal(home, journal)
     fs.renameSync(step.staging, step.target)
     step.phase = 'activated'
     saveJournal(home, journal)
   }
+
   journal.state = 'activated'
   saveJournal(home, journal)
 }
@@ -120,14 +130,17 @@ export function activate(home: string, journal: ImportJournal, stamp = fileStamp
 export function rollBack(home: string, journal: ImportJournal): void {
   for (const step of [...journal.steps].reverse()) {
     if (step.nested) continue
-    const activated = step.phase === 'activated' || (step.phase === 'moved-aside' && !exists(step.staging) && exists(step.target))
+    const activated =
+      step.phase === 'activated' || (step.phase === 'moved-aside' && !exists(step.staging) && exists(step.target))
     if (activated && exists(step.target)) {
       // The imported copy goes back to its staging name and is removed below: the archive still has it.
       fs.renameSync(step.target, step.staging)
     }
+
     if (step.aside && exists(step.aside) && !exists(step.target)) fs.renameSync(step.aside, step.target)
     step.phase = 'pending'
   }
+
   for (const step of journal.steps) if (!step.nested) fs.rmSync(step.staging, {force: true, recursive: true})
   for (const step of [...journal.steps].reverse()) {
     for (const d of [...step.createdParents].reverse()) {
@@ -138,11 +151,13 @@ export function rollBack(home: string, journal: ImportJournal): void {
       }
     }
   }
+
   if (journal.state === 'staging') {
     // Nothing was ever activated: leave the machine exactly as it was, journal included.
     forgetJournal(home, journal)
     return
   }
+
   journal.state = 'rolled-back'
   saveJournal(home, journal)
 }
@@ -160,7 +175,6 @@ function forgetJournal(home: string, journal: ImportJournal): void {
   }
 }
 
-
 /** Finishes the business of an import that was killed: staging removed, half activation undone. */
 export function recoverInterrupted(home: string): ImportJournal[] {
   const recovered: ImportJournal[] = []
@@ -170,19 +184,26 @@ export function recoverInterrupted(home: string): ImportJournal[] {
       recovered.push(journal)
     }
   }
+
   return recovered
 }
 
 /** `import --undo`: the imported state steps aside, the moved-aside state comes back. Nothing is deleted. */
-export function undoLastImport(home: string, stamp = fileStamp()): {journal: ImportJournal; restored: {target: string; from: string | null; importedNowAt: string}[]} {
+export function undoLastImport(
+  home: string,
+  stamp = fileStamp(),
+): {journal: ImportJournal; restored: Array<{from: null | string; importedNowAt: string; target: string}>} {
   const journal = listJournals(home)
     .filter((j) => j.state === 'activated')
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
     .at(-1)
   if (!journal) {
-    throw new MigrateError('UNDO_NOTHING', 'There is no completed import to undo on this machine.', {suggestions: ['`openclaw-migrate import --undo` reverts the last completed import of this user.']})
+    throw new MigrateError('UNDO_NOTHING', 'There is no completed import to undo on this machine.', {
+      suggestions: ['`openclaw-migrate import --undo` reverts the last completed import of this user.'],
+    })
   }
-  const restored: {target: string; from: string | null; importedNowAt: string}[] = []
+
+  const restored: Array<{from: null | string; importedNowAt: string; target: string}> = []
   for (const step of [...journal.steps].reverse()) {
     if (step.nested) continue
     let importedNowAt = `${step.target}.undone-${stamp}`
@@ -191,6 +212,7 @@ export function undoLastImport(home: string, stamp = fileStamp()): {journal: Imp
     if (step.aside && exists(step.aside)) fs.renameSync(step.aside, step.target)
     restored.push({from: step.aside, importedNowAt, target: step.target})
   }
+
   journal.state = 'undone'
   journal.undoneAt = new Date().toISOString()
   saveJournal(home, journal)

@@ -6,17 +6,26 @@ import type {StagedRoot} from './staging.js'
 
 import {MigrateError} from '../errors.js'
 
-export interface Owner {
-  user: string
-  uid: number
+export type Owner = {
   gid: number
+  uid: number
+  user: string
 }
 
-export async function resolveOwner(user: string | undefined): Promise<Owner | null> {
+export async function resolveOwner(user: string | undefined): Promise<null | Owner> {
   if (!user) return null
-  if (process.getuid?.() !== 0) throw new MigrateError('USAGE', '--owner only works when importing as root.', {suggestions: ['Run the import as the user that will run OpenClaw, without --owner.']})
-  const [uid, gid] = await Promise.all([execa('id', ['-u', user], {reject: false}), execa('id', ['-g', user], {reject: false})])
-  if (uid.exitCode !== 0 || gid.exitCode !== 0) throw new MigrateError('USAGE', `No user "${user}" on this machine.`, {suggestions: ['Pass an existing user name to --owner.']})
+  if (process.getuid?.() !== 0)
+    throw new MigrateError('USAGE', '--owner only works when importing as root.', {
+      suggestions: ['Run the import as the user that will run OpenClaw, without --owner.'],
+    })
+  const [uid, gid] = await Promise.all([
+    execa('id', ['-u', user], {reject: false}),
+    execa('id', ['-g', user], {reject: false}),
+  ])
+  if (uid.exitCode !== 0 || gid.exitCode !== 0)
+    throw new MigrateError('USAGE', `No user "${user}" on this machine.`, {
+      suggestions: ['Pass an existing user name to --owner.'],
+    })
   return {gid: Number(gid.stdout), uid: Number(uid.stdout), user}
 }
 
@@ -31,7 +40,7 @@ export function finalMode(type: 'dir' | 'file', archivedMode: number, secret: bo
  * Gives the staged tree to --owner before activation (modes were set while staging), so the
  * state never becomes live owned by root when a user runs the gateway.
  */
-export async function applyOwner(staged: StagedRoot[], owner: Owner | null): Promise<number> {
+export async function applyOwner(staged: StagedRoot[], owner: null | Owner): Promise<number> {
   if (!owner) return 0
   let count = 0
   const visit = async (abs: string): Promise<void> => {
@@ -40,6 +49,7 @@ export async function applyOwner(staged: StagedRoot[], owner: Owner | null): Pro
     count++
     if (stat.isDirectory()) for (const name of await fs.promises.readdir(abs)) await visit(path.join(abs, name))
   }
+
   for (const s of staged) if (!s.nestedIn) await visit(s.staging)
   return count
 }

@@ -9,26 +9,38 @@ import {isInside} from '../util/paths.js'
 
 export const STAGING_MARK = '.migrate-staging-'
 
-export interface StagedRoot extends RootTarget {
-  /** Where the root is being assembled; renamed onto `target` at activation (unless nested). */
-  staging: string
+export type StagedRoot = {
+  createdParents: string[]
   /** Set when the root lands inside another root's target: it is staged inside that root's staging dir. */
   nestedIn?: string
-  createdParents: string[]
-}
+  /** Where the root is being assembled; renamed onto `target` at activation (unless nested). */
+  staging: string
+} & RootTarget
 
 /** Plans staging dirs on the same filesystem as each target, so activation is a rename. */
 export function planStaging(plan: TargetPlan, runId: string): StagedRoot[] {
   const byDepth = [...plan.targets].sort((a, b) => a.target.length - b.target.length)
   const staged: StagedRoot[] = []
   for (const t of byDepth) {
-    const outer = staged.filter((s) => s.root.type === 'dir' && isInside(t.target, s.target) && s.target !== t.target).sort((a, b) => b.target.length - a.target.length)[0]
+    const outer = staged
+      .filter((s) => s.root.type === 'dir' && isInside(t.target, s.target) && s.target !== t.target)
+      .sort((a, b) => b.target.length - a.target.length)[0]
     if (outer) {
-      staged.push({...t, createdParents: [], nestedIn: outer.root.id, staging: path.join(outer.staging, path.relative(outer.target, t.target))})
+      staged.push({
+        ...t,
+        createdParents: [],
+        nestedIn: outer.root.id,
+        staging: path.join(outer.staging, path.relative(outer.target, t.target)),
+      })
     } else {
-      staged.push({...t, createdParents: [], staging: path.join(path.dirname(t.target), `.${path.basename(t.target)}${STAGING_MARK}${runId}`)})
+      staged.push({
+        ...t,
+        createdParents: [],
+        staging: path.join(path.dirname(t.target), `.${path.basename(t.target)}${STAGING_MARK}${runId}`),
+      })
     }
   }
+
   return staged
 }
 
@@ -42,6 +54,7 @@ export function prepareStagingParents(staged: StagedRoot[]): void {
       missing.unshift(dir)
       dir = path.dirname(dir)
     }
+
     for (const d of missing) fs.mkdirSync(d, {mode: 0o700})
     s.createdParents = missing
   }
@@ -71,11 +84,11 @@ export function removeStaging(staged: StagedRoot[]): void {
  */
 export class StagingSink implements ArchiveSink {
   private readonly roots: Map<string, StagedRoot>
-  readonly symlinkTargets: {path: string; linkpath: string}[] = []
+  readonly symlinkTargets: Array<{linkpath: string; path: string}> = []
 
   constructor(
     staged: StagedRoot[],
-    private readonly rebaseLink: (linkpath: string) => string | null,
+    private readonly rebaseLink: (linkpath: string) => null | string,
     /** Final mode of a file from its archived mode (secrets 0600, nobody else writes). */
     private readonly modeFor: (entry: PayloadEntry) => number,
   ) {
@@ -107,12 +120,19 @@ export class StagingSink implements ArchiveSink {
     if (entry.root.type === 'file' && s.nestedIn) fs.mkdirSync(path.dirname(file), {mode: 0o700, recursive: true})
     let fd: number
     try {
-      fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600)
+      fd = fs.openSync(
+        file,
+        fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+        0o600,
+      )
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'ENOSPC') throw noSpace(file)
-      throw new MigrateError('TARGET_UNWRITABLE', `Cannot create ${file} while staging (${code}).`, {suggestions: ['Check the permissions of the target location.']})
+      throw new MigrateError('TARGET_UNWRITABLE', `Cannot create ${file} while staging (${code}).`, {
+        suggestions: ['Check the permissions of the target location.'],
+      })
     }
+
     let position = 0
     let closed = false
     return {
@@ -131,11 +151,13 @@ export class StagingSink implements ArchiveSink {
       write: (chunk: Buffer) => {
         let offset = 0
         try {
-          while (offset < chunk.length) offset += fs.writeSync(fd, chunk, offset, chunk.length - offset, position + offset)
+          while (offset < chunk.length)
+            offset += fs.writeSync(fd, chunk, offset, chunk.length - offset, position + offset)
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw noSpace(file)
           throw error
         }
+
         position += chunk.length
       },
     }
@@ -143,7 +165,11 @@ export class StagingSink implements ArchiveSink {
 }
 
 function noSpace(file: string): MigrateError {
-  return new MigrateError('NO_SPACE', `The disk filled up while staging ${file}; nothing was activated and the staged files were removed.`, {
-    suggestions: ['Free space on the target disk, then import again.'],
-  })
+  return new MigrateError(
+    'NO_SPACE',
+    `The disk filled up while staging ${file}; nothing was activated and the staged files were removed.`,
+    {
+      suggestions: ['Free space on the target disk, then import again.'],
+    },
+  )
 }

@@ -7,34 +7,37 @@ import {MigrateError} from '../errors.js'
 import {canonicalStateDir, validateProfileName} from '../host/state-rules.js'
 import {PathMapper, type PathMapping} from '../rebase/path-mapper.js'
 
-export interface RootTarget {
+export type RootTarget = {
   root: ArchiveRoot
   /** Absolute path on this machine. */
   target: string
   why: string
 }
 
-export interface TargetPlan {
-  sourceHome: string
+export type TargetPlan = {
   home: string
-  /** Profile mapping: source profile (null = default) → target profile. */
-  profiles: {source: string | null; target: string | null; stateDir: string; configPath: string}[]
-  targets: RootTarget[]
   mapper: PathMapper
+  /** Profile mapping: source profile (null = default) → target profile. */
+  profiles: Array<{configPath: string; source: null | string; stateDir: string; target: null | string}>
+  sourceHome: string
+  targets: RootTarget[]
   warnings: string[]
 }
 
-export interface TargetOptions {
+export type TargetOptions = {
   home: string
-  profile?: string | null
-  stateDir?: string
   maps: string[]
+  profile?: null | string
+  stateDir?: string
 }
 
-function parseMaps(maps: string[]): {from: string; to: string}[] {
+function parseMaps(maps: string[]): Array<{from: string; to: string}> {
   return maps.map((m) => {
     const at = m.indexOf('=')
-    if (at <= 0 || at === m.length - 1) throw new MigrateError('USAGE', `--map ${m} is not OLD=NEW.`, {suggestions: ['Example: --map /Users/ana/notes=/home/ana/notes']})
+    if (at <= 0 || at === m.length - 1)
+      throw new MigrateError('USAGE', `--map ${m} is not OLD=NEW.`, {
+        suggestions: ['Example: --map /Users/ana/notes=/home/ana/notes'],
+      })
     return {from: m.slice(0, at), to: path.resolve(m.slice(at + 1))}
   })
 }
@@ -46,6 +49,7 @@ function canPlace(target: string): boolean {
     if (up === dir) return false
     dir = up
   }
+
   try {
     fs.accessSync(dir, fs.constants.W_OK)
     return true
@@ -65,26 +69,43 @@ export function planTargets(manifest: ArchiveManifest, options: TargetOptions): 
   const explicitMaps = parseMaps(options.maps)
   if (options.profile) validateProfileName(options.profile)
   if ((options.profile !== undefined || options.stateDir) && manifest.profiles.length > 1) {
-    throw new MigrateError('USAGE', 'This archive holds several profiles; --profile and --state-dir apply to a single-profile archive.', {suggestions: ['Import without --profile/--state-dir: each profile goes to its own canonical dir.']})
+    throw new MigrateError(
+      'USAGE',
+      'This archive holds several profiles; --profile and --state-dir apply to a single-profile archive.',
+      {suggestions: ['Import without --profile/--state-dir: each profile goes to its own canonical dir.']},
+    )
   }
+
   const profiles = manifest.profiles.map((p) => {
     const target = options.profile === undefined ? p.profile : options.profile
-    if (target !== p.profile) warnings.push(`The archive was exported from profile ${p.profile ?? 'default'}; importing it as profile ${target ?? 'default'}. Run OpenClaw with ${target ? `--profile ${target}` : 'no --profile'} from now on.`)
+    if (target !== p.profile)
+      warnings.push(
+        `The archive was exported from profile ${p.profile ?? 'default'}; importing it as profile ${target ?? 'default'}. Run OpenClaw with ${target ? `--profile ${target}` : 'no --profile'} from now on.`,
+      )
     const stateDir = options.stateDir ? path.resolve(options.stateDir) : canonicalStateDir(target, options.home)
-    if (options.stateDir && stateDir !== canonicalStateDir(target, options.home)) warnings.push(`${stateDir} is not the canonical state dir of profile ${target ?? 'default'}: \`openclaw gateway install/start\` only manage ${canonicalStateDir(target, options.home)}.`)
+    if (options.stateDir && stateDir !== canonicalStateDir(target, options.home))
+      warnings.push(
+        `${stateDir} is not the canonical state dir of profile ${target ?? 'default'}: \`openclaw gateway install/start\` only manage ${canonicalStateDir(target, options.home)}.`,
+      )
     const configName = path.basename(p.configPath.replaceAll('\\', '/'))
     return {configPath: path.join(stateDir, configName), source: p.profile, stateDir, target}
   })
 
-  const stateMappings: PathMapping[] = manifest.profiles.map((p, i) => ({from: p.stateDir, reason: `state dir of profile ${p.profile ?? 'default'}`, to: profiles[i].stateDir}))
-  const homeMapping: PathMapping[] = sourceHome ? [{from: sourceHome, reason: 'old home → this home', to: options.home}] : []
+  const stateMappings: PathMapping[] = manifest.profiles.map((p, i) => ({
+    from: p.stateDir,
+    reason: `state dir of profile ${p.profile ?? 'default'}`,
+    to: profiles[i].stateDir,
+  }))
+  const homeMapping: PathMapping[] = sourceHome
+    ? [{from: sourceHome, reason: 'old home → this home', to: options.home}]
+    : []
   const pre = new PathMapper([...explicitMaps.map((m) => ({...m, reason: '--map'})), ...stateMappings, ...homeMapping])
 
   const targets: RootTarget[] = []
   const rootMappings: PathMapping[] = []
   for (const root of manifest.roots) {
     const explicit = explicitMaps.find((m) => new PathMapper([{...m, reason: ''}]).map(root.sourcePath) !== null)
-    let target: string | null
+    let target: null | string
     let why: string
     if (root.kind === 'state') {
       const index = manifest.profiles.findIndex((p) => p.stateDir === root.sourcePath)
@@ -99,18 +120,33 @@ export function planTargets(manifest: ArchiveManifest, options: TargetOptions): 
       target = root.sourcePath
       why = 'outside the old home: kept at the same path'
     } else {
-      throw new MigrateError('USAGE', `Cannot place ${root.kind} ${root.sourcePath} on this machine: it was outside the old home and that path is not writable here.`, {
-        suggestions: [`Pass --map ${root.sourcePath}=/where/it/should/go`],
-      })
+      throw new MigrateError(
+        'USAGE',
+        `Cannot place ${root.kind} ${root.sourcePath} on this machine: it was outside the old home and that path is not writable here.`,
+        {
+          suggestions: [`Pass --map ${root.sourcePath}=/where/it/should/go`],
+        },
+      )
     }
+
     targets.push({root, target: target!, why})
     rootMappings.push({from: root.sourcePath, reason: `${root.kind} root ${root.id}`, to: target!})
   }
+
   for (const a of targets) {
     for (const b of targets) {
-      if (a !== b && a.target === b.target) throw new MigrateError('USAGE', `Two roots would land on ${a.target} (${a.root.id}, ${b.root.id}).`, {suggestions: ['Use --map to place one of them elsewhere.']})
+      if (a !== b && a.target === b.target)
+        throw new MigrateError('USAGE', `Two roots would land on ${a.target} (${a.root.id}, ${b.root.id}).`, {
+          suggestions: ['Use --map to place one of them elsewhere.'],
+        })
     }
   }
-  const mapper = new PathMapper([...rootMappings, ...explicitMaps.map((m) => ({...m, reason: '--map'})), ...stateMappings, ...homeMapping])
+
+  const mapper = new PathMapper([
+    ...rootMappings,
+    ...explicitMaps.map((m) => ({...m, reason: '--map'})),
+    ...stateMappings,
+    ...homeMapping,
+  ])
   return {home: options.home, mapper, profiles, sourceHome, targets, warnings}
 }

@@ -9,14 +9,14 @@ const MAX_INCLUDE_DEPTH = 10
 
 export type JsonObject = Record<string, unknown>
 
-export interface LoadedConfig {
-  /** The config with every $include merged in, the way the host sees it. */
-  merged: JsonObject
-  /** The main config file and every included file, absolute. */
-  files: string[]
+export type LoadedConfig = {
   /** Include files named by an absolute path in the config (these need rebasing on import). */
   absoluteIncludes: string[]
   exists: boolean
+  /** The main config file and every included file, absolute. */
+  files: string[]
+  /** The config with every $include merged in, the way the host sees it. */
+  merged: JsonObject
 }
 
 function isObject(value: unknown): value is JsonObject {
@@ -30,6 +30,7 @@ function deepMerge(target: unknown, source: unknown): unknown {
     for (const [k, v] of Object.entries(source)) out[k] = k in out ? deepMerge(out[k], v) : v
     return out
   }
+
   return source
 }
 
@@ -38,18 +39,27 @@ export function parseJson5File(file: string): unknown {
   try {
     text = fs.readFileSync(file, 'utf8')
   } catch (error) {
-    throw new MigrateError('SOURCE_UNREADABLE', `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`, {
-      suggestions: ['Check the file exists and is readable by this user.'],
-    })
+    throw new MigrateError(
+      'SOURCE_UNREADABLE',
+      `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
+      {
+        suggestions: ['Check the file exists and is readable by this user.'],
+      },
+    )
   }
+
   try {
     return JSON5.parse(text)
   } catch (error) {
     // JSON5 errors carry line/column only, never the offending text: safe to show.
     const {columnNumber, lineNumber} = error as {columnNumber?: number; lineNumber?: number}
-    throw new MigrateError('CONFIG_INVALID', `${file} is not valid JSON5 (line ${lineNumber ?? '?'}, column ${columnNumber ?? '?'}).`, {
-      suggestions: ['Fix the syntax, then run `openclaw config validate`.'],
-    })
+    throw new MigrateError(
+      'CONFIG_INVALID',
+      `${file} is not valid JSON5 (line ${lineNumber ?? '?'}, column ${columnNumber ?? '?'}).`,
+      {
+        suggestions: ['Fix the syntax, then run `openclaw config validate`.'],
+      },
+    )
   }
 }
 
@@ -70,20 +80,32 @@ export function loadConfig(configPath: string): LoadedConfig {
     if (include !== undefined) {
       const list = Array.isArray(include) ? include : [include]
       for (const entry of list) {
-        if (typeof entry !== 'string') throw new MigrateError('CONFIG_INVALID', `A $include in ${chain.at(-1)} is not a path.`)
+        if (typeof entry !== 'string')
+          throw new MigrateError('CONFIG_INVALID', `A $include in ${chain.at(-1)} is not a path.`)
         if (path.isAbsolute(entry) || entry.startsWith('~')) absoluteIncludes.push(entry)
-        const target = path.resolve(baseDir, entry.startsWith('~/') ? path.join(process.env.HOME ?? '', entry.slice(2)) : entry)
-        if (chain.includes(target)) throw new MigrateError('CONFIG_INVALID', `Circular $include: ${[...chain, target].join(' -> ')}.`)
-        if (chain.length > MAX_INCLUDE_DEPTH) throw new MigrateError('CONFIG_INVALID', `$include nesting deeper than ${MAX_INCLUDE_DEPTH} at ${target}.`)
+        const target = path.resolve(
+          baseDir,
+          entry.startsWith('~/') ? path.join(process.env.HOME ?? '', entry.slice(2)) : entry,
+        )
+        if (chain.includes(target))
+          throw new MigrateError('CONFIG_INVALID', `Circular $include: ${[...chain, target].join(' -> ')}.`)
+        if (chain.length > MAX_INCLUDE_DEPTH)
+          throw new MigrateError('CONFIG_INVALID', `$include nesting deeper than ${MAX_INCLUDE_DEPTH} at ${target}.`)
         if (!fs.existsSync(target)) {
-          throw new MigrateError('CONFIG_INCLUDE_MISSING', `${chain.at(-1)} includes ${target}, which does not exist.`, {
-            suggestions: ['Restore the included file or remove the $include, then run `openclaw config validate`.'],
-          })
+          throw new MigrateError(
+            'CONFIG_INCLUDE_MISSING',
+            `${chain.at(-1)} includes ${target}, which does not exist.`,
+            {
+              suggestions: ['Restore the included file or remove the $include, then run `openclaw config validate`.'],
+            },
+          )
         }
+
         if (!files.includes(target)) files.push(target)
         result = deepMerge(result, resolveNode(parseJson5File(target), path.dirname(target), [...chain, target]))
       }
     }
+
     const own: JsonObject = {}
     for (const [k, v] of Object.entries(node)) if (k !== INCLUDE_KEY) own[k] = resolveNode(v, baseDir, chain)
     return deepMerge(result, own)
@@ -101,20 +123,21 @@ export function getPath(obj: unknown, dotted: string): unknown {
     if (!isObject(cur)) return undefined
     cur = cur[key]
   }
+
   return cur
 }
 
-export interface AgentConfig {
+export type AgentConfig = {
+  agentDir?: string
   id: string
   workspace?: string
-  agentDir?: string
 }
 
 /**
  * Agents as configured. The host has used both `agents.entries.<id>` and `agents.list[]`;
  * both are read so no workspace is missed.
  */
-export function configuredAgents(config: JsonObject): {defaultWorkspace?: string; agents: AgentConfig[]} {
+export function configuredAgents(config: JsonObject): {agents: AgentConfig[]; defaultWorkspace?: string} {
   const agents = new Map<string, AgentConfig>()
   const add = (id: unknown, value: unknown) => {
     if (typeof id !== 'string' || !isObject(value)) return
@@ -123,10 +146,14 @@ export function configuredAgents(config: JsonObject): {defaultWorkspace?: string
     if (typeof value.agentDir === 'string') prev.agentDir = value.agentDir
     agents.set(id, prev)
   }
+
   const entries = getPath(config, 'agents.entries')
   if (isObject(entries)) for (const [id, v] of Object.entries(entries)) add(id, v)
   const list = getPath(config, 'agents.list')
   if (Array.isArray(list)) for (const v of list) if (isObject(v)) add(v.id, v)
   const defaultWorkspace = getPath(config, 'agents.defaults.workspace')
-  return {agents: [...agents.values()], defaultWorkspace: typeof defaultWorkspace === 'string' ? defaultWorkspace : undefined}
+  return {
+    agents: [...agents.values()],
+    defaultWorkspace: typeof defaultWorkspace === 'string' ? defaultWorkspace : undefined,
+  }
 }

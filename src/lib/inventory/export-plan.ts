@@ -1,50 +1,56 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
-import type {ArchiveLocation, ArchiveRoot, PluginRecord, ProfileCounts, ProfileManifest, SkippedPath} from '../archive/manifest.js'
-
-import {ROOTS_DIR} from '../archive/manifest.js'
+import {
+  type ArchiveLocation,
+  type ArchiveRoot,
+  type PluginRecord,
+  type ProfileCounts,
+  type ProfileManifest,
+  ROOTS_DIR,
+  type SkippedPath,
+} from '../archive/manifest.js'
 import {MigrateError} from '../errors.js'
+import {countRows} from '../sqlite/sqlite-snapshot.js'
 import {expandHome, isInside, toPosix} from '../util/paths.js'
 import {configuredAgents, getPath, type JsonObject, loadConfig} from './config-reader.js'
 import {listInstalledPlugins} from './plugins.js'
-import {countRows} from '../sqlite/sqlite-snapshot.js'
 import {isSqliteName, secretKind} from './rules.js'
-import {linkEscapes, walkRoot, type WalkOptions} from './tree-walker.js'
+import {linkEscapes, type WalkOptions, walkRoot} from './tree-walker.js'
 
-export interface ProfileSource {
-  profile: string | null
-  stateDir: string
+export type ProfileSource = {
   configPath: string
+  profile: null | string
+  stateDir: string
 }
 
-export interface ExportSelection {
-  agents: string[] | null
-  workspaces: boolean
+export type ExportSelection = {
+  agents: null | string[]
+  allProfiles: boolean
   excludes: string[]
   includeLogs: boolean
-  allProfiles: boolean
+  workspaces: boolean
 }
 
-export interface ExportPlan {
+export type ExportPlan = {
   home: string
+  locations: ArchiveLocation[]
   profiles: ProfileManifest[]
   roots: ArchiveRoot[]
-  locations: ArchiveLocation[]
+  secrets: Array<{kind: string; path: string}>
   selection: ExportSelection
-  walk: WalkOptions
-  totals: {files: number; dirs: number; symlinks: number; bytes: number}
-  secrets: {path: string; kind: string}[]
-  /** SQLite databases: captured as snapshots, never copied raw. */
-  sqlite: {source: string; path: string}[]
   skipped: SkippedPath[]
-  symlinksOutside: {path: string; target: string}[]
+  /** SQLite databases: captured as snapshots, never copied raw. */
+  sqlite: Array<{path: string; source: string}>
+  symlinksOutside: Array<{path: string; target: string}>
+  totals: {bytes: number; dirs: number; files: number; symlinks: number}
+  walk: WalkOptions
   warnings: string[]
 }
 
 const SLUG = /[^A-Za-z0-9._-]+/g
 
-function profileKey(profile: string | null): string {
+function profileKey(profile: null | string): string {
   return profile ?? 'default'
 }
 
@@ -58,10 +64,17 @@ function resolveConfigured(value: string, home: string, base: string): string {
 }
 
 export function remoteModeError(configPath: string, url: unknown): MigrateError {
-  return new MigrateError('REMOTE_MODE', `This OpenClaw is in remote mode (gateway.mode "remote"${typeof url === 'string' ? `, ${url}` : ''}): the remote gateway host owns the sessions and workspace, so migrating this machine moves nothing of the gateway's.`, {
-    details: {configPath},
-    suggestions: ['Run openclaw-migrate on the gateway host instead (migrate the gateway host).', 'To move only this client, copy its config: it holds just the remote URL and token.'],
-  })
+  return new MigrateError(
+    'REMOTE_MODE',
+    `This OpenClaw is in remote mode (gateway.mode "remote"${typeof url === 'string' ? `, ${url}` : ''}): the remote gateway host owns the sessions and workspace, so migrating this machine moves nothing of the gateway's.`,
+    {
+      details: {configPath},
+      suggestions: [
+        'Run openclaw-migrate on the gateway host instead (migrate the gateway host).',
+        'To move only this client, copy its config: it holds just the remote URL and token.',
+      ],
+    },
+  )
 }
 
 /**
@@ -69,14 +82,24 @@ export function remoteModeError(configPath: string, url: unknown): MigrateError 
  * workspace and agentDir (also outside the state dir), $include files and the config itself
  * when they live elsewhere. Then surveys the trees once for counts, sizes, secrets and skips.
  */
-export async function buildExportPlan(sources: ProfileSource[], selection: ExportSelection, home: string): Promise<ExportPlan> {
+export async function buildExportPlan(
+  sources: ProfileSource[],
+  selection: ExportSelection,
+  home: string,
+): Promise<ExportPlan> {
   const roots: ArchiveRoot[] = []
   const locations: ArchiveLocation[] = []
   const warnings: string[] = []
   const prune = new Map<string, string>()
   const profiles: ProfileManifest[] = []
 
-  const addRoot = (kind: ArchiveRoot['kind'], profile: string | null, sourcePath: string, type: 'dir' | 'file', agentId?: string): ArchiveRoot => {
+  const addRoot = (
+    kind: ArchiveRoot['kind'],
+    profile: null | string,
+    sourcePath: string,
+    type: 'dir' | 'file',
+    agentId?: string,
+  ): ArchiveRoot => {
     const existing = roots.find((r) => r.sourcePath === sourcePath)
     if (existing) return existing
     const base = `${profileKey(profile)}.${kind}${agentId ? `.${agentId}` : ''}`.replace(SLUG, '_')
@@ -86,12 +109,30 @@ export async function buildExportPlan(sources: ProfileSource[], selection: Expor
     roots.push(root)
     return root
   }
-  const containing = (p: string) => roots.filter((r) => r.type === 'dir' && isInside(p, r.sourcePath)).sort((a, b) => b.sourcePath.length - a.sourcePath.length)[0]
-  const locate = (kind: ArchiveLocation['kind'], profile: string | null, sourcePath: string, type: 'dir' | 'file', extra: {agentId?: string; configured?: string} = {}) => {
+
+  const containing = (p: string) =>
+    roots
+      .filter((r) => r.type === 'dir' && isInside(p, r.sourcePath))
+      .sort((a, b) => b.sourcePath.length - a.sourcePath.length)[0]
+  const locate = (
+    kind: ArchiveLocation['kind'],
+    profile: null | string,
+    sourcePath: string,
+    type: 'dir' | 'file',
+    extra: {agentId?: string; configured?: string} = {},
+  ) => {
     const inside = containing(sourcePath)
     const root = inside ?? addRoot(kind, profile, sourcePath, type, extra.agentId)
-    const relPath = inside ? toPosix(path.relative(root.sourcePath, sourcePath)) : type === 'file' ? path.basename(sourcePath) : ''
-    if (!locations.some((l) => l.kind === kind && l.sourcePath === sourcePath && l.agentId === extra.agentId && l.profile === profile)) {
+    const relPath = inside
+      ? toPosix(path.relative(root.sourcePath, sourcePath))
+      : type === 'file'
+        ? path.basename(sourcePath)
+        : ''
+    if (
+      !locations.some(
+        (l) => l.kind === kind && l.sourcePath === sourcePath && l.agentId === extra.agentId && l.profile === profile,
+      )
+    ) {
       locations.push({kind, profile, relPath, rootId: root.id, sourcePath, ...extra})
     }
   }
@@ -102,11 +143,20 @@ export async function buildExportPlan(sources: ProfileSource[], selection: Expor
         suggestions: ['Check --profile / --state-dir, or run `openclaw setup` if OpenClaw was never set up here.'],
       })
     }
+
     const config = loadConfig(source.configPath)
-    if (getPath(config.merged, 'gateway.mode') === 'remote') throw remoteModeError(source.configPath, getPath(config.merged, 'gateway.remote.url'))
+    if (getPath(config.merged, 'gateway.mode') === 'remote')
+      throw remoteModeError(source.configPath, getPath(config.merged, 'gateway.remote.url'))
     const stateRoot = addRoot('state', source.profile, source.stateDir, 'dir')
-    locations.push({kind: 'state', profile: source.profile, relPath: '', rootId: stateRoot.id, sourcePath: source.stateDir})
-    for (const file of config.files) locate(file === source.configPath ? 'config' : 'include', source.profile, file, 'file')
+    locations.push({
+      kind: 'state',
+      profile: source.profile,
+      relPath: '',
+      rootId: stateRoot.id,
+      sourcePath: source.stateDir,
+    })
+    for (const file of config.files)
+      locate(file === source.configPath ? 'config' : 'include', source.profile, file, 'file')
     const envFile = path.join(source.stateDir, '.env')
     if (fs.existsSync(envFile)) locate('env', source.profile, envFile, 'file')
 
@@ -116,47 +166,69 @@ export async function buildExportPlan(sources: ProfileSource[], selection: Expor
     for (const name of fs.existsSync(agentsDir) ? fs.readdirSync(agentsDir) : []) {
       if (fs.statSync(path.join(agentsDir, name)).isDirectory()) agentIds.add(name)
     }
+
     const selected = (id: string) => !selection.agents || selection.agents.includes(id)
     for (const wanted of selection.agents ?? []) {
-      if (!agentIds.has(wanted)) throw new MigrateError('USAGE', `No agent "${wanted}" in ${source.stateDir}.`, {suggestions: [`Agents found: ${[...agentIds].join(', ') || 'none'}.`]})
+      if (!agentIds.has(wanted))
+        throw new MigrateError('USAGE', `No agent "${wanted}" in ${source.stateDir}.`, {
+          suggestions: [`Agents found: ${[...agentIds].join(', ') || 'none'}.`],
+        })
     }
+
     for (const id of agentIds) if (!selected(id)) prune.set(path.join(agentsDir, id), 'agent not selected (--agent)')
 
-    const fallbackWorkspace = configuredDefault ? resolveConfigured(configuredDefault, home, path.dirname(source.configPath)) : defaultWorkspace(source.stateDir)
+    const fallbackWorkspace = configuredDefault
+      ? resolveConfigured(configuredDefault, home, path.dirname(source.configPath))
+      : defaultWorkspace(source.stateDir)
     const workspaceFor = (id: string) => {
       const agent = agents.find((a) => a.id === id)
-      return agent?.workspace ? {configured: agent.workspace, path: resolveConfigured(agent.workspace, home, path.dirname(source.configPath))} : {configured: configuredDefault, path: fallbackWorkspace}
+      return agent?.workspace
+        ? {configured: agent.workspace, path: resolveConfigured(agent.workspace, home, path.dirname(source.configPath))}
+        : {configured: configuredDefault, path: fallbackWorkspace}
     }
+
     const workspaces = new Map<string, {agentId: string; configured?: string}>()
     workspaces.set(fallbackWorkspace, {agentId: '*', configured: configuredDefault})
     for (const id of agentIds) {
       const ws = workspaceFor(id)
       if (selected(id)) workspaces.set(ws.path, {agentId: id, configured: ws.configured})
-      else if (!workspaces.has(ws.path) || workspaces.get(ws.path)!.agentId === '*') prune.set(ws.path, 'workspace of an agent not selected (--agent)')
+      else if (!workspaces.has(ws.path) || workspaces.get(ws.path)!.agentId === '*')
+        prune.set(ws.path, 'workspace of an agent not selected (--agent)')
     }
+
     for (const [wsPath, info] of workspaces) {
       if (!fs.existsSync(wsPath)) {
-        if (info.agentId !== '*') warnings.push(`Workspace of agent ${info.agentId} (${wsPath}) does not exist; nothing to export for it.`)
+        if (info.agentId !== '*')
+          warnings.push(`Workspace of agent ${info.agentId} (${wsPath}) does not exist; nothing to export for it.`)
         continue
       }
+
       if (!selection.workspaces) {
         prune.set(wsPath, 'workspace excluded by --no-workspace')
         continue
       }
+
       if (info.agentId === '*' && selection.agents) {
         // With --agent, the default workspace goes along only when a selected agent uses it (then it is keyed by that agent).
         if (!prune.has(wsPath)) prune.set(wsPath, 'workspace of no selected agent (--agent)')
         continue
       }
+
       prune.delete(wsPath)
-      locate('workspace', source.profile, wsPath, 'dir', {agentId: info.agentId === '*' ? undefined : info.agentId, configured: info.configured})
+      locate('workspace', source.profile, wsPath, 'dir', {
+        agentId: info.agentId === '*' ? undefined : info.agentId,
+        configured: info.configured,
+      })
     }
+
     for (const agent of agents) {
       if (!agent.agentDir || !selected(agent.id)) continue
       const dir = resolveConfigured(agent.agentDir, home, path.dirname(source.configPath))
-      if (fs.existsSync(dir)) locate('agentDir', source.profile, dir, 'dir', {agentId: agent.id, configured: agent.agentDir})
+      if (fs.existsSync(dir))
+        locate('agentDir', source.profile, dir, 'dir', {agentId: agent.id, configured: agent.agentDir})
       else warnings.push(`agentDir of agent ${agent.id} (${dir}) does not exist.`)
     }
+
     profiles.push({
       configPath: source.configPath,
       counts: emptyCounts(),
@@ -170,7 +242,9 @@ export async function buildExportPlan(sources: ProfileSource[], selection: Expor
 
   // A root nested inside another one is walked by the outer root only once.
   for (const root of roots) {
-    for (const other of roots) if (other !== root && other.type === 'dir' && isInside(root.sourcePath, other.sourcePath)) prune.set(root.sourcePath, `exported as root ${root.id}`)
+    for (const other of roots)
+      if (other !== root && other.type === 'dir' && isInside(root.sourcePath, other.sourcePath))
+        prune.set(root.sourcePath, `exported as root ${root.id}`)
   }
 
   const plan: ExportPlan = {
@@ -192,10 +266,19 @@ export async function buildExportPlan(sources: ProfileSource[], selection: Expor
 }
 
 function emptyCounts(): ProfileCounts {
-  return {agents: 0, credentialDirs: 0, credentialFiles: 0, cronJobs: 0, sessions: 0, sessionsPerAgent: {}, sqliteDatabases: 0, workspaceFiles: {}}
+  return {
+    agents: 0,
+    credentialDirs: 0,
+    credentialFiles: 0,
+    cronJobs: 0,
+    sessions: 0,
+    sessionsPerAgent: {},
+    sqliteDatabases: 0,
+    workspaceFiles: {},
+  }
 }
 
-function lastTouchedVersion(config: JsonObject): string | null {
+function lastTouchedVersion(config: JsonObject): null | string {
   const v = getPath(config, 'meta.lastTouchedVersion')
   return typeof v === 'string' ? v : null
 }
@@ -212,12 +295,17 @@ async function surveyPlan(plan: ExportPlan): Promise<void> {
     const counts = profile.counts
     const workspaceLocations = plan.locations.filter((l) => l.kind === 'workspace' && l.rootId === root.id)
     // The config and every $include can hold tokens, wherever they live.
-    const configFiles = new Set(plan.locations.filter((l) => l.kind === 'config' || l.kind === 'include' || l.kind === 'env').map((l) => l.sourcePath))
+    const configFiles = new Set(
+      plan.locations
+        .filter((l) => l.kind === 'config' || l.kind === 'include' || l.kind === 'env')
+        .map((l) => l.sourcePath),
+    )
     for await (const event of walkRoot(root, plan.walk)) {
       if (event.kind === 'skip') {
         plan.skipped.push({path: event.path, reason: event.reason})
         continue
       }
+
       const {entry} = event
       const archivePath = archivePathOf(root, entry.rel)
       if (entry.type === 'dir') {
@@ -226,11 +314,13 @@ async function surveyPlan(plan: ExportPlan): Promise<void> {
         if (root.kind === 'state' && /^agents\/[^/]+$/.test(entry.rel)) counts.agents++
         continue
       }
+
       if (entry.type === 'symlink') {
         plan.totals.symlinks++
         if (linkEscapes(entry, plan.roots)) plan.symlinksOutside.push({path: entry.abs, target: entry.linkTarget!})
         continue
       }
+
       plan.totals.files++
       plan.totals.bytes += entry.stat.size
       const secret = configFiles.has(entry.abs) ? 'config (tokens, API keys)' : secretKind(root.kind, entry.rel)
@@ -239,14 +329,18 @@ async function surveyPlan(plan: ExportPlan): Promise<void> {
         plan.sqlite.push({path: archivePath, source: entry.abs})
         counts.sqliteDatabases++
         // Sessions live in each agent's database (session_nodes), not in files.
-        const agentDb = root.kind === 'state' ? /^agents\/([^/]+)\/agent\/openclaw-agent\.sqlite$/.exec(entry.rel) : null
+        const agentDb =
+          root.kind === 'state' ? /^agents\/([^/]+)\/agent\/openclaw-agent\.sqlite$/.exec(entry.rel) : null
         if (agentDb) {
           const n = countRows(entry.abs, 'session_nodes')
           counts.sessions += n
           counts.sessionsPerAgent[agentDb[1]] = (counts.sessionsPerAgent[agentDb[1]] ?? 0) + n
         }
-        if (root.kind === 'state' && entry.rel === 'state/openclaw.sqlite') counts.cronJobs += countRows(entry.abs, 'cron_jobs')
+
+        if (root.kind === 'state' && entry.rel === 'state/openclaw.sqlite')
+          counts.cronJobs += countRows(entry.abs, 'cron_jobs')
       }
+
       if (root.kind === 'state') {
         // Legacy file sessions (before the SQLite store) still count.
         const session = /^agents\/([^/]+)\/sessions\/[^/]+\.jsonl$/.exec(entry.rel)
@@ -254,8 +348,10 @@ async function surveyPlan(plan: ExportPlan): Promise<void> {
           counts.sessions++
           counts.sessionsPerAgent[session[1]] = (counts.sessionsPerAgent[session[1]] ?? 0) + 1
         }
+
         if (entry.rel.startsWith('credentials/')) counts.credentialFiles++
       }
+
       for (const ws of workspaceLocations) {
         if (ws.relPath === '' || entry.rel.startsWith(`${ws.relPath}/`)) {
           const key = ws.agentId ?? 'default'
@@ -264,7 +360,11 @@ async function surveyPlan(plan: ExportPlan): Promise<void> {
       }
     }
   }
-  for (const link of plan.symlinksOutside) plan.warnings.push(`Symlink ${link.path} points outside the exported roots (${link.target}); it is kept as a link and may dangle on the new machine.`)
+
+  for (const link of plan.symlinksOutside)
+    plan.warnings.push(
+      `Symlink ${link.path} points outside the exported roots (${link.target}); it is kept as a link and may dangle on the new machine.`,
+    )
 }
 
 async function hasSqliteMagic(file: string): Promise<boolean> {

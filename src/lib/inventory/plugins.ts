@@ -6,7 +6,7 @@ import type {PluginRecord} from '../archive/manifest.js'
 import {readJsonCell} from '../sqlite/sqlite-scan.js'
 import {getPath, type JsonObject} from './config-reader.js'
 
-function readJson(file: string): Record<string, unknown> | null {
+function readJson(file: string): null | Record<string, unknown> {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>
   } catch {
@@ -25,16 +25,33 @@ export function listInstalledPlugins(stateDir: string, config: JsonObject): Plug
   if (installs && typeof installs === 'object') {
     for (const [id, raw] of Object.entries(installs as Record<string, unknown>)) {
       const rec = (raw ?? {}) as Record<string, unknown>
-      const spec = typeof rec.spec === 'string' ? rec.spec : typeof rec.source === 'string' && typeof rec.name === 'string' ? String(rec.name) : null
-      plugins.set(id, {id, source: 'config plugins.installs', spec, version: typeof rec.version === 'string' ? rec.version : null})
+      const spec =
+        typeof rec.spec === 'string'
+          ? rec.spec
+          : typeof rec.source === 'string' && typeof rec.name === 'string'
+            ? String(rec.name)
+            : null
+      plugins.set(id, {
+        id,
+        source: 'config plugins.installs',
+        spec,
+        version: typeof rec.version === 'string' ? rec.version : null,
+      })
     }
   }
+
   // The host's own install index (state DB): the authoritative record of what `plugins install` did.
   for (const [id, rec] of Object.entries(installRecordsFromStateDb(path.join(stateDir, 'state', 'openclaw.sqlite')))) {
     if (!plugins.has(id) && (rec.spec || rec.source === 'npm')) {
-      plugins.set(id, {id, source: 'state db plugins.installedIndex', spec: reinstallSpec(rec), version: typeof rec.version === 'string' ? rec.version : null})
+      plugins.set(id, {
+        id,
+        source: 'state db plugins.installedIndex',
+        spec: reinstallSpec(rec),
+        version: typeof rec.version === 'string' ? rec.version : null,
+      })
     }
   }
+
   const projects = path.join(stateDir, 'npm', 'projects')
   if (fs.existsSync(projects)) {
     for (const dir of walkPackageDirs(projects)) {
@@ -44,15 +61,21 @@ export function listInstalledPlugins(stateDir: string, config: JsonObject): Plug
         const installed = readJson(path.join(dir, 'node_modules', name, 'package.json'))
         const manifest = readJson(path.join(dir, 'node_modules', name, 'openclaw.plugin.json'))
         // The host also pins plain dependencies in these projects (e.g. picomatch): only plugin packages count.
-        if (!manifest && !(installed?.openclaw as {extensions?: unknown} | undefined)?.extensions) continue
+        if (!manifest && !(installed?.openclaw as undefined | {extensions?: unknown})?.extensions) continue
         const id = typeof manifest?.id === 'string' ? manifest.id : name
         const known = [...plugins.values()].some((p) => p.spec?.startsWith(`${name}@`))
         if (!plugins.has(id) && !known) {
-          plugins.set(id, {id, source: `npm/projects/${path.relative(projects, dir)}`, spec: range.startsWith('file:') ? null : `${name}@${installed?.version ?? range}`, version: typeof installed?.version === 'string' ? installed.version : null})
+          plugins.set(id, {
+            id,
+            source: `npm/projects/${path.relative(projects, dir)}`,
+            spec: range.startsWith('file:') ? null : `${name}@${installed?.version ?? range}`,
+            version: typeof installed?.version === 'string' ? installed.version : null,
+          })
         }
       }
     }
   }
+
   const extensions = path.join(stateDir, 'extensions')
   if (fs.existsSync(extensions)) {
     for (const name of fs.readdirSync(extensions)) {
@@ -61,9 +84,16 @@ export function listInstalledPlugins(stateDir: string, config: JsonObject): Plug
       const id = typeof manifest?.id === 'string' ? manifest.id : name
       // A local plugin dir travels as files; its name@version on npm could be someone else's package,
       // so it is never reinstalled from the registry (spec null): only its dependencies need reinstalling.
-      if (!plugins.has(id) && pkg) plugins.set(id, {id, source: `extensions/${name}`, spec: null, version: typeof pkg.version === 'string' ? pkg.version : null})
+      if (!plugins.has(id) && pkg)
+        plugins.set(id, {
+          id,
+          source: `extensions/${name}`,
+          spec: null,
+          version: typeof pkg.version === 'string' ? pkg.version : null,
+        })
     }
   }
+
   return [...plugins.values()].sort((a, b) => a.id.localeCompare(b.id))
 }
 
@@ -73,28 +103,33 @@ function* walkPackageDirs(dir: string, depth = 0): Generator<string> {
     yield dir
     return
   }
+
   for (const name of fs.readdirSync(dir)) {
     const full = path.join(dir, name)
     if (name !== 'node_modules' && fs.statSync(full).isDirectory()) yield* walkPackageDirs(full, depth + 1)
   }
 }
 
-type InstallRecord = {spec?: unknown; source?: unknown; version?: unknown; artifactKind?: unknown; sourcePath?: unknown}
+type InstallRecord = {artifactKind?: unknown; source?: unknown; sourcePath?: unknown; spec?: unknown; version?: unknown}
 
 /**
  * How to install a recorded plugin again. A plugin installed from a local tarball
  * (`plugins install npm-pack:/path/pkg.tgz`) is recorded with `spec: "<name>@<version>"` and
  * `artifactKind: "npm-pack"`: that name is usually not on the npm registry, the tarball is.
  */
-function reinstallSpec(rec: InstallRecord): string | null {
+function reinstallSpec(rec: InstallRecord): null | string {
   if (rec.artifactKind === 'npm-pack' || (typeof rec.spec === 'string' && rec.spec.startsWith('npm-pack:'))) {
     return typeof rec.sourcePath === 'string' && path.isAbsolute(rec.sourcePath) ? `npm-pack:${rec.sourcePath}` : null
   }
+
   return typeof rec.spec === 'string' ? rec.spec : null
 }
 
 function installRecordsFromStateDb(db: string): Record<string, InstallRecord> {
   if (!fs.existsSync(db)) return {}
-  const value = readJsonCell(db, "SELECT value_json AS v FROM config_machine_state WHERE state_key = 'plugins.installedIndex'") as {index?: {installRecords?: Record<string, InstallRecord>}} | null
+  const value = readJsonCell(
+    db,
+    "SELECT value_json AS v FROM config_machine_state WHERE state_key = 'plugins.installedIndex'",
+  ) as null | {index?: {installRecords?: Record<string, InstallRecord>}}
   return value?.index?.installRecords ?? {}
 }

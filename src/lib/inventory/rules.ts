@@ -4,15 +4,15 @@ import path from 'node:path'
  * What an export leaves out, and why. Paths are relative to a root, posix separators.
  * Regenerable content (facts file): locks, caches, plugin packages, logs, SQLite side files.
  */
-export interface SkipRuleContext {
-  rootKind: string
-  rel: string
-  name: string
-  isDir: boolean
+export type SkipRuleContext = {
   includeLogs: boolean
+  isDir: boolean
+  name: string
+  rel: string
+  rootKind: string
 }
 
-export function skipReason(ctx: SkipRuleContext): string | null {
+export function skipReason(ctx: SkipRuleContext): null | string {
   const {isDir, name, rel, rootKind} = ctx
   if (isDir && name === 'node_modules') return 'dependencies, reinstalled from package.json on the new machine'
   if (rootKind === 'state') {
@@ -23,14 +23,22 @@ export function skipReason(ctx: SkipRuleContext): string | null {
     if (rel === 'npm' && isDir) return 'installed plugin packages, reinstalled from the recorded plugin list'
     if (top === 'logs' && rel === 'logs' && isDir && !ctx.includeLogs) return 'logs (pass --include-logs to keep them)'
   }
+
   if (!isDir && /-(wal|shm|journal)$/.test(name)) return 'SQLite side file, captured in the database snapshot'
   return null
 }
 
-const SECRET_NAMES = new Set(['.env', 'secrets.json', 'config-journal-fingerprint.key', 'auth-profiles.json', 'auth.json', 'oauth.json'])
+const SECRET_NAMES = new Set([
+  '.env',
+  'auth-profiles.json',
+  'auth.json',
+  'config-journal-fingerprint.key',
+  'oauth.json',
+  'secrets.json',
+])
 
 /** Classifies a path as secret by name and place only; contents are never read for this. */
-export function secretKind(rootKind: string, rel: string): string | null {
+export function secretKind(rootKind: string, rel: string): null | string {
   const name = path.posix.basename(rel)
   const top = rel.split('/')[0]
   if (rootKind === 'config' || rootKind === 'include') return 'config (tokens, API keys)'
@@ -40,6 +48,7 @@ export function secretKind(rootKind: string, rel: string): string | null {
     if (top === 'credentials') return 'credentials (OAuth, channel logins)'
     if (rel === 'state/openclaw.sqlite') return 'state database (API keys, device key)'
   }
+
   if (name === 'openclaw-agent.sqlite') return 'agent database'
   if (SECRET_NAMES.has(name)) return name === '.env' ? 'environment file' : 'secret store'
   if (/\.(pem|key)$/.test(name)) return 'private key'
@@ -47,7 +56,9 @@ export function secretKind(rootKind: string, rel: string): string | null {
 }
 
 export function matchesExclude(globs: string[], rel: string, abs: string): boolean {
-  return globs.some((g) => path.matchesGlob(rel, g) || path.matchesGlob(abs, g) || path.matchesGlob(path.posix.basename(rel), g))
+  return globs.some(
+    (g) => path.matchesGlob(rel, g) || path.matchesGlob(abs, g) || path.matchesGlob(path.posix.basename(rel), g),
+  )
 }
 
 export function isSqliteName(name: string): boolean {

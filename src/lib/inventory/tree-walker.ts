@@ -8,21 +8,21 @@ import {MigrateError} from '../errors.js'
 import {isInside} from '../util/paths.js'
 import {matchesExclude, skipReason} from './rules.js'
 
-export interface WalkOptions {
+export type WalkOptions = {
   excludes: string[]
   includeLogs: boolean
   /** Absolute paths never to descend into (other roots nested here, unselected agents...). */
   prune: Map<string, string>
 }
 
-export interface WalkEntry {
-  root: ArchiveRoot
+export type WalkEntry = {
+  abs: string
+  linkTarget?: string
   /** Posix path below the root; '' is the root itself. */
   rel: string
-  abs: string
-  type: EntryType
+  root: ArchiveRoot
   stat: fs.Stats
-  linkTarget?: string
+  type: EntryType
 }
 
 export type WalkEvent = {entry: WalkEntry; kind: 'entry'} | {kind: 'skip'; path: string; reason: string}
@@ -37,7 +37,11 @@ function typeOf(stat: fs.Stats): EntryType | null {
 function unreadable(abs: string, error: unknown): MigrateError {
   const code = (error as NodeJS.ErrnoException).code ?? 'error'
   return new MigrateError('SOURCE_UNREADABLE', `Cannot read ${abs} (${code}).`, {
-    suggestions: [code === 'EACCES' ? `Fix its permissions (chown/chmod) or run as the user that owns the state, or skip it with --exclude '${path.basename(abs)}'.` : `Skip it with --exclude '${path.basename(abs)}' if it is not needed.`],
+    suggestions: [
+      code === 'EACCES'
+        ? `Fix its permissions (chown/chmod) or run as the user that owns the state, or skip it with --exclude '${path.basename(abs)}'.`
+        : `Skip it with --exclude '${path.basename(abs)}' if it is not needed.`,
+    ],
   })
 }
 
@@ -57,6 +61,7 @@ export async function* walkRoot(root: ArchiveRoot, options: WalkOptions): AsyncG
   } catch (error) {
     throw unreadable(root.sourcePath, error)
   }
+
   if (root.type === 'file') {
     const type = typeOf(rootStat)
     if (type === 'file' || type === 'symlink') {
@@ -64,11 +69,12 @@ export async function* walkRoot(root: ArchiveRoot, options: WalkOptions): AsyncG
       const linkTarget = type === 'symlink' ? fs.readlinkSync(root.sourcePath) : undefined
       yield {entry: {abs: root.sourcePath, linkTarget, rel, root, stat: rootStat, type}, kind: 'entry'}
     }
+
     return
   }
 
   yield {entry: {abs: root.sourcePath, rel: '', root, stat: rootStat, type: 'dir'}, kind: 'entry'}
-  const stack: {abs: string; rel: string}[] = [{abs: root.sourcePath, rel: ''}]
+  const stack: Array<{abs: string; rel: string}> = [{abs: root.sourcePath, rel: ''}]
   while (stack.length > 0) {
     const dir = stack.pop()!
     let names: string[]
@@ -77,7 +83,8 @@ export async function* walkRoot(root: ArchiveRoot, options: WalkOptions): AsyncG
     } catch (error) {
       throw unreadable(dir.abs, error)
     }
-    const subdirs: {abs: string; rel: string}[] = []
+
+    const subdirs: Array<{abs: string; rel: string}> = []
     for (const name of names) {
       const abs = path.join(dir.abs, name)
       const rel = dir.rel ? `${dir.rel}/${name}` : name
@@ -88,29 +95,41 @@ export async function* walkRoot(root: ArchiveRoot, options: WalkOptions): AsyncG
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue // vanished between readdir and lstat
         throw unreadable(abs, error)
       }
+
       const type = typeOf(stat)
       if (!type) {
         yield {kind: 'skip', path: abs, reason: 'not a regular file, directory or symlink (socket, fifo or device)'}
         continue
       }
+
       const pruned = options.prune.get(abs)
       if (pruned) {
         yield {kind: 'skip', path: abs, reason: pruned}
         continue
       }
-      const reason = skipReason({includeLogs: options.includeLogs, isDir: type === 'dir', name, rel, rootKind: root.kind})
+
+      const reason = skipReason({
+        includeLogs: options.includeLogs,
+        isDir: type === 'dir',
+        name,
+        rel,
+        rootKind: root.kind,
+      })
       if (reason) {
         yield {kind: 'skip', path: abs, reason}
         continue
       }
+
       if (options.excludes.length > 0 && matchesExclude(options.excludes, rel, abs)) {
         yield {kind: 'skip', path: abs, reason: 'excluded by --exclude'}
         continue
       }
+
       const linkTarget = type === 'symlink' ? fs.readlinkSync(abs) : undefined
       yield {entry: {abs, linkTarget, rel, root, stat, type}, kind: 'entry'}
       if (type === 'dir') subdirs.push({abs, rel})
     }
+
     // Reverse so the stack pops them in sorted order.
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i])
   }

@@ -7,19 +7,19 @@ import {openArchive} from '../archive/archive-source.js'
 import {type DecryptionKeys} from '../archive/encryption.js'
 import {isMigrateError, type MigrateError} from '../errors.js'
 import {detectGateway} from '../host/gateway.js'
-import {HostCommands} from '../host/host-commands.js'
 import {targetHost} from '../host/host-chain.js'
+import {HostCommands} from '../host/host-commands.js'
 import {listJournals} from '../import/import-journal.js'
 import {planTargets} from '../import/target-planner.js'
 import {currentUser} from '../util/paths.js'
-import {CheckReport} from '../verify/report.js'
-import {verifyTarget, type VerifyResult} from '../verify/target-verifier.js'
+import {type CheckReport} from '../verify/report.js'
+import {type VerifyResult, verifyTarget} from '../verify/target-verifier.js'
 
-export interface ArchiveCheck {
-  read: ReadArchiveResult | null
-  error: MigrateError | null
+export type ArchiveCheck = {
+  compression: null | string
   encrypted: boolean
-  compression: string | null
+  error: MigrateError | null
+  read: null | ReadArchiveResult
 }
 
 /** Full verification of an archive (decrypt, every hash, every safety rule) writing nothing. */
@@ -37,25 +37,47 @@ export async function checkArchive(source: string, getKeys: () => Promise<Decryp
   }
 }
 
-export interface AgainstCheck {
+export type AgainstCheck = {
+  fromJournal: null | string
   report: CheckReport
-  verification: VerifyResult | null
-  targets: {rootId: string; target: string}[]
-  fromJournal: string | null
+  targets: Array<{rootId: string; target: string}>
+  verification: null | VerifyResult
 }
 
 /**
  * `check --against`: the new machine compared with the archive. Targets and the files the
  * import rewrote come from the import journal of this archive when there is one.
  */
-export async function checkAgainst(context: HostContext, read: ReadArchiveResult, options: {profile?: string | null; stateDir?: string; maps: string[]; config?: import('@oclif/core').Config}): Promise<AgainstCheck> {
-  const plan = planTargets(read.manifest, {home: context.home, maps: options.maps, profile: options.profile, stateDir: options.stateDir})
+export async function checkAgainst(
+  context: HostContext,
+  read: ReadArchiveResult,
+  options: {config?: import('@oclif/core').Config; maps: string[]; profile?: null | string; stateDir?: string},
+): Promise<AgainstCheck> {
+  const plan = planTargets(read.manifest, {
+    home: context.home,
+    maps: options.maps,
+    profile: options.profile,
+    stateDir: options.stateDir,
+  })
   const journal = listJournals(context.home)
     .filter((j) => j.archiveId === read.manifest.archiveId && j.state === 'activated')
     .at(-1)
-  const targets = new Map((journal?.targets ?? plan.targets.map((t) => ({rootId: t.root.id, target: t.target}))).map((t) => [t.rootId, t.target]))
+  const targets = new Map(
+    (journal?.targets ?? plan.targets.map((t) => ({rootId: t.root.id, target: t.target}))).map((t) => [
+      t.rootId,
+      t.target,
+    ]),
+  )
   const profiles = journal?.profiles.length
-    ? journal.profiles.map((p) => ({configPath: path.join(p.stateDir, path.basename(read.manifest.profiles.find((m) => m.profile === p.source)?.configPath ?? 'openclaw.json')), source: p.source, stateDir: p.stateDir, target: p.target}))
+    ? journal.profiles.map((p) => ({
+        configPath: path.join(
+          p.stateDir,
+          path.basename(read.manifest.profiles.find((m) => m.profile === p.source)?.configPath ?? 'openclaw.json'),
+        ),
+        source: p.source,
+        stateDir: p.stateDir,
+        target: p.target,
+      }))
     : plan.profiles
   const verification = await verifyTarget({
     entries: read.entries,
@@ -68,12 +90,34 @@ export async function checkAgainst(context: HostContext, read: ReadArchiveResult
     uid: currentUser().uid,
   })
   const {report} = verification
-  if (!journal) report.warn('journal', 'No import of this archive is recorded here: files the import rebased are reported as differing.', 'Run the check as the user who imported it.')
+  if (!journal)
+    report.warn(
+      'journal',
+      'No import of this archive is recorded here: files the import rebased are reported as differing.',
+      'Run the check as the user who imported it.',
+    )
   for (const p of profiles) {
-    const host = targetHost(context, {configPath: p.configPath, home: context.home, profile: p.target, stateDir: p.stateDir})
+    const host = targetHost(context, {
+      configPath: p.configPath,
+      home: context.home,
+      profile: p.target,
+      stateDir: p.stateDir,
+    })
     const gateway = await detectGateway(host, new HostCommands(host, options.config))
-    if (gateway.running) report.ok('gateway', `The gateway of ${p.stateDir} is running (${gateway.evidence.join('; ')}).`)
-    else report.warn('gateway', `The gateway of ${p.stateDir} is not running.`, `Start it: openclaw${p.target ? ` --profile ${p.target}` : ''} gateway run (or gateway restart where a service manager exists).`)
+    if (gateway.running)
+      report.ok('gateway', `The gateway of ${p.stateDir} is running (${gateway.evidence.join('; ')}).`)
+    else
+      report.warn(
+        'gateway',
+        `The gateway of ${p.stateDir} is not running.`,
+        `Start it: openclaw${p.target ? ` --profile ${p.target}` : ''} gateway run (or gateway restart where a service manager exists).`,
+      )
   }
-  return {fromJournal: journal?.runId ?? null, report, targets: [...targets].map(([rootId, target]) => ({rootId, target})), verification}
+
+  return {
+    fromJournal: journal?.runId ?? null,
+    report,
+    targets: [...targets].map(([rootId, target]) => ({rootId, target})),
+    verification,
+  }
 }

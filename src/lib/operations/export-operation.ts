@@ -1,10 +1,10 @@
 import type {Config} from '@oclif/core'
+import type {Writable} from 'node:stream'
 
 import {randomUUID} from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type {Writable} from 'node:stream'
 
 import type {HostContext} from '../host/host-context.js'
 
@@ -21,21 +21,21 @@ import {createPrivateTempDir} from '../util/private-temp.js'
 import {toolVersion} from '../util/tool-info.js'
 import {listProfileSources} from './profiles.js'
 
-export interface ExportRequest {
-  context: HostContext
-  config?: Config
-  selection: ExportSelection
+export type ExportRequest = {
   compression: Compression
-  output?: string
-  stopGateway: boolean
+  config?: Config
+  context: HostContext
   dryRun: boolean
   encrypted: boolean
+  output?: string
+  selection: ExportSelection
+  stopGateway: boolean
 }
 
-export interface ExportPreparation {
-  plan: ExportPlan
+export type ExportPreparation = {
   gateway: GatewayState
-  outputPath: string | null
+  outputPath: null | string
+  plan: ExportPlan
 }
 
 /** Everything that can be decided without writing: the plan, the gateway, the output path. */
@@ -48,10 +48,15 @@ export async function prepareExport(request: ExportRequest): Promise<ExportPrepa
   const host = new HostCommands(context, request.config)
   const gateway = await detectGateway(context, host)
   if (gateway.running && !request.stopGateway && !request.dryRun) {
-    throw new MigrateError('GATEWAY_RUNNING', `The gateway is running (${gateway.evidence.join('; ')}); its state would change under the export.`, {
-      suggestions: ['Pass --stop-gateway to stop it through OpenClaw first, or run `openclaw gateway stop`.'],
-    })
+    throw new MigrateError(
+      'GATEWAY_RUNNING',
+      `The gateway is running (${gateway.evidence.join('; ')}); its state would change under the export.`,
+      {
+        suggestions: ['Pass --stop-gateway to stop it through OpenClaw first, or run `openclaw gateway stop`.'],
+      },
+    )
   }
+
   const outputPath = request.output === '-' ? null : resolveOutputPath(request, plan)
   return {gateway, outputPath, plan}
 }
@@ -69,28 +74,43 @@ function resolveOutputPath(request: ExportRequest, plan: ExportPlan): string {
   if (output && fs.existsSync(target) && fs.statSync(target).isDirectory()) target = path.join(target, name())
   const inside = plan.roots.find((r) => r.type === 'dir' && isInside(target, r.sourcePath))
   if (inside) {
-    throw new MigrateError('OUTPUT_INSIDE_SOURCE', `${target} is inside ${inside.sourcePath}, which is being exported.`, {
-      suggestions: ['Write the archive somewhere else, e.g. --output ~/' + path.basename(target)],
-    })
+    throw new MigrateError(
+      'OUTPUT_INSIDE_SOURCE',
+      `${target} is inside ${inside.sourcePath}, which is being exported.`,
+      {
+        suggestions: ['Write the archive somewhere else, e.g. --output ~/' + path.basename(target)],
+      },
+    )
   }
-  if (fs.existsSync(target)) throw new MigrateError('OUTPUT_EXISTS', `${target} already exists; it is never overwritten.`, {suggestions: ['Choose another --output, or move the old archive away.']})
+
+  if (fs.existsSync(target))
+    throw new MigrateError('OUTPUT_EXISTS', `${target} already exists; it is never overwritten.`, {
+      suggestions: ['Choose another --output, or move the old archive away.'],
+    })
   const dir = path.dirname(target)
   try {
     fs.accessSync(dir, fs.constants.W_OK)
   } catch {
-    throw new MigrateError('OUTPUT_UNWRITABLE', `Cannot write to ${dir}.`, {suggestions: ['Choose a writable --output location.']})
+    throw new MigrateError('OUTPUT_UNWRITABLE', `Cannot write to ${dir}.`, {
+      suggestions: ['Choose a writable --output location.'],
+    })
   }
+
   return target
 }
 
-export interface ExportOutcome {
+export type ExportOutcome = {
+  gateway: {method: null | string; stopped: boolean; wasRunning: boolean}
   manifest: ArchiveManifest
+  outputPath: null | string
   written: WriteArchiveResult
-  outputPath: string | null
-  gateway: {wasRunning: boolean; stopped: boolean; method: string | null}
 }
 
-export function buildManifest(plan: ExportPlan, context: HostContext, gateway: ExportOutcome['gateway']): ArchiveManifest {
+export function buildManifest(
+  plan: ExportPlan,
+  context: HostContext,
+  gateway: ExportOutcome['gateway'],
+): ArchiveManifest {
   const user = currentUser()
   return {
     archiveId: randomUUID(),
@@ -106,7 +126,15 @@ export function buildManifest(plan: ExportPlan, context: HostContext, gateway: E
     secrets: plan.secrets,
     selection: plan.selection,
     skipped: plan.skipped,
-    source: {arch: process.arch, home: context.home, hostname: os.hostname(), platform: process.platform, profile: context.profile, uid: user.uid, user: user.name},
+    source: {
+      arch: process.arch,
+      home: context.home,
+      hostname: os.hostname(),
+      platform: process.platform,
+      profile: context.profile,
+      uid: user.uid,
+      user: user.name,
+    },
     sqlite: plan.sqlite,
     symlinksOutside: plan.symlinksOutside,
     tool: {name: '@openclaw/plugin-migrate', version: toolVersion()},
@@ -115,7 +143,7 @@ export function buildManifest(plan: ExportPlan, context: HostContext, gateway: E
   }
 }
 
-let inProgress: {outputPath: string | null; tempDir: string} | null = null
+let inProgress: null | {outputPath: null | string; tempDir: string} = null
 
 /**
  * Ctrl-C: removes what a running export has written so far, the temp dir (SQLite snapshots in the
@@ -127,8 +155,10 @@ export function abandonExport(): void {
   fs.rmSync(tempDir, {force: true, recursive: true})
   if (outputPath) {
     const prefix = `.${path.basename(outputPath)}.partial-`
-    for (const name of fs.readdirSync(path.dirname(outputPath))) if (name.startsWith(prefix)) fs.rmSync(path.join(path.dirname(outputPath), name), {force: true})
+    for (const name of fs.readdirSync(path.dirname(outputPath)))
+      if (name.startsWith(prefix)) fs.rmSync(path.join(path.dirname(outputPath), name), {force: true})
   }
+
   inProgress = null
 }
 
@@ -136,7 +166,7 @@ export async function runExport(
   request: ExportRequest,
   prepared: ExportPreparation,
   encryption: EncryptionSpec,
-  io: {stdout?: Writable; onProgress?: (bytes: number, files: number) => void},
+  io: {onProgress?: (bytes: number, files: number) => void; stdout?: Writable},
 ): Promise<ExportOutcome> {
   const {context} = request
   const gateway = {method: null as null | string, stopped: false, wasRunning: prepared.gateway.running}
@@ -145,6 +175,7 @@ export async function runExport(
     gateway.stopped = true
     gateway.method = stop.method
   }
+
   const {outputPath} = prepared
   const manifest = buildManifest(prepared.plan, context, gateway)
   const tempDir = createPrivateTempDir('export')

@@ -12,55 +12,62 @@ import {openArchive} from '../archive/archive-source.js'
 import {type DecryptionKeys} from '../archive/encryption.js'
 import {MigrateError} from '../errors.js'
 import {detectGateway, stopGateway} from '../host/gateway.js'
-import {HostCommands} from '../host/host-commands.js'
 import {type ChainResult, runHostChain, targetHost} from '../host/host-chain.js'
+import {HostCommands} from '../host/host-commands.js'
 import {guardHostVersion} from '../host/version-guard.js'
-import {activate, type ImportJournal, newJournal, recoverInterrupted, rollBack, saveJournal} from '../import/import-journal.js'
+import {
+  activate,
+  type ImportJournal,
+  newJournal,
+  recoverInterrupted,
+  rollBack,
+  saveJournal,
+} from '../import/import-journal.js'
 import {applyOwner, finalMode, type Owner, resolveOwner} from '../import/permissions.js'
 import {planStaging, prepareStagingParents, removeStaging, type StagedRoot, StagingSink} from '../import/staging.js'
 import {planTargets, type TargetPlan} from '../import/target-planner.js'
 import {type RebaseReport, rebaseStaged} from '../rebase/staged-rebaser.js'
-import {createPrivateTempDir} from '../util/private-temp.js'
 import {currentUser, fileStamp, humanBytes} from '../util/paths.js'
-import {verifyTarget, type VerifyResult} from '../verify/target-verifier.js'
+import {createPrivateTempDir} from '../util/private-temp.js'
+import {type VerifyResult, verifyTarget} from '../verify/target-verifier.js'
 
-export interface ImportRequest {
-  source: string
-  getKeys: () => Promise<DecryptionKeys>
-  context: HostContext
-  config?: Config
-  profile?: string | null
-  stateDir?: string
-  maps: string[]
-  owner?: string
-  stopGateway: boolean
+export type ImportRequest = {
   allowDowngrade: boolean
-  noHost: boolean
+  config?: Config
+  context: HostContext
   doctor: boolean
-  restart: boolean
-  startGateway: boolean
-  rewriteWorkspacePaths: boolean
   dryRun: boolean
-  /** Checked between entries: set by SIGINT. */
-  signal?: AbortSignal
+  getKeys: () => Promise<DecryptionKeys>
+  maps: string[]
+  noHost: boolean
   onProgress?: (bytes: number, files: number) => void
   onStep?: (message: string) => void
+  owner?: string
+  profile?: null | string
+  restart: boolean
+  rewriteWorkspacePaths: boolean
+  /** Checked between entries: set by SIGINT. */
+  signal?: AbortSignal
+  source: string
+  startGateway: boolean
+  stateDir?: string
+  stopGateway: boolean
 }
 
-export interface ImportOutcome {
-  manifest: ArchiveManifest
-  plan: TargetPlan
-  dryRun: boolean
-  recovered: string[]
-  versions: {source: string | null; installed: string | null; downgrade: boolean}
-  movedAside: {target: string; aside: string}[]
-  rebase: RebaseReport
-  verification: VerifyResult | null
+export type ImportOutcome = {
   chain: ChainResult | null
-  gatewayStopped: boolean
-  manualSteps: string[]
+  dryRun: boolean
   entries: number
+  gatewayStopped: boolean
+  manifest: ArchiveManifest
+  manualSteps: string[]
+  movedAside: Array<{aside: string; target: string}>
   payloadBytes: number
+  plan: TargetPlan
+  rebase: RebaseReport
+  recovered: string[]
+  verification: null | VerifyResult
+  versions: {downgrade: boolean; installed: null | string; source: null | string}
 }
 
 function freeBytes(target: string): number {
@@ -71,42 +78,76 @@ function freeBytes(target: string): number {
 }
 
 function interrupted(): MigrateError {
-  return new MigrateError('INTERRUPTED', 'Import interrupted; nothing was activated and the staged files were removed.', {suggestions: ['Run the import again.']})
+  return new MigrateError(
+    'INTERRUPTED',
+    'Import interrupted; nothing was activated and the staged files were removed.',
+    {suggestions: ['Run the import again.']},
+  )
 }
 
 /** Pre-write checks against the manifest: version, gateway, owner, free space. Nothing is written before they pass. */
-async function preflight(request: ImportRequest, manifest: ArchiveManifest, plan: TargetPlan): Promise<{versions: ImportOutcome['versions']; gatewayStopped: boolean; spaceLimit: number}> {
-  const versions = guardHostVersion(manifest, request.context.hostVersion, {allowDowngrade: request.allowDowngrade, noHost: request.noHost})
+async function preflight(
+  request: ImportRequest,
+  manifest: ArchiveManifest,
+  plan: TargetPlan,
+): Promise<{gatewayStopped: boolean; spaceLimit: number; versions: ImportOutcome['versions']}> {
+  const versions = guardHostVersion(manifest, request.context.hostVersion, {
+    allowDowngrade: request.allowDowngrade,
+    noHost: request.noHost,
+  })
   const {uid} = currentUser()
   for (const t of plan.targets) {
     const stat = fs.existsSync(t.target) ? fs.lstatSync(t.target) : null
     if (stat && stat.uid !== uid && uid !== 0) {
-      throw new MigrateError('TARGET_OWNER', `${t.target} exists and belongs to uid ${stat.uid}, not to you (uid ${uid}); it would have to be moved aside.`, {
-        suggestions: [`Fix its owner (sudo chown -R ${currentUser().name} ${t.target}), or import as root with --owner.`],
-      })
+      throw new MigrateError(
+        'TARGET_OWNER',
+        `${t.target} exists and belongs to uid ${stat.uid}, not to you (uid ${uid}); it would have to be moved aside.`,
+        {
+          suggestions: [
+            `Fix its owner (sudo chown -R ${currentUser().name} ${t.target}), or import as root with --owner.`,
+          ],
+        },
+      )
     }
   }
+
   let gatewayStopped = false
   for (const p of plan.profiles) {
-    const target = targetHost(request.context, {configPath: p.configPath, home: plan.home, profile: p.target, stateDir: p.stateDir})
+    const target = targetHost(request.context, {
+      configPath: p.configPath,
+      home: plan.home,
+      profile: p.target,
+      stateDir: p.stateDir,
+    })
     if (!fs.existsSync(p.stateDir)) continue
     const host = new HostCommands(target, request.config)
     const gateway = await detectGateway(target, host, {probe: !request.noHost})
     if (!gateway.running) continue
     if (!request.stopGateway || request.dryRun) {
       if (request.dryRun) continue
-      throw new MigrateError('TARGET_GATEWAY_RUNNING', `A gateway is running on ${p.stateDir} (${gateway.evidence.join('; ')}); importing over it would corrupt its state.`, {
-        suggestions: ['Pass --stop-gateway to stop it through OpenClaw first, or run `openclaw gateway stop`.'],
-      })
+      throw new MigrateError(
+        'TARGET_GATEWAY_RUNNING',
+        `A gateway is running on ${p.stateDir} (${gateway.evidence.join('; ')}); importing over it would corrupt its state.`,
+        {
+          suggestions: ['Pass --stop-gateway to stop it through OpenClaw first, or run `openclaw gateway stop`.'],
+        },
+      )
     }
+
     await stopGateway(target, host, gateway)
     gatewayStopped = true
   }
+
   const needed = manifest.totals.bytes
   const free = Math.min(...plan.targets.map((t) => freeBytes(path.dirname(t.target))))
   if (free < needed * 1.05 + 16 * 1024 * 1024) {
-    throw new MigrateError('NO_SPACE', `The archive needs ${humanBytes(needed)} and only ${humanBytes(free)} are free where it goes.`, {suggestions: ['Free space on the target disk, or place the state elsewhere with --state-dir / --map.']})
+    throw new MigrateError(
+      'NO_SPACE',
+      `The archive needs ${humanBytes(needed)} and only ${humanBytes(free)} are free where it goes.`,
+      {suggestions: ['Free space on the target disk, or place the state elsewhere with --state-dir / --map.']},
+    )
   }
+
   return {gatewayStopped, spaceLimit: free - 16 * 1024 * 1024, versions}
 }
 
@@ -114,8 +155,17 @@ async function preflight(request: ImportRequest, manifest: ArchiveManifest, plan
 function targetError(error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code
   if (error instanceof MigrateError || typeof code !== 'string') return error
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new MigrateError('NO_SPACE', 'The target disk filled up during the import; nothing was activated.', {cause: error, suggestions: ['Free space on the target disk, then import again.']})
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new MigrateError('TARGET_UNWRITABLE', `Cannot write where the import goes (${code}); nothing was activated.`, {cause: error, suggestions: ['Check the permissions of the target location.']})
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new MigrateError('NO_SPACE', 'The target disk filled up during the import; nothing was activated.', {
+      cause: error,
+      suggestions: ['Free space on the target disk, then import again.'],
+    })
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+    return new MigrateError(
+      'TARGET_UNWRITABLE',
+      `Cannot write where the import goes (${code}); nothing was activated.`,
+      {cause: error, suggestions: ['Check the permissions of the target location.']},
+    )
   return error
 }
 
@@ -133,6 +183,7 @@ async function untilAborted<T>(work: Promise<T>, request: ImportRequest): Promis
       if (request.source === '-') process.stdin.destroy()
       reject(interrupted())
     }
+
     if (signal.aborted) onAbort()
     else signal.addEventListener('abort', onAbort, {once: true})
   })
@@ -159,7 +210,7 @@ function wouldMoveAside(plan: TargetPlan, runId: string): ImportOutcome['movedAs
 export async function runImport(request: ImportRequest): Promise<ImportOutcome> {
   const home = request.context.home
   const recovered = request.dryRun ? [] : recoverInterrupted(home).map((j) => j.runId)
-  const owner: Owner | null = await resolveOwner(request.owner)
+  const owner: null | Owner = await resolveOwner(request.owner)
   const opened = await untilAborted(openArchive(request.source, request.getKeys), request)
   const runId = `${fileStamp()}-${randomBytes(3).toString('hex')}`
   const tempDir = request.dryRun ? createPrivateTempDir('dry') : null
@@ -209,8 +260,13 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
         journal.steps.forEach((s, i) => (s.createdParents = staged[i].createdParents))
         saveJournal(home, journal)
       }
+
       const secrets = new Set(manifest.secrets.map((s) => s.path))
-      staging = new StagingSink(staged, (link) => plan!.mapper.map(link), (entry) => finalMode('file', entry.mode, secrets.has(entry.path)))
+      staging = new StagingSink(
+        staged,
+        (link) => plan!.mapper.map(link),
+        (entry) => finalMode('file', entry.mode, secrets.has(entry.path)),
+      )
     },
     async symlink(entry) {
       await staging!.symlink(entry).catch(rethrowTarget)
@@ -224,6 +280,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     else if (journal) rollBack(home, journal)
     else if (staged.length > 0) removeStaging(staged)
   }
+
   try {
     const onAbort = () => opened.tar.destroy(interrupted())
     request.signal?.addEventListener('abort', onAbort, {once: true})
@@ -232,15 +289,21 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     } finally {
       request.signal?.removeEventListener('abort', onAbort)
     }
+
     if (request.signal?.aborted) throw interrupted()
-    request.onStep?.(`verified ${read.entries.size} entries (${humanBytes(read.payloadBytes)}) against the archive index`)
-    rebase = await rebaseStaged(read.manifest, staged, plan!.mapper, {rewriteWorkspacePaths: request.rewriteWorkspacePaths})
+    request.onStep?.(
+      `verified ${read.entries.size} entries (${humanBytes(read.payloadBytes)}) against the archive index`,
+    )
+    rebase = await rebaseStaged(read.manifest, staged, plan!.mapper, {
+      rewriteWorkspacePaths: request.rewriteWorkspacePaths,
+    })
     request.onStep?.(`rebased ${rebase.rewrites.length} file(s) onto this machine's paths`)
     if (request.dryRun) {
       cleanup()
       read.entries.close()
       return outcome(read, plan!, pre!, rebase, recovered, wouldMoveAside(plan!, runId), null, null, true)
     }
+
     await applyOwner(staged, owner)
     journal!.rewritten = rebase.rewrites.map((r) => ({rel: r.rel, rootId: r.rootId}))
     journal!.profiles = plan!.profiles.map((p) => ({source: p.source, stateDir: p.stateDir, target: p.target}))
@@ -254,10 +317,14 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     } catch {
       // The journal still records what was begun: the next import finishes the rollback. Report the first failure.
     }
+
     throw targetError(error)
   }
+
   const movedAside = journal!.steps.filter((s) => s.aside).map((s) => ({aside: s.aside!, target: s.target}))
-  request.onStep?.(`activated ${journal!.steps.filter((s) => !s.nested).length} root(s)${movedAside.length > 0 ? `; moved aside ${movedAside.map((m) => m.aside).join(', ')}` : ''}`)
+  request.onStep?.(
+    `activated ${journal!.steps.filter((s) => !s.nested).length} root(s)${movedAside.length > 0 ? `; moved aside ${movedAside.map((m) => m.aside).join(', ')}` : ''}`,
+  )
 
   const verification = await verifyTarget({
     entries: read.entries,
@@ -273,30 +340,55 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
   // Each imported profile gets its own validate → doctor → restart chain.
   for (const p of request.noHost ? [] : plan!.profiles) {
     const label = plan!.profiles.length > 1 ? `[${p.target ?? 'default'}] ` : ''
-    const result = await runHostChain(request.context, {
-      configPath: p.configPath,
-      doctor: request.doctor,
-      home,
-      onStep: (s) => request.onStep?.(`${s.ok ? (s.skipped ? 'skipped' : 'ok') : 'FAILED'}  ${label}${s.step}${s.summary ? ` — ${s.summary}` : ''}`),
-      plugins: read.manifest.profiles.find((x) => x.profile === p.source)?.plugins ?? [],
-      profile: p.target,
-      restart: request.restart,
-      startGateway: request.startGateway,
-      stateDir: p.stateDir,
-    }, request.config)
+    const result = await runHostChain(
+      request.context,
+      {
+        configPath: p.configPath,
+        doctor: request.doctor,
+        home,
+        onStep: (s) =>
+          request.onStep?.(
+            `${s.ok ? (s.skipped ? 'skipped' : 'ok') : 'FAILED'}  ${label}${s.step}${s.summary ? ` — ${s.summary}` : ''}`,
+          ),
+        plugins: read.manifest.profiles.find((x) => x.profile === p.source)?.plugins ?? [],
+        profile: p.target,
+        restart: request.restart,
+        startGateway: request.startGateway,
+        stateDir: p.stateDir,
+      },
+      request.config,
+    )
     for (const step of result.steps) step.step = `${label}${step.step}`
     chain = chain
-      ? {gatewayRunning: chain.gatewayRunning && result.gatewayRunning, ok: chain.ok && result.ok, startCommand: [chain.startCommand, result.startCommand].filter(Boolean).join(' ; ') || null, steps: [...chain.steps, ...result.steps]}
+      ? {
+          gatewayRunning: chain.gatewayRunning && result.gatewayRunning,
+          ok: chain.ok && result.ok,
+          startCommand: [chain.startCommand, result.startCommand].filter(Boolean).join(' ; ') || null,
+          steps: [...chain.steps, ...result.steps],
+        }
       : result
   }
+
   return outcome(read, plan!, pre!, rebase, recovered, movedAside, verification, chain, false)
 }
 
-function outcome(read: ReadArchiveResult, plan: TargetPlan, pre: NonNullable<Awaited<ReturnType<typeof preflight>>>, rebase: RebaseReport, recovered: string[], movedAside: ImportOutcome['movedAside'], verification: VerifyResult | null, chain: ChainResult | null, dryRun: boolean): ImportOutcome {
+function outcome(
+  read: ReadArchiveResult,
+  plan: TargetPlan,
+  pre: NonNullable<Awaited<ReturnType<typeof preflight>>>,
+  rebase: RebaseReport,
+  recovered: string[],
+  movedAside: ImportOutcome['movedAside'],
+  verification: null | VerifyResult,
+  chain: ChainResult | null,
+  dryRun: boolean,
+): ImportOutcome {
   const manual: string[] = []
   const profileArg = plan.profiles[0]?.target ? ` --profile ${plan.profiles[0].target}` : ''
   if (chain?.startCommand) manual.push(`Start the gateway: ${chain.startCommand}`)
-  manual.push(`On the OLD machine, stop its gateway for good (openclaw${read.manifest.source.profile ? ` --profile ${read.manifest.source.profile}` : ''} gateway stop), so two copies never answer the same WhatsApp or Telegram account.`)
+  manual.push(
+    `On the OLD machine, stop its gateway for good (openclaw${read.manifest.source.profile ? ` --profile ${read.manifest.source.profile}` : ''} gateway stop), so two copies never answer the same WhatsApp or Telegram account.`,
+  )
   // A channel login is a directory under credentials/ (credentials/whatsapp/..., credentials/telegram/...).
   // One pass without intermediate arrays: a WhatsApp login alone can be tens of thousands of key files.
   const channelSet = new Set<string>()
@@ -307,9 +399,16 @@ function outcome(read: ReadArchiveResult, plan: TargetPlan, pre: NonNullable<Awa
     const end = p.indexOf('/', start)
     if (end > start) channelSet.add(p.slice(start, end))
   }
+
   const channels = [...channelSet]
-  if (channels.length > 0) manual.push(`Check your channels (${channels.join(', ')}): logins were moved, but a channel that binds to a device may ask you to relink (openclaw${profileArg} channels status).`)
-  if (rebase.workspaceMentions.length > 0) manual.push(`${rebase.workspaceMentions.length} workspace file(s) mention the old home; review them or import with --rewrite-workspace-paths.`)
+  if (channels.length > 0)
+    manual.push(
+      `Check your channels (${channels.join(', ')}): logins were moved, but a channel that binds to a device may ask you to relink (openclaw${profileArg} channels status).`,
+    )
+  if (rebase.workspaceMentions.length > 0)
+    manual.push(
+      `${rebase.workspaceMentions.length} workspace file(s) mention the old home; review them or import with --rewrite-workspace-paths.`,
+    )
   return {
     chain,
     dryRun,

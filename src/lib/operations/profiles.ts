@@ -12,7 +12,9 @@ export function listProfileSources(home: string): ProfileSource[] {
     const match = /^\.openclaw-([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(name)
     if (!match || name.includes('.pre-migrate-')) continue
     const dir = path.join(home, name)
-    if (fs.statSync(dir).isDirectory()) sources.push({configPath: path.join(dir, 'openclaw.json'), profile: match[1], stateDir: dir})
+    if (fs.statSync(dir).isDirectory())
+      sources.push({configPath: path.join(dir, 'openclaw.json'), profile: match[1], stateDir: dir})
   }
+
   return sources
 }

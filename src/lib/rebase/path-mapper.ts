@@ -5,11 +5,11 @@ import path from 'node:path'
  * macOS `/Users/x`, Linux `/home/x`, Windows `C:\Users\x` (matched case-insensitively, either
  * separator), containers `/home/node`. New paths are always this machine's.
  */
-export interface PathMapping {
+export type PathMapping = {
   from: string
-  to: string
   /** Why this mapping exists (state dir, root, home, --map), for the report. */
   reason: string
+  to: string
 }
 
 function isWindowsPath(p: string): boolean {
@@ -34,13 +34,14 @@ export class PathMapper {
   }
 
   /** The new path for an old absolute path, or null when no mapping covers it. */
-  map(oldPath: string): string | null {
+  map(oldPath: string): null | string {
     for (const m of this.mappings) {
       const rest = matchPrefix(oldPath, m.from)
       if (rest === null) continue
       const tail = rest.replaceAll('\\', '/').replace(/^\/+/, '')
       return tail ? path.join(m.to, ...tail.split('/')) : m.to
     }
+
     return null
   }
 
@@ -64,29 +65,39 @@ export class PathMapper {
         const at = match.index
         const next = text[at + match[0].length]
         const before = at === 0 ? '' : text[at - 1]
-        if ((next === undefined || /[/\\"'\s,)\]}`:;]/.test(next)) && !/[A-Za-z0-9._-]/.test(before) && !taken.has(at)) {
+        if (
+          (next === undefined || /[/\\"'\s,)\]}`:;]/.test(next)) &&
+          !/[A-Za-z0-9._-]/.test(before) &&
+          !taken.has(at)
+        ) {
           taken.add(at)
           found.push(m.from)
         }
+
         pattern.lastIndex = at + 1
       }
     }
+
     return found
   }
 
   /** Replaces every path-boundary mention of an old prefix inside free text. */
-  rewriteText(text: string): {text: string; count: number} {
+  rewriteText(text: string): {count: number; text: string} {
     let count = 0
     let out = text
     for (const m of this.mappings) {
       const escaped = m.from.replaceAll(/[.*+?^${}()|[\]\\]/g, String.raw`\$&`)
-      const pattern = new RegExp(String.raw`(?<![A-Za-z0-9._-])${escaped}((?:[/\\][^\s"'\`,;:)\]}]*)?)(?=$|[\s"'\`,;:)\]}])`, isWindowsPath(m.from) ? 'gi' : 'g')
+      const pattern = new RegExp(
+        String.raw`(?<![A-Za-z0-9._-])${escaped}((?:[/\\][^\s"'\`,;:)\]}]*)?)(?=$|[\s"'\`,;:)\]}])`,
+        isWindowsPath(m.from) ? 'gi' : 'g',
+      )
       out = out.replace(pattern, (_all, rest: string) => {
         count++
         const tail = rest.replaceAll('\\', '/').replace(/^\/+/, '')
         return tail ? path.join(m.to, ...tail.split('/')) : m.to
       })
     }
+
     return {count, text: out}
   }
 }
@@ -95,16 +106,23 @@ const escapeRegExp = (text: string) => text.replaceAll(/[.*+?^${}()|[\]\\]/g, St
 
 function mentionPattern(prefix: string): RegExp {
   if (!isWindowsPath(prefix)) return new RegExp(escapeRegExp(prefix), 'g')
-  return new RegExp(prefix.split('\\').map(escapeRegExp).join(String.raw`(?:\\\\|\\|/)`), 'gi')
+  return new RegExp(
+    prefix
+      .split('\\')
+      .map(escapeRegExp)
+      .join(String.raw`(?:\\\\|\\|/)`),
+    'gi',
+  )
 }
 
-function matchPrefix(value: string, prefix: string): string | null {
+function matchPrefix(value: string, prefix: string): null | string {
   if (isWindowsPath(prefix)) {
     const v = value.replaceAll('/', '\\')
     if (v.length < prefix.length || v.slice(0, prefix.length).toLowerCase() !== prefix.toLowerCase()) return null
     const rest = v.slice(prefix.length)
     return rest === '' || rest.startsWith('\\') ? rest : null
   }
+
   if (!value.startsWith(prefix)) return null
   const rest = value.slice(prefix.length)
   return rest === '' || rest.startsWith('/') ? rest : null

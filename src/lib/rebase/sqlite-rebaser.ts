@@ -1,13 +1,14 @@
 import {createHash} from 'node:crypto'
 import {DatabaseSync} from 'node:sqlite'
 
-import {minimalNeedles} from '../sqlite/sqlite-scan.js'
 import type {PathMapper} from './path-mapper.js'
 
-export interface SqliteRewrite {
-  table: string
+import {minimalNeedles} from '../sqlite/sqlite-scan.js'
+
+export type SqliteRewrite = {
   column: string
   rows: number
+  table: string
 }
 
 function rebaseJson(value: unknown, mapper: PathMapper): {changed: boolean; value: unknown} {
@@ -15,6 +16,7 @@ function rebaseJson(value: unknown, mapper: PathMapper): {changed: boolean; valu
     const mapped = mapper.map(value)
     return mapped === null ? {changed: false, value} : {changed: true, value: mapped}
   }
+
   if (Array.isArray(value)) {
     let changed = false
     const out = value.map((v) => {
@@ -24,6 +26,7 @@ function rebaseJson(value: unknown, mapper: PathMapper): {changed: boolean; valu
     })
     return {changed, value: out}
   }
+
   if (value && typeof value === 'object') {
     let changed = false
     const out: Record<string, unknown> = {}
@@ -32,18 +35,20 @@ function rebaseJson(value: unknown, mapper: PathMapper): {changed: boolean; valu
       changed ||= r.changed
       out[k] = r.value
     }
+
     return {changed, value: out}
   }
+
   return {changed: false, value}
 }
 
 /** A whole path value, or a JSON document whose string values are paths; free text is left alone. */
-export function rebaseCell(value: string, mapper: PathMapper): string | null {
+export function rebaseCell(value: string, mapper: PathMapper): null | string {
   return mapper.map(value) ?? rebaseJsonText(value, mapper)
 }
 
 /** A JSON document whose string values are paths (cron store keys, plugin install records...). */
-function rebaseJsonText(value: string, mapper: PathMapper): string | null {
+function rebaseJsonText(value: string, mapper: PathMapper): null | string {
   const trimmed = value.trimStart()
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
@@ -53,20 +58,32 @@ function rebaseJsonText(value: string, mapper: PathMapper): string | null {
       return null
     }
   }
+
   return null
 }
 
 /** Audit logs record what happened where; rewriting them would falsify history. */
 const HISTORICAL_TABLES = new Set(['diagnostic_events'])
 
-function tablesAndTextColumns(db: DatabaseSync): {table: string; columns: string[]}[] {
-  const all = db.prepare("SELECT name, sql FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'").all() as {name: string; sql: null | string}[]
+function tablesAndTextColumns(db: DatabaseSync): Array<{columns: string[]; table: string}> {
+  const all = db
+    .prepare("SELECT name, sql FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+    .all() as Array<{name: string; sql: null | string}>
   // Virtual tables (FTS) and their shadow tables follow their content tables through triggers.
   const virtual = all.filter((t) => /^CREATE VIRTUAL TABLE/i.test(t.sql ?? '')).map((t) => t.name)
-  const tables = all.filter((t) => !virtual.includes(t.name) && !virtual.some((v) => t.name.startsWith(`${v}_`)) && !HISTORICAL_TABLES.has(t.name))
+  const tables = all.filter(
+    (t) =>
+      !virtual.includes(t.name) && !virtual.some((v) => t.name.startsWith(`${v}_`)) && !HISTORICAL_TABLES.has(t.name),
+  )
   return tables.map(({name}) => {
-    const cols = db.prepare(`SELECT name, type FROM pragma_table_info(?)`).all(name) as {name: string; type: string}[]
-    return {columns: cols.filter((c) => c.type === '' || /TEXT|CHAR|CLOB|JSON/i.test(c.type)).map((c) => c.name), table: name}
+    const cols = db.prepare(`SELECT name, type FROM pragma_table_info(?)`).all(name) as Array<{
+      name: string
+      type: string
+    }>
+    return {
+      columns: cols.filter((c) => c.type === '' || /TEXT|CHAR|CLOB|JSON/i.test(c.type)).map((c) => c.name),
+      table: name,
+    }
   })
 }
 
@@ -94,14 +111,19 @@ function hasRowid(db: DatabaseSync, table: string): boolean {
  * JavaScript function: node:sqlite keeps every value such a function sees alive until the statement
  * ends, so a memory index of 100k notes cost ~100 MB of heap; paged, it is a few hundred rows.
  */
-export function rebaseDatabase(file: string, mapper: PathMapper): {rewrites: SqliteRewrite[]; remaining: SqliteRewrite[]} {
+export function rebaseDatabase(
+  file: string,
+  mapper: PathMapper,
+): {remaining: SqliteRewrite[]; rewrites: SqliteRewrite[]} {
   const db = new DatabaseSync(file)
   const rewrites: SqliteRewrite[] = []
   const remaining: SqliteRewrite[] = []
   const sha = (v: string) => createHash('sha256').update(v).digest('hex')
   try {
     const prefixes = mapper.oldPrefixes
-    const needles = minimalNeedles(prefixes.flatMap((p) => (p.includes('\\') ? [p, JSON.stringify(p).slice(1, -1)] : [p])))
+    const needles = minimalNeedles(
+      prefixes.flatMap((p) => (p.includes('\\') ? [p, JSON.stringify(p).slice(1, -1)] : [p])),
+    )
     const filterAll = (col: string) => needles.map(() => `instr(${quote(col)}, ?) > 0`).join(' OR ')
     const mentions = (value: string) => needles.some((n) => value.includes(n))
     db.exec('BEGIN IMMEDIATE')
@@ -112,7 +134,7 @@ export function rebaseDatabase(file: string, mapper: PathMapper): {rewrites: Sql
     db.exec('CREATE TEMP TABLE migrate_rekey (old TEXT PRIMARY KEY, new TEXT NOT NULL)')
     const addRekey = db.prepare('INSERT OR IGNORE INTO temp.migrate_rekey (old, new) VALUES (?, ?)')
     let rekeyed = 0
-    const rebase = (value: string): string | null => {
+    const rebase = (value: string): null | string => {
       // A whole path may have a key derived from it elsewhere; a path inside JSON has not.
       const whole = mapper.map(value)
       const next = whole ?? rebaseJsonText(value, mapper)
@@ -120,6 +142,7 @@ export function rebaseDatabase(file: string, mapper: PathMapper): {rewrites: Sql
       if (whole !== null) rekeyed += Number(addRekey.run(sha(value), sha(next)).changes)
       return next
     }
+
     const tables = tablesAndTextColumns(db)
     for (const {columns, table} of tables) {
       const paged = hasRowid(db, table)
@@ -135,38 +158,63 @@ export function rebaseDatabase(file: string, mapper: PathMapper): {rewrites: Sql
           const update = db.prepare(`UPDATE ${quote(table)} SET ${c} = ? WHERE rowid = ?`)
           first.setReadBigInts(true)
           next.setReadBigInts(true)
-          for (let after: bigint | null = null; ; ) {
-            const rows = (after === null ? first.all(...needles) : next.all(...needles, after)) as {rid: bigint; v: string}[]
+          for (let after: bigint | null = null; ;) {
+            const rows = (after === null ? first.all(...needles) : next.all(...needles, after)) as Array<{
+              rid: bigint
+              v: string
+            }>
             for (const row of rows) {
               const value = rebase(row.v)
               if (value !== null) {
                 update.run(value, row.rid)
                 changed++
               }
+
               if (mentions(value ?? row.v)) left++
             }
+
             if (rows.length < PAGE) break
             after = rows.at(-1)!.rid
           }
         } else {
           // WITHOUT ROWID tables have no stable handle to page by; they are small keyed tables.
-          db.function('migrate_rebase', {deterministic: true}, (value: unknown) => (typeof value === 'string' ? (rebase(value) ?? value) : value) as string)
-          changed = Number(db.prepare(`UPDATE ${quote(table)} SET ${c} = migrate_rebase(${c}) WHERE ${where} AND migrate_rebase(${c}) IS NOT ${c}`).run(...needles).changes)
-          left = Number((db.prepare(`SELECT count(*) AS n FROM ${quote(table)} WHERE ${where}`).get(...needles) as {n: number}).n)
+          db.function(
+            'migrate_rebase',
+            {deterministic: true},
+            (value: unknown) => (typeof value === 'string' ? (rebase(value) ?? value) : value) as string,
+          )
+          changed = Number(
+            db
+              .prepare(
+                `UPDATE ${quote(table)} SET ${c} = migrate_rebase(${c}) WHERE ${where} AND migrate_rebase(${c}) IS NOT ${c}`,
+              )
+              .run(...needles).changes,
+          )
+          left = Number(
+            (db.prepare(`SELECT count(*) AS n FROM ${quote(table)} WHERE ${where}`).get(...needles) as {n: number}).n,
+          )
         }
+
         if (changed > 0) rewrites.push({column, rows: changed, table})
         if (left > 0) remaining.push({column, rows: left, table})
       }
     }
+
     if (rekeyed > 0) {
       for (const {columns, table} of tables) {
         for (const column of columns) {
           const c = quote(column)
-          const result = db.prepare(`UPDATE ${quote(table)} SET ${c} = (SELECT new FROM temp.migrate_rekey WHERE old = ${c}) WHERE ${c} IN (SELECT old FROM temp.migrate_rekey)`).run()
-          if (Number(result.changes) > 0) rewrites.push({column: `${column} (sha256 key)`, rows: Number(result.changes), table})
+          const result = db
+            .prepare(
+              `UPDATE ${quote(table)} SET ${c} = (SELECT new FROM temp.migrate_rekey WHERE old = ${c}) WHERE ${c} IN (SELECT old FROM temp.migrate_rekey)`,
+            )
+            .run()
+          if (Number(result.changes) > 0)
+            rewrites.push({column: `${column} (sha256 key)`, rows: Number(result.changes), table})
         }
       }
     }
+
     db.exec('DROP TABLE temp.migrate_rekey')
     db.exec('COMMIT')
   } catch (error) {
@@ -175,5 +223,6 @@ export function rebaseDatabase(file: string, mapper: PathMapper): {rewrites: Sql
   } finally {
     db.close()
   }
+
   return {remaining, rewrites}
 }

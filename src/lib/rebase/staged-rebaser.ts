@@ -13,25 +13,25 @@ import {rebaseDatabase} from './sqlite-rebaser.js'
 const MAX_TEXT_BYTES = 16 * 1024 * 1024
 const TEXT_EXT = /\.(md|markdown|txt|json|json5|jsonl|ya?ml|toml|ini|cfg|conf|sh|py|js|ts|mjs|cjs|html|css|csv|env)$/i
 
-export interface RewriteRecord {
-  rootId: string
-  rel: string
+export type RewriteRecord = {
+  count: number
+  detail?: string
   /** Where the file will live after activation. */
   file: string
   kind: 'config' | 'json' | 'sqlite' | 'workspace'
-  count: number
-  detail?: string
+  rel: string
+  rootId: string
 }
 
-export interface RebaseReport {
-  rewrites: RewriteRecord[]
+export type RebaseReport = {
   /** Old-home paths still present after rebasing (free text, transcripts...). */
-  remaining: {file: string; kind: string; count: number; detail?: string}[]
+  remaining: Array<{count: number; detail?: string; file: string; kind: string}>
+  rewrites: RewriteRecord[]
   /** Workspace files that mention the old home (rewritten only with --rewrite-workspace-paths). */
-  workspaceMentions: {file: string; count: number}[]
+  workspaceMentions: Array<{count: number; file: string}>
 }
 
-export interface RebaseOptions {
+export type RebaseOptions = {
   rewriteWorkspacePaths: boolean
 }
 
@@ -56,13 +56,25 @@ function rewriteFileKeepingMode(file: string, text: string): void {
  * sessions.json, every SQLite database; and reports (or, opted in, rewrites) workspace text that
  * mentions the old home.
  */
-export async function rebaseStaged(manifest: ArchiveManifest, staged: StagedRoot[], mapper: PathMapper, options: RebaseOptions): Promise<RebaseReport> {
+export async function rebaseStaged(
+  manifest: ArchiveManifest,
+  staged: StagedRoot[],
+  mapper: PathMapper,
+  options: RebaseOptions,
+): Promise<RebaseReport> {
   const report: RebaseReport = {remaining: [], rewrites: [], workspaceMentions: []}
   if (mapper.mappings.every((m) => m.from === m.to)) return report
   const sqliteArchivePaths = new Set(manifest.sqlite.map((s) => s.path))
-  const configFiles = new Set(manifest.locations.filter((l) => l.kind === 'config' || l.kind === 'include').map((l) => `${l.rootId}/${l.relPath}`))
-  const workspaceAreas = manifest.locations.filter((l) => l.kind === 'workspace').map((l) => ({rel: l.relPath, rootId: l.rootId}))
-  const inWorkspace = (rootId: string, rel: string) => workspaceAreas.some((w) => w.rootId === rootId && (w.rel === '' || rel === w.rel || rel.startsWith(`${w.rel}/`)))
+  const configFiles = new Set(
+    manifest.locations
+      .filter((l) => l.kind === 'config' || l.kind === 'include')
+      .map((l) => `${l.rootId}/${l.relPath}`),
+  )
+  const workspaceAreas = manifest.locations
+    .filter((l) => l.kind === 'workspace')
+    .map((l) => ({rel: l.relPath, rootId: l.rootId}))
+  const inWorkspace = (rootId: string, rel: string) =>
+    workspaceAreas.some((w) => w.rootId === rootId && (w.rel === '' || rel === w.rel || rel.startsWith(`${w.rel}/`)))
 
   for (const s of staged) {
     const pseudoRoot = {...s.root, sourcePath: s.staging}
@@ -70,10 +82,17 @@ export async function rebaseStaged(manifest: ArchiveManifest, staged: StagedRoot
       if (event.kind !== 'entry' || event.entry.type !== 'file') continue
       // Nested roots are walked as part of their outer root's staging dir; attribute them to themselves.
       // A file root is walked at its staging name; in the archive (and the manifest) it is its source basename.
-      const rel = s.root.type === 'file' ? path.posix.basename(s.root.sourcePath.replaceAll('\\', '/')) : event.entry.rel
+      const rel =
+        s.root.type === 'file' ? path.posix.basename(s.root.sourcePath.replaceAll('\\', '/')) : event.entry.rel
       const file = stagedFile(s, rel)
-      if (staged.some((o) => o !== s && o.nestedIn === s.root.id && file.startsWith(`${o.staging}${path.sep}`))) continue
-      const archivePath = s.root.type === 'file' ? `${s.root.archivePath}/${rel}` : rel ? `${s.root.archivePath}/${rel}` : s.root.archivePath
+      if (staged.some((o) => o !== s && o.nestedIn === s.root.id && file.startsWith(`${o.staging}${path.sep}`)))
+        continue
+      const archivePath =
+        s.root.type === 'file'
+          ? `${s.root.archivePath}/${rel}`
+          : rel
+            ? `${s.root.archivePath}/${rel}`
+            : s.root.archivePath
       const key = `${s.root.id}/${rel}`
       const finalPath = targetFile(s, rel)
       if (sqliteArchivePaths.has(archivePath)) {
@@ -81,21 +100,40 @@ export async function rebaseStaged(manifest: ArchiveManifest, staged: StagedRoot
         try {
           result = rebaseDatabase(file, mapper)
         } catch (error) {
-          throw new MigrateError('INTERNAL', `Could not rebase the paths in the database ${finalPath}: ${(error as Error).message}. Nothing was activated.`, {
-            suggestions: ['Import with --no-host to inspect, or report this with the output of `openclaw-migrate check <archive>`.'],
-          })
+          throw new MigrateError(
+            'INTERNAL',
+            `Could not rebase the paths in the database ${finalPath}: ${(error as Error).message}. Nothing was activated.`,
+            {
+              suggestions: [
+                'Import with --no-host to inspect, or report this with the output of `openclaw-migrate check <archive>`.',
+              ],
+            },
+          )
         }
+
         const rows = result.rewrites.reduce((n, r) => n + r.rows, 0)
-        if (rows > 0) report.rewrites.push({count: rows, detail: result.rewrites.map((r) => `${r.table}.${r.column}×${r.rows}`).join(', '), file: finalPath, kind: 'sqlite', rel, rootId: s.root.id})
-        for (const r of result.remaining) report.remaining.push({count: r.rows, detail: `${r.table}.${r.column}`, file: finalPath, kind: 'sqlite'})
+        if (rows > 0)
+          report.rewrites.push({
+            count: rows,
+            detail: result.rewrites.map((r) => `${r.table}.${r.column}×${r.rows}`).join(', '),
+            file: finalPath,
+            kind: 'sqlite',
+            rel,
+            rootId: s.root.id,
+          })
+        for (const r of result.remaining)
+          report.remaining.push({count: r.rows, detail: `${r.table}.${r.column}`, file: finalPath, kind: 'sqlite'})
         continue
       }
+
       const isConfigBackup = s.root.kind === 'state' && /^(openclaw|clawdbot)\.json\.bak(\.\d+)?$/.test(rel)
-      if (event.entry.stat.size > MAX_TEXT_BYTES || (!TEXT_EXT.test(rel || s.root.sourcePath) && !isConfigBackup)) continue
+      if (event.entry.stat.size > MAX_TEXT_BYTES || (!TEXT_EXT.test(rel || s.root.sourcePath) && !isConfigBackup))
+        continue
       // The host's .bak ring is a config too: a restore from it must not bring old paths back.
       const isConfig = configFiles.has(key) || isConfigBackup
       const workspace = inWorkspace(s.root.id, rel)
-      const isStateJson = !workspace && s.root.kind === 'state' && /\.json5?$/.test(rel) && !rel.startsWith('credentials/')
+      const isStateJson =
+        !workspace && s.root.kind === 'state' && /\.json5?$/.test(rel) && !rel.startsWith('credentials/')
       if (!isConfig && !workspace && !isStateJson && s.root.kind !== 'agentDir') continue
       const text = fs.readFileSync(file, 'utf8')
       if (mapper.findMentions(text).length === 0) continue
@@ -103,8 +141,15 @@ export async function rebaseStaged(manifest: ArchiveManifest, staged: StagedRoot
         const result = rewriteStringLiterals(text, (v) => mapper.map(v))
         if (result.count > 0) {
           rewriteFileKeepingMode(file, result.text)
-          report.rewrites.push({count: result.count, file: finalPath, kind: isConfig ? 'config' : 'json', rel, rootId: s.root.id})
+          report.rewrites.push({
+            count: result.count,
+            file: finalPath,
+            kind: isConfig ? 'config' : 'json',
+            rel,
+            rootId: s.root.id,
+          })
         }
+
         const left = mapper.findMentions(result.text).length
         if (left > 0) report.remaining.push({count: left, file: finalPath, kind: isConfig ? 'config' : 'json'})
       } else if (workspace && options.rewriteWorkspacePaths) {
@@ -120,5 +165,6 @@ export async function rebaseStaged(manifest: ArchiveManifest, staged: StagedRoot
       }
     }
   }
+
   return report
 }

@@ -14,27 +14,39 @@ export function minimalNeedles(needles: string[]): string[] {
 }
 
 /** Counts, read-only, the text cells of a database that still mention any of the given prefixes. */
-export function scanDatabaseFor(file: string, needles: string[], skipTables: Set<string> = new Set(['diagnostic_events'])): {table: string; column: string; rows: number}[] {
+export function scanDatabaseFor(
+  file: string,
+  needles: string[],
+  skipTables: Set<string> = new Set(['diagnostic_events']),
+): Array<{column: string; rows: number; table: string}> {
   needles = minimalNeedles(needles)
   if (needles.length === 0) return []
   const db = openReadOnlyQuiet(file)
-  const found: {table: string; column: string; rows: number}[] = []
+  const found: Array<{column: string; rows: number; table: string}> = []
   try {
-    const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'").all() as {name: string; sql: null | string}[]
+    const tables = db
+      .prepare("SELECT name, sql FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+      .all() as Array<{name: string; sql: null | string}>
     const virtual = tables.filter((t) => /^CREATE VIRTUAL TABLE/i.test(t.sql ?? '')).map((t) => t.name)
     for (const {name} of tables) {
       if (skipTables.has(name) || virtual.includes(name) || virtual.some((v) => name.startsWith(`${v}_`))) continue
-      const cols = db.prepare('SELECT name, type FROM pragma_table_info(?)').all(name) as {name: string; type: string}[]
+      const cols = db.prepare('SELECT name, type FROM pragma_table_info(?)').all(name) as Array<{
+        name: string
+        type: string
+      }>
       for (const c of cols) {
         if (c.type !== '' && !/TEXT|CHAR|CLOB|JSON/i.test(c.type)) continue
         const where = needles.map(() => `instr(${quote(c.name)}, ?) > 0`).join(' OR ')
-        const row = db.prepare(`SELECT count(*) AS n FROM ${quote(name)} WHERE typeof(${quote(c.name)}) = 'text' AND (${where})`).get(...needles) as {n: number}
+        const row = db
+          .prepare(`SELECT count(*) AS n FROM ${quote(name)} WHERE typeof(${quote(c.name)}) = 'text' AND (${where})`)
+          .get(...needles) as {n: number}
         if (Number(row.n) > 0) found.push({column: c.name, rows: Number(row.n), table: name})
       }
     }
   } finally {
     db.close()
   }
+
   return found
 }
 

@@ -4,7 +4,7 @@ import {pathToFileURL} from 'node:url'
 
 import {MigrateError} from '../errors.js'
 
-export interface SnapshotResult {
+export type SnapshotResult = {
   integrity: string
   journalMode: string
 }
@@ -30,21 +30,33 @@ export async function snapshotDatabase(source: string, destination: string): Pro
   let db: DatabaseSync | undefined
   try {
     db = openSource(source)
-    const journal = (db.prepare('PRAGMA journal_mode').get() as {journal_mode?: string} | undefined)?.journal_mode ?? 'unknown'
+    const journal =
+      (db.prepare('PRAGMA journal_mode').get() as undefined | {journal_mode?: string})?.journal_mode ?? 'unknown'
     await backup(db, destination)
     fs.chmodSync(destination, 0o600)
     const integrity = checkIntegrity(destination)
     if (integrity !== 'ok') {
-      throw new MigrateError('SQLITE_INTEGRITY', `The database ${source} fails its integrity check (${integrity.split('\n')[0]}).`, {
-        suggestions: ['Stop the gateway and run `openclaw doctor --fix`, or restore this database from a backup, then export again.'],
-      })
+      throw new MigrateError(
+        'SQLITE_INTEGRITY',
+        `The database ${source} fails its integrity check (${integrity.split('\n')[0]}).`,
+        {
+          suggestions: [
+            'Stop the gateway and run `openclaw doctor --fix`, or restore this database from a backup, then export again.',
+          ],
+        },
+      )
     }
+
     return {integrity, journalMode: journal}
   } catch (error) {
     if (error instanceof MigrateError) throw error
-    throw new MigrateError('SQLITE_SNAPSHOT_FAILED', `Could not snapshot the database ${source}: ${(error as Error).message}.`, {
-      suggestions: ['Stop the gateway (or pass --stop-gateway) so the database is not locked, then export again.'],
-    })
+    throw new MigrateError(
+      'SQLITE_SNAPSHOT_FAILED',
+      `Could not snapshot the database ${source}: ${(error as Error).message}.`,
+      {
+        suggestions: ['Stop the gateway (or pass --stop-gateway) so the database is not locked, then export again.'],
+      },
+    )
   } finally {
     db?.close()
   }
@@ -55,7 +67,7 @@ export function checkIntegrity(file: string): string {
   const db = new DatabaseSync(file)
   try {
     db.exec('PRAGMA journal_mode=DELETE')
-    const rows = db.prepare('PRAGMA integrity_check').all() as {integrity_check: string}[]
+    const rows = db.prepare('PRAGMA integrity_check').all() as Array<{integrity_check: string}>
     return rows.map((r) => r.integrity_check).join('\n')
   } finally {
     db.close()

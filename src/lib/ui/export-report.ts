@@ -8,15 +8,38 @@ import {humanBytes} from '../util/paths.js'
 
 export const exportFlags = {
   agent: Flags.string({description: 'Export only this agent (repeatable).', multiple: true}),
-  'all-profiles': Flags.boolean({description: 'Export the default profile and every ~/.openclaw-* profile in one archive.', exclusive: ['profile', 'dev', 'state-dir']}),
-  compression: Flags.string({default: 'gzip', description: 'Compression of the tar stream.', options: ['gzip', 'zstd']}),
-  encrypt: Flags.boolean({allowNo: true, default: true, description: 'Encrypt with age (default). --no-encrypt writes secrets in the clear.'}),
-  exclude: Flags.string({description: 'Skip paths matching this glob (relative to a root, or absolute; repeatable).', multiple: true}),
+  'all-profiles': Flags.boolean({
+    description: 'Export the default profile and every ~/.openclaw-* profile in one archive.',
+    exclusive: ['profile', 'dev', 'state-dir'],
+  }),
+  compression: Flags.string({
+    default: 'gzip',
+    description: 'Compression of the tar stream.',
+    options: ['gzip', 'zstd'],
+  }),
+  encrypt: Flags.boolean({
+    allowNo: true,
+    default: true,
+    description: 'Encrypt with age (default). --no-encrypt writes secrets in the clear.',
+  }),
+  exclude: Flags.string({
+    description: 'Skip paths matching this glob (relative to a root, or absolute; repeatable).',
+    multiple: true,
+  }),
   'include-logs': Flags.boolean({description: 'Also export logs/.'}),
-  'passphrase-file': Flags.string({description: 'Read the passphrase from this file (else $OPENCLAW_MIGRATE_PASSPHRASE, else a prompt).'}),
-  recipient: Flags.string({description: 'Encrypt to this age public key (age1…) instead of a passphrase (repeatable).', multiple: true}),
+  'passphrase-file': Flags.string({
+    description: 'Read the passphrase from this file (else $OPENCLAW_MIGRATE_PASSPHRASE, else a prompt).',
+  }),
+  recipient: Flags.string({
+    description: 'Encrypt to this age public key (age1…) instead of a passphrase (repeatable).',
+    multiple: true,
+  }),
   'recipients-file': Flags.string({description: 'Encrypt to the age public keys listed in this file.'}),
-  workspace: Flags.boolean({allowNo: true, default: true, description: 'Include workspaces (--no-workspace leaves them out).'}),
+  workspace: Flags.boolean({
+    allowNo: true,
+    default: true,
+    description: 'Include workspaces (--no-workspace leaves them out).',
+  }),
 }
 
 function contextSummary(context: HostContext) {
@@ -75,13 +98,22 @@ export function renderExportPlan(prepared: ExportPreparation, context: HostConte
     ...(plan.skipped.length > 40 ? [`  … and ${plan.skipped.length - 40} more`] : []),
   ]
   for (const p of plan.profiles) {
-    lines.push('', `Counts (${p.profile ?? 'default'}): ${p.counts.agents} agents, ${p.counts.sessions} sessions, ${p.counts.cronJobs} cron jobs, ${p.counts.credentialDirs} credential dirs`)
+    lines.push(
+      '',
+      `Counts (${p.profile ?? 'default'}): ${p.counts.agents} agents, ${p.counts.sessions} sessions, ${p.counts.cronJobs} cron jobs, ${p.counts.credentialDirs} credential dirs`,
+    )
     if (p.plugins.length > 0) lines.push(`Plugins to reinstall: ${p.plugins.map((x) => x.spec ?? x.id).join(', ')}`)
   }
+
   return lines.join('\n')
 }
 
-export function summarizeExport(outcome: ExportOutcome, context: HostContext, encryption: EncryptionSpec, warnings: string[]) {
+export function summarizeExport(
+  outcome: ExportOutcome,
+  context: HostContext,
+  encryption: EncryptionSpec,
+  warnings: string[],
+) {
   const {manifest, written} = outcome
   return {
     archive: outcome.outputPath ?? '-',
@@ -111,7 +143,10 @@ export function renderExportResult(outcome: ExportOutcome, encryption: Encryptio
     `  databases   ${written.sqliteSnapshots.length} SQLite snapshots, integrity ok`,
     `  skipped     ${manifest.skipped.length} regenerable paths`,
   ]
-  if (outcome.gateway.stopped) lines.push(`  gateway     was running; stopped (${outcome.gateway.method}). It stays stopped: the new machine takes over.`)
+  if (outcome.gateway.stopped)
+    lines.push(
+      `  gateway     was running; stopped (${outcome.gateway.method}). It stays stopped: the new machine takes over.`,
+    )
   lines.push('', 'Next: copy the archive to the new machine and run `openclaw-migrate import <archive>` there.')
   return lines.join('\n')
 }

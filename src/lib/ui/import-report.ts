@@ -5,8 +5,14 @@ import type {ImportOutcome} from '../operations/import-operation.js'
 import {humanBytes} from '../util/paths.js'
 
 export const keyFlags = {
-  identity: Flags.string({char: 'i', description: 'age identity file (AGE-SECRET-KEY-1…) for archives encrypted to recipients (repeatable).', multiple: true}),
-  'passphrase-file': Flags.string({description: 'Read the passphrase from this file (else $OPENCLAW_MIGRATE_PASSPHRASE, else a prompt).'}),
+  identity: Flags.string({
+    char: 'i',
+    description: 'age identity file (AGE-SECRET-KEY-1…) for archives encrypted to recipients (repeatable).',
+    multiple: true,
+  }),
+  'passphrase-file': Flags.string({
+    description: 'Read the passphrase from this file (else $OPENCLAW_MIGRATE_PASSPHRASE, else a prompt).',
+  }),
 }
 
 export function summarizeImport(o: ImportOutcome, warnings: string[]) {
@@ -22,9 +28,32 @@ export function summarizeImport(o: ImportOutcome, warnings: string[]) {
     profiles: o.plan.profiles,
     rebase: o.rebase,
     recoveredInterruptedImports: o.recovered,
-    source: {home: o.manifest.source.home, hostname: o.manifest.source.hostname, platform: o.manifest.source.platform, profile: o.manifest.source.profile},
-    targets: o.plan.targets.map((t) => ({kind: t.root.kind, root: t.root.id, sourcePath: t.root.sourcePath, target: t.target, why: t.why})),
-    verification: o.verification ? {checks: o.verification.report.items, counts: o.verification.counts, files: {differ: o.verification.files.differ.length, missing: o.verification.files.missing.length, rewritten: o.verification.files.rewritten, verified: o.verification.files.verified}, ok: o.verification.report.ready} : null,
+    source: {
+      home: o.manifest.source.home,
+      hostname: o.manifest.source.hostname,
+      platform: o.manifest.source.platform,
+      profile: o.manifest.source.profile,
+    },
+    targets: o.plan.targets.map((t) => ({
+      kind: t.root.kind,
+      root: t.root.id,
+      sourcePath: t.root.sourcePath,
+      target: t.target,
+      why: t.why,
+    })),
+    verification: o.verification
+      ? {
+          checks: o.verification.report.items,
+          counts: o.verification.counts,
+          files: {
+            differ: o.verification.files.differ.length,
+            missing: o.verification.files.missing.length,
+            rewritten: o.verification.files.rewritten,
+            verified: o.verification.files.verified,
+          },
+          ok: o.verification.report.ready,
+        }
+      : null,
     versions: o.versions,
     warnings,
   }
@@ -40,16 +69,37 @@ export function renderImport(o: ImportOutcome): string {
     'Targets:',
     ...o.plan.targets.map((t) => `  ${t.root.id.padEnd(26)} ${t.target}  (${t.why})`),
   ]
-  if (o.movedAside.length > 0) lines.push('', o.dryRun ? 'Would be moved aside (never deleted):' : 'Moved aside (never deleted; `openclaw-migrate import --undo` puts them back):', ...o.movedAside.map((m) => `  ${m.target} → ${m.aside}`))
+  if (o.movedAside.length > 0)
+    lines.push(
+      '',
+      o.dryRun
+        ? 'Would be moved aside (never deleted):'
+        : 'Moved aside (never deleted; `openclaw-migrate import --undo` puts them back):',
+      ...o.movedAside.map((m) => `  ${m.target} → ${m.aside}`),
+    )
   const r = o.rebase
-  lines.push('', `Rebased ${r.rewrites.reduce((n, x) => n + x.count, 0)} path(s) in ${r.rewrites.length} file(s):`, ...r.rewrites.map((x) => `  ${x.file}  ${x.kind} ×${x.count}${x.detail ? ` (${x.detail})` : ''}`))
-  if (r.remaining.length > 0) lines.push('Old-home paths left as they were (free text, not a path value):', ...r.remaining.slice(0, 20).map((x) => `  ${x.file}${x.detail ? ` ${x.detail}` : ''} ×${x.count}`))
-  if (r.workspaceMentions.length > 0) lines.push('Workspace files mentioning the old home (not rewritten; pass --rewrite-workspace-paths):', ...r.workspaceMentions.slice(0, 20).map((x) => `  ${x.file} ×${x.count}`))
+  lines.push(
+    '',
+    `Rebased ${r.rewrites.reduce((n, x) => n + x.count, 0)} path(s) in ${r.rewrites.length} file(s):`,
+    ...r.rewrites.map((x) => `  ${x.file}  ${x.kind} ×${x.count}${x.detail ? ` (${x.detail})` : ''}`),
+  )
+  if (r.remaining.length > 0)
+    lines.push(
+      'Old-home paths left as they were (free text, not a path value):',
+      ...r.remaining.slice(0, 20).map((x) => `  ${x.file}${x.detail ? ` ${x.detail}` : ''} ×${x.count}`),
+    )
+  if (r.workspaceMentions.length > 0)
+    lines.push(
+      'Workspace files mentioning the old home (not rewritten; pass --rewrite-workspace-paths):',
+      ...r.workspaceMentions.slice(0, 20).map((x) => `  ${x.file} ×${x.count}`),
+    )
   if (o.verification) lines.push('', o.verification.report.render('Verification (check --against):'))
   if (o.chain) {
     lines.push('', 'OpenClaw:')
-    for (const s of o.chain.steps) lines.push(`  ${s.skipped ? 'skip' : s.ok ? 'ok  ' : 'FAIL'} ${s.step.padEnd(24)} ${s.summary}`)
+    for (const s of o.chain.steps)
+      lines.push(`  ${s.skipped ? 'skip' : s.ok ? 'ok  ' : 'FAIL'} ${s.step.padEnd(24)} ${s.summary}`)
   }
+
   lines.push('', 'Still to do by hand:', ...o.manualSteps.map((m) => `  - ${m}`))
   return lines.join('\n')
 }

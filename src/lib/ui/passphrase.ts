@@ -7,12 +7,12 @@ import {registerSecret} from '../util/redact.js'
 
 export const PASSPHRASE_ENV = 'OPENCLAW_MIGRATE_PASSPHRASE'
 
-export interface KeyFlags {
+export type KeyFlags = {
+  encrypt?: boolean
+  identity?: string[]
   'passphrase-file'?: string
   recipient?: string[]
   'recipients-file'?: string
-  identity?: string[]
-  encrypt?: boolean
 }
 
 function interactive(): boolean {
@@ -24,8 +24,12 @@ function readPassphraseFile(file: string): string {
   try {
     text = fs.readFileSync(file, 'utf8')
   } catch (error) {
-    throw new MigrateError('USAGE', `Cannot read --passphrase-file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`)
+    throw new MigrateError(
+      'USAGE',
+      `Cannot read --passphrase-file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+    )
   }
+
   const passphrase = text.replace(/\r?\n$/, '')
   if (!passphrase) throw new MigrateError('PASSPHRASE_REQUIRED', `--passphrase-file ${file} is empty.`)
   return passphrase
@@ -38,27 +42,51 @@ async function prompt(message: string): Promise<string> {
 
 /** Where the export's encryption comes from: recipients, a passphrase file, the env, a prompt, or an explicit opt-out. */
 export async function resolveEncryption(flags: KeyFlags): Promise<EncryptionSpec> {
-  const recipients = [...(flags.recipient ?? []).map(validateRecipient), ...(flags['recipients-file'] ? readKeyFile(flags['recipients-file'], 'recipient') : [])]
+  const recipients = [
+    ...(flags.recipient ?? []).map(validateRecipient),
+    ...(flags['recipients-file'] ? readKeyFile(flags['recipients-file'], 'recipient') : []),
+  ]
   if (flags.encrypt === false) {
-    if (recipients.length > 0 || flags['passphrase-file']) throw new MigrateError('USAGE', '--no-encrypt cannot be combined with a passphrase or recipients.')
+    if (recipients.length > 0 || flags['passphrase-file'])
+      throw new MigrateError('USAGE', '--no-encrypt cannot be combined with a passphrase or recipients.')
     return {kind: 'none'}
   }
+
   if (recipients.length > 0) {
-    if (flags['passphrase-file']) throw new MigrateError('USAGE', 'age encrypts to recipients or to a passphrase, not both: drop --passphrase-file or the recipients.')
+    if (flags['passphrase-file'])
+      throw new MigrateError(
+        'USAGE',
+        'age encrypts to recipients or to a passphrase, not both: drop --passphrase-file or the recipients.',
+      )
     return {kind: 'recipients', recipients}
   }
+
   let passphrase = flags['passphrase-file'] ? readPassphraseFile(flags['passphrase-file']) : process.env[PASSPHRASE_ENV]
   if (!passphrase) {
     if (!interactive()) {
-      throw new MigrateError('PASSPHRASE_REQUIRED', 'The archive is encrypted by default, and there is no passphrase source (no TTY to ask on).', {
-        suggestions: [`Pass --passphrase-file FILE, set ${PASSPHRASE_ENV}, use --recipient age1…, or --no-encrypt to write it in the clear.`],
-      })
+      throw new MigrateError(
+        'PASSPHRASE_REQUIRED',
+        'The archive is encrypted by default, and there is no passphrase source (no TTY to ask on).',
+        {
+          suggestions: [
+            `Pass --passphrase-file FILE, set ${PASSPHRASE_ENV}, use --recipient age1…, or --no-encrypt to write it in the clear.`,
+          ],
+        },
+      )
     }
+
     passphrase = await prompt('Passphrase for the archive')
     const again = await prompt('Repeat the passphrase')
-    if (passphrase !== again) throw new MigrateError('PASSPHRASE_MISMATCH', 'The passphrases do not match; nothing was written.', {suggestions: ['Run the export again.']})
-    if (!passphrase) throw new MigrateError('PASSPHRASE_REQUIRED', 'An empty passphrase is not allowed.', {suggestions: ['Use --no-encrypt to write the archive in the clear.']})
+    if (passphrase !== again)
+      throw new MigrateError('PASSPHRASE_MISMATCH', 'The passphrases do not match; nothing was written.', {
+        suggestions: ['Run the export again.'],
+      })
+    if (!passphrase)
+      throw new MigrateError('PASSPHRASE_REQUIRED', 'An empty passphrase is not allowed.', {
+        suggestions: ['Use --no-encrypt to write the archive in the clear.'],
+      })
   }
+
   registerSecret(passphrase)
   return {kind: 'passphrase', passphrase}
 }
@@ -70,12 +98,18 @@ export async function resolveDecryption(flags: KeyFlags): Promise<DecryptionKeys
   let passphrase = flags['passphrase-file'] ? readPassphraseFile(flags['passphrase-file']) : process.env[PASSPHRASE_ENV]
   if (!passphrase && identities.length === 0) {
     if (!interactive()) {
-      throw new MigrateError('PASSPHRASE_REQUIRED', 'The archive is encrypted and there is no passphrase or identity to open it with (no TTY to ask on).', {
-        suggestions: [`Pass --passphrase-file FILE, set ${PASSPHRASE_ENV}, or --identity KEYFILE.`],
-      })
+      throw new MigrateError(
+        'PASSPHRASE_REQUIRED',
+        'The archive is encrypted and there is no passphrase or identity to open it with (no TTY to ask on).',
+        {
+          suggestions: [`Pass --passphrase-file FILE, set ${PASSPHRASE_ENV}, or --identity KEYFILE.`],
+        },
+      )
     }
+
     passphrase = await prompt('Passphrase of the archive')
   }
+
   registerSecret(passphrase)
   return {identities, passphrase: passphrase || undefined}
 }

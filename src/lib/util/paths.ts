@@ -14,14 +14,17 @@ export function isInside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
 }
 
-export function currentUser(): {name: string; uid: number; gid: number} {
+export function currentUser(): {gid: number; name: string; uid: number} {
   const info = os.userInfo()
   return {name: info.username, uid: info.uid, gid: info.gid}
 }
 
 /** UTC timestamp usable in file names: 20261124T221100Z. */
 export function fileStamp(date = new Date()): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
 }
 
 export function humanBytes(n: number): string {
@@ -32,6 +35,7 @@ export function humanBytes(n: number): string {
     v /= 1024
     i++
   }
+
   return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`
 }
 

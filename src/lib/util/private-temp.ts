@@ -26,6 +26,7 @@ export function sweepStaleTempDirs(): string[] {
   } catch {
     return removed
   }
+
   const uid = process.getuid?.()
   for (const name of names) {
     const match = new RegExp(`^${PREFIX}[a-z]+-(\\d+)-[A-Za-z0-9]{6}$`).exec(name)
@@ -39,5 +40,6 @@ export function sweepStaleTempDirs(): string[] {
       // another run got there first, or it is not ours to remove
     }
   }
+
   return removed
 }

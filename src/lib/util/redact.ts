@@ -14,7 +14,7 @@ const PATTERNS: RegExp[] = [
   /("?(?:token|secret|password|passphrase|apiKey|api_key|privateKey|private_key)"?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,}]+)/gi,
 ]
 
-export function registerSecret(value: string | undefined | null): void {
+export function registerSecret(value: null | string | undefined): void {
   if (value && value.length >= 6) known.add(value)
 }
 
@@ -23,9 +23,16 @@ export function redactText(text: string): string {
   for (const secret of known) out = out.split(secret).join('[REDACTED]')
   for (const pattern of PATTERNS) {
     out = out.replace(pattern, (match, ...groups: unknown[]) => {
-      if (groups.length >= 3 && typeof groups[1] === 'string' && typeof groups[0] === 'string' && pattern.source.startsWith('("?')) return `${groups[0]}[REDACTED]`
+      if (
+        groups.length >= 3 &&
+        typeof groups[1] === 'string' &&
+        typeof groups[0] === 'string' &&
+        pattern.source.startsWith('("?')
+      )
+        return `${groups[0]}[REDACTED]`
       return '[REDACTED]'
     })
   }
+
   return out
 }

@@ -1,9 +1,9 @@
 import {PassThrough, Readable} from 'node:stream'
 
-export interface StreamHead {
+export type StreamHead = {
+  ended: boolean
   /** Everything read so far (at least what `enough` asked for, unless the stream ended first). */
   head: Buffer
-  ended: boolean
   /**
    * The stream again, with the head from byte `from` on put back in front. An error the stream
    * raised after the head was read (a payload chunk failing while nobody was reading) is held until
@@ -23,6 +23,7 @@ export async function readHead(stream: Readable, enough: (head: Buffer) => boole
     const hold = (error: Error) => {
       held ??= error
     }
+
     const finish = (ended: boolean) => {
       stream.off('data', onData)
       stream.off('end', onEnd)
@@ -32,6 +33,7 @@ export async function readHead(stream: Readable, enough: (head: Buffer) => boole
         stream.pause()
         if (head.length > 0) stream.unshift(head)
       }
+
       stream.on('error', hold)
       resolve({
         ended,
@@ -44,6 +46,7 @@ export async function readHead(stream: Readable, enough: (head: Buffer) => boole
             process.nextTick(() => failed.destroy(error))
             return failed
           }
+
           if (ended) return Readable.from(head.length > from ? [head.subarray(from)] : [])
           // The head is buffered in front: taking `from` bytes of it is synchronous.
           if (from > 0) stream.read(from)
@@ -51,10 +54,12 @@ export async function readHead(stream: Readable, enough: (head: Buffer) => boole
         },
       })
     }
+
     const onData = (chunk: Buffer) => {
       head = head.length === 0 ? chunk : Buffer.concat([head, chunk])
       if (enough(head)) finish(false)
     }
+
     const onEnd = () => finish(true)
     stream.on('data', onData)
     stream.once('end', onEnd)

@@ -1,11 +1,11 @@
 export type CheckStatus = 'ok' | 'problem' | 'warn'
 
-export interface CheckItem {
-  id: string
-  status: CheckStatus
-  message: string
+export type CheckItem = {
   /** How to fix it, for problems and warnings. */
   fix?: string
+  id: string
+  message: string
+  status: CheckStatus
 }
 
 export class CheckReport {
@@ -38,6 +38,7 @@ export class CheckReport {
       lines.push(`  ${mark[item.status]} ${item.message}`)
       if (item.fix && item.status !== 'ok') lines.push(`       → ${item.fix}`)
     }
+
     lines.push('', this.ready ? 'Ready.' : `Not ready: ${this.problems.length} problem(s) to fix first.`)
     return lines.join('\n')
   }

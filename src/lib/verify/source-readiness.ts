@@ -13,9 +13,9 @@ import {buildExportPlan, type ExportPlan} from '../inventory/export-plan.js'
 import {currentUser, humanBytes} from '../util/paths.js'
 import {CheckReport} from './report.js'
 
-export interface SourceReadiness {
-  report: CheckReport
+export type SourceReadiness = {
   plan: ExportPlan | null
+  report: CheckReport
 }
 
 /** Files under the plan's roots with the wrong owner, or secrets others can read. */
@@ -31,67 +31,134 @@ async function permissionAnomalies(plan: ExportPlan, report: CheckReport): Promi
       if (event.kind !== 'entry') continue
       const {entry} = event
       if (entry.stat.uid !== uid) foreign.push(entry.abs)
-      if (entry.type === 'file' && secretPaths.has(archivePathOf(root, entry.rel)) && (entry.stat.mode & 0o044) !== 0) exposed.push(entry.abs)
+      if (entry.type === 'file' && secretPaths.has(archivePathOf(root, entry.rel)) && (entry.stat.mode & 0o044) !== 0)
+        exposed.push(entry.abs)
     }
   }
+
   if (foreign.length > 0) {
-    report.problem('ownership', `${foreign.length} path(s) are not owned by ${currentUser().name}, e.g. ${foreign[0]}.`, `sudo chown -R ${currentUser().name} ${plan.roots.map((r) => r.sourcePath).join(' ')}`)
+    report.problem(
+      'ownership',
+      `${foreign.length} path(s) are not owned by ${currentUser().name}, e.g. ${foreign[0]}.`,
+      `sudo chown -R ${currentUser().name} ${plan.roots.map((r) => r.sourcePath).join(' ')}`,
+    )
   } else report.ok('ownership', `Everything is owned by ${currentUser().name}.`)
   if (exposed.length > 0) {
-    report.problem('secret-modes', `${exposed.length} secret file(s) are readable by group or others, e.g. ${exposed[0]}.`, `chmod 600 ${exposed.slice(0, 5).join(' ')}${exposed.length > 5 ? ' …' : ''}`)
+    report.problem(
+      'secret-modes',
+      `${exposed.length} secret file(s) are readable by group or others, e.g. ${exposed[0]}.`,
+      `chmod 600 ${exposed.slice(0, 5).join(' ')}${exposed.length > 5 ? ' …' : ''}`,
+    )
   } else report.ok('secret-modes', 'Secret files are private (no group/other read).')
 }
 
 /** The old machine's readiness report: every line says what is wrong and how to fix it. */
-export async function checkSource(context: HostContext, options: {config?: Config; outputDir: string}): Promise<SourceReadiness> {
+export async function checkSource(
+  context: HostContext,
+  options: {config?: Config; outputDir: string},
+): Promise<SourceReadiness> {
   const report = new CheckReport()
-  report.ok('state-dir', `State dir ${context.stateDir} (from ${context.sources.stateDir}), profile ${context.profile ?? 'default'}.`)
+  report.ok(
+    'state-dir',
+    `State dir ${context.stateDir} (from ${context.sources.stateDir}), profile ${context.profile ?? 'default'}.`,
+  )
   if (!fs.existsSync(context.stateDir)) {
-    report.problem('state-dir', `No state dir at ${context.stateDir}.`, 'Pick the right --profile / --state-dir, or run `openclaw setup`.')
+    report.problem(
+      'state-dir',
+      `No state dir at ${context.stateDir}.`,
+      'Pick the right --profile / --state-dir, or run `openclaw setup`.',
+    )
     return {plan: null, report}
   }
+
   const legacy = path.join(context.home, '.clawdbot')
-  if (fs.existsSync(legacy) && legacy !== context.stateDir) report.warn('legacy-dir', `A legacy state dir ${legacy} also exists.`, 'Run `openclaw doctor` to migrate it, or remove it once you are sure it is unused.')
-  report.items.push({id: 'host', message: context.hostVersion ? `OpenClaw ${context.hostVersion} (${context.sources.hostVersion}).` : 'OpenClaw executable not found: using built-in path rules.', status: context.hostVersion ? 'ok' : 'warn'})
+  if (fs.existsSync(legacy) && legacy !== context.stateDir)
+    report.warn(
+      'legacy-dir',
+      `A legacy state dir ${legacy} also exists.`,
+      'Run `openclaw doctor` to migrate it, or remove it once you are sure it is unused.',
+    )
+  report.items.push({
+    id: 'host',
+    message: context.hostVersion
+      ? `OpenClaw ${context.hostVersion} (${context.sources.hostVersion}).`
+      : 'OpenClaw executable not found: using built-in path rules.',
+    status: context.hostVersion ? 'ok' : 'warn',
+  })
 
   try {
     loadConfig(context.configPath)
     report.ok('config', `Config ${context.configPath} parses.`)
   } catch (error) {
     if (!isMigrateError(error)) throw error
-    report.problem('config', error.message, error.suggestions?.[0] ?? 'Fix the config, then run `openclaw config validate`.')
+    report.problem(
+      'config',
+      error.message,
+      error.suggestions?.[0] ?? 'Fix the config, then run `openclaw config validate`.',
+    )
     return {plan: null, report}
   }
 
   let plan: ExportPlan
   try {
-    plan = await buildExportPlan([{configPath: context.configPath, profile: context.profile, stateDir: context.stateDir}], {agents: null, allProfiles: false, excludes: [], includeLogs: false, workspaces: true}, context.home)
+    plan = await buildExportPlan(
+      [{configPath: context.configPath, profile: context.profile, stateDir: context.stateDir}],
+      {agents: null, allProfiles: false, excludes: [], includeLogs: false, workspaces: true},
+      context.home,
+    )
   } catch (error) {
     if (!isMigrateError(error)) throw error
-    report.problem(error.code === 'REMOTE_MODE' ? 'remote-mode' : 'inventory', error.message, error.suggestions?.[0] ?? 'See the message.')
+    report.problem(
+      error.code === 'REMOTE_MODE' ? 'remote-mode' : 'inventory',
+      error.message,
+      error.suggestions?.[0] ?? 'See the message.',
+    )
     return {plan: null, report}
   }
+
   report.ok('remote-mode', 'Local gateway mode: the state lives on this machine.')
   const workspaces = plan.locations.filter((l) => l.kind === 'workspace')
-  report.ok('workspaces', `${workspaces.length} workspace(s) present: ${workspaces.map((w) => w.sourcePath).join(', ') || 'none'}.`)
+  report.ok(
+    'workspaces',
+    `${workspaces.length} workspace(s) present: ${workspaces.map((w) => w.sourcePath).join(', ') || 'none'}.`,
+  )
   for (const w of plan.warnings) report.warn('inventory', w)
 
   const gateway = await detectGateway(context, new HostCommands(context, options.config))
-  if (gateway.running) report.warn('gateway', `The gateway is running (pid ${gateway.pid ?? '?'}).`, 'Export with --stop-gateway, or stop it with `openclaw gateway stop`.')
+  if (gateway.running)
+    report.warn(
+      'gateway',
+      `The gateway is running (pid ${gateway.pid ?? '?'}).`,
+      'Export with --stop-gateway, or stop it with `openclaw gateway stop`.',
+    )
   else report.ok('gateway', 'The gateway is not running.')
 
   await permissionAnomalies(plan, report)
-  report.ok('secrets', `${plan.secrets.length} secret file(s) found by path (values never read): they travel encrypted.`)
+  report.ok(
+    'secrets',
+    `${plan.secrets.length} secret file(s) found by path (values never read): they travel encrypted.`,
+  )
 
   let free = Number.POSITIVE_INFINITY
   try {
     const stats = fs.statfsSync(options.outputDir)
     free = stats.bavail * stats.bsize
   } catch {
-    report.problem('free-space', `Cannot inspect ${options.outputDir}.`, 'Choose an existing directory for the archive.')
+    report.problem(
+      'free-space',
+      `Cannot inspect ${options.outputDir}.`,
+      'Choose an existing directory for the archive.',
+    )
   }
+
   const size = `${plan.totals.files} files, ${humanBytes(plan.totals.bytes)} before compression`
-  if (free < plan.totals.bytes) report.problem('free-space', `Export is ${size}; only ${humanBytes(free)} free in ${options.outputDir}.`, 'Free space, or export to another disk with --output, or stream it with `-o - | ssh newhost openclaw-migrate import -`.')
-  else if (Number.isFinite(free)) report.ok('free-space', `Export is ${size}; ${humanBytes(free)} free in ${options.outputDir}.`)
+  if (free < plan.totals.bytes)
+    report.problem(
+      'free-space',
+      `Export is ${size}; only ${humanBytes(free)} free in ${options.outputDir}.`,
+      'Free space, or export to another disk with --output, or stream it with `-o - | ssh newhost openclaw-migrate import -`.',
+    )
+  else if (Number.isFinite(free))
+    report.ok('free-space', `Export is ${size}; ${humanBytes(free)} free in ${options.outputDir}.`)
   return {plan, report}
 }

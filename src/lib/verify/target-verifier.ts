@@ -8,21 +8,16 @@ import type {PathMapper} from '../rebase/path-mapper.js'
 
 import {finalMode} from '../import/permissions.js'
 import {loadConfig} from '../inventory/config-reader.js'
-import {countRows} from '../sqlite/sqlite-snapshot.js'
 import {scanDatabaseFor} from '../sqlite/sqlite-scan.js'
+import {countRows} from '../sqlite/sqlite-snapshot.js'
 import {CheckReport} from './report.js'
 
-export interface VerifyInput {
-  manifest: ArchiveManifest
+export type VerifyInput = {
   /** Every archived entry, in archive order (an EntryLedger after a read). */
   entries: Iterable<[string, SeenEntry]>
-  /** rootId → where it lives on this machine. */
-  targets: Map<string, string>
-  /** `${rootId}/${rel}` of files the import rewrote on purpose. */
-  rewritten: Set<string>
-  profiles: {source: string | null; stateDir: string; configPath: string}[]
+  manifest: ArchiveManifest
   mapper: PathMapper
-  uid: number
+  profiles: Array<{configPath: string; source: null | string; stateDir: string}>
   /**
    * Read every file back and hash it. The import turns this off: it hashed each file's bytes as it
    * wrote them and refused any that differed from the index, so reading them straight back (from the
@@ -30,12 +25,17 @@ export interface VerifyInput {
    * `check --against`, run any time later, reads everything.
    */
   rehash: boolean
+  /** `${rootId}/${rel}` of files the import rewrote on purpose. */
+  rewritten: Set<string>
+  /** rootId → where it lives on this machine. */
+  targets: Map<string, string>
+  uid: number
 }
 
-export interface VerifyResult {
+export type VerifyResult = {
+  counts: Array<{expected: ProfileCounts; found: Partial<ProfileCounts>; profile: null | string}>
+  files: {differ: string[]; missing: string[]; rewritten: number; rotated: string[]; verified: number}
   report: CheckReport
-  files: {verified: number; rewritten: number; missing: string[]; differ: string[]; rotated: string[]}
-  counts: {profile: string | null; expected: ProfileCounts; found: Partial<ProfileCounts>}[]
 }
 
 /**
@@ -60,16 +60,22 @@ async function sha256File(file: string): Promise<string> {
   } finally {
     fs.closeSync(fd)
   }
+
   if (sinceYield > 64 * 1024 * 1024) {
     sinceYield = 0
     await new Promise<void>((resolve) => {
       setImmediate(resolve)
     })
   }
+
   return hash.digest('hex')
 }
 
-function targetPathOf(entryPath: string, manifest: ArchiveManifest, targets: Map<string, string>): {rootId: string; rel: string; abs: string} | null {
+function targetPathOf(
+  entryPath: string,
+  manifest: ArchiveManifest,
+  targets: Map<string, string>,
+): null | {abs: string; rel: string; rootId: string} {
   const [, rootId, ...rest] = entryPath.split('/')
   const root = manifest.roots.find((r) => r.id === rootId)
   const target = targets.get(rootId)
@@ -87,10 +93,12 @@ function countFiles(dir: string): number {
   } catch {
     return 0
   }
+
   for (const d of names) {
     if (d.isDirectory()) n += countFiles(path.join(dir, d.name))
     else if (d.isFile()) n++
   }
+
   return n
 }
 
@@ -108,8 +116,10 @@ export function countTarget(stateDir: string): Partial<ProfileCounts> {
     found.sessions! += n
     if (n > 0) found.sessionsPerAgent![id] = n
   }
+
   const creds = path.join(stateDir, 'credentials')
-  if (fs.existsSync(creds)) found.credentialDirs = fs.readdirSync(creds).filter((n) => fs.statSync(path.join(creds, n)).isDirectory()).length
+  if (fs.existsSync(creds))
+    found.credentialDirs = fs.readdirSync(creds).filter((n) => fs.statSync(path.join(creds, n)).isDirectory()).length
   const stateDb = path.join(stateDir, 'state', 'openclaw.sqlite')
   if (fs.existsSync(stateDb)) found.cronJobs = countRows(stateDb, 'cron_jobs')
   return found
@@ -124,7 +134,11 @@ function isConfigBackup(abs: string, profiles: VerifyInput['profiles']): boolean
   return profiles.some((p) => {
     const name = path.basename(p.configPath)
     const base = path.basename(abs)
-    return path.dirname(abs) === path.dirname(p.configPath) && base.startsWith(`${name}.bak`) && /^(\.\d+)?$/.test(base.slice(name.length + 4))
+    return (
+      path.dirname(abs) === path.dirname(p.configPath) &&
+      base.startsWith(`${name}.bak`) &&
+      /^(\.\d+)?$/.test(base.slice(name.length + 4))
+    )
   })
 }
 
@@ -136,7 +150,11 @@ function isConfigBackup(abs: string, profiles: VerifyInput['profiles']): boolean
 export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
   const report = new CheckReport()
   const secrets = new Set(input.manifest.secrets.map((s) => s.path))
-  const result: VerifyResult = {counts: [], files: {differ: [], missing: [], rewritten: 0, rotated: [], verified: 0}, report}
+  const result: VerifyResult = {
+    counts: [],
+    files: {differ: [], missing: [], rewritten: 0, rotated: [], verified: 0},
+    report,
+  }
   const badModes: string[] = []
   const badOwner: string[] = []
   for (const [entryPath, seen] of input.entries) {
@@ -149,61 +167,111 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
       result.files.missing.push(where.abs)
       continue
     }
+
     if (stat.uid !== input.uid) badOwner.push(where.abs)
     if (seen.type === 'dir') {
       if (!stat.isDirectory()) result.files.differ.push(where.abs)
       else if ((stat.mode & 0o777) !== 0o700) badModes.push(where.abs)
       continue
     }
+
     if (seen.type === 'symlink') {
       if (!stat.isSymbolicLink()) result.files.differ.push(where.abs)
       continue
     }
+
     if (!stat.isFile()) {
       result.files.differ.push(where.abs)
       continue
     }
+
     if ((stat.mode & 0o777) !== finalMode('file', seen.mode, secrets.has(entryPath))) badModes.push(where.abs)
     if (input.rewritten.has(`${where.rootId}/${where.rel}`)) {
       result.files.rewritten++
       continue
     }
-    if (stat.size === seen.size && (!input.rehash || (await sha256File(where.abs)) === seen.sha256)) result.files.verified++
+
+    if (stat.size === seen.size && (!input.rehash || (await sha256File(where.abs)) === seen.sha256))
+      result.files.verified++
     else if (isConfigBackup(where.abs, input.profiles)) result.files.rotated.push(where.abs)
     else result.files.differ.push(where.abs)
   }
+
   const {files} = result
-  if (files.missing.length > 0) report.problem('files-missing', `${files.missing.length} archived path(s) are missing, e.g. ${files.missing[0]}.`, 'Import again; if it persists, the target was changed after the import.')
-  if (files.differ.length > 0) report.problem('files-differ', `${files.differ.length} file(s) differ from the archive, e.g. ${files.differ[0]}.`, 'Something changed them after the import (a running gateway?); import again to restore them.')
-  if (files.missing.length === 0 && files.differ.length === 0) report.ok('files', `${files.verified} files ${input.rehash ? 'identical to the archive' : 'in place, hashed against the archive as they were written'}, ${files.rewritten} rebased on purpose${files.rotated.length > 0 ? `, ${files.rotated.length} config backup(s) rotated by OpenClaw since` : ''}.`)
-  if (badModes.length > 0) report.problem('modes', `${badModes.length} path(s) have the wrong mode, e.g. ${badModes[0]}.`, 'chmod 700 for directories, 600 for secret files (or import again).')
+  if (files.missing.length > 0)
+    report.problem(
+      'files-missing',
+      `${files.missing.length} archived path(s) are missing, e.g. ${files.missing[0]}.`,
+      'Import again; if it persists, the target was changed after the import.',
+    )
+  if (files.differ.length > 0)
+    report.problem(
+      'files-differ',
+      `${files.differ.length} file(s) differ from the archive, e.g. ${files.differ[0]}.`,
+      'Something changed them after the import (a running gateway?); import again to restore them.',
+    )
+  if (files.missing.length === 0 && files.differ.length === 0)
+    report.ok(
+      'files',
+      `${files.verified} files ${input.rehash ? 'identical to the archive' : 'in place, hashed against the archive as they were written'}, ${files.rewritten} rebased on purpose${files.rotated.length > 0 ? `, ${files.rotated.length} config backup(s) rotated by OpenClaw since` : ''}.`,
+    )
+  if (badModes.length > 0)
+    report.problem(
+      'modes',
+      `${badModes.length} path(s) have the wrong mode, e.g. ${badModes[0]}.`,
+      'chmod 700 for directories, 600 for secret files (or import again).',
+    )
   else report.ok('modes', 'Directories 0700, secret files 0600.')
-  if (badOwner.length > 0) report.problem('ownership', `${badOwner.length} path(s) are not owned by uid ${input.uid}, e.g. ${badOwner[0]}.`, `chown -R ${input.uid} on the state dir and workspaces, or import again with --owner.`)
+  if (badOwner.length > 0)
+    report.problem(
+      'ownership',
+      `${badOwner.length} path(s) are not owned by uid ${input.uid}, e.g. ${badOwner[0]}.`,
+      `chown -R ${input.uid} on the state dir and workspaces, or import again with --owner.`,
+    )
   else report.ok('ownership', `Everything is owned by uid ${input.uid}.`)
 
   for (const p of input.profiles) {
     const expected = input.manifest.profiles.find((m) => m.profile === p.source)!.counts
     const found = countTarget(p.stateDir)
     result.counts.push({expected, found, profile: p.source})
-    const counted: [string, number, number][] = (['agents', 'sessions', 'cronJobs', 'credentialDirs'] as const).map((k) => [k, found[k] ?? 0, expected[k]])
+    const counted: Array<[string, number, number]> = (
+      ['agents', 'sessions', 'cronJobs', 'credentialDirs'] as const
+    ).map((k) => [k, found[k] ?? 0, expected[k]])
     // Workspace files, counted the way export counted them: regular files below each workspace location.
     found.workspaceFiles = {}
     for (const loc of input.manifest.locations.filter((l) => l.kind === 'workspace' && l.profile === p.source)) {
       const base = input.targets.get(loc.rootId)
       if (!base) continue
       const key = loc.agentId ?? 'default'
-      found.workspaceFiles[key] = (found.workspaceFiles[key] ?? 0) + countFiles(loc.relPath ? path.join(base, ...loc.relPath.split('/')) : base)
+      found.workspaceFiles[key] =
+        (found.workspaceFiles[key] ?? 0) + countFiles(loc.relPath ? path.join(base, ...loc.relPath.split('/')) : base)
     }
-    for (const [key, n] of Object.entries(expected.workspaceFiles ?? {})) counted.push([`workspace files of ${key}`, found.workspaceFiles[key] ?? 0, n])
+
+    for (const [key, n] of Object.entries(expected.workspaceFiles ?? {}))
+      counted.push([`workspace files of ${key}`, found.workspaceFiles[key] ?? 0, n])
     // A gateway started on the new machine goes on living: a cron run opens a session, an agent writes a
     // note, a channel gets linked. Only fewer than the archive had means something was lost.
-    const lost = counted.filter(([, now, archived]) => now < archived).map(([k, now, archived]) => `${k} ${now} (archive: ${archived})`)
-    const grown = counted.filter(([, now, archived]) => now > archived).map(([k, now, archived]) => `${k} ${now} (archive: ${archived})`)
+    const lost = counted
+      .filter(([, now, archived]) => now < archived)
+      .map(([k, now, archived]) => `${k} ${now} (archive: ${archived})`)
+    const grown = counted
+      .filter(([, now, archived]) => now > archived)
+      .map(([k, now, archived]) => `${k} ${now} (archive: ${archived})`)
     const label = `Profile ${p.source ?? 'default'}`
-    if (lost.length > 0) report.problem('counts', `${label}: ${lost.join(', ')}.`, 'Import again; if the counts still differ, keep the archive and report it.')
+    if (lost.length > 0)
+      report.problem(
+        'counts',
+        `${label}: ${lost.join(', ')}.`,
+        'Import again; if the counts still differ, keep the archive and report it.',
+      )
     else {
       const archived = `${expected.agents} agents, ${expected.sessions} sessions, ${expected.cronJobs} cron jobs, ${expected.credentialDirs} credential dirs, ${Object.values(expected.workspaceFiles ?? {}).reduce((a, b) => a + b, 0)} workspace files`
-      report.ok('counts', grown.length > 0 ? `${label}: everything the archive had (${archived}), and more since the import: ${grown.join(', ')}.` : `${label}: ${archived}, as in the archive.`)
+      report.ok(
+        'counts',
+        grown.length > 0
+          ? `${label}: everything the archive had (${archived}), and more since the import: ${grown.join(', ')}.`
+          : `${label}: ${archived}, as in the archive.`,
+      )
     }
 
     const needles = input.mapper.mappings.filter((m) => m.from !== m.to).map((m) => m.from)
@@ -214,10 +282,19 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
         if (input.mapper.findMentions(text).length > 0) leftovers.push(file)
       }
     }
+
     const stateDb = path.join(p.stateDir, 'state', 'openclaw.sqlite')
-    if (fs.existsSync(stateDb)) for (const hit of scanDatabaseFor(stateDb, needles)) leftovers.push(`${stateDb} ${hit.table}.${hit.column} (${hit.rows} rows)`)
-    if (leftovers.length > 0) report.problem('old-paths', `Old-machine paths remain in ${leftovers.slice(0, 3).join('; ')}${leftovers.length > 3 ? ` and ${leftovers.length - 3} more` : ''}.`, 'Import again with --map OLD=NEW for the paths that were not rebased.')
+    if (fs.existsSync(stateDb))
+      for (const hit of scanDatabaseFor(stateDb, needles))
+        leftovers.push(`${stateDb} ${hit.table}.${hit.column} (${hit.rows} rows)`)
+    if (leftovers.length > 0)
+      report.problem(
+        'old-paths',
+        `Old-machine paths remain in ${leftovers.slice(0, 3).join('; ')}${leftovers.length > 3 ? ` and ${leftovers.length - 3} more` : ''}.`,
+        'Import again with --map OLD=NEW for the paths that were not rebased.',
+      )
     else report.ok('old-paths', `No old-machine path left in the config or the state database of ${p.stateDir}.`)
   }
+
   return result
 }

@@ -45,11 +45,17 @@ export function rows<T = Record<string, unknown>>(file: string, sql: string, ...
 }
 
 /** Every table.column (diagnostic_events excepted) whose text contains the needle, with a count and a sample. */
-export function scanDb(file: string, needle: string, exceptTables: string[] = ['diagnostic_events']): {cell: string; count: number; sample: string}[] {
+export function scanDb(
+  file: string,
+  needle: string,
+  exceptTables: string[] = ['diagnostic_events'],
+): {cell: string; count: number; sample: string}[] {
   const db = openDb(file)
   const hits: {cell: string; count: number; sample: string}[] = []
   try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'").all() as {name: string}[]
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+      .all() as {name: string}[]
     for (const {name} of tables) {
       if (exceptTables.includes(name)) continue
       let columns: {name: string}[]
@@ -60,8 +66,13 @@ export function scanDb(file: string, needle: string, exceptTables: string[] = ['
       }
       for (const {name: column} of columns) {
         try {
-          const r = db.prepare(`SELECT count(*) AS n, min(substr(CAST("${column}" AS TEXT), max(1, instr(CAST("${column}" AS TEXT), ?) - 40), 160)) AS s FROM "${name}" WHERE instr(CAST("${column}" AS TEXT), ?) > 0`).get(needle, needle) as {n: number; s: string | null}
-          if (r.n > 0) hits.push({cell: `${name}.${column}`, count: r.n, sample: String(r.s ?? '').replaceAll('\n', ' ')})
+          const r = db
+            .prepare(
+              `SELECT count(*) AS n, min(substr(CAST("${column}" AS TEXT), max(1, instr(CAST("${column}" AS TEXT), ?) - 40), 160)) AS s FROM "${name}" WHERE instr(CAST("${column}" AS TEXT), ?) > 0`,
+            )
+            .get(needle, needle) as {n: number; s: string | null}
+          if (r.n > 0)
+            hits.push({cell: `${name}.${column}`, count: r.n, sample: String(r.s ?? '').replaceAll('\n', ' ')})
         } catch {
           // virtual/shadow tables that cannot be scanned this way
         }
@@ -76,7 +87,9 @@ export function scanDb(file: string, needle: string, exceptTables: string[] = ['
 export function countCells(file: string): {tables: number; cells: number} {
   const db = openDb(file)
   try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'").all() as {name: string}[]
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+      .all() as {name: string}[]
     let cells = 0
     for (const {name} of tables) {
       try {

@@ -36,13 +36,41 @@ export function startMockLlm(): Promise<MockLlm> {
       if (request.stream) {
         res.writeHead(200, {'cache-control': 'no-cache', 'content-type': 'text/event-stream'})
         const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`)
-        send({choices: [{delta: {content: '', role: 'assistant'}, finish_reason: null, index: 0}], created, id, model, object: 'chat.completion.chunk'})
-        send({choices: [{delta: {content: text}, finish_reason: null, index: 0}], created, id, model, object: 'chat.completion.chunk'})
-        send({choices: [{delta: {}, finish_reason: 'stop', index: 0}], created, id, model, object: 'chat.completion.chunk', usage: {completion_tokens: 3, prompt_tokens: 10, total_tokens: 13}})
+        send({
+          choices: [{delta: {content: '', role: 'assistant'}, finish_reason: null, index: 0}],
+          created,
+          id,
+          model,
+          object: 'chat.completion.chunk',
+        })
+        send({
+          choices: [{delta: {content: text}, finish_reason: null, index: 0}],
+          created,
+          id,
+          model,
+          object: 'chat.completion.chunk',
+        })
+        send({
+          choices: [{delta: {}, finish_reason: 'stop', index: 0}],
+          created,
+          id,
+          model,
+          object: 'chat.completion.chunk',
+          usage: {completion_tokens: 3, prompt_tokens: 10, total_tokens: 13},
+        })
         res.end('data: [DONE]\n\n')
       } else {
         res.setHeader('content-type', 'application/json')
-        res.end(JSON.stringify({choices: [{finish_reason: 'stop', index: 0, message: {content: text, role: 'assistant'}}], created, id, model, object: 'chat.completion', usage: {completion_tokens: 3, prompt_tokens: 10, total_tokens: 13}}))
+        res.end(
+          JSON.stringify({
+            choices: [{finish_reason: 'stop', index: 0, message: {content: text, role: 'assistant'}}],
+            created,
+            id,
+            model,
+            object: 'chat.completion',
+            usage: {completion_tokens: 3, prompt_tokens: 10, total_tokens: 13},
+          }),
+        )
       }
     })
   })
@@ -52,10 +80,11 @@ export function startMockLlm(): Promise<MockLlm> {
       const {port} = server.address() as AddressInfo
       resolve({
         baseUrl: `http://127.0.0.1:${port}/v1`,
-        close: () => new Promise<void>((r) => {
-          server.closeAllConnections()
-          server.close(() => r())
-        }),
+        close: () =>
+          new Promise<void>((r) => {
+            server.closeAllConnections()
+            server.close(() => r())
+          }),
         port,
         get requests() {
           return state.requests

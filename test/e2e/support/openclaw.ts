@@ -11,20 +11,29 @@ import {fileURLToPath} from 'node:url'
 import {alive, describeRun, ensureDir, parseJson, runProcess, type RunResult, trackPid} from './proc.js'
 
 export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url))
-export const CACHE_DIR = process.env.OPENCLAW_E2E_CACHE ? path.resolve(process.env.OPENCLAW_E2E_CACHE) : path.join(REPO_ROOT, '.cache')
+export const CACHE_DIR = process.env.OPENCLAW_E2E_CACHE
+  ? path.resolve(process.env.OPENCLAW_E2E_CACHE)
+  : path.join(REPO_ROOT, '.cache')
 export const PROFILE = 'work'
 
 /** OpenClaw needs Node >=24.16 <25 or >=26.1: `npm run test:e2e` runs on the node@24 devDependency. */
 export function assertHostNode(): void {
   const [major, minor] = process.versions.node.split('.').map(Number)
   const ok = (major === 24 && minor >= 16) || (major === 26 && minor >= 1) || major > 26
-  if (!ok) throw new Error(`The e2e suite must run on Node 24 (this is ${process.version}); run it with \`npm run test:e2e\`, which puts the node@24 devDependency first on PATH.`)
+  if (!ok)
+    throw new Error(
+      `The e2e suite must run on Node 24 (this is ${process.version}); run it with \`npm run test:e2e\`, which puts the node@24 devDependency first on PATH.`,
+    )
 }
 
 /** PATH for children: Node 24 first (the host's preinstall and `#!/usr/bin/env node` need it), no stray `openclaw`. */
 export function childPath(extraFirst: string[] = []): string {
-  const rest = (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(path.delimiter).filter((d) => d && !fs.existsSync(path.join(d, 'openclaw')) && !fs.existsSync(path.join(d, 'openclaw-migrate')))
-  return [...extraFirst, path.dirname(process.execPath), ...rest].filter((d, i, all) => all.indexOf(d) === i).join(path.delimiter)
+  const rest = (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin')
+    .split(path.delimiter)
+    .filter((d) => d && !fs.existsSync(path.join(d, 'openclaw')) && !fs.existsSync(path.join(d, 'openclaw-migrate')))
+  return [...extraFirst, path.dirname(process.execPath), ...rest]
+    .filter((d, i, all) => all.indexOf(d) === i)
+    .join(path.delimiter)
 }
 
 export interface Host {
@@ -41,7 +50,13 @@ export interface Host {
 
 function installedVersion(dir: string): string | null {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', 'openclaw', 'package.json'), 'utf8')) as {version?: string}).version ?? null
+    return (
+      (
+        JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', 'openclaw', 'package.json'), 'utf8')) as {
+          version?: string
+        }
+      ).version ?? null
+    )
   } catch {
     return null
   }
@@ -71,12 +86,29 @@ export async function ensureHost(version: string): Promise<Host> {
     const staging = `${dir}.installing-${process.pid}`
     fs.rmSync(staging, {force: true, recursive: true})
     ensureDir(staging)
-    fs.writeFileSync(path.join(staging, 'package.json'), JSON.stringify({description: 'OpenClaw host for the e2e suite (cache, not committed)', name: 'openclaw-e2e-host', private: true}, null, 2) + '\n')
+    fs.writeFileSync(
+      path.join(staging, 'package.json'),
+      JSON.stringify(
+        {
+          description: 'OpenClaw host for the e2e suite (cache, not committed)',
+          name: 'openclaw-e2e-host',
+          private: true,
+        },
+        null,
+        2,
+      ) + '\n',
+    )
     const env: NodeJS.ProcessEnv = {...process.env, PATH: childPath()}
-    for (const key of Object.keys(env)) if (/^npm_(lifecycle|package|config_(global|prefix|save|omit|include|only))/i.test(key)) delete env[key]
-    const result = await runProcess('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `openclaw@${version}`], {cwd: staging, env, timeoutMs: 600_000})
+    for (const key of Object.keys(env))
+      if (/^npm_(lifecycle|package|config_(global|prefix|save|omit|include|only))/i.test(key)) delete env[key]
+    const result = await runProcess(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--loglevel=error', `openclaw@${version}`],
+      {cwd: staging, env, timeoutMs: 600_000},
+    )
     if (result.code !== 0) throw new Error(`Installing openclaw@${version} failed: ${describeRun(result)}`)
-    if (installedVersion(staging) !== version) throw new Error(`npm installed openclaw ${installedVersion(staging)} instead of ${version}`)
+    if (installedVersion(staging) !== version)
+      throw new Error(`npm installed openclaw ${installedVersion(staging)} instead of ${version}`)
     fs.rmSync(dir, {force: true, recursive: true})
     fs.renameSync(staging, dir)
     fs.writeFileSync(path.join(dir, '.e2e-complete'), new Date().toISOString() + '\n')
@@ -94,7 +126,11 @@ export async function ensureHost(version: string): Promise<Host> {
 export function machineEnv(host: Host, home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(OPENCLAW_|npm_|NPM_)/i.test(key) || ['CI', 'HOME', 'PATH', 'NODE', 'NODE_ENV', 'INIT_CWD', 'COLOR', 'FORCE_COLOR', 'EDITOR', 'VISUAL'].includes(key)) continue
+    if (
+      /^(OPENCLAW_|npm_|NPM_)/i.test(key) ||
+      ['CI', 'HOME', 'PATH', 'NODE', 'NODE_ENV', 'INIT_CWD', 'COLOR', 'FORCE_COLOR', 'EDITOR', 'VISUAL'].includes(key)
+    )
+      continue
     env[key] = value
   }
   Object.assign(env, {
@@ -178,11 +214,17 @@ export class Machine {
 
   /** `gateway status --json --require-rpc --timeout 3000 --port <port>` */
   gatewayStatus(port: number): Promise<RunResult> {
-    return this.oc(['gateway', 'status', '--json', '--require-rpc', '--timeout', '3000', '--port', String(port)], 60_000)
+    return this.oc(
+      ['gateway', 'status', '--json', '--require-rpc', '--timeout', '3000', '--port', String(port)],
+      60_000,
+    )
   }
 
   /** Polls the host's status probe until the RPC answers (or the gateway process exits / time runs out). */
-  async waitGatewayReady(port: number, options: {timeoutMs?: number; pid?: number} = {}): Promise<{ready: boolean; ms: number; status: RunResult | null}> {
+  async waitGatewayReady(
+    port: number,
+    options: {timeoutMs?: number; pid?: number} = {},
+  ): Promise<{ready: boolean; ms: number; status: RunResult | null}> {
     const started = Date.now()
     const deadline = started + (options.timeoutMs ?? 120_000)
     let status: RunResult | null = null
@@ -190,7 +232,8 @@ export class Machine {
       if (options.pid !== undefined && !alive(options.pid)) break
       if (await portOpen(port)) {
         status = await this.gatewayStatus(port)
-        if (status.code === 0 && parseJson<{rpc?: {ok?: boolean}}>(status.stdout)?.rpc?.ok) return {ms: Date.now() - started, ready: true, status}
+        if (status.code === 0 && parseJson<{rpc?: {ok?: boolean}}>(status.stdout)?.rpc?.ok)
+          return {ms: Date.now() - started, ready: true, status}
       }
       await sleep(1000)
     }
@@ -201,10 +244,17 @@ export class Machine {
    * `openclaw --profile work gateway run --bind loopback --port <port>` in the background (own
    * process group, output to a log), tracked by PID so it is stopped whatever happens.
    */
-  async startGateway(port: number, logFile: string): Promise<{pid: number; lockPid: number | null; ready: boolean; ms: number; exit: Promise<number | null>}> {
+  async startGateway(
+    port: number,
+    logFile: string,
+  ): Promise<{pid: number; lockPid: number | null; ready: boolean; ms: number; exit: Promise<number | null>}> {
     const {spawn} = await import('node:child_process')
     const fd = fs.openSync(logFile, 'a')
-    const child = spawn(process.execPath, [this.host.script, '--profile', PROFILE, 'gateway', 'run', '--bind', 'loopback', '--port', String(port)], {cwd: this.home, detached: true, env: this.env, stdio: ['ignore', fd, fd]})
+    const child = spawn(
+      process.execPath,
+      [this.host.script, '--profile', PROFILE, 'gateway', 'run', '--bind', 'loopback', '--port', String(port)],
+      {cwd: this.home, detached: true, env: this.env, stdio: ['ignore', fd, fd]},
+    )
     fs.closeSync(fd)
     const pid = child.pid!
     trackPid(pid, `${this.label} gateway (gateway run --port ${port})`)

@@ -42,7 +42,12 @@ export function runProcess(file: string, args: string[], options: RunOptions): P
   const started = Date.now()
   return new Promise((resolve, reject) => {
     // Own process group, so an interrupted run can end the command with everything it started (npm, workers).
-    const child = spawn(file, args, {cwd: options.cwd ?? options.env.HOME, detached: true, env: options.env, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn(file, args, {
+      cwd: options.cwd ?? options.env.HOME,
+      detached: true,
+      env: options.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     if (child.pid) inFlight.add(child.pid)
     const out: Buffer[] = []
     const err: Buffer[] = []
@@ -60,9 +65,22 @@ export function runProcess(file: string, args: string[], options: RunOptions): P
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       if (child.pid) inFlight.delete(child.pid)
-      const result: RunResult = {argv: [file, ...args], code, ms: Date.now() - started, signal, stderr: Buffer.concat(err).toString('utf8'), stdout: Buffer.concat(out).toString('utf8'), timedOut}
-      logLine(`[${new Date().toISOString()}] exit=${code ?? signal}${timedOut ? ' TIMEOUT' : ''} ${(result.ms / 1000).toFixed(1)}s  HOME=${options.env.HOME}  ${args.join(' ')}`)
-      if (code !== 0 && commandLog) logLine(`    stdout: ${result.stdout.slice(-1500).replaceAll('\n', '\n    ')}\n    stderr: ${result.stderr.slice(-1500).replaceAll('\n', '\n    ')}`)
+      const result: RunResult = {
+        argv: [file, ...args],
+        code,
+        ms: Date.now() - started,
+        signal,
+        stderr: Buffer.concat(err).toString('utf8'),
+        stdout: Buffer.concat(out).toString('utf8'),
+        timedOut,
+      }
+      logLine(
+        `[${new Date().toISOString()}] exit=${code ?? signal}${timedOut ? ' TIMEOUT' : ''} ${(result.ms / 1000).toFixed(1)}s  HOME=${options.env.HOME}  ${args.join(' ')}`,
+      )
+      if (code !== 0 && commandLog)
+        logLine(
+          `    stdout: ${result.stdout.slice(-1500).replaceAll('\n', '\n    ')}\n    stderr: ${result.stderr.slice(-1500).replaceAll('\n', '\n    ')}`,
+        )
       resolve(result)
     })
     child.stdin.on('error', () => {})

@@ -21,13 +21,18 @@ export function timing(face: string, step: string, ms: number): void {
 }
 
 export function renderSummary(totalMs: number, header: string[] = []): string {
-  const width = {check: Math.max(5, ...observations.map((o) => o.check.length)), face: Math.max(4, ...observations.map((o) => o.face.length))}
+  const width = {
+    check: Math.max(5, ...observations.map((o) => o.check.length)),
+    face: Math.max(4, ...observations.map((o) => o.face.length)),
+  }
   const lines = [
     '',
     '=== e2e summary: what each assertion observed ===',
     ...header,
     `${'face'.padEnd(width.face)}  ${'check'.padEnd(width.check)}  ok    observed`,
-    ...observations.map((o) => `${o.face.padEnd(width.face)}  ${o.check.padEnd(width.check)}  ${o.ok ? 'PASS' : 'FAIL'}  ${o.observed}`),
+    ...observations.map(
+      (o) => `${o.face.padEnd(width.face)}  ${o.check.padEnd(width.check)}  ${o.ok ? 'PASS' : 'FAIL'}  ${o.observed}`,
+    ),
     '',
     'timings: ' + timings.map((t) => `${t.face}/${t.step} ${(t.ms / 1000).toFixed(1)}s`).join(', '),
     `total: ${(totalMs / 1000).toFixed(1)}s`,

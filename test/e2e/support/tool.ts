@@ -17,16 +17,30 @@ export interface Packed {
 
 function npmEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {...process.env, PATH: childPath([path.join(REPO_ROOT, 'node_modules', '.bin')])}
-  for (const key of Object.keys(env)) if (/^npm_(lifecycle|package|config_(global|prefix|save|omit|include|only|dry_run|json))/i.test(key)) delete env[key]
+  for (const key of Object.keys(env))
+    if (/^npm_(lifecycle|package|config_(global|prefix|save|omit|include|only|dry_run|json))/i.test(key))
+      delete env[key]
   return {...env, ...extra}
 }
 
-export const REQUIRED_IN_TARBALL = ['package/package.json', 'package/bin/run.js', 'package/oclif.manifest.json', 'package/openclaw.plugin.json', 'package/dist/native/openclaw-entry.js', 'package/dist/native/run-native.js', 'package/dist/commands/migrate/export.js']
+export const REQUIRED_IN_TARBALL = [
+  'package/package.json',
+  'package/bin/run.js',
+  'package/oclif.manifest.json',
+  'package/openclaw.plugin.json',
+  'package/dist/native/openclaw-entry.js',
+  'package/dist/native/run-native.js',
+  'package/dist/commands/migrate/export.js',
+]
 
 export async function packTool(destination: string): Promise<Packed> {
   ensureDir(destination)
   const started = Date.now()
-  const r = await runProcess('npm', ['pack', '--json', '--pack-destination', destination], {cwd: REPO_ROOT, env: npmEnv(), timeoutMs: 300_000})
+  const r = await runProcess('npm', ['pack', '--json', '--pack-destination', destination], {
+    cwd: REPO_ROOT,
+    env: npmEnv(),
+    timeoutMs: 300_000,
+  })
   if (r.code !== 0) throw new Error(`npm pack failed: ${describeRun(r)}`)
   const info = parseJson<{filename: string; files: {path: string}[]}[]>(r.stdout)
   const filename = info?.[0]?.filename ?? fs.readdirSync(destination).find((f) => f.endsWith('.tgz'))
@@ -41,8 +55,15 @@ export async function packTool(destination: string): Promise<Packed> {
 export async function installStandalone(tgz: string, dir: string): Promise<{runJs: string; ms: number}> {
   ensureDir(dir)
   const started = Date.now()
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({name: 'openclaw-migrate-e2e-standalone', private: true}) + '\n')
-  const r = await runProcess('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error', tgz], {cwd: dir, env: npmEnv(), timeoutMs: 300_000})
+  fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({name: 'openclaw-migrate-e2e-standalone', private: true}) + '\n',
+  )
+  const r = await runProcess('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error', tgz], {
+    cwd: dir,
+    env: npmEnv(),
+    timeoutMs: 300_000,
+  })
   if (r.code !== 0) throw new Error(`npm install ${tgz} failed: ${describeRun(r)}`)
   const runJs = path.join(dir, 'node_modules', '@openclaw', 'plugin-migrate', 'bin', 'run.js')
   if (!fs.existsSync(runJs)) throw new Error(`${runJs} is missing after npm install`)
