@@ -14,9 +14,12 @@ import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import type {NativeHostContext} from '../lib/host/native-bridge.js'
+import type {MigrationProvider} from './migration-contract.js'
+import type * as MigrationProviderModule from './migration-provider.js'
 
 export const PLUGIN_ID = 'migrate-machine'
 export const ROOT_COMMAND = 'migrate-machine'
+export const MIGRATION_PROVIDER_ID = 'openclaw'
 const DESCRIPTION = 'Move this OpenClaw gateway to another machine: export, import, check (plugin-migrate)'
 
 /** The parts of the host's plugin API this entry touches (OpenClawPluginApi, 2026.9). */
@@ -36,6 +39,8 @@ export type HostPluginApi = {
     registrar: (ctx: {program: HostCommand}) => Promise<void> | void,
     opts?: {descriptors?: Array<{description: string; hasSubcommands: boolean; name: string}>},
   ) => void
+  /** OpenClaw 2026.9+: `openclaw migrate <id>` providers; absent on older hosts. */
+  registerMigrationProvider?: (provider: MigrationProvider) => void
   registrationMode?: string
   rootDir?: string
   runtime: {state: {resolveStateDir: () => string}; version?: string}
@@ -68,16 +73,46 @@ export function hostVersionOf(api: Pick<HostPluginApi, 'runtime'>, script = proc
   return null
 }
 
-/** What the host knows about itself; only valid inside a command action (the runtime is live then). */
-export function nativeContext(api: HostPluginApi, env: NodeJS.ProcessEnv = process.env): NativeHostContext {
-  const stateDir = api.runtime.state.resolveStateDir()
+/** The running host's command, version and profile (the runtime is not asked: it may be unavailable while registering). */
+export function hostInfo(
+  api: HostPluginApi,
+  env: NodeJS.ProcessEnv = process.env,
+): Omit<NativeHostContext, 'stateDir'> {
   return {
     configPath: env.OPENCLAW_CONFIG_PATH ? path.resolve(env.OPENCLAW_CONFIG_PATH) : undefined,
     // Chained commands (doctor, gateway ...) run with the host's own executable, script and env.
     hostCommand: {args: process.argv[1] ? [process.argv[1]] : [], file: process.execPath},
     hostVersion: hostVersionOf(api),
     profile: env.OPENCLAW_PROFILE || null,
-    stateDir,
+  }
+}
+
+/** What the host knows about itself; only valid inside a command action (the runtime is live then). */
+export function nativeContext(api: HostPluginApi, env: NodeJS.ProcessEnv = process.env): NativeHostContext {
+  return {...hostInfo(api, env), stateDir: api.runtime.state.resolveStateDir()}
+}
+
+/** Loads the provider's implementation from the install dir only when the host calls it (listing stays cheap). */
+function migrationProvider(api: HostPluginApi): MigrationProvider {
+  const load = async () =>
+    (await import(
+      pathToFileURL(path.join(packageRoot(api), 'dist', 'native', 'migration-provider.js')).href
+    )) as typeof MigrationProviderModule
+  const host = () => hostInfo(api)
+
+  return {
+    async apply(ctx, plan) {
+      return (await load()).applyArchive(ctx, plan, host())
+    },
+    description: 'Import an archive made by `openclaw migrate-machine export` on another machine (plugin-migrate).',
+    async detect(ctx) {
+      return (await load()).detectArchive(ctx)
+    },
+    id: MIGRATION_PROVIDER_ID,
+    label: 'OpenClaw (another machine)',
+    async plan(ctx) {
+      return (await load()).planArchive(ctx, host())
+    },
   }
 }
 
@@ -86,6 +121,7 @@ const entry = {
   id: PLUGIN_ID,
   name: 'OpenClaw Migrate',
   register(api: HostPluginApi): void {
+    if (typeof api.registerMigrationProvider === 'function') api.registerMigrationProvider(migrationProvider(api))
     api.registerCli(
       ({program}) => {
         program

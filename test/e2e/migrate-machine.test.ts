@@ -32,6 +32,16 @@ import {
   stopPid,
   trackPid,
 } from './support/proc.js'
+import {
+  configSecrets,
+  cronJobsOf,
+  deviceKeySha,
+  diffTrees,
+  sessionsOf,
+  shareArchive,
+  short,
+  type StateBefore,
+} from './support/state-facts.js'
 import {observe, renderSummary, saveSummary, timing} from './support/summary.js'
 import {installStandalone, packTool, type Packed, REQUIRED_IN_TARBALL} from './support/tool.js'
 
@@ -64,20 +74,7 @@ interface Scenario {
   gatewayA?: {pid: number; exit: Promise<number | null>}
   gatewayBPid?: number | null
   cronJobId?: string
-  before: {
-    mainWorkspace: string
-    researchWorkspace: string
-    mainWs: Map<string, string>
-    researchWs: Map<string, string>
-    creds: string
-    apiKey: string
-    gatewayToken: string
-    deviceKeySha: string
-    cron: Record<string, unknown>[]
-    sessions: {key: string; sessionId: string; agentId: string}[]
-    baselineConfigSha?: string
-    baselineAgentsMdSha?: string
-  }
+  before: StateBefore
   exportJson?: any
   importJson?: any
 }
@@ -89,48 +86,6 @@ function migrate(s: Scenario, machine: Machine, args: string[]): Promise<RunResu
       timeoutMs: 600_000,
     })
   return machine.oc(['migrate-machine', ...args], 600_000)
-}
-
-function sessionsOf(data: any): {key: string; sessionId: string; agentId: string}[] {
-  return ((data?.sessions ?? []) as any[])
-    .map((x) => ({agentId: String(x.agentId), key: String(x.key), sessionId: String(x.sessionId)}))
-    .sort((a, b) => a.key.localeCompare(b.key))
-}
-
-function cronJobsOf(data: any): any[] {
-  if (Array.isArray(data)) return data
-  for (const key of ['jobs', 'items', 'cron']) if (Array.isArray(data?.[key])) return data[key]
-  return []
-}
-
-function configSecrets(configPath: string): {apiKey: string; gatewayToken: string} {
-  const config = readJson(configPath)
-  return {
-    apiKey: String(config?.models?.providers?.mock?.apiKey ?? ''),
-    gatewayToken: String(config?.gateway?.auth?.token ?? ''),
-  }
-}
-
-function deviceKeySha(db: string): string {
-  const keys = rows<{private_key_pem: string}>(
-    db,
-    'SELECT private_key_pem FROM device_identities ORDER BY identity_key',
-  )
-  return keys.length > 0 ? sha256(keys.map((k) => k.private_key_pem).join('\n')) : 'none'
-}
-
-function diffTrees(before: Map<string, string>, after: Map<string, string>): {missing: string[]; changed: string[]} {
-  const missing: string[] = []
-  const changed: string[] = []
-  for (const [rel, sha] of before) {
-    if (!after.has(rel)) missing.push(rel)
-    else if (after.get(rel) !== sha) changed.push(rel)
-  }
-  return {changed, missing}
-}
-
-function short(list: string[], n = 4): string {
-  return list.length <= n ? list.join(', ') : `${list.slice(0, n).join(', ')} … (+${list.length - n})`
 }
 
 describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`, function () {
@@ -453,6 +408,17 @@ describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`,
           researchWs: hashTree(s.before.researchWorkspace),
         })
         s.done.add('export')
+        // The provider suite (migrate-provider.test.ts) imports this same archive through `openclaw migrate openclaw`.
+        if (face === 'native')
+          shareArchive({
+            aHome: A.home,
+            aStateDir: A.stateDir,
+            archive: s.archive,
+            before: s.before,
+            cronJobId: s.cronJobId!,
+            passphraseFile: s.passphraseFile,
+            tgz: packed.tgz,
+          })
       })
 
       it('B: fresh `setup --baseline` (onboarding), then import --start-gateway', async function () {

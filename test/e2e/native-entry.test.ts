@@ -14,6 +14,7 @@ import entry, {
   hostVersionOf,
   type HostCommand,
   type HostPluginApi,
+  MIGRATION_PROVIDER_ID,
   nativeContext,
   PLUGIN_ID,
   ROOT_COMMAND,
@@ -75,6 +76,23 @@ describe('native OpenClaw plugin entry (no host)', function () {
     expect(fake.action()).to.be.a('function')
   })
 
+  it('registers the `openclaw` migration provider (when the host has the API) without touching the runtime', function () {
+    const providers: Parameters<NonNullable<HostPluginApi['registerMigrationProvider']>>[0][] = []
+    const api: HostPluginApi = {
+      registerCli() {},
+      registerMigrationProvider: (provider) => providers.push(provider),
+      registrationMode: 'discovery',
+      rootDir: REPO_ROOT,
+      runtime: throwingRuntime,
+    }
+    entry.register(api)
+    expect(providers.map((p) => [p.id, p.label])).to.deep.equal([[MIGRATION_PROVIDER_ID, 'OpenClaw (another machine)']])
+    expect(providers[0].plan).to.be.a('function')
+    expect(providers[0].apply).to.be.a('function')
+    // An older host without the API still gets its CLI.
+    expect(() => entry.register({...api, registerMigrationProvider: undefined})).to.not.throw()
+  })
+
   it('openclaw.plugin.json, package.json and the entry agree', function () {
     const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'openclaw.plugin.json'), 'utf8'))
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'))
@@ -85,6 +103,7 @@ describe('native OpenClaw plugin entry (no host)', function () {
       {description: entry.description, hasSubcommands: true, name: ROOT_COMMAND},
     ])
     expect(manifest.activation).to.deep.equal({onCommands: [ROOT_COMMAND], onStartup: false})
+    expect(manifest.contracts).to.deep.equal({migrationProviders: [MIGRATION_PROVIDER_ID]})
     expect(pkg.openclaw.extensions).to.deep.equal(['./dist/native/openclaw-entry.js'])
     expect(pkg.files).to.include.members(['bin', 'dist', 'oclif.manifest.json', 'openclaw.plugin.json'])
   })
