@@ -226,7 +226,8 @@ export class Machine {
     options: {timeoutMs?: number; pid?: number} = {},
   ): Promise<{ready: boolean; ms: number; status: RunResult | null}> {
     const started = Date.now()
-    const deadline = started + (options.timeoutMs ?? 120_000)
+    // A polling deadline, not a timing assertion: a loaded 2-core machine needs minutes to start a gateway.
+    const deadline = started + (options.timeoutMs ?? 300_000)
     let status: RunResult | null = null
     while (Date.now() < deadline) {
       if (options.pid !== undefined && !alive(options.pid)) break
