@@ -9,7 +9,7 @@ import path from 'node:path'
 
 import {resolveHostContext} from '../../src/lib/host/host-context.js'
 import {type ImportOutcome, runImport} from '../../src/lib/operations/import-operation.js'
-import {summarizeItems} from '../../src/native/migration-contract.js'
+import {type MigrationProviderContext, summarizeItems} from '../../src/native/migration-contract.js'
 import {
   failedResult,
   MAX_REBASE_ITEMS,
@@ -17,6 +17,7 @@ import {
   resultFromOutcome,
   SECRETS_NEEDED,
 } from '../../src/native/migration-items.js'
+import {applyArchive} from '../../src/native/migration-provider.js'
 import {
   type ExportedSource,
   onboardedStateDir,
@@ -151,5 +152,44 @@ describe('migration provider `openclaw`: the import engine in the host vocabular
     } finally {
       home.cleanup()
     }
+  })
+
+  describe('apply refuses before touching anything, and reports where the host looks', function () {
+    const host = {hostVersion: null, profile: 'work'}
+    function hostCtx(home: string, extra: Partial<MigrationProviderContext>): MigrationProviderContext {
+      const logged: string[] = []
+      return {
+        logger: {error: (m) => logged.push(m), info: (m) => logged.push(m), warn: (m) => logged.push(m)},
+        reportDir: path.join(home, '.openclaw-work', 'migration', 'openclaw', '2026-11-25T10-00-00.000Z'),
+        source: src.encrypted,
+        stateDir: path.join(home, '.openclaw-work'),
+        ...extra,
+      }
+    }
+
+    it('without --include-secrets: nothing imported, one error, the report in the (untouched) state dir', async function () {
+      const plan = planFromOutcome(dry, {archive: src.encrypted!, includeSecrets: false})
+      const ctx = hostCtx(target.home, {includeSecrets: false})
+      const before = fs.readdirSync(target.home).toSorted()
+      const result = await applyArchive(ctx, plan, host)
+      expect(result.summary.errors).to.equal(1)
+      expect(result.items.at(-1)!.message).to.contain('--include-secrets')
+      expect(result.reportDir).to.equal(ctx.reportDir)
+      expect(
+        JSON.parse(fs.readFileSync(path.join(ctx.reportDir!, 'report.json'), 'utf8')).result.summary.errors,
+      ).to.equal(1)
+      expect(fs.readdirSync(target.home).toSorted()).to.deep.equal(before)
+    })
+
+    it("refuses when the host's backup lies inside a place the import moves aside", async function () {
+      const plan = planFromOutcome(dry, {archive: src.encrypted!, includeSecrets: true})
+      const stateDir = path.join(target.home, '.openclaw-work')
+      const ctx = hostCtx(target.home, {backupPath: path.join(stateDir, 'backup.tar.gz'), includeSecrets: true})
+      const result = await applyArchive(ctx, plan, host)
+      expect(result.backupPath).to.equal(ctx.backupPath)
+      expect(result.items.at(-1)).to.include({id: 'import:usage', status: 'error'})
+      expect(result.items.at(-1)!.reason).to.contain('--backup-output')
+      expect(fs.readdirSync(target.home).filter((n) => n.includes('.pre-migrate-'))).to.deep.equal([])
+    })
   })
 })
