@@ -2,8 +2,10 @@
 // Development face: runs src/ through tsx (oclif maps dist/ to src/ when NODE_ENV is development).
 import {register} from 'tsx/esm/api'
 
+// Ctrl-C while loading: nothing has started yet; end with the documented 130, not by the signal.
+process.once('SIGINT', () => process.exit(130))
+
 process.env.NODE_ENV ??= 'development'
 register()
-const {execute} = await import('@oclif/core')
-const {standaloneArgv} = await import('../src/standalone.ts')
-await execute({args: standaloneArgv(process.argv.slice(2)), development: true, dir: import.meta.url})
+const {runStandalone} = await import('../src/standalone.ts')
+await runStandalone(process.argv.slice(2), import.meta.url)

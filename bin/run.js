@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Standalone face: `openclaw-migrate export|import|check` maps onto the plugin's `migrate *` commands.
-import {execute} from '@oclif/core'
+// Ctrl-C while loading: nothing has started yet; end with the documented 130, not by the signal.
+process.once('SIGINT', () => process.exit(130))
+const {runStandalone} = await import('../dist/standalone.js')
 
-import {standaloneArgv} from '../dist/standalone.js'
-
-await execute({args: standaloneArgv(process.argv.slice(2)), dir: import.meta.url})
+await runStandalone(process.argv.slice(2), import.meta.url)

@@ -1,5 +1,6 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
+import {type Envelope, envelope, envelopeError} from './envelope.js'
 import {MigrateError} from './errors.js'
 import {type HostContext, resolveHostContext} from './host/host-context.js'
 import {redactText} from './util/redact.js'
@@ -39,6 +40,8 @@ export abstract class MigrateCommand<T extends typeof Command> extends Command {
 
   protected args!: BaseArgs<T>
   protected flags!: BaseFlags<T>
+  /** What the run is doing (e.g. `dry-run`, `archive`): with the command, it names the shape of the JSON `result`. */
+  protected abstract mode: string
   /** Warnings collected for the result, so --json carries them too. */
   protected readonly warnings: string[] = []
 
@@ -82,19 +85,64 @@ export abstract class MigrateCommand<T extends typeof Command> extends Command {
     else this.log(message)
   }
 
-  protected override toErrorJson(err: unknown): unknown {
-    if (err instanceof MigrateError)
-      return {error: {...err.toJSON(), message: redactText(err.message)}, warnings: this.warnings}
-    const message = err instanceof Error ? err.message : String(err)
-    const exitCode = (err as {oclif?: {exit?: number}})?.oclif?.exit ?? 1
-    return {
-      error: {code: exitCode === 2 ? 'USAGE' : 'INTERNAL', exitCode, message: redactText(message), suggestions: []},
+  /**
+   * Ends the run with this error's exit code while still returning a result (a check that found
+   * problems, an import whose verification failed): --json carries both.
+   */
+  protected fail(error: MigrateError): void {
+    this.failure = error
+    process.exitCode = error.exitCode
+  }
+
+  private failure?: MigrateError
+
+  /** The verb the user typed (`export`, not `migrate:export`). */
+  protected get verb(): string {
+    return this.id?.split(':').at(-1) ?? 'unknown'
+  }
+
+  protected override toSuccessJson(result: unknown): Envelope {
+    return envelope({
+      command: this.verb,
+      error: this.failure ? envelopeError(this.failure) : undefined,
+      mode: this.mode,
+      result,
       warnings: this.warnings,
-    }
+    })
+  }
+
+  protected override toErrorJson(err: unknown): Envelope {
+    return envelope({
+      command: this.verb,
+      error: envelopeError(err),
+      mode: this.mode,
+      result: null,
+      warnings: this.warnings,
+    })
   }
 
   protected override async catch(err: Interfaces.CommandError): Promise<unknown> {
-    if (err instanceof MigrateError) err.message = redactText(err.message)
+    // A parse error is reported as such: not also as "did not parse its arguments" (a dev-mode warning).
+    this.parsed = true
+    if (err instanceof MigrateError) {
+      err.message = redactText(err.message)
+      if (!this.jsonEnabled()) {
+        // Unwrapped, unlike oclif's pretty errors: paths and commands in hints stay copyable.
+        this.logToStderr(renderError(err))
+        process.exitCode = err.exitCode
+        this.exit(err.exitCode)
+      }
+    }
+
     return super.catch(err)
   }
+}
+
+/** `Error: message`, then each suggestion on its own line, then the stable code. */
+export function renderError(err: MigrateError): string {
+  return [
+    `Error: ${err.message}`,
+    ...(err.suggestions ?? []).map((s) => `  → ${redactText(s)}`),
+    `  (${err.code}, exit ${err.exitCode})`,
+  ].join('\n')
 }

@@ -3,15 +3,16 @@
  * host's snapshot copy of the entry), so @oclif/core, the commands and the native bridge are one
  * set of module instances.
  */
-import {Config, Errors, flush, run} from '@oclif/core'
-import {Exit, handle} from '@oclif/core/handle'
+import {Config, flush, run} from '@oclif/core'
 import path from 'node:path'
+
+import {NATIVE_PREFIX, reportError, withRewrittenHelp} from '../lib/cli-face.js'
 
 import {type NativeHostContext, setNativeHostContext} from '../lib/host/native-bridge.js'
 import {canonicalStateDir, hostHome} from '../lib/host/state-rules.js'
 import {standaloneArgv} from '../standalone.js'
 
-export const NATIVE_BIN = 'openclaw migrate-machine'
+export const NATIVE_BIN = NATIVE_PREFIX
 const VERBS = ['export', 'import', 'check'] as const
 
 function isHelpRequest(args: string[]): boolean {
@@ -66,48 +67,6 @@ function rootHelp(config: Config): string {
   ].join('\n')
 }
 
-/** Rewrites oclif's usage lines (`openclaw-migrate migrate export`) to the command the user typed. */
-export function rewriteHelp(text: string, bin: string): string {
-  return text.replaceAll(`${bin} migrate `, `${NATIVE_BIN} `).replaceAll(`${bin} migrate\n`, `${NATIVE_BIN}\n`)
-}
-
-async function withRewrittenHelp<T>(stream: NodeJS.WriteStream, bin: string, fn: () => Promise<T>): Promise<T> {
-  const write = stream.write
-  stream.write = function (chunk: string | Uint8Array, ...rest: unknown[]): boolean {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
-    return (write as (c: string, ...r: unknown[]) => boolean).call(stream, rewriteHelp(text, bin), ...rest)
-  } as typeof stream.write
-  try {
-    return await fn()
-  } finally {
-    stream.write = write
-  }
-}
-
-/** oclif's error printing (pretty message, suggestions, exit code), but setting process.exitCode instead of exiting the host. */
-async function report(error: unknown, argv: string[]): Promise<void> {
-  const err = error instanceof Error ? error : new Error(String(error))
-  if (err instanceof Errors.ExitError) {
-    process.exitCode = err.oclif.exit ?? 0
-    return
-  }
-
-  const exit = Exit.exit
-  const processArgv = process.argv
-  Exit.exit = ((code = 0) => {
-    process.exitCode = code
-  }) as typeof Exit.exit
-  // handle() re-renders usage from process.argv.slice(2) for parse errors.
-  process.argv = [processArgv[0], processArgv[1], ...argv]
-  try {
-    // Parse errors print the command's usage: name the command the way it was typed.
-    await withRewrittenHelp(process.stderr, 'openclaw-migrate', () => handle(err))
-  } finally {
-    Exit.exit = exit
-    process.argv = processArgv
-  }
-}
-
 export type NativeRunRequest = {
   args: string[]
   context: NativeHostContext
@@ -134,10 +93,13 @@ export async function runNative(request: NativeRunRequest): Promise<void> {
 
     const help = argv.includes('--help') || argv.includes('-h')
     const go = () => run(argv, root)
-    await (help ? withRewrittenHelp(process.stdout, 'openclaw-migrate', go) : go())
+    await (help ? withRewrittenHelp(process.stdout, NATIVE_BIN, go) : go())
     await flush()
   } catch (error) {
-    await report(error, argv)
+    // Inside the host: set the exit code, never exit the host's process.
+    await reportError(error, argv, NATIVE_BIN, (code) => {
+      process.exitCode = code
+    })
   } finally {
     setNativeHostContext(undefined)
   }

@@ -19,7 +19,8 @@ import entry, {
   PLUGIN_ID,
   ROOT_COMMAND,
 } from '../../src/native/openclaw-entry.js'
-import {nativeArgv, rewriteHelp} from '../../src/native/run-native.js'
+import {rewriteHelp} from '../../src/lib/cli-face.js'
+import {NATIVE_BIN, nativeArgv} from '../../src/native/run-native.js'
 import {REPO_ROOT} from './support/openclaw.js'
 
 function fakeProgram() {
@@ -197,7 +198,7 @@ describe('native OpenClaw plugin entry (no host)', function () {
   })
 
   it('names commands in help the way they were typed', function () {
-    expect(rewriteHelp('USAGE\n  $ openclaw-migrate migrate export [--json]\n', 'openclaw-migrate')).to.equal(
+    expect(rewriteHelp('USAGE\n  $ openclaw-migrate migrate export [--json]\n', NATIVE_BIN)).to.equal(
       'USAGE\n  $ openclaw migrate-machine export [--json]\n',
     )
   })

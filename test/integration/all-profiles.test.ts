@@ -9,7 +9,7 @@ import {expect} from 'chai'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {type CliResult, describeRun, parseJson, rmrf, runCli, tmpDir} from '../support/cli.js'
+import {type CliResult, describeRun, parseJson, resultOf, rmrf, runCli, tmpDir} from '../support/cli.js'
 import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 import {sha256, targetHome} from '../support/import-fixtures.js'
 
@@ -62,12 +62,12 @@ describe('export --all-profiles, then import: two profiles, one archive', functi
       home: sourceHome,
     })
     expectOk(exportRun)
-    exported = parseJson(exportRun)
+    exported = resultOf(exportRun)
 
     target = targetHome('bob')
     const importRun = await runCli(['import', archive, '--no-host', '--json'], {home: target.home})
     expectOk(importRun)
-    imported = parseJson(importRun)
+    imported = resultOf(importRun)
     checked = await runCli(['check', '--against', archive, '--json'], {home: target.home})
   })
 
@@ -131,5 +131,6 @@ describe('export --all-profiles, then import: two profiles, one archive', functi
     expect(counts.every((c: any) => c.status === 'ok')).to.equal(true)
     expect(checked.code, describeRun(checked)).to.equal(0)
     expect(parseJson(checked).ok).to.equal(true)
+    expect(resultOf(checked).ready).to.equal(true)
   })
 })

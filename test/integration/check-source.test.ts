@@ -3,7 +3,7 @@ import {type ChildProcess, spawn} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {describeRun, makeRemote, parseJson, rmrf, runCli, tmpDir} from '../support/cli.js'
+import {describeRun, makeRemote, resultOf, rmrf, runCli, tmpDir} from '../support/cli.js'
 import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 interface CheckJson {
@@ -42,7 +42,7 @@ describe('migrate check (source readiness)', function () {
   it('--json has the shape {ready, checks[]} with an entry for each area', async () => {
     const result = await runCli(['check', '--profile', 'work', '--json'], {home})
     expect(result.code, describeRun(result)).to.equal(0)
-    const report = parseJson<CheckJson>(result)
+    const report = resultOf<CheckJson>(result)
     expect(report.ready).to.equal(true)
     expect(report.checks).to.be.an('array').that.is.not.empty
     for (const c of report.checks) {
@@ -77,8 +77,8 @@ describe('migrate check (source readiness)', function () {
       expect(human.code, describeRun(human)).to.equal(1)
       const fixLine = human.out.split('\n').find((l) => l.includes('chmod 600'))
       expect(fixLine, human.out).to.be.a('string').and.include(env)
-      expect(human.out).to.include('Not ready: 1 problem(s)')
-      const json = parseJson<CheckJson>(await runCli(['check', '--profile', 'work', '--json'], {home}))
+      expect(human.out).to.include('Not ready: 1 problem to fix first.')
+      const json = resultOf<CheckJson>(await runCli(['check', '--profile', 'work', '--json'], {home}))
       expect(json.ready).to.equal(false)
       const problem = json.checks.find((c) => c.status === 'problem')!
       expect(problem.id).to.equal('secret-modes')
@@ -97,7 +97,7 @@ describe('migrate check (source readiness)', function () {
       fs.writeFileSync(lock, JSON.stringify({pid: child.pid, port: 18_789}))
       const result = await runCli(['check', '--profile', 'work', '--json'], {home})
       expect(result.code, describeRun(result)).to.equal(0)
-      const gateway = parseJson<CheckJson>(result).checks.find((c) => c.id === 'gateway')!
+      const gateway = resultOf<CheckJson>(result).checks.find((c) => c.id === 'gateway')!
       expect(gateway.status).to.equal('warn')
       expect(gateway.message).to.include(String(child.pid))
       expect(gateway.fix).to.include('--stop-gateway')
@@ -119,7 +119,7 @@ describe('migrate check (source readiness)', function () {
     expect(human.code, describeRun(human)).to.equal(1)
     expect(human.out).to.include('remote mode')
     expect(json.code).to.equal(1)
-    const report = parseJson<CheckJson>(json)
+    const report = resultOf<CheckJson>(json)
     expect(report.ready).to.equal(false)
     const problem = report.checks.find((c) => c.id === 'remote-mode')!
     expect(problem.status).to.equal('problem')
@@ -131,7 +131,7 @@ describe('migrate check (source readiness)', function () {
     fs.mkdirSync(empty)
     const result = await runCli(['check', '--profile', 'work', '--json'], {home: empty})
     expect(result.code, describeRun(result)).to.equal(1)
-    const report = parseJson<CheckJson>(result)
+    const report = resultOf<CheckJson>(result)
     expect(report.ready).to.equal(false)
     expect(report.checks.find((c) => c.status === 'problem')!.message).to.include(path.join(empty, '.openclaw-work'))
   })
@@ -143,7 +143,7 @@ describe('migrate check (source readiness)', function () {
     try {
       const result = await runCli(['check', '--profile', 'work', '--json'], {home})
       expect(result.code, describeRun(result)).to.equal(0)
-      const warn = parseJson<CheckJson>(result).checks.find((c) => c.id === 'legacy-dir')!
+      const warn = resultOf<CheckJson>(result).checks.find((c) => c.id === 'legacy-dir')!
       expect(warn.status).to.equal('warn')
       expect(warn.message).to.include(legacy)
     } finally {

@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
 
-import {describeRun, mustRun, parseJson, rmrf, RunBatch, tarNames, tmpDir} from '../support/cli.js'
+import {describeRun, mustRun, parseJson, resultOf, rmrf, RunBatch, tarNames, tmpDir} from '../support/cli.js'
 import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 const PASSPHRASE = 'correct horse battery staple 42'
@@ -176,7 +176,7 @@ describe('migrate export encryption (age)', function () {
     it('--recipients-file (comments, blank lines, two keys): each key decrypts it', async () => {
       const result = await batch.get('recipients file')
       expect(result.code, describeRun(result)).to.equal(0)
-      expect(parseJson(result).encryption).to.equal('recipients')
+      expect(resultOf(result).encryption).to.equal('recipients')
       const file = path.join(out, 'recipients.tar.gz.age')
       expectArchiveTar(mustRun('age', ['-d', '-i', keyA, file]))
       expectArchiveTar(mustRun('age', ['-d', '-i', keyB, file]))

@@ -3,7 +3,7 @@ import {type ChildProcess, spawn} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {describeRun, makeRemote, parseJson, rmrf, runCli, tarCat, tarNames, tmpDir} from '../support/cli.js'
+import {describeRun, makeRemote, parseJson, resultOf, rmrf, runCli, tarCat, tarNames, tmpDir} from '../support/cli.js'
 import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 function lockFile(stateDir: string): string {
@@ -65,9 +65,9 @@ describe('migrate export refusals', function () {
     it('--dry-run reports the running gateway instead of refusing', async () => {
       const result = await runCli(['export', '--profile', 'work', '--dry-run', '--json'], {cwd: out, home})
       expect(result.code, describeRun(result)).to.equal(0)
-      const plan = parseJson(result)
+      const {result: plan, warnings} = parseJson(result)
       expect(plan.gateway).to.deep.equal({pid: gateway!.pid, running: true})
-      expect(plan.warnings.join('\n')).to.include('--stop-gateway')
+      expect(warnings.join('\n')).to.include('--stop-gateway')
     })
 
     it('--stop-gateway without a host binary SIGTERMs the pid from the lock, then exports', async () => {
@@ -89,7 +89,7 @@ describe('migrate export refusals', function () {
         {cwd: out, home},
       )
       expect(result.code, describeRun(result)).to.equal(0)
-      const summary = parseJson(result)
+      const summary = resultOf(result)
       expect(summary.gateway).to.deep.equal({method: `SIGTERM to pid ${gateway!.pid}`, stopped: true, wasRunning: true})
       expect(JSON.parse(tarCat(archive, 'manifest.json').toString('utf8')).gateway).to.deep.equal({
         stopped: true,

@@ -8,10 +8,11 @@ import {
   archivePathIn,
   type CliResult,
   describeRun,
-  RunBatch,
   listFiles as listTree,
   parseJson,
+  resultOf,
   rmrf,
+  RunBatch,
   runCli,
   tarCat,
   tarExtract,
@@ -86,13 +87,14 @@ describe('migrate export (generated home, real CLI)', function () {
     let result: CliResult
     let names: string[]
     let summary: any
+    let warnings: string[]
     let manifest: any
 
     before(async () => {
       archive = path.join(out, 'plain.tar.gz')
       result = await batch.get('plain')
       expectOk(result)
-      summary = parseJson(result)
+      ;({result: summary, warnings} = parseJson(result))
       names = tarNames(archive)
       manifest = JSON.parse(tarCat(archive, 'manifest.json').toString('utf8'))
     })
@@ -164,7 +166,7 @@ describe('migrate export (generated home, real CLI)', function () {
       expect(manifest.symlinksOutside).to.deep.equal([
         {path: path.join(g.externalWorkspace, 'dict-outside'), target: '/usr/share/dict'},
       ])
-      expect(summary.warnings.join('\n')).to.include('dict-outside')
+      expect(warnings.join('\n')).to.include('dict-outside')
     })
 
     it('captures uncheckpointed WAL writes in a self-contained SQLite snapshot', () => {
@@ -326,7 +328,7 @@ describe('migrate export (generated home, real CLI)', function () {
       const before = treeFingerprint(cleanHome)
       const dry = await runCli(['export', '--profile', 'work', '--dry-run', '--json'], {cwd: out, home: cleanHome})
       expectOk(dry)
-      expect(parseJson(dry).profiles[0].counts.cronJobs).to.equal(clean.counts.cronJobs)
+      expect(resultOf(dry).profiles[0].counts.cronJobs).to.equal(clean.counts.cronJobs)
       expect(sideFiles()).to.deep.equal([])
       const check = await runCli(['check', '--profile', 'work', '--json'], {cwd: out, home: cleanHome})
       expect(check.code, describeRun(check)).to.equal(0)
@@ -337,7 +339,7 @@ describe('migrate export (generated home, real CLI)', function () {
     it('--json carries roots, secrets (by path) and skipped paths with reasons', async () => {
       const result = await batch.get('dry-run --json')
       expectOk(result)
-      const plan = parseJson(result)
+      const plan = resultOf(result)
       expect(plan.dryRun).to.equal(true)
       expect(plan.roots.map((r: any) => r.id)).to.include.members([
         'work.state',

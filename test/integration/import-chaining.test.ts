@@ -10,7 +10,7 @@ import {type ChildProcess, spawn} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {type CliResult, describeRun, parseJson, pathWithoutOpenClaw, runCli} from '../support/cli.js'
+import {type CliResult, describeRun, parseJson, pathWithoutOpenClaw, resultOf, runCli} from '../support/cli.js'
 import {
   diffSnapshots,
   type ExportedSource,
@@ -134,7 +134,7 @@ describe('import chaining into OpenClaw', function () {
         'config validate --json',
         ...plugins.filter((p) => p.spec).map((p) => `plugins install ${p.spec} --force --accept-capabilities`),
       ])
-      const out = parseJson(s.result)
+      const out = resultOf(s.result)
       const steps = Object.fromEntries(out.chain.steps.map((st: any) => [st.step, st.skipped ?? 'ran']))
       expect(steps).to.include({
         'config validate': 'ran',
@@ -166,7 +166,7 @@ describe('import chaining into OpenClaw', function () {
     it('--allow-downgrade imports into the older OpenClaw anyway, and says so', () => {
       const s = scenarios.downgrade
       expect(s.result.code, describeRun(s.result)).to.equal(0)
-      const out = parseJson(s.result)
+      const out = resultOf(s.result)
       expect(out.versions).to.deep.equal({downgrade: true, installed: '2026.8.1', source: '2026.9.6'})
       expect(out.chain.ok).to.equal(true)
       expect(chainCalls(s)[0].command).to.equal('config validate --json')
@@ -182,7 +182,7 @@ describe('import chaining into OpenClaw', function () {
 
       const n = scenarios.nohost
       expect(n.result.code, describeRun(n.result)).to.equal(0)
-      const out = parseJson(n.result)
+      const out = resultOf(n.result)
       expect(out.chain).to.equal(null)
       expect(out.versions).to.deep.equal({downgrade: false, installed: null, source: '2026.9.6'})
       expect(out.verification.ok).to.equal(true)

@@ -20,7 +20,7 @@ import {
   undoLastImport,
 } from '../../src/lib/import/import-journal.js'
 import {type StagedRoot} from '../../src/lib/import/staging.js'
-import {type CliResult, describeRun, parseJson, runCli, tmpDir, rmrf} from '../support/cli.js'
+import {type CliResult, describeRun, parseJson, resultOf, rmrf, runCli, tmpDir} from '../support/cli.js'
 import {
   compareWithSource,
   diffSnapshots,
@@ -298,7 +298,7 @@ describe('import failures: refused before any write, and killed at any point', f
           )
           // The rerun moved this copy aside: compare the one it moved.
           const aside = (x: {target: string}) =>
-            parseJson(p.rerun!).movedAside.find((m: any) => m.target === x.target).aside
+            resultOf(p.rerun!).movedAside.find((m: any) => m.target === x.target).aside
           compareWithSource(
             big,
             targets.map((x: any) => ({...x, target: aside(x)})),
@@ -312,7 +312,7 @@ describe('import failures: refused before any write, and killed at any point', f
           )
         } else if (p.outcome === 'half') {
           // Killed between two renames (a window of microseconds): the journal knows, the rerun must undo it.
-          expect(parseJson(p.rerun!).recoveredInterruptedImports, p.detail).to.have.length(1)
+          expect(resultOf(p.rerun!).recoveredInterruptedImports, p.detail).to.have.length(1)
         }
         if (!p.rerun) {
           // Killed before it wrote anything: nothing to recover (another point of this kind was rerun).
@@ -323,7 +323,7 @@ describe('import failures: refused before any write, and killed at any point', f
         // The rerun: recovers the interrupted journal, cleans staging, imports.
         const rerun = p.rerun
         expect(rerun.code, describeRun(rerun)).to.equal(0)
-        const out = parseJson(rerun)
+        const out = resultOf(rerun)
         const interrupted = p.outcome !== 'activated' && /journal (staging|activating)/.test(p.detail!)
         if (interrupted) expect(out.recoveredInterruptedImports, p.detail).to.have.length(1)
         expect(out.verification.ok, JSON.stringify(out.verification.checks)).to.equal(true)

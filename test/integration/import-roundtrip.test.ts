@@ -11,7 +11,7 @@ import path from 'node:path'
 import {DatabaseSync} from 'node:sqlite'
 import JSON5 from 'json5'
 
-import {type CliResult, describeRun, parseJson, pathWithoutOpenClaw, rmrf, runCli} from '../support/cli.js'
+import {type CliResult, describeRun, pathWithoutOpenClaw, resultOf, rmrf, runCli} from '../support/cli.js'
 import {
   compareWithSource,
   type ExportedSource,
@@ -115,7 +115,7 @@ describe('import roundtrip: alice → bob, real CLI', function () {
     ])
     ;[bobResult] = results
     expectOk(bobResult)
-    bobOut = parseJson(bobResult)
+    bobOut = resultOf(bobResult)
     dry = {...carol, before: dryBefore, result: results[1], tmp: dryTmp}
     rewrite = {home: dave.home, result: results[2]}
     hosted = {home: erin.home, result: results[3], standIn}
@@ -357,8 +357,8 @@ describe('import roundtrip: alice → bob, real CLI', function () {
         home: bob.home,
       })
       expectOk(result)
-      const check = parseJson(result)
-      expect(check.ok, JSON.stringify(check.checks, null, 1)).to.equal(true)
+      const check = resultOf(result)
+      expect(check.ready, JSON.stringify(check.checks, null, 1)).to.equal(true)
       const byId = Object.fromEntries(check.checks.map((c: any) => [c.id, c.status]))
       expect(byId).to.include({counts: 'ok', files: 'ok', modes: 'ok', 'old-paths': 'ok', ownership: 'ok'})
       expect(check.targets.find((t: any) => t.rootId === 'work.state').target).to.equal(
@@ -373,7 +373,7 @@ describe('import roundtrip: alice → bob, real CLI', function () {
       const pristine = fs.readFileSync(db)
       const run = () =>
         runCli(['check', '--against', src.encrypted!, '--passphrase-file', src.passFile, '--json'], {home: bob.home})
-      const countsOf = (r: CliResult) => parseJson(r).checks.find((c: any) => c.id === 'counts')
+      const countsOf = (r: CliResult) => resultOf(r).checks.find((c: any) => c.id === 'counts')
       try {
         // What the gateway on the new machine does next: a cron run opens a session, an agent writes a note.
         const added = new DatabaseSync(db)
@@ -428,7 +428,7 @@ describe('import roundtrip: alice → bob, real CLI', function () {
           {home: bob.home},
         )
         expect(result.code).to.equal(1)
-        const differ = parseJson(result).checks.find((c: any) => c.id === 'files-differ')
+        const differ = resultOf(result).checks.find((c: any) => c.id === 'files-differ')
         expect(differ, result.out).to.include({status: 'problem'})
         expect(differ.message).to.equal(`1 file(s) differ from the archive, e.g. ${note}.`)
       } finally {
@@ -440,7 +440,7 @@ describe('import roundtrip: alice → bob, real CLI', function () {
       const imported = sha256(fs.readFileSync(path.join(bob.home, '.openclaw-work', 'openclaw.json')))
       const result = await runCli(['import', '--undo', '--json'], {home: bob.home})
       expectOk(result)
-      const undo = parseJson(result)
+      const undo = resultOf(result)
       expect(undo.archiveId).to.equal(bobOut.archiveId)
       expect(fs.readFileSync(path.join(bob.home, '.openclaw-work', 'MARKER'), 'utf8')).to.equal(bobMarker)
       expect(siblings(bob.home, /pre-migrate/)).to.deep.equal([])
@@ -460,7 +460,7 @@ describe('import roundtrip: alice → bob, real CLI', function () {
 
   it('--dry-run writes nothing and lists the targets, the move aside and the rewrites', () => {
     expectOk(dry.result)
-    const plan = parseJson(dry.result)
+    const plan = resultOf(dry.result)
     expect(plan.dryRun).to.equal(true)
     expect(diffSnapshots(dry.before, snapshotHome(dry.home))).to.deep.equal([])
     // Its private staging lived in TMPDIR and is gone (tsx keeps its compile cache there too).
@@ -490,7 +490,7 @@ describe('import roundtrip: alice → bob, real CLI', function () {
 
   it('--rewrite-workspace-paths also rewrites MEMORY.md in both workspaces', () => {
     expectOk(rewrite.result)
-    const out = parseJson(rewrite.result)
+    const out = resultOf(rewrite.result)
     const state = path.join(rewrite.home, '.openclaw-work')
     const memories = [
       path.join(state, 'workspace', 'MEMORY.md'),
@@ -519,7 +519,7 @@ describe('import roundtrip: alice → bob, real CLI', function () {
 
   it('--map places a root that lived outside the old home, and the config follows', () => {
     expect(mapped.result.code, describeRun(mapped.result)).to.equal(0)
-    const out = parseJson(mapped.result)
+    const out = resultOf(mapped.result)
     const agentDir = out.targets.find((t: any) => t.root === 'work.agentDir.research')
     expect(agentDir).to.include({sourcePath: mapped.oldPlace, target: mapped.newPlace})
     expect(agentDir.why).to.match(/--map/)
@@ -534,7 +534,7 @@ describe('import roundtrip: alice → bob, real CLI', function () {
 
   it('with a stand-in `openclaw` on PATH: same files, and the host chain ran for profile work', () => {
     expect(hosted.result.code, describeRun(hosted.result)).to.equal(0)
-    const out = parseJson(hosted.result)
+    const out = resultOf(hosted.result)
     compareWithSource(src, out.targets, new Set(out.rebase.rewrites.map((r: any) => r.file)))
     expect(out.versions).to.deep.equal({downgrade: false, installed: '2026.9.6', source: '2026.9.6'})
     expect(out.chain.ok, JSON.stringify(out.chain.steps, null, 1)).to.equal(true)

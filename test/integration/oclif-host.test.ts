@@ -22,8 +22,9 @@ import {
   type HostLogLine,
   linkPlugin,
   type OclifHost,
-  parseJson,
+  envelopeOf,
   REPO_ROOT,
+  resultOf,
 } from '../support/oclif-host.js'
 
 interface ContextJson {
@@ -82,7 +83,7 @@ describe('oclif host: the plugin linked into a fixture `openclaw` CLI', function
   it('export --dry-run --json takes the state dir from the host hook', async () => {
     const result = await host.run(['migrate', 'export', '--dry-run', '--json', '--profile', 'work'])
     expect(result.code, result.stderr).to.equal(0)
-    const plan = parseJson<{
+    const plan = resultOf<{
       context: ContextJson
       dryRun: boolean
       totals: {files: number}
@@ -112,14 +113,14 @@ describe('oclif host: the plugin linked into a fixture `openclaw` CLI', function
     expect(calls).to.have.length(1)
     expect(calls[0].input).to.deep.equal({dev: false, profile: 'work'})
     expect(calls[0].result?.stateDir).to.equal(work.stateDir)
-    expect(path.basename(parseJson<{context: ContextJson}>(result).context.stateDir)).to.equal('.openclaw-work')
+    expect(path.basename(resultOf<{context: ContextJson}>(result).context.stateDir)).to.equal('.openclaw-work')
   })
 
   it('check --json runs the host gateway status in-process for the same profile, keeping its output off stdout', async () => {
     const result = await host.run(['migrate', 'check', '--json', '--profile', 'work'])
     // ready or not (exit 0/1), stdout must be exactly one JSON document: ours.
     expect(result.code, result.stderr).to.be.oneOf([0, 1])
-    const check = parseJson<{
+    const check = resultOf<{
       context: ContextJson
       ready: boolean
       checks: {id: string; status: string; message: string}[]
@@ -142,7 +143,7 @@ describe('oclif host: the plugin linked into a fixture `openclaw` CLI', function
   it('honours the host-global form `openclaw --profile work migrate check`', async () => {
     const result = await host.run(['--profile', 'work', 'migrate', 'check', '--json'])
     expect(result.code, result.stderr).to.be.oneOf([0, 1])
-    const check = parseJson<{context: ContextJson}>(result)
+    const check = resultOf<{context: ContextJson}>(result)
     expect(check.context.sources.stateDir).to.equal('oclif-hook')
     expect(check.context.stateDir).to.equal(work.stateDir)
     expect(hookCalls(host.readLog())[0].input).to.deep.equal({dev: false, profile: null})
@@ -164,9 +165,9 @@ describe('oclif host: the plugin linked into a fixture `openclaw` CLI', function
         env: {FIXTURE_HOST_GATEWAY_PID: String(gateway.pid)},
       })
       expect(result.code, result.stderr).to.equal(0)
-      const plan = parseJson<{gateway: {pid: number | null; running: boolean}; warnings: string[]}>(result)
-      expect(plan.gateway).to.deep.equal({pid: gateway.pid, running: true})
-      expect(plan.warnings.join('\n')).to.match(/--stop-gateway/)
+      const {result: plan, warnings} = envelopeOf<{gateway: {pid: number | null; running: boolean}}>(result)
+      expect(plan!.gateway).to.deep.equal({pid: gateway.pid, running: true})
+      expect(warnings.join('\n')).to.match(/--stop-gateway/)
       expect(host.readLog().filter((l) => l.command === 'gateway:status')).to.have.length(1)
     })
   })

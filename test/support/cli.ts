@@ -80,13 +80,61 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
   })
 }
 
-/** Parses the single JSON document a `--json` run prints on stdout. */
-export function parseJson<T = any>(result: CliResult): T {
+/** The one JSON envelope every `--json` run prints (README, "JSON output"). */
+export interface Envelope<R = any> {
+  command: string
+  error?: {code: string; details?: Record<string, unknown>; exitCode: number; message: string; suggestions: string[]}
+  exitCode: number
+  mode: string
+  ok: boolean
+  result: null | R
+  warnings: string[]
+}
+
+/**
+ * Parses the single JSON document a `--json` run prints on stdout and checks it is the envelope:
+ * the field types, `ok` ⇔ exit 0 ⇔ no `error`, and the process's exit code equal to `exitCode`.
+ */
+export function parseJson<R = any>(result: CliResult): Envelope<R> {
+  let doc: Envelope<R>
   try {
-    return JSON.parse(result.out) as T
+    doc = JSON.parse(result.out) as Envelope<R>
   } catch {
     throw new Error(`stdout is not one JSON document (exit ${result.code}):\n${result.out}\n--- stderr:\n${result.err}`)
   }
+
+  const problems = checkEnvelope(doc)
+  if (result.code !== null && doc.exitCode !== result.code)
+    problems.push(`exitCode ${doc.exitCode} but the process exited ${result.code}`)
+  if (problems.length > 0)
+    throw new Error(`not the JSON envelope: ${problems.join('; ')}\n${result.out.slice(0, 2000)}`)
+  return doc
+}
+
+/** What is wrong with doc as an envelope (empty when nothing). */
+export function checkEnvelope(doc: any): string[] {
+  const problems: string[] = []
+  const keys = Object.keys(doc ?? {})
+    .sort()
+    .join(',')
+  const expected = doc?.error
+    ? 'command,error,exitCode,mode,ok,result,warnings'
+    : 'command,exitCode,mode,ok,result,warnings'
+  if (keys !== expected) problems.push(`keys ${keys}`)
+  if (typeof doc.command !== 'string' || typeof doc.mode !== 'string') problems.push('command/mode not strings')
+  if (typeof doc.ok !== 'boolean' || doc.ok !== (doc.exitCode === 0) || doc.ok === Boolean(doc.error))
+    problems.push('ok, exitCode and error disagree')
+  if (!Array.isArray(doc.warnings) || doc.warnings.some((w: unknown) => typeof w !== 'string'))
+    problems.push('warnings is not an array of strings')
+  if (doc.result !== null && (typeof doc.result !== 'object' || Array.isArray(doc.result))) problems.push('result')
+  if (doc.error) {
+    const e = doc.error
+    if (typeof e.code !== 'string' || typeof e.message !== 'string' || e.exitCode !== doc.exitCode)
+      problems.push('error fields')
+    if (!Array.isArray(e.suggestions)) problems.push('error.suggestions')
+  }
+
+  return problems
 }
 
 export function describeRun(result: CliResult): string {
@@ -240,4 +288,11 @@ export class RunBatch {
       this.waiting.shift()?.()
     }
   }
+}
+
+/** The `result` of a `--json` run's envelope (checked as parseJson does). */
+export function resultOf<R = any>(result: CliResult): R {
+  const doc = parseJson<R>(result)
+  if (doc.result === null) throw new Error(`the run has no result: ${describeRun(result)}`)
+  return doc.result
 }

@@ -14,9 +14,9 @@ import {
   cliEnv,
   type CliOptions,
   type CliResult,
-  DEV_BIN,
   describeRun,
-  parseJson,
+  DEV_BIN,
+  resultOf,
   rmrf,
   runCli,
   tarCat,
@@ -117,7 +117,7 @@ export function exportedSource(key: string, options: SourceOptions = {}): Promis
         options.compression === 'zstd' ? null : JSON.parse(tarCat(plain, 'manifest.json').toString('utf8'))
       return {
         encrypted,
-        exported: {encrypted: e ? parseJson(e) : undefined, plain: parseJson(p)},
+        exported: {encrypted: e ? resultOf(e) : undefined, plain: resultOf(p)},
         g,
         manifest,
         passFile,

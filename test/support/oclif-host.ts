@@ -10,6 +10,8 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {checkEnvelope, type Envelope} from './cli.js'
+
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const FIXTURE_HOST_ROOT = path.join(REPO_ROOT, 'test', 'fixtures', 'oclif-host')
 export const FIXTURE_HOST_BIN = path.join(FIXTURE_HOST_ROOT, 'bin', 'run.js')
@@ -144,4 +146,19 @@ export function parseJson<T = Record<string, unknown>>(result: HostResult): T {
       `stdout is not one JSON document (exit ${result.code}).\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`,
     )
   }
+}
+
+/** The plugin's JSON envelope printed through the host, checked (as the standalone bin's is). */
+export function envelopeOf<R = any>(result: HostResult): Envelope<R> {
+  const doc = parseJson<Envelope<R>>(result)
+  const problems = checkEnvelope(doc)
+  if (doc.exitCode !== result.code) problems.push(`exitCode ${doc.exitCode} but the host exited ${result.code}`)
+  if (problems.length > 0) throw new Error(`not the JSON envelope: ${problems.join('; ')}\n${result.stdout}`)
+  return doc
+}
+
+export function resultOf<R = any>(result: HostResult): R {
+  const {result: body} = envelopeOf<R>(result)
+  if (body === null) throw new Error(`no result: ${result.stdout}\n${result.stderr}`)
+  return body
 }

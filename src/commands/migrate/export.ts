@@ -14,14 +14,25 @@ import {resolveEncryption} from '../../lib/ui/passphrase.js'
 import {ProgressBar} from '../../lib/ui/progress.js'
 
 export default class MigrateExport extends MigrateCommand<typeof MigrateExport> {
-  static override description = `Export this machine's OpenClaw gateway (state dir, credentials, sessions, channel logins, workspaces) into one encrypted archive.
-
-The inventory comes from the config: the whole state dir, every workspace and agentDir (also outside the state dir), $include files and .env. Regenerable paths (tmp, cache, npm, logs, node_modules) are skipped with a reason; SQLite databases are captured as consistent snapshots.`
+  static override description = `The inventory comes from the config: the whole state dir, every workspace and agentDir (also outside the state dir), $include files and .env. Regenerable paths (tmp, cache, npm, logs, node_modules) are skipped with a reason; SQLite databases are captured as consistent snapshots.`
   static override examples = [
-    '<%= config.bin %> <%= command.id %> --passphrase-file ~/.migrate-pass',
-    '<%= config.bin %> <%= command.id %> --profile work --stop-gateway -o ~/work.tar.gz.age',
-    '<%= config.bin %> <%= command.id %> --recipient age1... -o - | ssh newhost openclaw-migrate import -',
-    '<%= config.bin %> <%= command.id %> --dry-run',
+    {
+      command: '<%= config.bin %> <%= command.id %> --passphrase-file ~/.migrate-pass',
+      description: 'Export the default profile, encrypted to the passphrase in a file.',
+    },
+    {
+      command: '<%= config.bin %> <%= command.id %> --profile work --stop-gateway -o ~/work.tar.gz.age',
+      description: 'Export the work profile, stopping its gateway first.',
+    },
+    {
+      command:
+        '<%= config.bin %> <%= command.id %> --recipient age1... -o - | ssh newhost openclaw-migrate import - --identity key.txt',
+      description: "Stream the archive over ssh, encrypted to the new machine's age key; nothing is stored in between.",
+    },
+    {
+      command: '<%= config.bin %> <%= command.id %> --dry-run',
+      description: 'Print what would be exported; write nothing.',
+    },
   ]
 
   static override flags = {
@@ -32,21 +43,27 @@ The inventory comes from the config: the whole state dir, every workspace and ag
     output: Flags.string({
       char: 'o',
       description:
-        'Archive file or directory; "-" streams to stdout. Default: ./openclaw-migrate-<profile>-<host>-<UTC time>.tar.gz.age',
+        'Write the archive to this file, or into this directory; "-" streams it to stdout. Default: ./openclaw-migrate-<profile>-<host>-<UTC time>.tar.gz.age',
     }),
     'stop-gateway': Flags.boolean({
       description: 'Stop a running gateway through OpenClaw before exporting (refused otherwise).',
     }),
   }
 
+  static override summary =
+    "Export this machine's OpenClaw gateway (state dir, credentials, sessions, channel logins, workspaces) into one encrypted archive."
+
+  protected mode = 'export'
+
   async run() {
     const {flags} = this
     const toStdout = flags.output === '-'
+    if (flags['dry-run']) this.mode = 'dry-run'
     if (toStdout && this.jsonEnabled())
-      this.error('--json and -o - both want stdout; write the archive to a file to get JSON.', {exit: 2})
+      throw new MigrateError('USAGE', '--json and -o - both want stdout; write the archive to a file to get JSON.')
     const context = await this.hostContext()
     const request = {
-      compression: flags.compression as 'gzip' | 'zstd',
+      compression: flags.compression,
       config: this.config,
       context,
       dryRun: flags['dry-run'],
@@ -66,7 +83,7 @@ The inventory comes from the config: the whole state dir, every workspace and ag
     if (flags['dry-run']) {
       if (prepared.gateway.running) this.note(`The gateway is running; the export will need --stop-gateway.`)
       this.say(renderExportPlan(prepared, context), toStdout)
-      return summarizePlan(prepared, context, this.warnings)
+      return summarizePlan(prepared, context)
     }
 
     const encryption = await resolveEncryption(flags)
@@ -100,6 +117,6 @@ The inventory comes from the config: the whole state dir, every workspace and ag
       process.off('SIGINT', onSigint)
     })
     this.say(renderExportResult(outcome, encryption), toStdout)
-    return summarizeExport(outcome, context, encryption, this.warnings)
+    return summarizeExport(outcome, context, encryption)
   }
 }

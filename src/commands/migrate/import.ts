@@ -1,23 +1,33 @@
 import {Args, Flags} from '@oclif/core'
 
 import {MigrateCommand} from '../../lib/base-command.js'
-import {ExitCode, MigrateError} from '../../lib/errors.js'
+import {MigrateError} from '../../lib/errors.js'
 import {recoverInterrupted, undoLastImport} from '../../lib/import/import-journal.js'
 import {runImport} from '../../lib/operations/import-operation.js'
-import {keyFlags, renderImport, summarizeImport} from '../../lib/ui/import-report.js'
+import {chainFailure, keyFlags, renderImport, summarizeImport} from '../../lib/ui/import-report.js'
 import {resolveDecryption} from '../../lib/ui/passphrase.js'
 import {ProgressBar} from '../../lib/ui/progress.js'
 
 export default class MigrateImport extends MigrateCommand<typeof MigrateImport> {
   static override args = {archive: Args.string({description: 'Archive written by `migrate export`, or - for stdin.'})}
-  static override description = `Import an archive on the new machine: verify everything, stage next to the target, rebase paths, activate by rename, then run OpenClaw's doctor and restart the gateway.
+  static override description = `Every entry is verified against the archive's index while it is staged next to its target; paths are rebased for this machine, then activated by rename; OpenClaw's config validate, plugin reinstalls, doctor and gateway restart follow.
 
 An existing state dir or workspace (e.g. one onboarding created) is moved aside to <path>.pre-migrate-<UTC time>, never deleted; --undo puts it back.`
   static override examples = [
-    '<%= config.bin %> <%= command.id %> openclaw-migrate-work-laptop-20261124T101500Z.tar.gz.age',
-    'ssh oldhost openclaw-migrate export -o - --passphrase-file p | <%= config.bin %> <%= command.id %> - --passphrase-file p',
-    '<%= config.bin %> <%= command.id %> archive.tar.gz.age --dry-run',
-    '<%= config.bin %> <%= command.id %> --undo',
+    {
+      command: '<%= config.bin %> <%= command.id %> openclaw-migrate-work-laptop-20261124T101500Z.tar.gz.age',
+      description: 'Import an archive copied from the old machine (asks for its passphrase on a TTY).',
+    },
+    {
+      command:
+        'ssh oldhost openclaw-migrate export -o - --passphrase-file p | <%= config.bin %> <%= command.id %> - --passphrase-file p',
+      description: 'Stream the export from the old machine straight into the import.',
+    },
+    {
+      command: '<%= config.bin %> <%= command.id %> archive.tar.gz.age --dry-run',
+      description: 'Verify the archive and print the plan (targets, moves aside, rewrites, OpenClaw commands).',
+    },
+    {command: '<%= config.bin %> <%= command.id %> --undo', description: 'Put back what the last import moved aside.'},
   ]
 
   static override flags = {
@@ -37,11 +47,13 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
     host: Flags.boolean({
       allowNo: true,
       default: true,
-      description: '--no-host: only place the files (no OpenClaw needed, no doctor, no gateway).',
+      description:
+        'Run OpenClaw after the files are placed (config validate, plugins, doctor, gateway); --no-host only places and verifies the files, no OpenClaw needed.',
     }),
     map: Flags.string({
       description: 'Place the old path OLD at NEW (repeatable), for paths outside the old home.',
       multiple: true,
+      multipleNonGreedy: true,
     }),
     owner: Flags.string({description: 'When importing as root: give everything to this user.'}),
     restart: Flags.boolean({allowNo: true, default: true, description: 'Restart the gateway after the import.'}),
@@ -56,13 +68,18 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
     }),
     undo: Flags.boolean({
       description: 'Undo the last completed import: the imported state steps aside, the moved-aside state comes back.',
-      exclusive: ['dry-run'],
+      exclusive: ['dry-run', 'map', 'owner', 'rewrite-workspace-paths', 'identity', 'passphrase-file'],
     }),
   }
+
+  static override summary =
+    'Import an archive on the new machine, verified, rebased and activated, then handed to OpenClaw.'
+  protected mode = 'import'
 
   async run() {
     const {args, flags} = this
     if (flags.undo) return this.undo()
+    if (flags['dry-run']) this.mode = 'dry-run'
     if (!args.archive)
       throw new MigrateError('USAGE', 'Which archive? Pass its path, or - to read it from stdin.', {
         suggestions: ['openclaw-migrate import <archive>', 'openclaw-migrate import --undo'],
@@ -101,15 +118,17 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
       progress.stop()
       for (const w of outcome.plan.warnings) this.note(w)
       this.say(renderImport(outcome))
-      if (outcome.verification && !outcome.verification.report.ready) process.exitCode = ExitCode.NOT_READY
-      else if (outcome.chain && !outcome.chain.ok) process.exitCode = ExitCode.HOST
-      return summarizeImport(outcome, this.warnings)
+      if (outcome.verification && !outcome.verification.report.ready)
+        this.fail(outcome.verification.report.notReady('The imported state does not match the archive.'))
+      else if (outcome.chain && !outcome.chain.ok) this.fail(chainFailure(outcome.chain))
+      return summarizeImport(outcome)
     } finally {
       process.off('SIGINT', onSigint)
     }
   }
 
   private async undo() {
+    this.mode = 'undo'
     const {home} = await this.hostContext({noBinary: true})
     // An import killed mid-activation is the last import: undoing it means finishing its rollback.
     const recovered = recoverInterrupted(home)
@@ -121,7 +140,6 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
         recovered: recovered.map((j) => j.runId),
         restored: [],
         undone: null,
-        warnings: this.warnings,
       }
     }
 
@@ -132,6 +150,6 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
           ? `${r.target}: restored from ${r.from}; the imported copy is now ${r.importedNowAt}`
           : `${r.target}: nothing was there before; the imported copy is now ${r.importedNowAt}`,
       )
-    return {archiveId: journal.archiveId, restored, undone: journal.runId, warnings: this.warnings}
+    return {archiveId: journal.archiveId, recovered: [], restored, undone: journal.runId}
   }
 }

@@ -7,34 +7,39 @@ import type {ExportOutcome, ExportPreparation} from '../operations/export-operat
 import {humanBytes} from '../util/paths.js'
 
 export const exportFlags = {
-  agent: Flags.string({description: 'Export only this agent (repeatable).', multiple: true}),
+  agent: Flags.string({description: 'Export only this agent (repeatable).', multiple: true, multipleNonGreedy: true}),
   'all-profiles': Flags.boolean({
     description: 'Export the default profile and every ~/.openclaw-* profile in one archive.',
     exclusive: ['profile', 'dev', 'state-dir'],
   }),
-  compression: Flags.string({
+  compression: Flags.option({
     default: 'gzip',
     description: 'Compression of the tar stream.',
-    options: ['gzip', 'zstd'],
-  }),
+    options: ['gzip', 'zstd'] as const,
+  })(),
   encrypt: Flags.boolean({
     allowNo: true,
     default: true,
-    description: 'Encrypt with age (default). --no-encrypt writes secrets in the clear.',
+    description:
+      'Encrypt with age to a passphrase or to recipients (the default); --no-encrypt writes API keys and channel logins in the clear.',
   }),
   exclude: Flags.string({
     description: 'Skip paths matching this glob (relative to a root, or absolute; repeatable).',
     multiple: true,
+    multipleNonGreedy: true,
   }),
   'include-logs': Flags.boolean({description: 'Also export logs/.'}),
-  'passphrase-file': Flags.string({
+  'passphrase-file': Flags.file({
     description: 'Read the passphrase from this file (else $OPENCLAW_MIGRATE_PASSPHRASE, else a prompt).',
+    exclusive: ['recipient', 'recipients-file'],
+    exists: true,
   }),
   recipient: Flags.string({
     description: 'Encrypt to this age public key (age1…) instead of a passphrase (repeatable).',
     multiple: true,
+    multipleNonGreedy: true,
   }),
-  'recipients-file': Flags.string({description: 'Encrypt to the age public keys listed in this file.'}),
+  'recipients-file': Flags.file({description: 'Encrypt to the age public keys listed in this file.', exists: true}),
   workspace: Flags.boolean({
     allowNo: true,
     default: true,
@@ -53,7 +58,7 @@ function contextSummary(context: HostContext) {
   }
 }
 
-export function summarizePlan(prepared: ExportPreparation, context: HostContext, warnings: string[]) {
+export function summarizePlan(prepared: ExportPreparation, context: HostContext) {
   const {plan} = prepared
   return {
     context: contextSummary(context),
@@ -68,7 +73,6 @@ export function summarizePlan(prepared: ExportPreparation, context: HostContext,
     sqlite: plan.sqlite,
     symlinksOutside: plan.symlinksOutside,
     totals: plan.totals,
-    warnings,
   }
 }
 
@@ -108,12 +112,7 @@ export function renderExportPlan(prepared: ExportPreparation, context: HostConte
   return lines.join('\n')
 }
 
-export function summarizeExport(
-  outcome: ExportOutcome,
-  context: HostContext,
-  encryption: EncryptionSpec,
-  warnings: string[],
-) {
+export function summarizeExport(outcome: ExportOutcome, context: HostContext, encryption: EncryptionSpec) {
   const {manifest, written} = outcome
   return {
     archive: outcome.outputPath ?? '-',
@@ -128,9 +127,8 @@ export function summarizeExport(
     plugins: manifest.profiles.flatMap((p) => p.plugins),
     profiles: manifest.profiles.map((p) => ({counts: p.counts, profile: p.profile, stateDir: p.stateDir})),
     roots: manifest.roots.map((r) => ({id: r.id, kind: r.kind, sourcePath: r.sourcePath})),
-    skipped: manifest.skipped.length,
+    skipped: manifest.skipped,
     sqlite: written.sqliteSnapshots,
-    warnings,
   }
 }
 

@@ -1,21 +1,27 @@
 import {Flags} from '@oclif/core'
 
+import type {ChainResult} from '../host/host-chain.js'
 import type {ImportOutcome} from '../operations/import-operation.js'
+
+import {MigrateError} from '../errors.js'
 
 import {humanBytes} from '../util/paths.js'
 
 export const keyFlags = {
-  identity: Flags.string({
+  identity: Flags.file({
     char: 'i',
     description: 'age identity file (AGE-SECRET-KEY-1…) for archives encrypted to recipients (repeatable).',
+    exists: true,
     multiple: true,
+    multipleNonGreedy: true,
   }),
-  'passphrase-file': Flags.string({
+  'passphrase-file': Flags.file({
     description: 'Read the passphrase from this file (else $OPENCLAW_MIGRATE_PASSPHRASE, else a prompt).',
+    exists: true,
   }),
 }
 
-export function summarizeImport(o: ImportOutcome, warnings: string[]) {
+export function summarizeImport(o: ImportOutcome) {
   return {
     archiveId: o.manifest.archiveId,
     chain: o.chain,
@@ -55,7 +61,6 @@ export function summarizeImport(o: ImportOutcome, warnings: string[]) {
         }
       : null,
     versions: o.versions,
-    warnings,
   }
 }
 
@@ -102,4 +107,17 @@ export function renderImport(o: ImportOutcome): string {
 
   lines.push('', 'Still to do by hand:', ...o.manualSteps.map((m) => `  - ${m}`))
   return lines.join('\n')
+}
+
+/** The error an import ends with when an OpenClaw step failed after activation (exit 6). */
+export function chainFailure(chain: ChainResult): MigrateError {
+  const failed = chain.steps.filter((s) => !s.ok)
+  return new MigrateError(
+    'HOST_COMMAND_FAILED',
+    `The state is in place, but OpenClaw failed at: ${failed.map((s) => s.step).join(', ')}.`,
+    {
+      details: {failed: failed.map((s) => ({command: s.command, exitCode: s.exitCode, step: s.step}))},
+      suggestions: failed.map((s) => `${s.command}: ${s.summary}`),
+    },
+  )
 }

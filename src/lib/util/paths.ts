@@ -43,3 +43,8 @@ export function humanBytes(n: number): string {
 export function toPosix(p: string): string {
   return p.split(path.sep).join('/')
 }
+
+/** "1 agent", "2 agents"; `many` for irregular plurals. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`
+}

@@ -1,3 +1,6 @@
+import {MigrateError} from '../errors.js'
+import {plural} from '../util/paths.js'
+
 export type CheckStatus = 'ok' | 'problem' | 'warn'
 
 export type CheckItem = {
@@ -31,6 +34,14 @@ export class CheckReport {
     return this.items.filter((i) => i.status === 'problem')
   }
 
+  /** The error a run ends with when this report has problems (exit 1); each problem is a suggestion. */
+  notReady(message: string): MigrateError {
+    return new MigrateError('NOT_READY', `${message} ${plural(this.problems.length, 'problem')} to fix first.`, {
+      details: {problems: this.problems.map((p) => p.id)},
+      suggestions: this.problems.map((p) => p.fix ?? p.message),
+    })
+  }
+
   render(title: string): string {
     const mark = {ok: 'ok  ', problem: 'FIX ', warn: 'warn'}
     const lines = [title]
@@ -39,7 +50,7 @@ export class CheckReport {
       if (item.fix && item.status !== 'ok') lines.push(`       → ${item.fix}`)
     }
 
-    lines.push('', this.ready ? 'Ready.' : `Not ready: ${this.problems.length} problem(s) to fix first.`)
+    lines.push('', this.ready ? 'Ready.' : `Not ready: ${plural(this.problems.length, 'problem')} to fix first.`)
     return lines.join('\n')
   }
 }

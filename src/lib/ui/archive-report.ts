@@ -1,0 +1,48 @@
+import type {ReadArchiveResult} from '../archive/archive-reader.js'
+import type {ArchiveManifest} from '../archive/manifest.js'
+
+import {humanBytes, plural} from '../util/paths.js'
+
+type Opened = {compression: null | string; encrypted: boolean}
+
+/** What `check ARCHIVE` reports about a verified archive (the JSON `result.summary`). */
+export function archiveSummary(read: ReadArchiveResult, opened: Opened) {
+  const {manifest} = read
+  return {
+    archiveId: manifest.archiveId,
+    compression: opened.compression,
+    createdAt: manifest.createdAt,
+    encrypted: opened.encrypted,
+    entries: read.entries.size,
+    payloadBytes: read.payloadBytes,
+    profiles: manifest.profiles.map((p) => ({
+      counts: p.counts,
+      lastTouchedVersion: p.lastTouchedVersion,
+      plugins: p.plugins,
+      profile: p.profile,
+    })),
+    roots: manifest.roots.map((r) => ({id: r.id, kind: r.kind, sourcePath: r.sourcePath})),
+    source: manifest.source,
+    tool: manifest.tool,
+  }
+}
+
+/** One profile's counts as a sentence fragment, with correct plurals. */
+export function countsLine(counts: ArchiveManifest['profiles'][number]['counts']): string {
+  return [
+    plural(counts.agents, 'agent'),
+    plural(counts.sessions, 'session'),
+    plural(counts.cronJobs, 'cron job'),
+    plural(counts.credentialDirs, 'credential dir'),
+  ].join(', ')
+}
+
+export function renderArchiveSummary(read: ReadArchiveResult, opened: Opened): string {
+  const {manifest} = read
+  const {source} = manifest
+  return [
+    `Archive OK: ${plural(read.entries.size, 'entry', 'entries')}, ${humanBytes(read.payloadBytes)}, every hash verified (${opened.encrypted ? 'age-encrypted' : 'NOT encrypted'}, ${opened.compression}).`,
+    `  from ${source.hostname} (${source.platform}) ${source.home}, profile ${source.profile ?? 'default'}, ${manifest.createdAt}`,
+    ...manifest.profiles.map((p) => `  ${p.profile ?? 'default'}: ${countsLine(p.counts)}`),
+  ].join('\n')
+}
