@@ -1,9 +1,11 @@
-import {Command, Flags, type Interfaces} from '@oclif/core'
+import {Command, Flags, type Interfaces, ux} from '@oclif/core'
 
 import {type Envelope, envelope, envelopeError} from './envelope.js'
 import {MigrateError} from './errors.js'
 import {type HostContext, resolveHostContext} from './host/host-context.js'
 import {redactText} from './util/redact.js'
+import {prefixFor, setCommandPrefix} from './cli-face.js'
+import {getNativeHostContext} from './host/native-bridge.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof MigrateCommand)['baseFlags'] & T['flags']
@@ -47,6 +49,8 @@ export abstract class MigrateCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     await super.init()
+    // Hints and help name this tool the way it was started: standalone, inside OpenClaw, or in an oclif host.
+    setCommandPrefix(prefixFor(this.config.bin, getNativeHostContext() !== undefined))
     const {args, flags} = await this.parse({
       args: this.ctor.args,
       baseFlags: (super.ctor as typeof MigrateCommand).baseFlags,
@@ -124,6 +128,7 @@ export abstract class MigrateCommand<T extends typeof Command> extends Command {
   protected override async catch(err: Interfaces.CommandError): Promise<unknown> {
     // A parse error is reported as such: not also as "did not parse its arguments" (a dev-mode warning).
     this.parsed = true
+    if (ux.action.running) ux.action.stop('failed')
     if (err instanceof MigrateError) {
       err.message = redactText(err.message)
       if (!this.jsonEnabled()) {

@@ -10,8 +10,9 @@ import {
   summarizeExport,
   summarizePlan,
 } from '../../lib/ui/export-report.js'
-import {resolveEncryption} from '../../lib/ui/passphrase.js'
-import {ProgressBar} from '../../lib/ui/progress.js'
+import {resolveEncryption, willPromptForEncryption} from '../../lib/ui/passphrase.js'
+import {StageProgress} from '../../lib/ui/stage-progress.js'
+import {humanBytes} from '../../lib/util/paths.js'
 
 export default class MigrateExport extends MigrateCommand<typeof MigrateExport> {
   static override description = `The inventory comes from the config: the whole state dir, every workspace and agentDir (also outside the state dir), $include files and .env. Regenerable paths (tmp, cache, npm, logs, node_modules) are skipped with a reason; SQLite databases are captured as consistent snapshots.`
@@ -61,6 +62,10 @@ export default class MigrateExport extends MigrateCommand<typeof MigrateExport> 
     if (flags['dry-run']) this.mode = 'dry-run'
     if (toStdout && this.jsonEnabled())
       throw new MigrateError('USAGE', '--json and -o - both want stdout; write the archive to a file to get JSON.')
+    // A passphrase typed now, not after the inventory's long silence.
+    const early = !flags['dry-run'] && willPromptForEncryption(flags) ? await resolveEncryption(flags) : null
+    const progress = StageProgress.forCommand(this.jsonEnabled())
+    progress.stage('Planning the export (inventory, SQLite, gateway)')
     const context = await this.hostContext()
     const request = {
       compression: flags.compression,
@@ -78,7 +83,11 @@ export default class MigrateExport extends MigrateCommand<typeof MigrateExport> 
       },
       stopGateway: flags['stop-gateway'],
     }
-    const prepared = await prepareExport(request)
+    const prepared = await prepareExport(request).catch((error) => {
+      progress.done('failed')
+      throw error
+    })
+    progress.done()
     for (const w of prepared.plan.warnings) this.note(w)
     if (flags['dry-run']) {
       if (prepared.gateway.running) this.note(`The gateway is running; the export will need --stop-gateway.`)
@@ -86,17 +95,15 @@ export default class MigrateExport extends MigrateCommand<typeof MigrateExport> 
       return summarizePlan(prepared, context)
     }
 
-    const encryption = await resolveEncryption(flags)
+    const encryption = early ?? (await resolveEncryption(flags))
     if (encryption.kind === 'none')
       this.note(
         '--no-encrypt: the archive holds API keys, OAuth tokens and channel logins in the clear. Store and move it like a password.',
       )
-    const progress = new ProgressBar('Exporting', prepared.plan.totals.bytes, prepared.plan.totals.files, {
-      json: this.jsonEnabled(),
-    })
+    const {bytes: totalBytes, files: totalFiles} = prepared.plan.totals
     // Ctrl-C: nothing half-written may stay behind (a partial archive, snapshots in the temp dir).
     const onSigint = () => {
-      progress.stop()
+      progress.done('interrupted')
       abandonExport()
       const error = new MigrateError(
         'INTERRUPTED',
@@ -109,13 +116,24 @@ export default class MigrateExport extends MigrateCommand<typeof MigrateExport> 
     }
 
     process.once('SIGINT', onSigint)
-    progress.start()
+    progress.stage('Writing the archive')
     const outcome = await runExport(request, prepared, encryption, {
-      onProgress: (b, f) => progress.update(b, f),
-    }).finally(() => {
-      progress.stop()
-      process.off('SIGINT', onSigint)
+      onProgress: (b, f) =>
+        progress.status(
+          `${humanBytes(b)} of ${humanBytes(totalBytes)}, ${f}/${totalFiles} files (${totalBytes > 0 ? Math.floor((100 * b) / totalBytes) : 100}%)`,
+        ),
     })
+      .then(
+        (result) => {
+          progress.done()
+          return result
+        },
+        (error) => {
+          progress.done('failed')
+          throw error
+        },
+      )
+      .finally(() => process.off('SIGINT', onSigint))
     this.say(renderExportResult(outcome, encryption), toStdout)
     return summarizeExport(outcome, context, encryption)
   }

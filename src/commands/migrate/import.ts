@@ -3,10 +3,21 @@ import {Args, Flags} from '@oclif/core'
 import {MigrateCommand} from '../../lib/base-command.js'
 import {MigrateError} from '../../lib/errors.js'
 import {recoverInterrupted, undoLastImport} from '../../lib/import/import-journal.js'
-import {runImport} from '../../lib/operations/import-operation.js'
+import {type ImportPhase, runImport} from '../../lib/operations/import-operation.js'
 import {chainFailure, keyFlags, renderImport, summarizeImport} from '../../lib/ui/import-report.js'
 import {resolveDecryption} from '../../lib/ui/passphrase.js'
-import {ProgressBar} from '../../lib/ui/progress.js'
+import {StageProgress} from '../../lib/ui/stage-progress.js'
+import {humanBytes} from '../../lib/util/paths.js'
+import {ourCommand} from '../../lib/cli-face.js'
+
+const IMPORT_STAGES: Record<ImportPhase, string> = {
+  activate: 'Activating (rename into place, old state moved aside)',
+  check: 'Checking the result against the archive',
+  host: 'Handing over to OpenClaw',
+  open: 'Opening the archive (decrypt, manifest, preflight checks)',
+  rebase: "Rebasing paths onto this machine's home",
+  verify: 'Staging and verifying every entry against the index',
+}
 
 export default class MigrateImport extends MigrateCommand<typeof MigrateImport> {
   static override args = {archive: Args.string({description: 'Archive written by `migrate export`, or - for stdin.'})}
@@ -82,13 +93,13 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
     if (flags['dry-run']) this.mode = 'dry-run'
     if (!args.archive)
       throw new MigrateError('USAGE', 'Which archive? Pass its path, or - to read it from stdin.', {
-        suggestions: ['openclaw-migrate import <archive>', 'openclaw-migrate import --undo'],
+        suggestions: [ourCommand('import <archive>'), ourCommand('import --undo')],
       })
     const context = await this.hostContext({noBinary: !flags.host})
     const abort = new AbortController()
     const onSigint = () => abort.abort()
     process.once('SIGINT', onSigint)
-    const progress = new ProgressBar('Importing', 0, 0, {json: this.jsonEnabled()})
+    const progress = StageProgress.forCommand(this.jsonEnabled())
     try {
       const outcome = await runImport({
         ...{
@@ -107,15 +118,25 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
         },
         config: this.config,
         context,
-        getKeys: () => resolveDecryption(flags),
-        onProgress: (bytes, files) => progress.update(bytes, files),
-        onStep: (message) => this.say(`  ${message}`, true),
+        getKeys: () => progress.pause(() => resolveDecryption(flags)),
+        onPhase: (phase) => progress.stage(IMPORT_STAGES[phase]),
+        onProgress: (bytes, files) => progress.status(`${humanBytes(bytes)}, ${files} files`),
+        onStep: (message) => {
+          if (!progress.active) {
+            this.say(`  ${message}`, true)
+            return
+          }
+
+          progress.done()
+          progress.line(`  ${message}`)
+        },
+        onStepStart: (step) => progress.stage(`OpenClaw: ${step}`),
         profile: flags.profile ?? (flags.dev ? 'dev' : undefined),
         signal: abort.signal,
         source: args.archive,
         stateDir: flags['state-dir'],
       })
-      progress.stop()
+      progress.done()
       for (const w of outcome.plan.warnings) this.note(w)
       this.say(renderImport(outcome))
       if (outcome.verification && !outcome.verification.report.ready)

@@ -6,6 +6,7 @@ import {MigrateError} from '../errors.js'
 import {readHead} from '../util/stream-head.js'
 import {type Compression, decompressor, detectCompression} from './compression.js'
 import {AGE_MAGIC, type DecryptionKeys, decryptStream} from './encryption.js'
+import {ourCommand} from '../cli-face.js'
 
 const ARMOR_MAGIC = '-----BEGIN AGE ENCRYPTED FILE-----'
 
@@ -73,7 +74,7 @@ export async function openArchive(source: string, getKeys: () => Promise<Decrypt
       'ARCHIVE_CORRUPT',
       `${source === '-' ? 'stdin' : source} is not an openclaw-migrate archive (not age, gzip, zstd or tar).`,
       {
-        suggestions: ['Pass the file written by `openclaw-migrate export`.'],
+        suggestions: [`Pass the file written by \`${ourCommand('export')}\`.`],
       },
     )
   }

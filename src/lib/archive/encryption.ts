@@ -78,12 +78,26 @@ export async function encryptStream(input: Readable, spec: EncryptionSpec): Prom
   return Readable.fromWeb(encrypted as unknown as WebReadableStream<Uint8Array>)
 }
 
-export function decryptError(error: unknown, keys: DecryptionKeys): MigrateError {
+/** The kinds of the age header's recipient stanzas (`-> scrypt …`, `-> X25519 …`). */
+function stanzaKinds(header: Buffer): Set<string> {
+  return new Set([...header.toString('latin1').matchAll(/^-> (\S+)/gm)].map((m) => m[1].toLowerCase()))
+}
+
+export function decryptError(error: unknown, keys: DecryptionKeys, stanzas = new Set<string>()): MigrateError {
   const message = error instanceof Error ? error.message : String(error)
   if (
     /no identity matched|incorrect passphrase|failed to decrypt|scrypt|no matching/i.test(message) &&
     !/chunk|stream|truncat/i.test(message)
   ) {
+    const byPassphrase = stanzas.has('scrypt')
+    if (stanzas.size > 0 && !byPassphrase && (keys.identities ?? []).length === 0)
+      return new MigrateError('DECRYPT_FAILED', 'This archive is encrypted to a key, not to a passphrase.', {
+        suggestions: ['Pass --identity KEYFILE with the age identity (AGE-SECRET-KEY-1…) it was exported to.'],
+      })
+    if (byPassphrase && !keys.passphrase)
+      return new MigrateError('DECRYPT_FAILED', 'This archive is encrypted with a passphrase, not to a key.', {
+        suggestions: [`Pass --passphrase-file FILE or set OPENCLAW_MIGRATE_PASSPHRASE.`],
+      })
     return new MigrateError(
       'DECRYPT_FAILED',
       keys.passphrase
@@ -121,6 +135,7 @@ export async function decryptStream(input: Readable, keys: DecryptionKeys): Prom
   let fileKey: Uint8Array
   let payload: Readable
   let nonce: Buffer
+  let stanzas = new Set<string>()
   try {
     const read = await readHead(
       input,
@@ -131,11 +146,12 @@ export async function decryptStream(input: Readable, keys: DecryptionKeys): Prom
     if (end === -1)
       throw new Error(read.ended ? 'the age header is truncated' : 'the age header does not end (damaged stream)')
     if (read.head.length < end + AGE_NONCE_BYTES) throw new Error('the age payload nonce is truncated')
+    stanzas = stanzaKinds(read.head.subarray(0, end))
     fileKey = await decrypter.decryptHeader(read.head.subarray(0, end))
     nonce = read.head.subarray(end, end + AGE_NONCE_BYTES)
     payload = read.rest(end + AGE_NONCE_BYTES)
   } catch (error) {
-    throw decryptError(error, keys)
+    throw decryptError(error, keys, stanzas)
   }
 
   const decipher = new AgePayloadDecipher(payloadKey(fileKey, nonce), (error) => decryptError(error, keys))

@@ -10,13 +10,23 @@ import {redactText} from '../util/redact.js'
 import {HostCommands, type HostStepResult} from './host-commands.js'
 import {OpenClawBinary} from './openclaw-binary.js'
 import {canonicalStateDir} from './state-rules.js'
+import {openclawCommand} from '../ui/hints.js'
+
+/**
+ * ok; skipped (summary says why); warning (it ran, and summary is what the host said that needs a
+ * look); failed (summary is the host's own message, whole).
+ */
+export type StepStatus = 'failed' | 'ok' | 'skipped' | 'warning'
 
 export type ChainStep = {
   command: string
   durationMs: number
   exitCode: null | number
+  /** status !== 'failed' */
   ok: boolean
-  skipped?: string
+  /** Why the step did not run, or null. */
+  skipped: null | string
+  status: StepStatus
   step: string
   summary: string
 }
@@ -26,6 +36,8 @@ export type ChainOptions = {
   doctor: boolean
   home: string
   onStep?: (step: ChainStep) => void
+  /** A host command is about to run (it may take a while: doctor, a plugin install). */
+  onStepStart?: (step: string) => void
   plugins: PluginRecord[]
   profile: null | string
   restart: boolean
@@ -67,9 +79,30 @@ export function targetHost(
   return {...context, binary, configPath: options.configPath, profile: options.profile, stateDir: options.stateDir}
 }
 
-function summarize(result: HostStepResult): string {
-  const text = (result.stderr || result.stdout).trim().split('\n').filter(Boolean).slice(-2).join(' | ')
-  return redactText(text).slice(0, 300)
+/** The last line the host printed that says something (not box drawing), for a step that went well. */
+function lastLine(result: Pick<HostStepResult, 'stderr' | 'stdout'>): string {
+  const lines = `${result.stdout}\n${result.stderr}`
+    .split('\n')
+    .map((l) => l.replace(/^[\s│┃|└┗├┣◇◆●○•*>-]+/u, '').trim())
+    .filter((l) => /\w/.test(l))
+  return redactText(lines.at(-1) ?? '')
+}
+
+/** Everything the host said, for a step that failed: the user needs its own words, not a cut. */
+function wholeMessage(result: Pick<HostStepResult, 'exitCode' | 'stderr' | 'stdout'>): string {
+  const text = [result.stderr.trim(), result.stdout.trim()].filter(Boolean).join('\n')
+  return redactText(text || `exit ${result.exitCode}`)
+}
+
+/** `gateway restart` that could not restart because no service manages this gateway (not a failure). */
+const NO_SERVICE =
+  /service (is )?(disabled|not installed|not loaded)|service management skipped|no service manager|not supported on this platform/i
+
+function step(
+  fields: Pick<ChainStep, 'command' | 'durationMs' | 'exitCode' | 'step' | 'summary'>,
+  status: StepStatus,
+): ChainStep {
+  return {...fields, ok: status !== 'failed', skipped: status === 'skipped' ? fields.summary : null, status}
 }
 
 /**
@@ -91,31 +124,28 @@ export async function runHostChain(
     return step
   }
 
+  /** Runs a host command; `judge` may call a non-zero exit something other than a failure. */
   const run = async (
-    step: string,
+    name: string,
     id: string,
     args: string[],
-    ok: (r: HostStepResult) => boolean,
+    judge: (r: HostStepResult) => null | {status: StepStatus; summary: string} = () => null,
     timeoutMs = 180_000,
   ) => {
+    options.onStepStart?.(name)
     const result = await host.run(id, [...args, ...oclifArgs], {timeoutMs})
-    return {
-      result,
-      step: record({
-        command: result.command,
-        durationMs: result.durationMs,
-        exitCode: result.exitCode,
-        ok: ok(result),
-        step,
-        summary: summarize(result),
-      }),
+    const verdict = judge(result) ?? {
+      status: result.exitCode === 0 ? 'ok' : 'failed',
+      summary: result.exitCode === 0 ? lastLine(result) : wholeMessage(result),
     }
+    const fields = {command: result.command, durationMs: result.durationMs, exitCode: result.exitCode, step: name}
+    return {result, step: record(step({...fields, summary: verdict.summary}, verdict.status))}
   }
 
-  const skip = (step: string, command: string, why: string) =>
-    record({command, durationMs: 0, exitCode: null, ok: true, skipped: why, step, summary: why})
+  const skip = (name: string, command: string, why: string) =>
+    record(step({command, durationMs: 0, exitCode: null, step: name, summary: why}, 'skipped'))
 
-  await run('config validate', 'config:validate', ['--json'], (r) => r.exitCode === 0)
+  await run('config validate', 'config:validate', ['--json'])
   for (const plugin of options.plugins) {
     if (!plugin.spec) {
       skip(`reinstall plugin ${plugin.id}`, '-', `no npm spec recorded (${plugin.source}); reinstall it by hand`)
@@ -135,66 +165,76 @@ export async function runHostChain(
       skip(
         `reinstall plugin ${plugin.id}`,
         `openclaw plugins install ${plugin.spec}`,
-        `it was installed from the local package ${plugin.spec.slice('npm-pack:'.length)}, which is not on this machine: copy it here and run \`openclaw${targetProfileArgs(
-          options.profile,
-        )
-          .map((a) => ` ${a}`)
-          .join('')} plugins install ${plugin.spec} --force\``,
+        `it was installed from the local package ${plugin.spec.slice('npm-pack:'.length)}, which is not on this machine: copy it here and run \`${openclawCommand(options, `plugins install ${plugin.spec} --force`)}\``,
       )
       continue
     }
 
+    options.onStepStart?.(`reinstall plugin ${plugin.id}`)
     const install = () =>
       target.binary!.run(['plugins', 'install', plugin.spec!, '--force', '--accept-capabilities'], {timeoutMs: 300_000})
     let result = await install()
-    let retried = ''
+    let firstFailure: null | string = null
     // The imported install record names a package dir that is not there yet: the host flags the plugin while
     // starting up and fails the first install's load check although the install itself succeeded. Once more settles it.
     if (result.exitCode !== 0) {
       const first = result
+      firstFailure = wholeMessage(first)
       result = await install()
-      retried = `first attempt exit ${first.exitCode} (${summarize({...first, data: null, via: 'binary'}).slice(0, 120)}); second attempt: `
       result = {...result, durationMs: first.durationMs + result.durationMs}
     }
 
-    record({
+    const fields = {
       command: result.command,
       durationMs: result.durationMs,
       exitCode: result.exitCode,
-      ok: result.exitCode === 0,
       step: `reinstall plugin ${plugin.id}`,
-      summary: retried + summarize({...result, data: null, via: 'binary'}),
-    })
+    }
+    if (result.exitCode !== 0) record(step({...fields, summary: wholeMessage(result)}, 'failed'))
+    else if (firstFailure)
+      record(step({...fields, summary: `installed on the second attempt; the first said: ${firstFailure}`}, 'warning'))
+    else record(step({...fields, summary: lastLine(result)}, 'ok'))
   }
 
   // After the reinstalls: doctor --fix finishes the plugins' deferred state migrations.
   if (options.doctor) {
-    await run('doctor --fix', 'doctor', ['--fix', '--non-interactive'], (r) => r.exitCode === 0)
-    await run('doctor --lint', 'doctor', ['--lint', '--json', '--severity-min', 'error'], (r) => r.exitCode === 0)
+    await run('doctor --fix', 'doctor', ['--fix', '--non-interactive'])
+    await run('doctor --lint', 'doctor', ['--lint', '--json', '--severity-min', 'error'])
   } else {
     skip('doctor --fix', 'openclaw doctor --fix --non-interactive', '--no-doctor')
     skip('doctor --lint', 'openclaw doctor --lint --json --severity-min error', '--no-doctor')
   }
 
-  const startCommand = `openclaw ${[...targetProfileArgs(options.profile), 'gateway', 'run'].join(' ')}`
+  const startCommand = openclawCommand(options, 'gateway run')
   let gatewayRunning = false
   let needStart: null | string = null
   if (options.restart) {
-    const {result} = await run('gateway restart', 'gateway:restart', [], (r) => r.exitCode === 0, 120_000)
+    const {result} = await run(
+      'gateway restart',
+      'gateway:restart',
+      [],
+      (r) =>
+        r.exitCode !== 0 && NO_SERVICE.test(`${r.stdout}\n${r.stderr}`)
+          ? {status: 'skipped', summary: `no service manages this gateway: ${wholeMessage(r)}`}
+          : null,
+      120_000,
+    )
     if (result.exitCode !== 0) {
-      steps.at(-1)!.ok = true
-      steps.at(-1)!.summary = `no service manager here (${steps.at(-1)!.summary || `exit ${result.exitCode}`})`
       needStart = startCommand
       if (options.startGateway && target.binary) {
         await startDetached(target.binary, options.stateDir)
-        record({
-          command: `${startCommand} (detached)`,
-          durationMs: 0,
-          exitCode: 0,
-          ok: true,
-          step: 'gateway start',
-          summary: `log: ${path.join(options.stateDir, 'logs', 'gateway-migrate.log')}`,
-        })
+        record(
+          step(
+            {
+              command: `${startCommand} (detached)`,
+              durationMs: 0,
+              exitCode: 0,
+              step: 'gateway start',
+              summary: `log: ${path.join(options.stateDir, 'logs', 'gateway-migrate.log')}`,
+            },
+            'ok',
+          ),
+        )
         needStart = null
       }
     }
@@ -207,18 +247,15 @@ export async function runHostChain(
       const data = result.data as null | {rpc?: {ok?: boolean}}
       gatewayRunning = result.exitCode === 0 && Boolean(data?.rpc?.ok ?? target.hostKind === 'oclif')
       if (gatewayRunning || Date.now() >= deadline) {
-        record({
+        const fields = {
           command: result.command,
           durationMs: result.durationMs,
           exitCode: result.exitCode,
-          ok: gatewayRunning || needStart !== null,
           step: 'gateway status',
-          summary: gatewayRunning
-            ? 'gateway answers'
-            : needStart
-              ? `not running: start it with \`${needStart}\``
-              : summarize(result),
-        })
+        }
+        if (gatewayRunning) record(step({...fields, summary: 'gateway answers'}, 'ok'))
+        else if (needStart) record(step({...fields, summary: `not running: start it with \`${needStart}\``}, 'warning'))
+        else record(step({...fields, summary: wholeMessage(result)}, 'failed'))
         break
       }
 

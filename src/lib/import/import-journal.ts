@@ -6,6 +6,7 @@ import type {StagedRoot} from './staging.js'
 import {MigrateError} from '../errors.js'
 import {fileStamp} from '../util/paths.js'
 import {processAlive} from '../util/process.js'
+import {ourCommand} from '../cli-face.js'
 
 export type JournalState = 'abandoned' | 'activated' | 'activating' | 'rolled-back' | 'staging' | 'undone'
 
@@ -199,7 +200,9 @@ export function undoLastImport(
     .at(-1)
   if (!journal) {
     throw new MigrateError('UNDO_NOTHING', 'There is no completed import to undo on this machine.', {
-      suggestions: ['`openclaw-migrate import --undo` reverts the last completed import of this user.'],
+      suggestions: [
+        `Undo reverts the last completed import of this user, once; none is recorded in ${journalDir(home)}. To import again: ${ourCommand('import <archive>')}`,
+      ],
     })
   }
 

@@ -14,6 +14,7 @@ import {planTargets} from '../import/target-planner.js'
 import {currentUser} from '../util/paths.js'
 import {type CheckReport} from '../verify/report.js'
 import {type VerifyResult, verifyTarget} from '../verify/target-verifier.js'
+import {openclawCommand} from '../ui/hints.js'
 
 export type ArchiveCheck = {
   compression: null | string
@@ -110,7 +111,7 @@ export async function checkAgainst(
       report.warn(
         'gateway',
         `The gateway of ${p.stateDir} is not running.`,
-        `Start it: openclaw${p.target ? ` --profile ${p.target}` : ''} gateway run (or gateway restart where a service manager exists).`,
+        `Start it: \`${openclawCommand({home: context.home, profile: p.target, stateDir: p.stateDir}, 'gateway run')}\` (or \`gateway restart\` where a service manager exists).`,
       )
   }
 

@@ -20,6 +20,7 @@ import {currentUser, fileStamp, isInside} from '../util/paths.js'
 import {createPrivateTempDir} from '../util/private-temp.js'
 import {toolVersion} from '../util/tool-info.js'
 import {listProfileSources} from './profiles.js'
+import {openclawCommand} from '../ui/hints.js'
 
 export type ExportRequest = {
   compression: Compression
@@ -52,7 +53,9 @@ export async function prepareExport(request: ExportRequest): Promise<ExportPrepa
       'GATEWAY_RUNNING',
       `The gateway is running (${gateway.evidence.join('; ')}); its state would change under the export.`,
       {
-        suggestions: ['Pass --stop-gateway to stop it through OpenClaw first, or run `openclaw gateway stop`.'],
+        suggestions: [
+          `Pass --stop-gateway to stop it through OpenClaw first, or run \`${openclawCommand(context, 'gateway stop')}\`.`,
+        ],
       },
     )
   }

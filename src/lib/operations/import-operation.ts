@@ -27,9 +27,11 @@ import {applyOwner, finalMode, type Owner, resolveOwner} from '../import/permiss
 import {planStaging, prepareStagingParents, removeStaging, type StagedRoot, StagingSink} from '../import/staging.js'
 import {planTargets, type TargetPlan} from '../import/target-planner.js'
 import {type RebaseReport, rebaseStaged} from '../rebase/staged-rebaser.js'
-import {currentUser, fileStamp, humanBytes} from '../util/paths.js'
+import {currentUser, fileStamp, humanBytes, plural} from '../util/paths.js'
 import {createPrivateTempDir} from '../util/private-temp.js'
 import {type VerifyResult, verifyTarget} from '../verify/target-verifier.js'
+import {openclawCommand} from '../ui/hints.js'
+import {stepLine} from '../ui/step-line.js'
 
 export type ImportRequest = {
   allowDowngrade: boolean
@@ -40,8 +42,12 @@ export type ImportRequest = {
   getKeys: () => Promise<DecryptionKeys>
   maps: string[]
   noHost: boolean
+  /** A phase begins: the progress reporter shows one stage per phase. */
+  onPhase?: (phase: ImportPhase) => void
   onProgress?: (bytes: number, files: number) => void
   onStep?: (message: string) => void
+  /** An OpenClaw step begins (its outcome comes through onStep). */
+  onStepStart?: (step: string) => void
   owner?: string
   profile?: null | string
   restart: boolean
@@ -53,6 +59,8 @@ export type ImportRequest = {
   stateDir?: string
   stopGateway: boolean
 }
+
+export type ImportPhase = 'activate' | 'check' | 'host' | 'open' | 'rebase' | 'verify'
 
 export type ImportOutcome = {
   chain: ChainResult | null
@@ -129,7 +137,9 @@ async function preflight(
         'TARGET_GATEWAY_RUNNING',
         `A gateway is running on ${p.stateDir} (${gateway.evidence.join('; ')}); importing over it would corrupt its state.`,
         {
-          suggestions: ['Pass --stop-gateway to stop it through OpenClaw first, or run `openclaw gateway stop`.'],
+          suggestions: [
+            `Pass --stop-gateway to stop it through OpenClaw first, or run \`${openclawCommand({home: plan.home, profile: p.target, stateDir: p.stateDir}, 'gateway stop')}\`.`,
+          ],
         },
       )
     }
@@ -211,6 +221,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
   const home = request.context.home
   const recovered = request.dryRun ? [] : recoverInterrupted(home).map((j) => j.runId)
   const owner: null | Owner = await resolveOwner(request.owner)
+  request.onPhase?.('open')
   const opened = await untilAborted(openArchive(request.source, request.getKeys), request)
   const runId = `${fileStamp()}-${randomBytes(3).toString('hex')}`
   const tempDir = request.dryRun ? createPrivateTempDir('dry') : null
@@ -262,6 +273,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
       }
 
       const secrets = new Set(manifest.secrets.map((s) => s.path))
+      request.onPhase?.('verify')
       staging = new StagingSink(
         staged,
         (link) => plan!.mapper.map(link),
@@ -294,10 +306,11 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     request.onStep?.(
       `verified ${read.entries.size} entries (${humanBytes(read.payloadBytes)}) against the archive index`,
     )
+    request.onPhase?.('rebase')
     rebase = await rebaseStaged(read.manifest, staged, plan!.mapper, {
       rewriteWorkspacePaths: request.rewriteWorkspacePaths,
     })
-    request.onStep?.(`rebased ${rebase.rewrites.length} file(s) onto this machine's paths`)
+    request.onStep?.(`rebased ${plural(rebase.rewrites.length, 'file')} onto this machine's paths`)
     if (request.dryRun) {
       cleanup()
       read.entries.close()
@@ -309,6 +322,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     journal!.profiles = plan!.profiles.map((p) => ({source: p.source, stateDir: p.stateDir, target: p.target}))
     saveJournal(home, journal!)
     if (request.signal?.aborted) throw interrupted()
+    request.onPhase?.('activate')
     activate(home, journal!)
   } catch (error) {
     read?.entries.close()
@@ -323,9 +337,10 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
 
   const movedAside = journal!.steps.filter((s) => s.aside).map((s) => ({aside: s.aside!, target: s.target}))
   request.onStep?.(
-    `activated ${journal!.steps.filter((s) => !s.nested).length} root(s)${movedAside.length > 0 ? `; moved aside ${movedAside.map((m) => m.aside).join(', ')}` : ''}`,
+    `activated ${plural(journal!.steps.filter((s) => !s.nested).length, 'root')}${movedAside.length > 0 ? `; moved aside ${movedAside.map((m) => m.aside).join(', ')}` : ''}`,
   )
 
+  request.onPhase?.('check')
   const verification = await verifyTarget({
     entries: read.entries,
     manifest: read.manifest,
@@ -337,6 +352,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     uid: owner?.uid ?? currentUser().uid,
   }).finally(() => read.entries.close())
   let chain: ChainResult | null = null
+  if (!request.noHost) request.onPhase?.('host')
   // Each imported profile gets its own validate → doctor → restart chain.
   for (const p of request.noHost ? [] : plan!.profiles) {
     const label = plan!.profiles.length > 1 ? `[${p.target ?? 'default'}] ` : ''
@@ -346,10 +362,8 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
         configPath: p.configPath,
         doctor: request.doctor,
         home,
-        onStep: (s) =>
-          request.onStep?.(
-            `${s.ok ? (s.skipped ? 'skipped' : 'ok') : 'FAILED'}  ${label}${s.step}${s.summary ? ` — ${s.summary}` : ''}`,
-          ),
+        onStep: (s) => request.onStep?.(stepLine({...s, step: `${label}${s.step}`}, '')),
+        onStepStart: (name) => request.onStepStart?.(`${label}${name}`),
         plugins: read.manifest.profiles.find((x) => x.profile === p.source)?.plugins ?? [],
         profile: p.target,
         restart: request.restart,
@@ -384,10 +398,11 @@ function outcome(
   dryRun: boolean,
 ): ImportOutcome {
   const manual: string[] = []
-  const profileArg = plan.profiles[0]?.target ? ` --profile ${plan.profiles[0].target}` : ''
+  const first = plan.profiles[0]
   if (chain?.startCommand) manual.push(`Start the gateway: ${chain.startCommand}`)
+  const oldStops = read.manifest.profiles.map((p) => `\`${openclawCommand({profile: p.profile}, 'gateway stop')}\``)
   manual.push(
-    `On the OLD machine, stop its gateway for good (openclaw${read.manifest.source.profile ? ` --profile ${read.manifest.source.profile}` : ''} gateway stop), so two copies never answer the same WhatsApp or Telegram account.`,
+    `On the OLD machine, stop ${oldStops.length > 1 ? 'its gateways' : 'its gateway'} for good (${oldStops.join(', ')}), so two copies never answer the same WhatsApp or Telegram account.`,
   )
   // A channel login is a directory under credentials/ (credentials/whatsapp/..., credentials/telegram/...).
   // One pass without intermediate arrays: a WhatsApp login alone can be tens of thousands of key files.
@@ -403,11 +418,11 @@ function outcome(
   const channels = [...channelSet]
   if (channels.length > 0)
     manual.push(
-      `Check your channels (${channels.join(', ')}): logins were moved, but a channel that binds to a device may ask you to relink (openclaw${profileArg} channels status).`,
+      `Check your channels (${channels.join(', ')}): logins were moved, but a channel that binds to a device may ask you to relink (\`${openclawCommand({home: plan.home, profile: first?.target, stateDir: first?.stateDir}, 'channels status')}\`).`,
     )
   if (rebase.workspaceMentions.length > 0)
     manual.push(
-      `${rebase.workspaceMentions.length} workspace file(s) mention the old home; review them or import with --rewrite-workspace-paths.`,
+      `${plural(rebase.workspaceMentions.length, 'workspace file')} ${rebase.workspaceMentions.length === 1 ? 'mentions' : 'mention'} the old home; review them or import with --rewrite-workspace-paths.`,
     )
   return {
     chain,

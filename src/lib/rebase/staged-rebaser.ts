@@ -9,6 +9,7 @@ import {MigrateError} from '../errors.js'
 import {walkRoot} from '../inventory/tree-walker.js'
 import {rewriteStringLiterals} from './json-text-rebaser.js'
 import {rebaseDatabase} from './sqlite-rebaser.js'
+import {ourCommand} from '../cli-face.js'
 
 const MAX_TEXT_BYTES = 16 * 1024 * 1024
 const TEXT_EXT = /\.(md|markdown|txt|json|json5|jsonl|ya?ml|toml|ini|cfg|conf|sh|py|js|ts|mjs|cjs|html|css|csv|env)$/i
@@ -105,7 +106,7 @@ export async function rebaseStaged(
             `Could not rebase the paths in the database ${finalPath}: ${(error as Error).message}. Nothing was activated.`,
             {
               suggestions: [
-                'Import with --no-host to inspect, or report this with the output of `openclaw-migrate check <archive>`.',
+                `Import with --no-host to inspect, or report this with the output of \`${ourCommand('check <archive>')}\`.`,
               ],
             },
           )

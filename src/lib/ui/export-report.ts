@@ -4,7 +4,9 @@ import type {EncryptionSpec} from '../archive/encryption.js'
 import type {HostContext} from '../host/host-context.js'
 import type {ExportOutcome, ExportPreparation} from '../operations/export-operation.js'
 
-import {humanBytes} from '../util/paths.js'
+import {humanBytes, plural} from '../util/paths.js'
+import {countsLine} from './archive-report.js'
+import {ourCommand} from '../cli-face.js'
 
 export const exportFlags = {
   agent: Flags.string({description: 'Export only this agent (repeatable).', multiple: true, multipleNonGreedy: true}),
@@ -85,7 +87,7 @@ export function renderExportPlan(prepared: ExportPreparation, context: HostConte
     `  host        ${context.hostVersion ? `OpenClaw ${context.hostVersion}` : 'OpenClaw not found'}`,
     `  gateway     ${prepared.gateway.running ? `running (pid ${prepared.gateway.pid ?? '?'})` : 'not running'}`,
     `  output      ${prepared.outputPath ?? 'stdout'}`,
-    `  total       ${plan.totals.files} files, ${plan.totals.dirs} dirs, ${plan.totals.symlinks} symlinks, ${humanBytes(plan.totals.bytes)}`,
+    `  total       ${plural(plan.totals.files, 'file')}, ${plural(plan.totals.dirs, 'dir')}, ${plural(plan.totals.symlinks, 'symlink')}, ${humanBytes(plan.totals.bytes)}`,
     '',
     'Roots:',
     ...plan.roots.map((r) => `  ${r.id.padEnd(28)} ${r.sourcePath}`),
@@ -102,10 +104,7 @@ export function renderExportPlan(prepared: ExportPreparation, context: HostConte
     ...(plan.skipped.length > 40 ? [`  … and ${plan.skipped.length - 40} more`] : []),
   ]
   for (const p of plan.profiles) {
-    lines.push(
-      '',
-      `Counts (${p.profile ?? 'default'}): ${p.counts.agents} agents, ${p.counts.sessions} sessions, ${p.counts.cronJobs} cron jobs, ${p.counts.credentialDirs} credential dirs`,
-    )
+    lines.push('', `Counts (${p.profile ?? 'default'}): ${countsLine(p.counts)}`)
     if (p.plugins.length > 0) lines.push(`Plugins to reinstall: ${p.plugins.map((x) => x.spec ?? x.id).join(', ')}`)
   }
 
@@ -135,16 +134,17 @@ export function summarizeExport(outcome: ExportOutcome, context: HostContext, en
 export function renderExportResult(outcome: ExportOutcome, encryption: EncryptionSpec): string {
   const {manifest, written} = outcome
   const lines = [
-    `Exported ${written.entries} entries (${humanBytes(written.payloadBytes)}) from ${manifest.roots.length} roots into ${outcome.outputPath ?? 'stdout'}`,
+    `Exported ${plural(written.entries, 'entry', 'entries')} (${humanBytes(written.payloadBytes)}) from ${plural(manifest.roots.length, 'root')} into ${outcome.outputPath ?? 'stdout'}`,
     `  archive     ${humanBytes(written.archiveBytes)}, sha256 ${written.archiveSha256}`,
     `  encryption  ${encryption.kind === 'none' ? 'NONE' : `age (${encryption.kind})`}`,
-    `  databases   ${written.sqliteSnapshots.length} SQLite snapshots, integrity ok`,
-    `  skipped     ${manifest.skipped.length} regenerable paths`,
+    `  databases   ${plural(written.sqliteSnapshots.length, 'SQLite snapshot')}, integrity ok`,
+    `  skipped     ${plural(manifest.skipped.length, 'regenerable path')}`,
   ]
   if (outcome.gateway.stopped)
     lines.push(
       `  gateway     was running; stopped (${outcome.gateway.method}). It stays stopped: the new machine takes over.`,
     )
-  lines.push('', 'Next: copy the archive to the new machine and run `openclaw-migrate import <archive>` there.')
+  if (outcome.outputPath)
+    lines.push('', `Next: copy the archive to the new machine and run \`${ourCommand('import <archive>')}\` there.`)
   return lines.join('\n')
 }

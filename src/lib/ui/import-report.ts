@@ -5,7 +5,9 @@ import type {ImportOutcome} from '../operations/import-operation.js'
 
 import {MigrateError} from '../errors.js'
 
-import {humanBytes} from '../util/paths.js'
+import {humanBytes, plural} from '../util/paths.js'
+import {ourCommand} from '../cli-face.js'
+import {stepLine} from './step-line.js'
 
 export const keyFlags = {
   identity: Flags.file({
@@ -68,8 +70,11 @@ export function renderImport(o: ImportOutcome): string {
   const lines: string[] = [
     o.dryRun ? 'Import plan (dry run: verified, nothing written outside a temp dir)' : 'Imported',
     `  from        ${o.manifest.source.hostname} (${o.manifest.source.platform}), home ${o.manifest.source.home}, profile ${o.manifest.source.profile ?? 'default'}`,
-    `  archive     ${o.entries} entries, ${humanBytes(o.payloadBytes)}, every hash verified`,
+    `  archive     ${plural(o.entries, 'entry', 'entries')}, ${humanBytes(o.payloadBytes)}, every hash verified`,
     `  host        OpenClaw ${o.versions.installed ?? 'not installed'}${o.versions.source ? ` (state last written by ${o.versions.source})` : ''}${o.versions.downgrade ? ' — DOWNGRADE allowed' : ''}`,
+    ...(o.gatewayStopped
+      ? ['  gateway     the gateway on the target state was running: stopped it first (--stop-gateway)']
+      : []),
     '',
     'Targets:',
     ...o.plan.targets.map((t) => `  ${t.root.id.padEnd(26)} ${t.target}  (${t.why})`),
@@ -79,13 +84,16 @@ export function renderImport(o: ImportOutcome): string {
       '',
       o.dryRun
         ? 'Would be moved aside (never deleted):'
-        : 'Moved aside (never deleted; `openclaw-migrate import --undo` puts them back):',
+        : `Moved aside (never deleted; \`${ourCommand('import --undo')}\` puts them back):`,
       ...o.movedAside.map((m) => `  ${m.target} → ${m.aside}`),
     )
   const r = o.rebase
   lines.push(
     '',
-    `Rebased ${r.rewrites.reduce((n, x) => n + x.count, 0)} path(s) in ${r.rewrites.length} file(s):`,
+    `Rebased ${plural(
+      r.rewrites.reduce((n, x) => n + x.count, 0),
+      'path',
+    )} in ${plural(r.rewrites.length, 'file')}:`,
     ...r.rewrites.map((x) => `  ${x.file}  ${x.kind} ×${x.count}${x.detail ? ` (${x.detail})` : ''}`),
   )
   if (r.remaining.length > 0)
@@ -101,8 +109,7 @@ export function renderImport(o: ImportOutcome): string {
   if (o.verification) lines.push('', o.verification.report.render('Verification (check --against):'))
   if (o.chain) {
     lines.push('', 'OpenClaw:')
-    for (const s of o.chain.steps)
-      lines.push(`  ${s.skipped ? 'skip' : s.ok ? 'ok  ' : 'FAIL'} ${s.step.padEnd(24)} ${s.summary}`)
+    for (const s of o.chain.steps) lines.push(stepLine(s))
   }
 
   lines.push('', 'Still to do by hand:', ...o.manualSteps.map((m) => `  - ${m}`))
@@ -117,7 +124,7 @@ export function chainFailure(chain: ChainResult): MigrateError {
     `The state is in place, but OpenClaw failed at: ${failed.map((s) => s.step).join(', ')}.`,
     {
       details: {failed: failed.map((s) => ({command: s.command, exitCode: s.exitCode, step: s.step}))},
-      suggestions: failed.map((s) => `${s.command}: ${s.summary}`),
+      suggestions: failed.map((s) => `\`${s.command}\` said: ${s.summary}`),
     },
   )
 }

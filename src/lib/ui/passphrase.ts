@@ -1,4 +1,4 @@
-import {password} from '@inquirer/prompts'
+import {confirm, password} from '@inquirer/prompts'
 import fs from 'node:fs'
 
 import {type DecryptionKeys, type EncryptionSpec, readKeyFile, validateRecipient} from '../archive/encryption.js'
@@ -40,6 +40,63 @@ async function prompt(message: string): Promise<string> {
   return password({mask: '*', message, toggleMask: false} as Parameters<typeof password>[0], {output: process.stderr})
 }
 
+/** True when resolveEncryption would ask on the TTY: the caller asks first, before slow planning. */
+export function willPromptForEncryption(flags: KeyFlags): boolean {
+  return (
+    flags.encrypt !== false &&
+    !flags.recipient?.length &&
+    !flags['recipients-file'] &&
+    !flags['passphrase-file'] &&
+    !process.env[PASSPHRASE_ENV] &&
+    interactive()
+  )
+}
+
+const TRIES = 3
+
+/**
+ * Why a passphrase is easy to guess offline (anyone holding the archive can try), or null.
+ * Length and variety stand in for entropy: ~12 mixed characters or 4+ words is the floor.
+ */
+export function weakness(passphrase: string): null | string {
+  const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^\da-z]/i].filter((re) => re.test(passphrase)).length
+  const distinct = new Set(passphrase).size
+  if (passphrase.length < 8) return `it has only ${passphrase.length} characters`
+  if (distinct < 5) return `it uses only ${distinct} different characters`
+  if (passphrase.length < 12 && classes < 3) return 'it is short and uses few kinds of characters'
+  return null
+}
+
+/** Asks twice, again on a mismatch (3 tries); a weak passphrase needs a yes. */
+async function askNewPassphrase(): Promise<string> {
+  for (let attempt = 1; attempt <= TRIES; attempt++) {
+    const passphrase = await prompt('Passphrase for the archive')
+    if (!passphrase) {
+      process.stderr.write('An empty passphrase is not allowed (--no-encrypt writes the archive in the clear).\n')
+      continue
+    }
+
+    const weak = weakness(passphrase)
+    if (
+      weak &&
+      !(await confirm(
+        {
+          default: false,
+          message: `This passphrase is weak (${weak}): anyone with the archive can guess it offline. Use it anyway?`,
+        },
+        {output: process.stderr},
+      ))
+    )
+      continue
+    if ((await prompt('Repeat the passphrase')) === passphrase) return passphrase
+    process.stderr.write(`The passphrases do not match${attempt < TRIES ? '; once more' : ''}.\n`)
+  }
+
+  throw new MigrateError('PASSPHRASE_MISMATCH', `No passphrase after ${TRIES} tries; nothing was written.`, {
+    suggestions: ['Run the export again, or pass --passphrase-file FILE.'],
+  })
+}
+
 /** Where the export's encryption comes from: recipients, a passphrase file, the env, a prompt, or an explicit opt-out. */
 export async function resolveEncryption(flags: KeyFlags): Promise<EncryptionSpec> {
   const recipients = [
@@ -75,16 +132,7 @@ export async function resolveEncryption(flags: KeyFlags): Promise<EncryptionSpec
       )
     }
 
-    passphrase = await prompt('Passphrase for the archive')
-    const again = await prompt('Repeat the passphrase')
-    if (passphrase !== again)
-      throw new MigrateError('PASSPHRASE_MISMATCH', 'The passphrases do not match; nothing was written.', {
-        suggestions: ['Run the export again.'],
-      })
-    if (!passphrase)
-      throw new MigrateError('PASSPHRASE_REQUIRED', 'An empty passphrase is not allowed.', {
-        suggestions: ['Use --no-encrypt to write the archive in the clear.'],
-      })
+    passphrase = await askNewPassphrase()
   }
 
   registerSecret(passphrase)

@@ -50,7 +50,15 @@ export class CheckReport {
       if (item.fix && item.status !== 'ok') lines.push(`       → ${item.fix}`)
     }
 
-    lines.push('', this.ready ? 'Ready.' : `Not ready: ${plural(this.problems.length, 'problem')} to fix first.`)
+    const warnings = this.items.filter((i) => i.status === 'warn').length
+    lines.push(
+      '',
+      this.ready
+        ? warnings > 0
+          ? `Ready, with ${plural(warnings, 'warning')} above.`
+          : 'Ready.'
+        : `Not ready: ${plural(this.problems.length, 'problem')} to fix first.`,
+    )
     return lines.join('\n')
   }
 }

@@ -10,8 +10,9 @@ import {detectGateway} from '../host/gateway.js'
 import {HostCommands} from '../host/host-commands.js'
 import {loadConfig} from '../inventory/config-reader.js'
 import {buildExportPlan, type ExportPlan} from '../inventory/export-plan.js'
-import {currentUser, humanBytes} from '../util/paths.js'
+import {currentUser, humanBytes, plural} from '../util/paths.js'
 import {CheckReport} from './report.js'
+import {openclawCommand, ourCommand} from '../ui/hints.js'
 
 export type SourceReadiness = {
   plan: ExportPlan | null
@@ -58,25 +59,26 @@ export async function checkSource(
   options: {config?: Config; outputDir: string},
 ): Promise<SourceReadiness> {
   const report = new CheckReport()
+  if (!fs.existsSync(context.stateDir)) {
+    report.problem(
+      'state-dir',
+      `No state dir at ${context.stateDir} (from ${context.sources.stateDir}), profile ${context.profile ?? 'default'}.`,
+      `Pick the right --profile / --state-dir, or run \`${openclawCommand(context, 'setup')}\`.`,
+    )
+    return {plan: null, report}
+  }
+
   report.ok(
     'state-dir',
     `State dir ${context.stateDir} (from ${context.sources.stateDir}), profile ${context.profile ?? 'default'}.`,
   )
-  if (!fs.existsSync(context.stateDir)) {
-    report.problem(
-      'state-dir',
-      `No state dir at ${context.stateDir}.`,
-      'Pick the right --profile / --state-dir, or run `openclaw setup`.',
-    )
-    return {plan: null, report}
-  }
 
   const legacy = path.join(context.home, '.clawdbot')
   if (fs.existsSync(legacy) && legacy !== context.stateDir)
     report.warn(
       'legacy-dir',
       `A legacy state dir ${legacy} also exists.`,
-      'Run `openclaw doctor` to migrate it, or remove it once you are sure it is unused.',
+      `Run \`${openclawCommand(context, 'doctor')}\` to migrate it, or remove it once you are sure it is unused.`,
     )
   report.items.push({
     id: 'host',
@@ -120,7 +122,7 @@ export async function checkSource(
   const workspaces = plan.locations.filter((l) => l.kind === 'workspace')
   report.ok(
     'workspaces',
-    `${workspaces.length} workspace(s) present: ${workspaces.map((w) => w.sourcePath).join(', ') || 'none'}.`,
+    `${plural(workspaces.length, 'workspace')} present: ${workspaces.map((w) => w.sourcePath).join(', ') || 'none'}.`,
   )
   for (const w of plan.warnings) report.warn('inventory', w)
 
@@ -129,14 +131,14 @@ export async function checkSource(
     report.warn(
       'gateway',
       `The gateway is running (pid ${gateway.pid ?? '?'}).`,
-      'Export with --stop-gateway, or stop it with `openclaw gateway stop`.',
+      `Export with --stop-gateway, or stop it with \`${openclawCommand(context, 'gateway stop')}\`.`,
     )
   else report.ok('gateway', 'The gateway is not running.')
 
   await permissionAnomalies(plan, report)
   report.ok(
     'secrets',
-    `${plan.secrets.length} secret file(s) found by path (values never read): they travel encrypted.`,
+    `${plural(plan.secrets.length, 'secret file')} found by path (values never read): they travel encrypted.`,
   )
 
   let free = Number.POSITIVE_INFINITY
@@ -146,7 +148,7 @@ export async function checkSource(
   } catch {
     report.problem(
       'free-space',
-      `Cannot inspect ${options.outputDir}.`,
+      `Cannot inspect ${path.resolve(options.outputDir)}.`,
       'Choose an existing directory for the archive.',
     )
   }
@@ -155,10 +157,10 @@ export async function checkSource(
   if (free < plan.totals.bytes)
     report.problem(
       'free-space',
-      `Export is ${size}; only ${humanBytes(free)} free in ${options.outputDir}.`,
-      'Free space, or export to another disk with --output, or stream it with `-o - | ssh newhost openclaw-migrate import -`.',
+      `Export is ${size}; only ${humanBytes(free)} free in ${path.resolve(options.outputDir)}.`,
+      `Free space, or export to another disk with --output, or stream it: \`${ourCommand('export -o - --recipient age1…')} | ssh newhost openclaw-migrate import - --identity key.txt\`.`,
     )
   else if (Number.isFinite(free))
-    report.ok('free-space', `Export is ${size}; ${humanBytes(free)} free in ${options.outputDir}.`)
+    report.ok('free-space', `Export is ${size}; ${humanBytes(free)} free in ${path.resolve(options.outputDir)}.`)
   return {plan, report}
 }
