@@ -48,6 +48,12 @@ Exits 0 when everything is fine, 1 when something must be fixed, with one line p
     }),
   }
 
+  static override usage = [
+    '<%= command.id %> [--profile NAME | --dev | --state-dir DIR] [-o DIR] [--json]',
+    '<%= command.id %> ARCHIVE|- [--passphrase-file FILE | -i KEYFILE...] [--json]',
+    '<%= command.id %> --against ARCHIVE [--passphrase-file FILE | -i KEYFILE...] [--map OLD=NEW...] [--json]',
+  ]
+
   static override summary = 'Check readiness or verify a move.'
   protected mode = 'source'
 

@@ -15,7 +15,9 @@ import {StageProgress} from '../../lib/ui/stage-progress.js'
 import {humanBytes} from '../../lib/util/paths.js'
 
 export default class MigrateExport extends MigrateCommand<typeof MigrateExport> {
-  static override description = `The inventory comes from the config: the whole state dir, every workspace and agentDir (also outside the state dir), $include files and .env. Regenerable paths (tmp, cache, npm, logs, node_modules) are skipped with a reason; SQLite databases are captured as consistent snapshots.`
+  static override description = `State dir, credentials, sessions, channel logins and workspaces go into one archive, encrypted with age by default.
+
+The inventory comes from the config: the whole state dir, every workspace and agentDir (also outside the state dir), $include files and .env. Regenerable paths (tmp, cache, npm, logs, node_modules) are skipped with a reason; SQLite databases are captured as consistent snapshots.`
   static override examples = [
     {
       command: '<%= config.bin %> <%= command.id %> --passphrase-file ~/.migrate-pass',
@@ -51,8 +53,11 @@ export default class MigrateExport extends MigrateCommand<typeof MigrateExport> 
     }),
   }
 
-  static override summary =
-    "Export this machine's OpenClaw gateway (state dir, credentials, sessions, channel logins, workspaces) into one encrypted archive."
+  static override usage = [
+    '<%= command.id %> [-o FILE|DIR|-] [--profile NAME | --dev | --state-dir DIR | --all-profiles] [--passphrase-file FILE | --recipient AGE1... | --recipients-file FILE | --no-encrypt] [--compression gzip|zstd] [--agent ID...] [--exclude GLOB...] [--no-workspace] [--include-logs] [--stop-gateway] [--dry-run] [--json]',
+  ]
+
+  static override summary = "Export this machine's gateway into one encrypted archive."
 
   protected mode = 'export'
 

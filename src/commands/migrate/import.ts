@@ -83,8 +83,12 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
     }),
   }
 
-  static override summary =
-    'Import an archive on the new machine, verified, rebased and activated, then handed to OpenClaw.'
+  static override usage = [
+    '<%= command.id %> ARCHIVE|- [--passphrase-file FILE | -i KEYFILE...] [--profile NAME | --dev | --state-dir DIR] [--map OLD=NEW...] [--owner USER] [--stop-gateway] [--start-gateway] [--no-doctor] [--no-restart] [--no-host] [--allow-downgrade] [--rewrite-workspace-paths] [--dry-run] [--json]',
+    '<%= command.id %> --undo [--json]',
+  ]
+
+  static override summary = 'Import an archive: verify, rebase, activate, run OpenClaw.'
   protected mode = 'import'
 
   async run() {
