@@ -227,7 +227,7 @@ async function describeHome(cli: string, home: string, work: string): Promise<Ho
     env: cleanEnv({HOME: home}),
   })
   if (r.code !== 0) throw new Error(`dry run failed: ${r.stderr}`)
-  const plan = JSON.parse(r.stdout) as {roots: {sourcePath: string}[]; skipped: {path: string}[]}
+  const plan = (JSON.parse(r.stdout) as {result: {roots: {sourcePath: string}[]; skipped: {path: string}[]}}).result
   const rel = (p: string) => path.relative(home, p)
   const members = plan.roots
     .map((root) => rel(root.sourcePath))
@@ -310,7 +310,7 @@ function exportJob(
         }),
         name,
       )
-      const result = JSON.parse(r.stdout) as {archiveBytes: number; payloadBytes: number}
+      const {result} = JSON.parse(r.stdout) as {result: {archiveBytes: number; payloadBytes: number}}
       rmrf(out)
       return {
         archiveBytes: result.archiveBytes,
@@ -340,7 +340,7 @@ function importJob(name: string, ref: string, keys: 'identity' | 'none' | 'passp
         }),
         name,
       )
-      const result = JSON.parse(r.stdout) as {payloadBytes?: number; archive?: {payloadBytes?: number}}
+      const {result} = JSON.parse(r.stdout) as {result: {payloadBytes?: number; summary?: {payloadBytes?: number}}}
       rmrf(target)
       return {
         bytes: result.payloadBytes ?? ctx.home.bytes,

@@ -370,7 +370,7 @@ describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`,
           '--json',
         ])
         timing(face, 'export', r.ms)
-        const data = parseJson(r.stdout)
+        const data = parseJson(r.stdout)?.result
         s.exportJson = data
         const gatewayExit = await Promise.race([s.gatewayA!.exit, sleep(15_000).then(() => 'still running' as const)])
         const head = fs.existsSync(s.archive) ? fs.readFileSync(s.archive).subarray(0, 22).toString('latin1') : ''
@@ -441,7 +441,7 @@ describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`,
           '--json',
         ])
         timing(face, 'import', r.ms)
-        const data = parseJson(r.stdout)
+        const data = parseJson(r.stdout)?.result
         s.importJson = data
         for (let i = 0; i < 30 && !B.lockedGatewayPid(); i++) await sleep(1000)
         s.gatewayBPid = B.lockedGatewayPid()
@@ -667,7 +667,8 @@ describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`,
           s.passphraseFile,
           '--json',
         ])
-        const data = parseJson(r.stdout)
+        const envelope = parseJson(r.stdout)
+        const data = {...envelope?.result, ok: envelope?.ok}
         const items = (data?.checks ?? []) as {id: string; status: string; message: string}[]
         const notOk = items.filter((i) => i.status !== 'ok')
         observe(

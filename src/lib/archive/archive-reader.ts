@@ -5,7 +5,6 @@ import {StringDecoder} from 'node:string_decoder'
 import {Parser, type ReadEntry} from 'tar'
 
 import {isMigrateError, MigrateError} from '../errors.js'
-import {GarbagePacer} from './compression.js'
 import {EntryLedger, type SeenEntry} from './entry-ledger.js'
 import {checkSymlink, checkSymlinkChains, locateEntry, tarTypeToEntryType} from './entry-rules.js'
 import {
@@ -21,8 +20,6 @@ import {
 } from './manifest.js'
 
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
-/** About what one entry leaves for the collector besides its bytes, for GarbagePacer. */
-const ENTRY_GARBAGE = 2048
 /** A generous ceiling on the index: ~100 bytes a line for 10M entries. */
 const MAX_INDEX_BYTES = 2 * 1024 * 1024 * 1024
 
@@ -168,8 +165,6 @@ export async function readArchive(
   let byteLimit = Number.POSITIVE_INFINITY
   let failure: MigrateError | undefined
   let chain = Promise.resolve()
-  // The read, decrypt and decompress chunks upstream are garbage once their bytes went by.
-  const pacer = new GarbagePacer()
 
   // On the first failure stop reading, and end the parser so a half-read entry ends and nothing waits forever.
   const fail = (error: unknown) => {
@@ -211,8 +206,6 @@ export async function readArchive(
       return
     }
 
-    // Every entry leaves garbage of its own (header, promises, writer) whatever its size.
-    pacer.add(ENTRY_GARBAGE)
     const type = tarTypeToEntryType(entry.path, entry.type)
     const {rel, root} = locateEntry(entry.path, roots)
     const key = rel ? `${root.archivePath}/${rel}` : root.archivePath
@@ -281,7 +274,6 @@ export async function readArchive(
       for await (const chunk of entry) {
         hash.update(chunk as Buffer)
         size += (chunk as Buffer).length
-        pacer.add((chunk as Buffer).length)
         if (writer) await writer.write(chunk as Buffer)
       }
     } finally {

@@ -13,9 +13,6 @@ const ARMOR_MAGIC = '-----BEGIN AGE ENCRYPTED FILE-----'
 export type OpenedArchive = {
   compression: Compression
   encrypted: boolean
-  /** Bytes read from the archive file or stdin (compressed, encrypted), for progress. */
-  readBytes: () => number
-  sizeOnDisk: null | number
   /** The plain tar byte stream. */
   tar: Readable
 }
@@ -26,7 +23,6 @@ export type OpenedArchive = {
  */
 export async function openArchive(source: string, getKeys: () => Promise<DecryptionKeys>): Promise<OpenedArchive> {
   let input: Readable
-  let sizeOnDisk: null | number = null
   if (source === '-') {
     input = process.stdin
   } else {
@@ -40,14 +36,8 @@ export async function openArchive(source: string, getKeys: () => Promise<Decrypt
     }
 
     if (!stat.isFile()) throw new MigrateError('ARCHIVE_NOT_FOUND', `${source} is not a file.`)
-    sizeOnDisk = stat.size
     input = fs.createReadStream(source, {highWaterMark: 1024 * 1024})
   }
-
-  let readBytes = 0
-  input.on('data', (c: Buffer) => {
-    readBytes += c.length
-  })
 
   const first = await readHead(input, (head) => head.length >= 64)
   if (first.head.length === 0)
@@ -87,5 +77,5 @@ export async function openArchive(source: string, getKeys: () => Promise<Decrypt
     body.on('error', (error) => decomp.destroy(error))
   }
 
-  return {compression, encrypted, readBytes: () => readBytes, sizeOnDisk, tar}
+  return {compression, encrypted, tar}
 }

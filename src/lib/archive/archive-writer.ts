@@ -8,7 +8,7 @@ import {MigrateError} from '../errors.js'
 import {archivePathOf, type ExportPlan} from '../inventory/export-plan.js'
 import {type WalkEntry, walkRoot} from '../inventory/tree-walker.js'
 import {snapshotDatabase} from '../sqlite/sqlite-snapshot.js'
-import {type Compression, GarbagePacer, gzipConcurrency, gzipMember, zstdCompressor} from './compression.js'
+import {type Compression, gzipConcurrency, gzipMember, zstdCompressor} from './compression.js'
 import {type EncryptionSpec, encryptStream} from './encryption.js'
 import {type ArchiveManifest, INDEX_ENTRY, type IndexEntry, type IndexTrailer, MANIFEST_ENTRY} from './manifest.js'
 import {encodeTarHeader, tarPadding, tarTrailer} from './tar-format.js'
@@ -205,7 +205,6 @@ class PlainSink implements BlockSink {
 /** Lays the tar stream out in blocks and hands full blocks to the sink. */
 class TarBlocks {
   private block: Buffer
-  private readonly pacer = new GarbagePacer()
   private used = 0
 
   constructor(
@@ -244,8 +243,6 @@ class TarBlocks {
     const {block, used} = this
     this.block = this.pool.take()
     this.used = 0
-    // Compressed and encrypted chunks downstream are garbage as soon as they are written.
-    this.pacer.add(used)
     await this.sink.push(block, used)
   }
 }

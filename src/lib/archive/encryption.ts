@@ -63,10 +63,6 @@ export function validateRecipient(recipient: string): string {
   return recipient
 }
 
-export async function recipientOf(identity: string): Promise<string> {
-  return identityToRecipient(identity)
-}
-
 /** Wraps a byte stream in age encryption (STREAM chunks of 64 KiB), without buffering it. */
 export async function encryptStream(input: Readable, spec: EncryptionSpec): Promise<Readable> {
   if (spec.kind === 'none') return input

@@ -86,10 +86,6 @@ export class OpenClawBinary {
     readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
-  withProfileArgs(profileArgs: string[]): OpenClawBinary {
-    return new OpenClawBinary(this.file, profileArgs, this.env)
-  }
-
   async run(args: string[], options: HostRunOptions = {}): Promise<HostRunResult> {
     const fullArgs = [...this.profileArgs, ...args]
     const started = Date.now()

@@ -84,7 +84,6 @@ export function removeStaging(staged: StagedRoot[]): void {
  */
 export class StagingSink implements ArchiveSink {
   private readonly roots: Map<string, StagedRoot>
-  readonly symlinkTargets: Array<{linkpath: string; path: string}> = []
 
   constructor(
     staged: StagedRoot[],

@@ -11,7 +11,6 @@ export type JsonObject = Record<string, unknown>
 
 export type LoadedConfig = {
   /** Include files named by an absolute path in the config (these need rebasing on import). */
-  absoluteIncludes: string[]
   exists: boolean
   /** The main config file and every included file, absolute. */
   files: string[]
@@ -69,8 +68,7 @@ export function parseJson5File(file: string): unknown {
  */
 export function loadConfig(configPath: string): LoadedConfig {
   const files: string[] = []
-  const absoluteIncludes: string[] = []
-  if (!fs.existsSync(configPath)) return {absoluteIncludes, exists: false, files, merged: {}}
+  if (!fs.existsSync(configPath)) return {exists: false, files, merged: {}}
 
   const resolveNode = (node: unknown, baseDir: string, chain: string[]): unknown => {
     if (Array.isArray(node)) return node.map((n) => resolveNode(n, baseDir, chain))
@@ -82,7 +80,6 @@ export function loadConfig(configPath: string): LoadedConfig {
       for (const entry of list) {
         if (typeof entry !== 'string')
           throw new MigrateError('CONFIG_INVALID', `A $include in ${chain.at(-1)} is not a path.`)
-        if (path.isAbsolute(entry) || entry.startsWith('~')) absoluteIncludes.push(entry)
         const target = path.resolve(
           baseDir,
           entry.startsWith('~/') ? path.join(process.env.HOME ?? '', entry.slice(2)) : entry,
@@ -114,7 +111,7 @@ export function loadConfig(configPath: string): LoadedConfig {
   files.push(configPath)
   const merged = resolveNode(parseJson5File(configPath), path.dirname(configPath), [configPath])
   if (!isObject(merged)) throw new MigrateError('CONFIG_INVALID', `${configPath} does not hold a JSON object.`)
-  return {absoluteIncludes, exists: true, files, merged}
+  return {exists: true, files, merged}
 }
 
 export function getPath(obj: unknown, dotted: string): unknown {

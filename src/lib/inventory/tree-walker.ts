@@ -3,7 +3,6 @@ import path from 'node:path'
 
 import type {ArchiveRoot, EntryType} from '../archive/manifest.js'
 
-import {boundMemory} from '../archive/compression.js'
 import {MigrateError} from '../errors.js'
 import {isInside} from '../util/paths.js'
 import {matchesExclude, skipReason} from './rules.js'
@@ -54,7 +53,6 @@ function unreadable(abs: string, error: unknown): MigrateError {
  * which dominated the walk of a state with tens of thousands of small files.
  */
 export async function* walkRoot(root: ArchiveRoot, options: WalkOptions): AsyncGenerator<WalkEvent> {
-  boundMemory()
   let rootStat: fs.Stats
   try {
     rootStat = fs.lstatSync(root.sourcePath)
