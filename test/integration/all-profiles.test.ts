@@ -9,7 +9,8 @@ import {expect} from 'chai'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {type CliResult, describeRun, parseJson, resultOf, rmrf, runCli, tmpDir} from '../support/cli.js'
+import {type CliResult, describeRun, parseJson, resultOf, rmrf, tmpDir} from '../support/cli.js'
+import {runInProcess as runCli} from '../support/in-process.js'
 import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 import {sha256, targetHome} from '../support/import-fixtures.js'
 

@@ -3,7 +3,8 @@ import {type ChildProcess, spawn} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {describeRun, makeRemote, resultOf, rmrf, runCli, tmpDir} from '../support/cli.js'
+import {describeRun, makeRemote, resultOf, rmrf, tmpDir} from '../support/cli.js'
+import {runInProcess as runCli} from '../support/in-process.js'
 import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 interface CheckJson {

@@ -3,7 +3,8 @@ import {type ChildProcess, spawn} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {describeRun, makeRemote, parseJson, resultOf, rmrf, runCli, tarCat, tarNames, tmpDir} from '../support/cli.js'
+import {describeRun, makeRemote, parseJson, resultOf, rmrf, tarCat, tarNames, tmpDir} from '../support/cli.js'
+import {runInProcess as runCli} from '../support/in-process.js'
 import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 function lockFile(stateDir: string): string {

@@ -10,7 +10,8 @@ import {type ChildProcess, spawn} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {type CliResult, describeRun, parseJson, pathWithoutOpenClaw, resultOf, runCli} from '../support/cli.js'
+import {type CliResult, describeRun, parseJson, pathWithoutOpenClaw, resultOf} from '../support/cli.js'
+import {runInProcess as runCli} from '../support/in-process.js'
 import {
   diffSnapshots,
   type ExportedSource,

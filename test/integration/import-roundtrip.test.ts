@@ -11,7 +11,8 @@ import path from 'node:path'
 import {DatabaseSync} from 'node:sqlite'
 import JSON5 from 'json5'
 
-import {type CliResult, describeRun, pathWithoutOpenClaw, resultOf, rmrf, runCli} from '../support/cli.js'
+import {type CliResult, describeRun, pathWithoutOpenClaw, resultOf, rmrf} from '../support/cli.js'
+import {runInProcess as runCli} from '../support/in-process.js'
 import {
   compareWithSource,
   type ExportedSource,
@@ -347,7 +348,7 @@ describe('import roundtrip: alice → bob, real CLI', function () {
       ).to.deep.equal(['telegram', 'whatsapp'])
       expect(
         bobOut.manualSteps.some((m: string) =>
-          m.startsWith('On the OLD machine, stop its gateway for good (openclaw --profile work gateway stop)'),
+          m.startsWith('On the OLD machine, stop its gateway for good (`openclaw --profile work gateway stop`)'),
         ),
       ).to.equal(true)
     })

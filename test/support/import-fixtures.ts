@@ -10,18 +10,8 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {
-  cliEnv,
-  type CliOptions,
-  type CliResult,
-  describeRun,
-  DEV_BIN,
-  resultOf,
-  rmrf,
-  runCli,
-  tarCat,
-  tmpDir,
-} from './cli.js'
+import {cliEnv, type CliOptions, type CliResult, describeRun, DEV_BIN, resultOf, rmrf, tarCat, tmpDir} from './cli.js'
+import {runInProcess as runCli} from './in-process.js'
 import {generateHome, type GeneratedHome, type HomeSpec} from './home-generator.js'
 
 export const PASSPHRASE = 'import tests: correct horse battery staple'
