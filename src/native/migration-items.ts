@@ -201,8 +201,8 @@ function hostItem(step: NonNullable<ImportOutcome['chain']>['steps'][number]): M
     id: `host:${slug(step.step)}`,
     kind: 'host',
     message: step.summary ? `${step.step}: ${step.summary}` : step.step,
-    reason: step.ok ? step.skipped : `exit ${step.exitCode ?? '?'}: ${step.summary}`,
-    status: step.skipped ? 'skipped' : step.ok ? 'migrated' : 'error',
+    reason: step.ok ? (step.skipped ?? undefined) : `exit ${step.exitCode ?? '?'}: ${step.summary}`,
+    status: step.status === 'skipped' ? 'skipped' : step.ok ? 'migrated' : 'error',
   }
 }
 

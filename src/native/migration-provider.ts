@@ -186,7 +186,7 @@ export async function planArchive(ctx: MigrationProviderContext, host: ProviderH
 function writeReport(ctx: MigrationProviderContext, result: MigrationPlan, outcome: ImportOutcome | null): string {
   const reportDir = ctx.reportDir ?? path.join(ctx.stateDir, 'migration', PROVIDER_ID, fileStamp())
   fs.mkdirSync(reportDir, {mode: 0o700, recursive: true})
-  const report = {result, ...(outcome && {import: summarizeImport(outcome, [])})}
+  const report = {result, ...(outcome && {import: summarizeImport(outcome)})}
   fs.writeFileSync(path.join(reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n', {mode: 0o600})
   if (outcome) fs.writeFileSync(path.join(reportDir, 'report.txt'), renderImport(outcome) + '\n', {mode: 0o600})
   const aside = outcome?.movedAside.find((m) => path.resolve(m.target) === path.resolve(ctx.stateDir))?.aside
