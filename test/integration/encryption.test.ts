@@ -5,6 +5,7 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 
 import {describeRun, mustRun, parseJson, resultOf, rmrf, RunBatch, tarNames, tmpDir} from '../support/cli.js'
+import {runInProcess} from '../support/in-process.js'
 import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 const PASSPHRASE = 'correct horse battery staple 42'
@@ -56,7 +57,7 @@ describe('migrate export encryption (age)', function () {
   let recipientB: string
   let batch: RunBatch
 
-  before(() => {
+  before(async () => {
     root = tmpDir('enc')
     home = path.join(root, 'home')
     out = path.join(root, 'out')
@@ -77,9 +78,15 @@ describe('migrate export encryption (age)', function () {
     fs.writeFileSync(list, `# laptop\n${recipientA}\n\n# new server\n${recipientB}\n`)
     const empty = path.join(root, 'empty-pass.txt')
     fs.writeFileSync(empty, '\n')
+    // In process, but for the runs that must see no TTY (in process, a terminal running the tests would be asked).
     const start = (name: string, file: string, args: string[], env?: Record<string, string>) =>
-      batch.start(name, ['export', '--profile', 'work', '-o', path.join(out, file), ...args], {cwd: out, env, home})
-    batch = new RunBatch(3)
+      batch.start(name, ['export', '--profile', 'work', '-o', path.join(out, file), ...args], {
+        cwd: out,
+        env,
+        home,
+        spawn: name.startsWith('no passphrase'),
+      })
+    batch = new RunBatch(3, runInProcess)
     start('passphrase file', 'file.tar.gz.age', ['--passphrase-file', passFile])
     start('passphrase env', 'env.tar.gz.age', [], {OPENCLAW_MIGRATE_PASSPHRASE: PASSPHRASE})
     start('recipient', 'recipient.tar.gz.age', ['--recipient', recipientA])
@@ -97,6 +104,8 @@ describe('migrate export encryption (age)', function () {
     ])
     start('no-encrypt and recipient', 'refused-clear.tar.gz', ['--no-encrypt', '--recipient', recipientA, '--json'])
     start('bad recipient', 'refused-key.tar.gz.age', ['--recipient', 'age1notakey!!', '--json'])
+    // Every run ends before the first test reports (in-process output is captured from process.stdout).
+    await batch.settled()
   })
 
   after(async () => {

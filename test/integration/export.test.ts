@@ -21,6 +21,7 @@ import {
   tmpDir,
   treeFingerprint,
 } from '../support/cli.js'
+import {runInProcess} from '../support/in-process.js'
 import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 const STATE = 'roots/work.state'
@@ -48,7 +49,7 @@ describe('migrate export (generated home, real CLI)', function () {
   let g: GeneratedHome
   let batch: RunBatch
 
-  before(() => {
+  before(async () => {
     root = tmpDir('export')
     home = path.join(root, 'home')
     out = path.join(root, 'out')
@@ -60,7 +61,8 @@ describe('migrate export (generated home, real CLI)', function () {
     const base = ['export', '--profile', 'work', '--no-encrypt']
     const opts = {cwd: out, home}
     const o = (name: string) => ['-o', path.join(out, name)]
-    batch = new RunBatch(3)
+    // In process (serialized) except the runs whose stdout carries the archive's bytes.
+    batch = new RunBatch(3, runInProcess)
     batch.start('plain', [...base, ...o('plain.tar.gz'), '--json'], opts)
     batch.start('exists --json', [...base, ...o('exists.tar.gz'), '--json'], opts)
     batch.start('exists', [...base, ...o('exists.tar.gz')], opts)
@@ -71,9 +73,11 @@ describe('migrate export (generated home, real CLI)', function () {
     batch.start('no-workspace', [...base, '--no-workspace', ...o('no-ws.tar.gz')], opts)
     batch.start('exclude media', [...base, '--exclude', 'media/**', ...o('no-media.tar.gz')], opts)
     batch.start('zstd', [...base, '--compression', 'zstd', ...o('z.tar.zst')], opts)
-    batch.start('stdout', [...base, '-o', '-'], opts)
-    batch.start('stdout --json', [...base, '-o', '-', '--json'], opts)
+    batch.start('stdout', [...base, '-o', '-'], {...opts, spawn: true})
+    batch.start('stdout --json', [...base, '-o', '-', '--json'], {...opts, spawn: true})
     batch.start('dry-run --json', ['export', '--profile', 'work', '--dry-run', '--json'], opts)
+    // Every run ends before the first test reports (in-process output is captured from process.stdout).
+    await batch.settled()
   })
 
   after(async () => {
@@ -302,9 +306,9 @@ describe('migrate export (generated home, real CLI)', function () {
       const cwd = path.join(root, 'dry-cwd')
       fs.mkdirSync(cwd)
       const before = treeFingerprint(home, cwd)
-      const human = await runCli(['export', '--profile', 'work', '--dry-run'], {cwd, home})
+      const human = await runInProcess(['export', '--profile', 'work', '--dry-run'], {cwd, home})
       expectOk(human)
-      const json = await runCli(['export', '--profile', 'work', '--dry-run', '--json'], {cwd, home})
+      const json = await runInProcess(['export', '--profile', 'work', '--dry-run', '--json'], {cwd, home})
       expectOk(json)
       const after = treeFingerprint(home, cwd)
       const changes = [...new Set([...before.keys(), ...after.keys()])]
@@ -326,11 +330,14 @@ describe('migrate export (generated home, real CLI)', function () {
           .filter((f) => /-(wal|shm|journal)$/.test(f))
       expect(sideFiles()).to.deep.equal([])
       const before = treeFingerprint(cleanHome)
-      const dry = await runCli(['export', '--profile', 'work', '--dry-run', '--json'], {cwd: out, home: cleanHome})
+      const dry = await runInProcess(['export', '--profile', 'work', '--dry-run', '--json'], {
+        cwd: out,
+        home: cleanHome,
+      })
       expectOk(dry)
       expect(resultOf(dry).profiles[0].counts.cronJobs).to.equal(clean.counts.cronJobs)
       expect(sideFiles()).to.deep.equal([])
-      const check = await runCli(['check', '--profile', 'work', '--json'], {cwd: out, home: cleanHome})
+      const check = await runInProcess(['check', '--profile', 'work', '--json'], {cwd: out, home: cleanHome})
       expect(check.code, describeRun(check)).to.equal(0)
       expect(sideFiles()).to.deep.equal([])
       expect(treeFingerprint(cleanHome)).to.deep.equal(before)

@@ -258,11 +258,16 @@ export class RunBatch {
   private readonly runs = new Map<string, Promise<CliResult>>()
   private readonly waiting: (() => void)[] = []
 
-  constructor(private readonly concurrency = 3) {}
+  constructor(
+    private readonly concurrency = 3,
+    /** How runs are made: spawned by default; runInProcess for runs that need no real process. */
+    private readonly runner: (args: string[], options: CliOptions) => Promise<CliResult> = runCli,
+  ) {}
 
-  start(name: string, args: string[], options: CliOptions): void {
+  /** `spawn`: this run needs a real process (binary stdout, stdin, signals) whatever the runner. */
+  start(name: string, args: string[], options: CliOptions & {spawn?: boolean}): void {
     if (this.runs.has(name)) throw new Error(`run ${name} started twice`)
-    const run = this.slot(() => runCli(args, options))
+    const run = this.slot(() => (options.spawn ? runCli : this.runner)(args, options))
     run.catch(() => {}) // awaited (and reported) by the test that owns it
     this.runs.set(name, run)
   }
