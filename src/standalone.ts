@@ -14,7 +14,7 @@ const PREFIX = 'openclaw-migrate'
 export function standaloneArgv(argv: string[]): string[] {
   const [first, ...rest] = argv
   if (first && VERBS.has(first)) return ['migrate', first, ...rest]
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+  if (first === undefined || ['--help', '-h', 'help'].includes(first)) {
     return rest.length > 0 && VERBS.has(rest[0]) ? ['migrate', rest[0], '--help'] : ['migrate', '--help']
   }
 
@@ -28,10 +28,12 @@ export function standaloneArgv(argv: string[]): string[] {
 export async function runStandalone(argv: string[], root: string): Promise<void> {
   const args = standaloneArgv(argv)
   process.removeAllListeners('SIGINT') // the bin's own, while it was loading
-  process.on('SIGINT', () => interruptedBeforeCommand(args))
+  process.on('SIGINT', () => {
+    interruptedBeforeCommand(args)
+  })
   const help = args.includes('--help') || args.includes('-h')
   try {
-    const go = () => run(args, root)
+    const go = async () => run(args, root)
     await (help ? withRewrittenHelp(process.stdout, PREFIX, go) : go())
     await flush()
   } catch (error) {

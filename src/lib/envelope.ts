@@ -56,7 +56,7 @@ export function envelope<R>(parts: {
   const exitCode = parts.error?.exitCode ?? ExitCode.OK
   return {
     command: parts.command,
-    ...(parts.error ? {error: parts.error} : {}),
+    ...(parts.error && {error: parts.error}),
     exitCode,
     mode: parts.mode,
     ok: exitCode === ExitCode.OK,
