@@ -8,7 +8,7 @@ import {ExitCode, MigrateError} from './lib/errors.js'
  * The standalone bin speaks `openclaw-migrate export|import|check`; the commands live under the
  * `migrate` topic so an oclif host shows them as `openclaw migrate ...`. Map one onto the other.
  */
-const VERBS = new Set(['check', 'export', 'import'])
+const VERBS = new Set(['check', 'export', 'import', 'push', 'receive'])
 const PREFIX = 'openclaw-migrate'
 
 export function standaloneArgv(argv: string[]): string[] {

@@ -61,6 +61,13 @@ export const ErrorCodes = {
   HOST_TOO_OLD: {exit: ExitCode.TARGET},
   HOST_COMMAND_FAILED: {exit: ExitCode.HOST},
   UNDO_NOTHING: {exit: ExitCode.TARGET},
+  // push: the new machine (reached over ssh) could not or would not take the state.
+  SSH_FAILED: {exit: ExitCode.TARGET},
+  REMOTE_TOOL_MISSING: {exit: ExitCode.TARGET},
+  REMOTE_INCOMPATIBLE: {exit: ExitCode.TARGET},
+  REMOTE_REFUSED: {exit: ExitCode.TARGET},
+  REMOTE_IMPORT_FAILED: {exit: ExitCode.TARGET},
+  RESTORE_NOTHING: {exit: ExitCode.SOURCE},
   INTERRUPTED: {exit: ExitCode.INTERRUPTED},
   NOT_READY: {exit: ExitCode.NOT_READY},
   INTERNAL: {exit: 1},

@@ -269,7 +269,7 @@ export async function runHostChain(
   return {gatewayRunning, ok: steps.every((s) => s.ok), startCommand: needStart, steps}
 }
 
-async function startDetached(binary: OpenClawBinary, stateDir: string): Promise<void> {
+export async function startDetached(binary: OpenClawBinary, stateDir: string): Promise<void> {
   const logDir = path.join(stateDir, 'logs')
   fs.mkdirSync(logDir, {mode: 0o700, recursive: true})
   const logFile = path.join(logDir, 'gateway-migrate.log')

@@ -169,11 +169,17 @@ export async function runExport(
   request: ExportRequest,
   prepared: ExportPreparation,
   encryption: EncryptionSpec,
-  io: {onProgress?: (bytes: number, files: number) => void; stdout?: Writable},
+  io: {
+    /** Called as the gateway is told to stop: from here on it answers nobody (push measures downtime from it). */
+    onGatewayStopping?: () => void
+    onProgress?: (bytes: number, files: number) => void
+    stdout?: Writable
+  },
 ): Promise<ExportOutcome> {
   const {context} = request
   const gateway = {method: null as null | string, stopped: false, wasRunning: prepared.gateway.running}
   if (prepared.gateway.running) {
+    io.onGatewayStopping?.()
     const stop = await stopGateway(context, new HostCommands(context, request.config), prepared.gateway)
     gateway.stopped = true
     gateway.method = stop.method

@@ -94,7 +94,7 @@ function interrupted(): MigrateError {
 }
 
 /** Pre-write checks against the manifest: version, gateway, owner, free space. Nothing is written before they pass. */
-async function preflight(
+export async function preflight(
   request: ImportRequest,
   manifest: ArchiveManifest,
   plan: TargetPlan,

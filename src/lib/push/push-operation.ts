@@ -1,0 +1,217 @@
+import type {Config} from '@oclif/core'
+
+import type {HostContext} from '../host/host-context.js'
+
+import {type Compression} from '../archive/compression.js'
+import {isMigrateError, MigrateError} from '../errors.js'
+import {type ExportSelection} from '../inventory/export-plan.js'
+import {buildManifest, prepareExport, runExport} from '../operations/export-operation.js'
+import {type PreflightAnswer, type ReceiveOutcome} from './receive.js'
+import {remotePreflight} from './remote-preflight.js'
+import {retireSource, type RetiredCopy} from './retire.js'
+import {restartSourceGateway} from './source-gateway.js'
+import {parseRemoteJson, spawnSsh, sshFailure, type SshTarget} from './ssh.js'
+
+export type PushRequest = {
+  allowDowngrade: boolean
+  compression: Compression
+  config?: Config
+  context: HostContext
+  doctor: boolean
+  keepSource: boolean
+  maps: string[]
+  /** Profile on the new machine (default: the source's). */
+  remoteProfile?: string
+  selection: ExportSelection
+  signal?: AbortSignal
+  startGateway: boolean
+  stopTargetGateway: boolean
+  target: SshTarget
+}
+
+export type PushReporter = {
+  onPhase?: (phase: 'preflight' | 'retire' | 'rollback' | 'stream', message: string) => void
+  onProgress?: (bytes: number, files: number) => void
+  /** A step line of the remote import, as it arrives. */
+  onRemoteLine?: (line: string) => void
+}
+
+export type PushOutcome = {
+  /** Old gateway told to stop → new gateway answering; null when either side had none. */
+  downtimeMs: null | number
+  exported: {bytes: number; files: number}
+  gateway: {stopped: boolean; wasRunning: boolean}
+  keptSource: boolean
+  preflight: PreflightAnswer
+  received: ReceiveOutcome
+  retired: null | RetiredCopy
+  target: string
+}
+
+type RemoteResult = {
+  code: null | number
+  json: null | (ReceiveOutcome & {error?: {code: string; message: string}})
+  stderr: string
+}
+
+function remoteArgs(request: PushRequest): string[] {
+  const args = ['--json']
+  if (request.remoteProfile) args.push('--profile', request.remoteProfile)
+  if (request.allowDowngrade) args.push('--allow-downgrade')
+  if (request.stopTargetGateway) args.push('--stop-gateway')
+  if (!request.doctor) args.push('--no-doctor')
+  for (const m of request.maps) args.push(`--map=${m}`)
+  return args
+}
+
+/**
+ * One command from the old machine to the new one: preflight there (nothing changes anywhere if it
+ * refuses), stop the gateway here, stream the export into the remote import over ssh, then retire
+ * this copy so no second gateway can start on it. Any failure leaves this machine as it was (its
+ * gateway started again) and the new one rolled back by its journal.
+ */
+export async function runPush(request: PushRequest, reporter: PushReporter = {}): Promise<PushOutcome> {
+  const {context, target} = request
+  const exportRequest = {
+    compression: request.compression,
+    config: request.config,
+    context,
+    dryRun: false,
+    encrypted: false,
+    output: '-',
+    selection: request.selection,
+    stopGateway: true,
+  }
+  const prepared = await prepareExport(exportRequest)
+  const args = remoteArgs(request)
+  reporter.onPhase?.('preflight', `asking ${target.destination} whether it can take ${context.stateDir}`)
+  const preview = buildManifest(prepared.plan, context, {
+    method: null,
+    stopped: false,
+    wasRunning: prepared.gateway.running,
+  })
+  const preflight = await remotePreflight(target, JSON.stringify(preview), args)
+
+  reporter.onPhase?.('stream', `streaming to ${target.destination}`)
+  const child = spawnSsh(target, ['receive', ...args, ...(request.startGateway ? ['--start-gateway'] : [])])
+  const onAbort = () => child.kill('SIGTERM')
+  request.signal?.addEventListener('abort', onAbort, {once: true})
+  const remote = collectRemote(child, reporter)
+  let stoppingAt: null | number = null
+  let files = 0
+  let bytes = 0
+  const exported = await runExport(
+    exportRequest,
+    prepared,
+    {kind: 'none'},
+    {
+      onGatewayStopping: () => (stoppingAt = Date.now()),
+      onProgress(b, f) {
+        bytes = b
+        files = f
+        reporter.onProgress?.(b, f)
+      },
+      stdout: child.stdin!,
+    },
+  ).then(
+    (outcome) => ({error: null, outcome}),
+    (error: unknown) => {
+      child.stdin!.destroy()
+      return {error, outcome: null}
+    },
+  )
+  const result = await remote
+  request.signal?.removeEventListener('abort', onAbort)
+  const received = result.json && !result.json.error && result.code === 0 ? result.json : null
+  const answeredAt = Date.now()
+
+  if (!received || exported.error) {
+    const error = remoteError(target, result, exported.error, request.signal)
+    const wasRunning = prepared.gateway.running
+    let restarted = ''
+    if (wasRunning && (exported.outcome?.gateway.stopped ?? stoppingAt !== null)) {
+      reporter.onPhase?.('rollback', 'starting the gateway here again')
+      const again = await restartSourceGateway(context, request.config)
+      restarted = again.running
+        ? ` Its gateway was started again (${again.method}).`
+        : ` Its gateway could not be started again: start it with \`openclaw${context.profile ? ` --profile ${context.profile}` : ''} gateway run\`.`
+    }
+
+    throw new MigrateError(error.code, `${error.message}\nThis machine is as it was before the push.${restarted}`, {
+      cause: error,
+      details: error.details,
+      suggestions: error.suggestions,
+    })
+  }
+
+  let retired: null | RetiredCopy = null
+  if (!request.keepSource) {
+    reporter.onPhase?.('retire', `moving this copy aside so no second gateway can start on it`)
+    retired = await retireSource(context, target.label, request.config)
+  }
+
+  return {
+    downtimeMs: stoppingAt !== null && received.gatewayRunning ? answeredAt - stoppingAt : null,
+    exported: {bytes, files},
+    gateway: {stopped: exported.outcome!.gateway.stopped, wasRunning: prepared.gateway.running},
+    keptSource: request.keepSource,
+    preflight,
+    received,
+    retired,
+    target: target.destination,
+  }
+}
+
+function collectRemote(child: ReturnType<typeof spawnSsh>, reporter: PushReporter): Promise<RemoteResult> {
+  return new Promise((resolve) => {
+    const out: Buffer[] = []
+    let stderr = ''
+    let pending = ''
+    child.stdout!.on('data', (c: Buffer) => out.push(c))
+    child.stderr!.on('data', (c: Buffer) => {
+      const text = pending + c.toString('utf8')
+      const lines = text.split('\n')
+      pending = lines.pop() ?? ''
+      for (const line of lines) {
+        stderr += `${line}\n`
+        if (line.trim()) reporter.onRemoteLine?.(line)
+      }
+    })
+    child.stdin!.on('error', () => {})
+    child.on('error', () => resolve({code: null, json: null, stderr}))
+    child.on('close', (code) => {
+      if (pending.trim()) reporter.onRemoteLine?.(pending)
+      resolve({code, json: parseRemoteJson(Buffer.concat(out).toString('utf8')), stderr: stderr + pending})
+    })
+  })
+}
+
+/** Which side failed, with its code: the remote's own answer wins over a local write error it caused. */
+function remoteError(target: SshTarget, result: RemoteResult, local: unknown, signal?: AbortSignal): MigrateError {
+  if (signal?.aborted)
+    return new MigrateError('INTERRUPTED', 'Push interrupted; the new machine rolls the partial import back.', {
+      suggestions: ['Run the push again.'],
+    })
+  // A failure here (a file changed, unreadable) truncates the stream: the remote's complaint is only its echo.
+  if (isMigrateError(local) && local.exitCode === 4) return local
+  const sshError = sshFailure(target, {exitCode: result.code, stderr: result.stderr, stdout: ''})
+  if (result.json?.error)
+    return new MigrateError(
+      'REMOTE_IMPORT_FAILED',
+      `The import on ${target.destination} failed (${result.json.error.code}): ${result.json.error.message} It rolled back by its journal.`,
+      {details: {remote: result.json.error}, suggestions: ['Fix the cause on the new machine, then push again.']},
+    )
+  if (isMigrateError(local)) return local
+  if (sshError) return sshError
+  if (local)
+    return new MigrateError('SOURCE_UNREADABLE', `The export here failed: ${(local as Error).message ?? local}.`)
+  return new MigrateError(
+    'REMOTE_IMPORT_FAILED',
+    `The import on ${target.destination} ended without a result (exit ${result.code}); a partial import there is rolled back by its journal.`,
+    {
+      suggestions: [
+        `Check the new machine (ssh ${target.destination} openclaw-migrate import --undo), then push again.`,
+      ],
+    },
+  )
+}
