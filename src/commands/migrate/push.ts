@@ -27,6 +27,7 @@ export default class MigratePush extends MigrateCommand<typeof MigratePush> {
       description: 'Put back the copy the last push moved aside.',
     },
   ]
+
   static override flags = {
     agent,
     'all-profiles': allProfiles,
@@ -64,6 +65,7 @@ export default class MigratePush extends MigrateCommand<typeof MigratePush> {
     'stop-target-gateway': Flags.boolean({description: 'Stop a gateway running on the target state there first.'}),
     workspace,
   }
+
   static override summary = 'Move this gateway to another machine over ssh in one command.'
 
   async run() {
@@ -78,7 +80,10 @@ export default class MigratePush extends MigrateCommand<typeof MigratePush> {
     if (!args.destination) this.error('Where to? Pass the new machine as [user@]host.', {exit: 2})
     const progress = new ProgressBar('Pushing', 0, 0, {json: this.jsonEnabled()})
     const abort = new AbortController()
-    const onSigint = () => abort.abort()
+    const onSigint = () => {
+      abort.abort()
+    }
+
     process.once('SIGINT', onSigint)
     try {
       const outcome = await runPush(
@@ -109,9 +114,16 @@ export default class MigratePush extends MigrateCommand<typeof MigratePush> {
           },
         },
         {
-          onPhase: (phase, message) => (phase === 'stream' ? progress.start() : this.say(message, true)),
-          onProgress: (bytes, files) => progress.update(bytes, files),
-          onRemoteLine: (line) => this.say(`  [${args.destination}] ${line}`, true),
+          onPhase: (phase, message) => {
+            if (phase === 'stream') progress.start()
+            else this.say(message, true)
+          },
+          onProgress(bytes, files) {
+            progress.update(bytes, files)
+          },
+          onRemoteLine: (line) => {
+            this.say(`  [${args.destination}] ${line}`, true)
+          },
         },
       )
       progress.stop()

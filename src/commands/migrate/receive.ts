@@ -29,6 +29,7 @@ export default class MigrateReceive extends MigrateCommand<typeof MigrateReceive
     'start-gateway': Flags.boolean({description: 'Start the gateway after the import and wait until it answers.'}),
     'stop-gateway': Flags.boolean({description: 'Stop a gateway running on the target state first.'}),
   }
+
   static override hidden = true
   static override summary = "The new machine's end of `push` (run by push over ssh)."
 
@@ -48,12 +49,17 @@ export default class MigrateReceive extends MigrateCommand<typeof MigrateReceive
     }
     if (flags.preflight) return receivePreflight(await readStdin(MAX_MANIFEST), options)
     const abort = new AbortController()
-    const onSigint = () => abort.abort()
+    const onSigint = () => {
+      abort.abort()
+    }
+
     process.once('SIGINT', onSigint)
     try {
       return await receiveArchive({
         ...options,
-        onStep: (message) => process.stderr.write(`${message}\n`),
+        onStep(message) {
+          process.stderr.write(`${message}\n`)
+        },
         signal: abort.signal,
       })
     } finally {

@@ -5,10 +5,17 @@ import type {HostContext} from '../host/host-context.js'
 import {type Compression} from '../archive/compression.js'
 import {isMigrateError, MigrateError} from '../errors.js'
 import {type ExportSelection} from '../inventory/export-plan.js'
-import {buildManifest, prepareExport, runExport} from '../operations/export-operation.js'
+import {
+  buildManifest,
+  type ExportOutcome,
+  type ExportPreparation,
+  type ExportRequest,
+  prepareExport,
+  runExport,
+} from '../operations/export-operation.js'
 import {type PreflightAnswer, type ReceiveOutcome} from './receive.js'
 import {remotePreflight} from './remote-preflight.js'
-import {retireSource, type RetiredCopy} from './retire.js'
+import {type RetiredCopy, retireSource} from './retire.js'
 import {restartSourceGateway} from './source-gateway.js'
 import {parseRemoteJson, spawnSsh, sshFailure, type SshTarget} from './ssh.js'
 
@@ -72,7 +79,7 @@ function remoteArgs(request: PushRequest): string[] {
  */
 export async function runPush(request: PushRequest, reporter: PushReporter = {}): Promise<PushOutcome> {
   const {context, target} = request
-  const exportRequest = {
+  const exportRequest: ExportRequest = {
     compression: request.compression,
     config: request.config,
     context,
@@ -93,50 +100,18 @@ export async function runPush(request: PushRequest, reporter: PushReporter = {})
   const preflight = await remotePreflight(target, JSON.stringify(preview), args)
 
   reporter.onPhase?.('stream', `streaming to ${target.destination}`)
-  const child = spawnSsh(target, ['receive', ...args, ...(request.startGateway ? ['--start-gateway'] : [])])
-  const onAbort = () => child.kill('SIGTERM')
-  request.signal?.addEventListener('abort', onAbort, {once: true})
-  const remote = collectRemote(child, reporter)
-  let stoppingAt: null | number = null
-  let files = 0
-  let bytes = 0
-  const exported = await runExport(
-    exportRequest,
-    prepared,
-    {kind: 'none'},
-    {
-      onGatewayStopping: () => (stoppingAt = Date.now()),
-      onProgress(b, f) {
-        bytes = b
-        files = f
-        reporter.onProgress?.(b, f)
-      },
-      stdout: child.stdin!,
-    },
-  ).then(
-    (outcome) => ({error: null, outcome}),
-    (error: unknown) => {
-      child.stdin!.destroy()
-      return {error, outcome: null}
-    },
+  const streamed = await streamToRemote(
+    request,
+    {prepared, request: exportRequest},
+    ['receive', ...args, ...(request.startGateway ? ['--start-gateway'] : [])],
+    reporter,
   )
-  const result = await remote
-  request.signal?.removeEventListener('abort', onAbort)
+  const {exported, result} = streamed
   const received = result.json && !result.json.error && result.code === 0 ? result.json : null
-  const answeredAt = Date.now()
-
   if (!received || exported.error) {
     const error = remoteError(target, result, exported.error, request.signal)
-    const wasRunning = prepared.gateway.running
-    let restarted = ''
-    if (wasRunning && (exported.outcome?.gateway.stopped ?? stoppingAt !== null)) {
-      reporter.onPhase?.('rollback', 'starting the gateway here again')
-      const again = await restartSourceGateway(context, request.config)
-      restarted = again.running
-        ? ` Its gateway was started again (${again.method}).`
-        : ` Its gateway could not be started again: start it with \`openclaw${context.profile ? ` --profile ${context.profile}` : ''} gateway run\`.`
-    }
-
+    const stopped = exported.outcome?.gateway.stopped ?? streamed.stoppingAt !== null
+    const restarted = stopped && prepared.gateway.running ? await startSourceAgain(context, request, reporter) : ''
     throw new MigrateError(error.code, `${error.message}\nThis machine is as it was before the push.${restarted}`, {
       cause: error,
       details: error.details,
@@ -150,9 +125,10 @@ export async function runPush(request: PushRequest, reporter: PushReporter = {})
     retired = await retireSource(context, target.label, request.config)
   }
 
+  const {answeredAt, stoppingAt} = streamed
   return {
     downtimeMs: stoppingAt !== null && received.gatewayRunning ? answeredAt - stoppingAt : null,
-    exported: {bytes, files},
+    exported: streamed.totals,
     gateway: {stopped: exported.outcome!.gateway.stopped, wasRunning: prepared.gateway.running},
     keptSource: request.keepSource,
     preflight,
@@ -162,12 +138,69 @@ export async function runPush(request: PushRequest, reporter: PushReporter = {})
   }
 }
 
-function collectRemote(child: ReturnType<typeof spawnSsh>, reporter: PushReporter): Promise<RemoteResult> {
+async function startSourceAgain(context: HostContext, request: PushRequest, reporter: PushReporter): Promise<string> {
+  reporter.onPhase?.('rollback', 'starting the gateway here again')
+  const again = await restartSourceGateway(context, request.config)
+  return again.running
+    ? ` Its gateway was started again (${again.method}).`
+    : ` Its gateway could not be started again: start it with \`openclaw${context.profile ? ` --profile ${context.profile}` : ''} gateway run\`.`
+}
+
+/** The export (gateway stopped first) piped into `receive` over ssh; both ends awaited, errors kept apart. */
+async function streamToRemote(
+  request: PushRequest,
+  exporting: {prepared: ExportPreparation; request: ExportRequest},
+  receiveArgs: string[],
+  reporter: PushReporter,
+) {
+  const {prepared} = exporting
+  const exportRequest = exporting.request
+  const child = spawnSsh(request.target, receiveArgs)
+  const onAbort = () => {
+    child.kill('SIGTERM')
+  }
+
+  request.signal?.addEventListener('abort', onAbort, {once: true})
+  const remote = collectRemote(child, reporter)
+  let stoppingAt: null | number = null
+  const totals = {bytes: 0, files: 0}
+  let exported: {error: unknown; outcome: ExportOutcome | null}
+  try {
+    const outcome = await runExport(
+      exportRequest,
+      prepared,
+      {kind: 'none'},
+      {
+        onGatewayStopping() {
+          stoppingAt = Date.now()
+        },
+        onProgress(bytes, files) {
+          totals.bytes = bytes
+          totals.files = files
+          reporter.onProgress?.(bytes, files)
+        },
+        stdout: child.stdin!,
+      },
+    )
+    exported = {error: null, outcome}
+  } catch (error) {
+    child.stdin!.destroy()
+    exported = {error, outcome: null}
+  }
+
+  const result = await remote
+  request.signal?.removeEventListener('abort', onAbort)
+  return {answeredAt: Date.now(), exported, result, stoppingAt: stoppingAt as null | number, totals}
+}
+
+async function collectRemote(child: ReturnType<typeof spawnSsh>, reporter: PushReporter): Promise<RemoteResult> {
   return new Promise((resolve) => {
     const out: Buffer[] = []
     let stderr = ''
     let pending = ''
-    child.stdout!.on('data', (c: Buffer) => out.push(c))
+    child.stdout!.on('data', (c: Buffer) => {
+      out.push(c)
+    })
     child.stderr!.on('data', (c: Buffer) => {
       const text = pending + c.toString('utf8')
       const lines = text.split('\n')
@@ -177,8 +210,12 @@ function collectRemote(child: ReturnType<typeof spawnSsh>, reporter: PushReporte
         if (line.trim()) reporter.onRemoteLine?.(line)
       }
     })
-    child.stdin!.on('error', () => {})
-    child.on('error', () => resolve({code: null, json: null, stderr}))
+    child.stdin!.on('error', () => {
+      // EPIPE when the remote ends early: its exit status and answer say why.
+    })
+    child.on('error', () => {
+      resolve({code: null, json: null, stderr})
+    })
     child.on('close', (code) => {
       if (pending.trim()) reporter.onRemoteLine?.(pending)
       resolve({code, json: parseRemoteJson(Buffer.concat(out).toString('utf8')), stderr: stderr + pending})

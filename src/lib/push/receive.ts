@@ -1,5 +1,3 @@
-import type {Config} from '@oclif/core'
-
 import fs from 'node:fs'
 
 import {parseManifest} from '../archive/archive-reader.js'

@@ -14,14 +14,14 @@ export async function remotePreflight(
   manifestJson: string,
   remoteArgs: string[],
 ): Promise<PreflightAnswer> {
-  const result = await runSsh(target, ['receive', '--preflight', '--json', ...remoteArgs], manifestJson)
+  const result = await runSsh(target, ['receive', '--preflight', ...remoteArgs], manifestJson)
   const failure = sshFailure(target, result)
   if (failure) throw failure
   const answer = parseRemoteJson<PreflightAnswer & {error?: {code: string; message: string}}>(result.stdout)
-  if (!answer || answer.error || !answer.format) {
+  if (!answer?.format || answer.error) {
     const why = answer?.error
       ? `${answer.error.code}: ${answer.error.message}`
-      : (result.stderr.trim().split('\n').at(-1) ?? `exit ${result.exitCode}`)
+      : (result.stderr.split('\n').findLast((l) => l.trim()) ?? `exit ${result.exitCode}`)
     throw new MigrateError(
       'REMOTE_INCOMPATIBLE',
       `${target.remoteCommand.join(' ')} on ${target.destination} cannot take a push (${why.slice(0, 300)}). Nothing was changed.`,

@@ -38,7 +38,7 @@ export function listRetired(home: string): RetiredCopy[] {
   return fs
     .readdirSync(dir)
     .filter((n) => n.endsWith('.json'))
-    .sort()
+    .toSorted()
     .flatMap((n) => {
       try {
         return [JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as RetiredCopy]
@@ -94,9 +94,7 @@ export async function retireSource(context: HostContext, hostLabel: string, conf
 
 /** `push --restore-source`: the last retired copy comes back where it was (refused if something is there now). */
 export async function restoreSource(context: HostContext, config?: Config): Promise<RetiredCopy> {
-  const record = listRetired(context.home)
-    .filter((r) => !r.restoredAt)
-    .at(-1)
+  const record = listRetired(context.home).findLast((r) => !r.restoredAt)
   if (!record)
     throw new MigrateError('RESTORE_NOTHING', 'No pushed-away state to restore on this machine.', {
       suggestions: ['`push --restore-source` puts back the state the last push moved aside.'],

@@ -30,7 +30,7 @@ export function parseDestination(destination: string): Pick<SshTarget, 'destinat
 
 /** POSIX shell quoting: the remote side runs the command through the user's login shell. */
 export function shellQuote(word: string): string {
-  return /^[\w./=:@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
+  return /^[\w./=:@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", String.raw`'\''`)}'`
 }
 
 export function sshArgv(target: SshTarget, remoteArgs: string[]): string[] {
@@ -49,28 +49,34 @@ export function spawnSsh(target: SshTarget, remoteArgs: string[]): ChildProcess 
 export type SshResult = {exitCode: null | number; stderr: string; stdout: string}
 
 /** Runs one remote command to completion, with `input` on its stdin. */
-export function runSsh(target: SshTarget, remoteArgs: string[], input = ''): Promise<SshResult> {
+export async function runSsh(target: SshTarget, remoteArgs: string[], input = ''): Promise<SshResult> {
   return new Promise((resolve, reject) => {
     const child = spawnSsh(target, remoteArgs)
     const out: Buffer[] = []
     const err: Buffer[] = []
-    child.stdout!.on('data', (c: Buffer) => out.push(c))
-    child.stderr!.on('data', (c: Buffer) => err.push(c))
-    child.on('error', (error) =>
+    child.stdout!.on('data', (c: Buffer) => {
+      out.push(c)
+    })
+    child.stderr!.on('data', (c: Buffer) => {
+      err.push(c)
+    })
+    child.on('error', (error) => {
       reject(
         new MigrateError('SSH_FAILED', `Could not run ssh: ${error.message}.`, {
           suggestions: ['Install an OpenSSH client (ssh) on this machine.'],
         }),
-      ),
-    )
-    child.on('close', (code) =>
+      )
+    })
+    child.on('close', (code) => {
       resolve({
         exitCode: code,
         stderr: Buffer.concat(err).toString('utf8'),
         stdout: Buffer.concat(out).toString('utf8'),
-      }),
-    )
-    child.stdin!.on('error', () => {})
+      })
+    })
+    child.stdin!.on('error', () => {
+      // EPIPE when the remote command ends without reading: its exit status says why.
+    })
     child.stdin!.end(input)
   })
 }

@@ -24,8 +24,8 @@ export function renderPush(outcome: PushOutcome): string {
     lines.push(
       'This copy was kept (--keep-source). Do not start its gateway: two gateways would answer the same channels.',
     )
-  for (const step of outcome.received.manualSteps.filter((s) => !s.startsWith('On the OLD machine')))
-    lines.push(`On ${outcome.target}: ${step}`)
+  for (const step of outcome.received.manualSteps)
+    if (!step.startsWith('On the OLD machine')) lines.push(`On ${outcome.target}: ${step}`)
   return lines.join('\n')
 }
 
