@@ -7,6 +7,7 @@ import {readHead} from '../util/stream-head.js'
 import {type Compression, decompressor, detectCompression} from './compression.js'
 import {AGE_MAGIC, type DecryptionKeys, decryptStream} from './encryption.js'
 import {ourCommand} from '../cli-face.js'
+import {findVolumes, readVolumes} from './volumes.js'
 
 const ARMOR_MAGIC = '-----BEGIN AGE ENCRYPTED FILE-----'
 
@@ -23,8 +24,12 @@ export type OpenedArchive = {
  */
 export async function openArchive(source: string, getKeys: () => Promise<DecryptionKeys>): Promise<OpenedArchive> {
   let input: Readable
+  const volumes = source === '-' ? null : findVolumes(source)
   if (source === '-') {
     input = process.stdin
+  } else if (volumes) {
+    // A split archive: its volumes in order are one stream, verified by the one index at its end.
+    input = readVolumes(volumes)
   } else {
     let stat: fs.Stats
     try {

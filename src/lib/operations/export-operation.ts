@@ -9,6 +9,7 @@ import path from 'node:path'
 import type {HostContext} from '../host/host-context.js'
 
 import {writeArchive, type WriteArchiveResult} from '../archive/archive-writer.js'
+import {FAT32_VOLUME_SIZE, isFatFilesystem, volumePath} from '../archive/volumes.js'
 import {type Compression, extensionFor} from '../archive/compression.js'
 import {type EncryptionSpec} from '../archive/encryption.js'
 import {type ArchiveManifest, FORMAT_NAME, FORMAT_VERSION} from '../archive/manifest.js'
@@ -30,6 +31,8 @@ export type ExportRequest = {
   encrypted: boolean
   output?: string
   selection: ExportSelection
+  /** Volume size in bytes for a split archive (`--split`); else split below 4 GiB only on FAT. */
+  split?: number
   stopGateway: boolean
 }
 
@@ -37,6 +40,8 @@ export type ExportPreparation = {
   gateway: GatewayState
   outputPath: null | string
   plan: ExportPlan
+  /** Bytes per volume when the archive is split (FAT32, or --split), else null. */
+  volumeSize: null | number
 }
 
 /** Everything that can be decided without writing: the plan, the gateway, the output path. */
@@ -61,7 +66,18 @@ export async function prepareExport(request: ExportRequest): Promise<ExportPrepa
   }
 
   const outputPath = request.output === '-' ? null : resolveOutputPath(request, plan)
-  return {gateway, outputPath, plan}
+  if (outputPath === null && request.split)
+    throw new MigrateError('USAGE', '--split writes volume files; it cannot split stdout (-o -).', {
+      suggestions: ['Pipe through `split -b SIZE -d -a 3 - NAME.` instead, or write to a file.'],
+    })
+  const volumeSize = outputPath
+    ? (request.split ?? (isFatFilesystem(path.dirname(outputPath)) ? FAT32_VOLUME_SIZE : null))
+    : null
+  if (volumeSize && fs.existsSync(volumePath(outputPath!, 1)))
+    throw new MigrateError('OUTPUT_EXISTS', `${volumePath(outputPath!, 1)} already exists; it is never overwritten.`, {
+      suggestions: ['Choose another --output, or move the old volumes away.'],
+    })
+  return {gateway, outputPath, plan, volumeSize}
 }
 
 function defaultName(context: HostContext, compression: Compression, allProfiles: boolean, encrypted: boolean): string {
@@ -195,7 +211,9 @@ export async function runExport(
       encryption,
       manifest,
       onProgress: (p) => io.onProgress?.(p.bytes, p.files),
-      output: outputPath ? {path: outputPath} : {stream: io.stdout ?? process.stdout},
+      output: outputPath
+        ? {path: outputPath, volumeSize: prepared.volumeSize ?? undefined}
+        : {stream: io.stdout ?? process.stdout},
       plan: prepared.plan,
       tempDir,
     })
