@@ -59,9 +59,9 @@ export function isFatFilesystem(dir: string): boolean {
  * partial name (`partialFor`) and published by the caller once all are complete.
  */
 export class VolumeSink extends Writable {
-  readonly volumes: Array<{final: string; partial: string}> = []
   private fd: null | number = null
   private written = 0
+  readonly volumes: Array<{final: string; partial: string}> = []
 
   constructor(
     private readonly base: string,
