@@ -71,6 +71,26 @@ export class VolumeSink extends Writable {
     super({highWaterMark: 1024 * 1024})
   }
 
+  private closeCurrent(): void {
+    if (this.fd === null) return
+    const {fd} = this
+    this.fd = null
+    fs.closeSync(fd)
+  }
+
+  private open(): void {
+    if (this.fd !== null) {
+      fs.fsyncSync(this.fd)
+      this.closeCurrent()
+    }
+
+    const final = volumePath(this.base, this.volumes.length + 1)
+    const partial = this.partialFor(final)
+    this.fd = fs.openSync(partial, 'wx', 0o600)
+    this.volumes.push({final, partial})
+    this.written = 0
+  }
+
   /** Removes every partial volume (after a failure). */
   discard(): void {
     this.closeCurrent()
@@ -109,26 +129,6 @@ export class VolumeSink extends Writable {
     } catch (error) {
       callback(error as Error)
     }
-  }
-
-  private closeCurrent(): void {
-    if (this.fd === null) return
-    const {fd} = this
-    this.fd = null
-    fs.closeSync(fd)
-  }
-
-  private open(): void {
-    if (this.fd !== null) {
-      fs.fsyncSync(this.fd)
-      this.closeCurrent()
-    }
-
-    const final = volumePath(this.base, this.volumes.length + 1)
-    const partial = this.partialFor(final)
-    this.fd = fs.openSync(partial, 'wx', 0o600)
-    this.volumes.push({final, partial})
-    this.written = 0
   }
 }
 
