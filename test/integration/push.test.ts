@@ -260,7 +260,7 @@ describe('push over ssh (real sshd on 127.0.0.1, two local users)', function () 
 
     const result = await runAs(m, ['push', ALIAS, '--profile', 'work', '--keep-source', '--json'])
     expect(result.code, describeRun(result)).to.equal(0)
-    const out = parseJson(result)
+    const out = parseJson(result).result
     expect(out.keptSource).to.equal(true)
     expect(out.retired).to.equal(null)
     expect(out.gateway).to.deep.equal({stopped: true, wasRunning: true})

@@ -38,7 +38,7 @@ describe('split archives (--split, FAT32 volumes)', function () {
       {home},
     )
     expect(exported.code, describeRun(exported)).to.equal(0)
-    const volumes: string[] = parseJson(exported).volumes
+    const volumes: string[] = parseJson(exported).result.volumes
     expect(volumes.length).to.be.greaterThan(2)
     expect(volumes[0]).to.equal(`${base}.001`)
     expect(fs.existsSync(base)).to.equal(false)
@@ -117,7 +117,7 @@ describe('split archives (--split, FAT32 volumes)', function () {
         {home},
       )
       expect(exported.code, describeRun(exported)).to.equal(0)
-      const volumes: string[] = parseJson(exported).volumes
+      const volumes: string[] = parseJson(exported).result.volumes
       expect(volumes.length).to.be.greaterThan(1)
       expect(fs.readdirSync(mnt).filter((n) => n.includes('.partial-'))).to.deep.equal([])
       const target = path.join(root, 'home', 'carol')

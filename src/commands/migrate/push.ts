@@ -5,8 +5,9 @@ import {runPush} from '../../lib/push/push-operation.js'
 import {restoreSource} from '../../lib/push/retire.js'
 import {parseDestination} from '../../lib/push/ssh.js'
 import {exportFlags} from '../../lib/ui/export-report.js'
-import {ProgressBar} from '../../lib/ui/progress.js'
 import {renderPush, renderRestore, summarizePush} from '../../lib/ui/push-report.js'
+import {StageProgress} from '../../lib/ui/stage-progress.js'
+import {humanBytes} from '../../lib/util/paths.js'
 
 const {agent, 'all-profiles': allProfiles, compression, exclude, 'include-logs': includeLogs, workspace} = exportFlags
 
@@ -67,18 +68,20 @@ export default class MigratePush extends MigrateCommand<typeof MigratePush> {
   }
 
   static override summary = 'Move this gateway to another machine over ssh in one command.'
+  protected mode = 'push'
 
   async run() {
     const {args, flags} = this
     const context = await this.hostContext()
     if (flags['restore-source']) {
+      this.mode = 'restore-source'
       const record = await restoreSource(context, this.config)
       this.say(renderRestore(record))
       return {restored: record, warnings: this.warnings}
     }
 
     if (!args.destination) this.error('Where to? Pass the new machine as [user@]host.', {exit: 2})
-    const progress = new ProgressBar('Pushing', 0, 0, {json: this.jsonEnabled()})
+    const progress = StageProgress.forCommand(this.jsonEnabled())
     const abort = new AbortController()
     const onSigint = () => {
       abort.abort()
@@ -89,7 +92,7 @@ export default class MigratePush extends MigrateCommand<typeof MigratePush> {
       const outcome = await runPush(
         {
           allowDowngrade: flags['allow-downgrade'],
-          compression: flags.compression as 'gzip' | 'zstd',
+          compression: flags.compression,
           config: this.config,
           context,
           doctor: flags.doctor,
@@ -115,22 +118,23 @@ export default class MigratePush extends MigrateCommand<typeof MigratePush> {
         },
         {
           onPhase: (phase, message) => {
-            if (phase === 'stream') progress.start()
+            if (progress.active) progress.stage(message)
             else this.say(message, true)
           },
           onProgress(bytes, files) {
-            progress.update(bytes, files)
+            progress.status(`${humanBytes(bytes)}, ${files} files`)
           },
           onRemoteLine: (line) => {
-            this.say(`  [${args.destination}] ${line}`, true)
+            if (progress.active) progress.line(`  [${args.destination}] ${line}`)
+            else this.say(`  [${args.destination}] ${line}`, true)
           },
         },
       )
-      progress.stop()
+      progress.done()
       this.say(renderPush(outcome))
       return summarizePush(outcome, this.warnings)
     } finally {
-      progress.stop()
+      progress.done()
       process.off('SIGINT', onSigint)
     }
   }

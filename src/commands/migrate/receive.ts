@@ -32,6 +32,7 @@ export default class MigrateReceive extends MigrateCommand<typeof MigrateReceive
 
   static override hidden = true
   static override summary = "The new machine's end of `push` (run by push over ssh)."
+  protected mode = 'receive'
 
   async run() {
     const {flags} = this
@@ -47,6 +48,7 @@ export default class MigrateReceive extends MigrateCommand<typeof MigrateReceive
       stateDir: flags['state-dir'],
       stopGateway: flags['stop-gateway'],
     }
+    if (flags.preflight) this.mode = 'preflight'
     if (flags.preflight) return receivePreflight(await readStdin(MAX_MANIFEST), options)
     const abort = new AbortController()
     const onSigint = () => {

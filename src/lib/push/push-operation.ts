@@ -17,7 +17,7 @@ import {type PreflightAnswer, type ReceiveOutcome} from './receive.js'
 import {remotePreflight} from './remote-preflight.js'
 import {type RetiredCopy, retireSource} from './retire.js'
 import {restartSourceGateway} from './source-gateway.js'
-import {parseRemoteJson, spawnSsh, sshFailure, type SshTarget} from './ssh.js'
+import {parseRemoteEnvelope, spawnSsh, sshFailure, type SshTarget} from './ssh.js'
 
 export type PushRequest = {
   allowDowngrade: boolean
@@ -57,7 +57,7 @@ export type PushOutcome = {
 
 type RemoteResult = {
   code: null | number
-  json: null | (ReceiveOutcome & {error?: {code: string; message: string}})
+  json: ReturnType<typeof parseRemoteEnvelope<ReceiveOutcome>>
   stderr: string
 }
 
@@ -107,7 +107,7 @@ export async function runPush(request: PushRequest, reporter: PushReporter = {})
     reporter,
   )
   const {exported, result} = streamed
-  const received = result.json && !result.json.error && result.code === 0 ? result.json : null
+  const received = result.json?.ok && result.code === 0 ? result.json.result : null
   if (!received || exported.error) {
     const error = remoteError(target, result, exported.error, request.signal)
     const stopped = exported.outcome?.gateway.stopped ?? streamed.stoppingAt !== null
@@ -218,7 +218,11 @@ async function collectRemote(child: ReturnType<typeof spawnSsh>, reporter: PushR
     })
     child.on('close', (code) => {
       if (pending.trim()) reporter.onRemoteLine?.(pending)
-      resolve({code, json: parseRemoteJson(Buffer.concat(out).toString('utf8')), stderr: stderr + pending})
+      resolve({
+        code,
+        json: parseRemoteEnvelope<ReceiveOutcome>(Buffer.concat(out).toString('utf8')),
+        stderr: stderr + pending,
+      })
     })
   })
 }

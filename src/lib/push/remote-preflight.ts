@@ -2,7 +2,7 @@ import {FORMAT_VERSION} from '../archive/manifest.js'
 import {MigrateError} from '../errors.js'
 import {toolVersion} from '../util/tool-info.js'
 import {type PreflightAnswer} from './receive.js'
-import {parseRemoteJson, runSsh, sshFailure, type SshTarget} from './ssh.js'
+import {parseRemoteEnvelope, runSsh, sshFailure, type SshTarget} from './ssh.js'
 
 /**
  * Asks the new machine, before anything changes on either side, whether it can take this state:
@@ -17,10 +17,11 @@ export async function remotePreflight(
   const result = await runSsh(target, ['receive', '--preflight', ...remoteArgs], manifestJson)
   const failure = sshFailure(target, result)
   if (failure) throw failure
-  const answer = parseRemoteJson<PreflightAnswer & {error?: {code: string; message: string}}>(result.stdout)
-  if (!answer?.format || answer.error) {
-    const why = answer?.error
-      ? `${answer.error.code}: ${answer.error.message}`
+  const envelope = parseRemoteEnvelope<PreflightAnswer>(result.stdout)
+  const answer = envelope?.result
+  if (!answer?.format || envelope?.error) {
+    const why = envelope?.error
+      ? `${envelope.error.code}: ${envelope.error.message}`
       : (result.stderr.split('\n').findLast((l) => l.trim()) ?? `exit ${result.exitCode}`)
     throw new MigrateError(
       'REMOTE_INCOMPATIBLE',

@@ -108,13 +108,16 @@ export function sshFailure(target: SshTarget, result: SshResult): MigrateError |
   return null
 }
 
-/** The last JSON document on a remote command's stdout (oclif's --json prints one). */
-export function parseRemoteJson<T>(stdout: string): null | T {
+/** The remote command's --json envelope (`{ok, result, error}`), or null when it printed none. */
+export function parseRemoteEnvelope<R>(
+  stdout: string,
+): null | {error?: {code: string; message: string}; ok: boolean; result: null | R} {
   const text = stdout.trim()
   const start = text.indexOf('{')
   if (start === -1) return null
   try {
-    return JSON.parse(text.slice(start)) as T
+    const parsed = JSON.parse(text.slice(start)) as {error?: {code: string; message: string}; ok?: unknown; result?: R}
+    return typeof parsed.ok === 'boolean' ? {error: parsed.error, ok: parsed.ok, result: parsed.result ?? null} : null
   } catch {
     return null
   }
