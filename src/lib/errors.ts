@@ -52,6 +52,8 @@ export const ErrorCodes = {
   ARCHIVE_UNSAFE_ENTRY: {exit: ExitCode.ARCHIVE},
   ARCHIVE_MISMATCH: {exit: ExitCode.ARCHIVE},
   ARCHIVE_VERSION: {exit: ExitCode.ARCHIVE},
+  /** Not an openclaw-migrate archive, nor a foreign one this tool can adapt (plain tar of state dirs, openclaw backup). */
+  ARCHIVE_UNKNOWN: {exit: ExitCode.ARCHIVE},
   ARCHIVE_NOT_FOUND: {exit: ExitCode.USAGE},
   TARGET_EXISTS: {exit: ExitCode.TARGET},
   TARGET_GATEWAY_RUNNING: {exit: ExitCode.TARGET},

@@ -4,7 +4,7 @@ import {MigrateCommand} from '../../lib/base-command.js'
 import {MigrateError} from '../../lib/errors.js'
 import {checkAgainst, checkArchive} from '../../lib/operations/check-operation.js'
 import {archiveSummary, renderArchiveSummary} from '../../lib/ui/archive-report.js'
-import {keyFlags} from '../../lib/ui/import-report.js'
+import {foreignFlags, keyFlags} from '../../lib/ui/import-report.js'
 import {resolveDecryption} from '../../lib/ui/passphrase.js'
 import {checkSource} from '../../lib/verify/source-readiness.js'
 
@@ -32,6 +32,7 @@ Exits 0 when everything is fine, 1 when something must be fixed, with one line p
 
   static override flags = {
     ...keyFlags,
+    ...foreignFlags,
     against: Flags.string({
       description: 'Verify this machine against the archive it was imported from.',
       exclusive: ['output'],
@@ -64,7 +65,7 @@ Exits 0 when everything is fine, 1 when something must be fixed, with one line p
       throw new MigrateError('USAGE', 'Pass the archive either as an argument or with --against, not both.')
     if (!archive) return this.checkThisMachine()
     this.mode = flags.against ? 'against' : 'archive'
-    const checked = await checkArchive(archive, () => resolveDecryption(flags))
+    const checked = await checkArchive(archive, () => resolveDecryption(flags), {fromHome: flags['from-home']})
     if (!checked.read) throw checked.error!
     try {
       const summary = archiveSummary(checked.read, checked)

@@ -4,7 +4,7 @@ import {MigrateCommand} from '../../lib/base-command.js'
 import {MigrateError} from '../../lib/errors.js'
 import {recoverInterrupted, undoLastImport} from '../../lib/import/import-journal.js'
 import {type ImportPhase, runImport} from '../../lib/operations/import-operation.js'
-import {chainFailure, keyFlags, renderImport, summarizeImport} from '../../lib/ui/import-report.js'
+import {chainFailure, foreignFlags, keyFlags, renderImport, summarizeImport} from '../../lib/ui/import-report.js'
 import {resolveDecryption} from '../../lib/ui/passphrase.js'
 import {StageProgress} from '../../lib/ui/stage-progress.js'
 import {humanBytes} from '../../lib/util/paths.js'
@@ -20,7 +20,12 @@ const IMPORT_STAGES: Record<ImportPhase, string> = {
 }
 
 export default class MigrateImport extends MigrateCommand<typeof MigrateImport> {
-  static override args = {archive: Args.string({description: 'Archive written by `migrate export`, or - for stdin.'})}
+  static override args = {
+    archive: Args.string({
+      description:
+        'Archive written by `migrate export` (or - for stdin), a plain tar of ~/.openclaw* state dirs, or an `openclaw backup create` archive.',
+    }),
+  }
   static override description = `Every entry is verified against the archive's index while it is staged next to its target; paths are rebased for this machine, then activated by rename; OpenClaw's config validate, plugin reinstalls, doctor and gateway restart follow.
 
 An existing state dir or workspace (e.g. one onboarding created) is moved aside to <path>.pre-migrate-<UTC time>, never deleted; --undo puts it back.`
@@ -43,6 +48,7 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
 
   static override flags = {
     ...keyFlags,
+    ...foreignFlags,
     'allow-downgrade': Flags.boolean({
       description: 'Import even if this OpenClaw is older than the one that last wrote the state.',
     }),
@@ -122,6 +128,7 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
         },
         config: this.config,
         context,
+        fromHome: flags['from-home'],
         getKeys: () => progress.pause(() => resolveDecryption(flags)),
         onPhase: (phase) => progress.stage(IMPORT_STAGES[phase]),
         onProgress: (bytes, files) => progress.status(`${humanBytes(bytes)}, ${files} files`),

@@ -22,7 +22,7 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function deepMerge(target: unknown, source: unknown): unknown {
+export function deepMerge(target: unknown, source: unknown): unknown {
   if (Array.isArray(target) && Array.isArray(source)) return [...target, ...source]
   if (isObject(target) && isObject(source)) {
     const out: JsonObject = {...target}

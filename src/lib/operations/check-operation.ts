@@ -5,6 +5,7 @@ import type {HostContext} from '../host/host-context.js'
 import {readArchive, type ReadArchiveResult} from '../archive/archive-reader.js'
 import {openArchive} from '../archive/archive-source.js'
 import {type DecryptionKeys} from '../archive/encryption.js'
+import {type ForeignOptions} from '../archive/foreign/foreign-archive.js'
 import {isMigrateError, type MigrateError} from '../errors.js'
 import {detectGateway} from '../host/gateway.js'
 import {targetHost} from '../host/host-chain.js'
@@ -24,11 +25,15 @@ export type ArchiveCheck = {
 }
 
 /** Full verification of an archive (decrypt, every hash, every safety rule) writing nothing. */
-export async function checkArchive(source: string, getKeys: () => Promise<DecryptionKeys>): Promise<ArchiveCheck> {
+export async function checkArchive(
+  source: string,
+  getKeys: () => Promise<DecryptionKeys>,
+  foreign: ForeignOptions = {},
+): Promise<ArchiveCheck> {
   let encrypted = false
   let compression: null | string = null
   try {
-    const opened = await openArchive(source, getKeys)
+    const opened = await openArchive(source, getKeys, foreign)
     encrypted = opened.encrypted
     compression = opened.compression
     return {compression, encrypted, error: null, read: await readArchive(opened.tar)}

@@ -39,6 +39,8 @@ export type ImportRequest = {
   context: HostContext
   doctor: boolean
   dryRun: boolean
+  /** `--from-home` for archives made by another tool. */
+  fromHome?: string
   getKeys: () => Promise<DecryptionKeys>
   maps: string[]
   noHost: boolean
@@ -222,7 +224,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
   const recovered = request.dryRun ? [] : recoverInterrupted(home).map((j) => j.runId)
   const owner: null | Owner = await resolveOwner(request.owner)
   request.onPhase?.('open')
-  const opened = await untilAborted(openArchive(request.source, request.getKeys), request)
+  const opened = await untilAborted(openArchive(request.source, request.getKeys, {fromHome: request.fromHome}), request)
   const runId = `${fileStamp()}-${randomBytes(3).toString('hex')}`
   const tempDir = request.dryRun ? createPrivateTempDir('dry') : null
 
@@ -304,7 +306,9 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
 
     if (request.signal?.aborted) throw interrupted()
     request.onStep?.(
-      `verified ${read.entries.size} entries (${humanBytes(read.payloadBytes)}) against the archive index`,
+      read.manifest.foreign
+        ? `checked ${read.entries.size} entries (${humanBytes(read.payloadBytes)}) of ${read.manifest.foreign.label}: ${read.manifest.foreign.verification}`
+        : `verified ${read.entries.size} entries (${humanBytes(read.payloadBytes)}) against the archive index`,
     )
     request.onPhase?.('rebase')
     rebase = await rebaseStaged(read.manifest, staged, plan!.mapper, {
