@@ -62,13 +62,13 @@ describe(`foreign archives with the real OpenClaw ${E2E_OPENCLAW_VERSION}`, func
       await B.ocOk(['setup', '--baseline'])
       const checked = await tool(B, ['check', archives[kind], '--json'])
       expect(checked.code, describeRun(checked)).to.equal(0)
-      expect(parseJson<any>(checked.stdout).summary.foreign.verification).to.equal(
+      expect(parseJson<any>(checked.stdout).result.summary.foreign.verification).to.equal(
         'no index: structural verification only',
       )
 
       const imported = await tool(B, ['import', archives[kind], '--no-restart', '--json'])
       expect(imported.code, describeRun(imported)).to.equal(0)
-      const out = parseJson<any>(imported.stdout)
+      const out = parseJson<any>(imported.stdout).result
       expect(out.foreign.kind).to.equal(kind === 'backup' ? 'openclaw-backup' : 'guide-tar')
       expect(out.verification.ok, JSON.stringify(out.verification.checks)).to.equal(true)
       expect(out.movedAside.map((m: any) => m.target)).to.include(B.stateDir)
@@ -82,7 +82,7 @@ describe(`foreign archives with the real OpenClaw ${E2E_OPENCLAW_VERSION}`, func
 
       const against = await tool(B, ['check', '--against', archives[kind], '--json'])
       expect(
-        parseJson<any>(against.stdout)?.checks?.filter((c: any) => c.status === 'problem'),
+        parseJson<any>(against.stdout)?.result?.checks?.filter((c: any) => c.status === 'problem'),
         describeRun(against),
       ).to.deep.equal([])
     })

@@ -12,7 +12,7 @@ import path from 'node:path'
 import {DatabaseSync} from 'node:sqlite'
 import {gzipSync, zstdCompressSync} from 'node:zlib'
 
-import {type CliResult, describeRun, mustRun, parseJson, rmrf, runCli, tmpDir} from '../support/cli.js'
+import {type CliResult, describeRun, mustRun, parseJson, resultOf, rmrf, runCli, tmpDir} from '../support/cli.js'
 import {backupArchive, craftedTar, guideTar} from '../support/foreign-archives.js'
 import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 import {diffSnapshots, journals, sha256, snapshotHome, targetHome} from '../support/import-fixtures.js'
@@ -82,7 +82,7 @@ describe('foreign archives: the guide plain tar of two profiles', function () {
 
   it('check ARCHIVE recognises it, counts both profiles as the source has them, and says the verification is structural', () => {
     expectOk(checked, 'check')
-    const {summary} = parseJson(checked)
+    const {summary} = resultOf(checked)
     expect(summary.foreign).to.deep.include({kind: 'guide-tar', verification: STRUCTURAL})
     expect(summary.source.home).to.equal(sourceHome)
     for (const p of summary.profiles) {
@@ -102,7 +102,7 @@ describe('foreign archives: the guide plain tar of two profiles', function () {
 
   it('imports each profile into its own canonical state dir of the new home, files in place', () => {
     expectOk(imported, 'import')
-    const out = parseJson(imported)
+    const out = resultOf(imported)
     expect(out.foreign.kind).to.equal('guide-tar')
     for (const [profile, g] of homes) {
       const stateDir = path.join(target.home, profile ? `.openclaw-${profile}` : '.openclaw')
@@ -152,7 +152,7 @@ describe('foreign archives: the guide plain tar of two profiles', function () {
   })
 
   it('the import verified the result, and check --against agrees', () => {
-    const out = parseJson(imported)
+    const out = resultOf(imported)
     expect(out.verification.ok, JSON.stringify(out.verification.checks)).to.equal(true)
     expectOk(against, 'check --against')
     expect(parseJson(against).ok).to.equal(true)
@@ -182,7 +182,7 @@ describe('foreign archives: the guide plain tar of two profiles', function () {
   it('--from-home overrides the old home the archive suggests; a relative one is a usage error', async () => {
     const r = await runCli(['check', archive, '--from-home', '/srv/old-home/', '--json'], {home: target.home})
     expectOk(r, 'check --from-home')
-    expect(parseJson(r).summary.source.home).to.equal('/srv/old-home')
+    expect(resultOf(r).summary.source.home).to.equal('/srv/old-home')
     const bad = await runCli(['check', archive, '--from-home', 'old-home', '--json'], {home: target.home})
     expect(JSON.stringify(parseJson(bad))).to.include('not an absolute path')
   })
@@ -231,7 +231,7 @@ describe('foreign archives: an openclaw backup create archive', function () {
 
   it('imports it through the same path: state at the canonical place, outside roots under the new home, rebased', async () => {
     expectOk(imported, 'import')
-    const out = parseJson(imported)
+    const out = resultOf(imported)
     expect(out.foreign.kind).to.equal('openclaw-backup')
     const stateDir = path.join(target.home, '.openclaw-work')
     expect(sha256(fs.readFileSync(path.join(stateDir, 'credentials', 'oauth.json')))).to.equal(
@@ -261,7 +261,7 @@ describe('foreign archives: an openclaw backup create archive', function () {
       const before = snapshotHome(other.root)
       const r = await runCli(['import', bad, '--no-host', '--json'], {home: other.home})
       expect(r.code, describeRun(r)).to.equal(3)
-      expect(parseJson(r).error.code).to.equal('ARCHIVE_UNSAFE_ENTRY')
+      expect(parseJson(r).error?.code).to.equal('ARCHIVE_UNSAFE_ENTRY')
       expect(diffSnapshots(before, snapshotHome(other.root))).to.deep.equal([])
     } finally {
       other.cleanup()
@@ -278,12 +278,12 @@ describe('foreign archives: what is refused', function () {
   const refusedWith = async (file: string, code: string, exit = 3) => {
     const imported = await runCli(['import', file, '--no-host', '--json'], {home: target.home})
     expect(imported.code, describeRun(imported)).to.equal(exit)
-    expect(parseJson(imported).error.code, describeRun(imported)).to.equal(code)
+    expect(parseJson(imported).error?.code, describeRun(imported)).to.equal(code)
     const checked = await runCli(['check', file, '--json'], {home: target.home})
     expect(checked.code, describeRun(checked)).to.not.equal(0)
     expect(JSON.stringify(parseJson(checked)), describeRun(checked)).to.include(code)
     expect(diffSnapshots(before, snapshotHome(target.root))).to.deep.equal([])
-    return parseJson(imported).error.message as string
+    return parseJson(imported).error!.message
   }
 
   beforeEach(() => {
@@ -405,6 +405,6 @@ describe('foreign archives: what is refused', function () {
       input: fs.readFileSync(file, 'utf8'),
     })
     expect(r.code, describeRun(r)).to.equal(2)
-    expect(parseJson(r).error.message).to.match(/save it to a file|cannot come from stdin/i)
+    expect(parseJson(r).error?.message).to.match(/save it to a file|cannot come from stdin/i)
   })
 })
