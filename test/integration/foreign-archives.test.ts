@@ -12,12 +12,25 @@ import path from 'node:path'
 import {DatabaseSync} from 'node:sqlite'
 import {gzipSync, zstdCompressSync} from 'node:zlib'
 
-import {type CliResult, describeRun, mustRun, parseJson, resultOf, rmrf, runCli, tmpDir} from '../support/cli.js'
+import {
+  type CliOptions,
+  type CliResult,
+  describeRun,
+  mustRun,
+  parseJson,
+  resultOf,
+  rmrf,
+  runCli as spawnCli,
+  tmpDir,
+} from '../support/cli.js'
 import {backupArchive, craftedTar, guideTar} from '../support/foreign-archives.js'
 import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 import {diffSnapshots, journals, sha256, snapshotHome, targetHome} from '../support/import-fixtures.js'
 
 const STRUCTURAL = 'no index: structural verification only'
+
+/** The CLI as a process; a foreign archive is read twice, so a loaded machine gets more time than the default. */
+const runCli = (args: string[], options: CliOptions) => spawnCli(args, {timeoutMs: 300_000, ...options})
 
 function expectOk(result: CliResult, what: string): void {
   expect(result.code, `${what}: ${describeRun(result)}`).to.equal(0)
