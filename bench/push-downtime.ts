@@ -9,7 +9,7 @@
  * the figure is what this tool adds: stop, export, ssh, import, verification, activation.
  * Results are printed as one JSON line per run; BENCHMARKS.md keeps the figures.
  */
-import {spawn, spawnSync} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -75,28 +75,35 @@ async function main(): Promise<void> {
         gateway.unref()
         await new Promise((r) => setTimeout(r, 500))
         const started = Date.now()
-        const push = spawnSync(
-          process.execPath,
-          [DEV_BIN, 'push', 'newbox', ...profileArgs, '--start-gateway', '--json'],
-          {
-            cwd: old.home,
-            env,
-            gid: old.gid,
-            maxBuffer: 64 * 1024 * 1024,
-            uid: old.uid,
-          },
-        )
+        // Not spawnSync: this process must go on reaping the gateway it started, or the stopped
+        // gateway stays a zombie that still looks alive to the push.
+        const push = await new Promise<Buffer>((resolve) => {
+          const child = spawn(
+            process.execPath,
+            [DEV_BIN, 'push', 'newbox', ...profileArgs, '--start-gateway', '--json'],
+            {
+              cwd: old.home,
+              env,
+              gid: old.gid,
+              stdio: ['ignore', 'pipe', 'ignore'],
+              uid: old.uid,
+            },
+          )
+          const out: Buffer[] = []
+          child.stdout.on('data', (c: Buffer) => out.push(c))
+          child.on('close', () => resolve(Buffer.concat(out)))
+        })
         const wall = Date.now() - started
-        const out = JSON.parse(push.stdout.toString()) as {
-          downtimeMs?: number
+        const envelope = JSON.parse(push.toString()) as {
           error?: unknown
-          exported?: {bytes: number}
+          result: null | {downtimeMs: null | number; exported: {bytes: number}}
         }
+        const out = envelope.result
         console.log(
           JSON.stringify({
-            bytes: out.exported?.bytes,
-            downtimeS: (out.downtimeMs ?? Number.NaN) / 1000,
-            error: out.error,
+            bytes: out?.exported.bytes,
+            downtimeS: (out?.downtimeMs ?? Number.NaN) / 1000,
+            error: envelope.error,
             mode: 'one-phase',
             size: name,
             wallS: wall / 1000,

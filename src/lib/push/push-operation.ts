@@ -233,8 +233,10 @@ function remoteError(target: SshTarget, result: RemoteResult, local: unknown, si
     return new MigrateError('INTERRUPTED', 'Push interrupted; the new machine rolls the partial import back.', {
       suggestions: ['Run the push again.'],
     })
-  // A failure here (a file changed, unreadable) truncates the stream: the remote's complaint is only its echo.
-  if (isMigrateError(local) && local.exitCode === 4) return local
+  // A failure of the export here (a file changed, unreadable, the gateway would not stop) cuts the
+  // stream short: the remote's complaint (an empty or truncated archive) is only its echo. A remote
+  // that failed first shows here as a closed pipe, which is not one of our errors.
+  if (isMigrateError(local)) return local
   const sshError = sshFailure(target, {exitCode: result.code, stderr: result.stderr, stdout: ''})
   if (result.json?.error)
     return new MigrateError(
