@@ -110,6 +110,7 @@ async function main(): Promise<void> {
           }),
         )
         stopLocked(path.join(neu.home, path.basename(home.stateDir)), neu)
+        stopLocked(home.stateDir, old) // started again here when the push failed
         fs.rmSync(root, {force: true, recursive: true})
       }
     }

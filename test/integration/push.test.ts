@@ -169,6 +169,7 @@ describe('push over ssh (real sshd on 127.0.0.1, two local users)', function () 
     const before = snapshotHome(m.old.home, {ignore: ignoreTmp})
     const oldPid = await startGateway(m.old, m.oldOpenClaw, m.g.stateDir)
     const result = await runAs(m, ['push', ALIAS, '--profile', 'work', '--start-gateway'])
+    started.push({stateDir: newState(m), user: m.neu}) // the gateway push started there: stopped after the suite
     expect(result.code, describeRun(result)).to.equal(0)
     expect(result.out).to.match(/gateway down for \d+\.\d s/)
     expect(result.err).to.include(`[${ALIAS}] verified`)
