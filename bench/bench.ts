@@ -334,7 +334,7 @@ function importJob(name: string, ref: string, keys: 'identity' | 'none' | 'passp
       fs.mkdirSync(target)
       const keyArgs = keys === 'identity' ? ['--identity', ctx.identityFile] : []
       const r = check(
-        await timed(NODE, [ctx.cli, 'import', ctx.refs[ref], '--no-host', '--json', ...keyArgs], {
+        await timed(NODE, [ctx.cli, 'import', ctx.refs[ref], '--no-host', '--json', ...keyArgs, ...(keys === 'passphrase' ? [] : ['--accept-placement'])], {
           cwd: ctx.work,
           env: cliEnv(target, {OPENCLAW_MIGRATE_PASSPHRASE: keys === 'passphrase' ? PASSPHRASE : undefined}),
         }),

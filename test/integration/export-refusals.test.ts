@@ -33,7 +33,8 @@ describe('migrate export refusals', function () {
     beforeEach(() => {
       home = fs.mkdtempSync(path.join(root, 'home-'))
       g = generateHome({home, sessions: 1})
-      gateway = spawn('sleep', ['300'], {stdio: 'ignore'})
+      // Named like the real one: a pid is signalled only once its command line proves it is an OpenClaw gateway.
+      gateway = spawn('bash', ['-c', 'exec -a openclaw-gateway sleep 300'], {stdio: 'ignore'})
       exited = new Promise((resolve) => gateway!.once('exit', (code, signal) => resolve({code, signal})))
       expect(gateway.pid).to.be.a('number')
       fs.writeFileSync(
@@ -81,6 +82,29 @@ describe('migrate export refusals', function () {
       expect(await exited).to.deep.equal({code: null, signal: 'SIGTERM'})
       expect(result.out).to.include('stopped').and.include(`SIGTERM to pid ${gateway!.pid}`)
       expect(tarNames(archive)[0]).to.equal('manifest.json')
+    })
+
+    it('--stop-gateway never signals a pid the lock names unless it proves to be this gateway (GATEWAY_STOP_FAILED)', async () => {
+      const stranger = spawn('sleep', ['300'], {stdio: 'ignore'})
+      try {
+        fs.writeFileSync(
+          lockFile(g.stateDir),
+          JSON.stringify({configPath: g.configPath, pid: stranger.pid, port: 18_789, stateDir: g.stateDir}),
+        )
+        const archive = path.join(out, 'stranger.tar.gz')
+        const result = await runCli(
+          ['export', '--profile', 'work', '--no-encrypt', '--stop-gateway', '-o', archive, '--json'],
+          {cwd: out, home},
+        )
+        expect(result.code, describeRun(result)).to.equal(6)
+        expect(parseJson<{error: {code: string; message: string}}>(result).error.code).to.equal('GATEWAY_STOP_FAILED')
+        expect(parseJson<{error: {message: string}}>(result).error.message).to.include('not an OpenClaw gateway')
+        expect(stranger.exitCode, 'the stranger was left alone').to.equal(null)
+        expect(stranger.signalCode).to.equal(null)
+        expect(fs.existsSync(archive)).to.equal(false)
+      } finally {
+        stranger.kill('SIGKILL')
+      }
     })
 
     it('--stop-gateway --json reports the stop in the result and the manifest', async () => {

@@ -80,7 +80,7 @@ describe('hostile import (real CLI)', function () {
     parts = await loadArchive(gunzipSync(fs.readFileSync(plain)))
     // How many of each operation a complete import does, to place faults relative to it.
     const countFile = path.join(root, 'counts.json')
-    const counted = await runHostile('import (counting operations)', ['import', plain, '--no-host', '--json'], {
+    const counted = await runHostile('import (counting operations)', ['import', plain, '--no-host', '--accept-placement', '--json'], {
       countFile,
       env: {TMPDIR: tmp},
       home: newTarget().home,
@@ -133,7 +133,7 @@ describe('hostile import (real CLI)', function () {
   async function attemptImport(name: string, archive: string, extraArgs: string[] = []): Promise<Refusal> {
     const t = newTarget()
     const before = homeFingerprint(t.home, {mtimes: true})
-    const result = await runHostile(`import ${name}`, ['import', archive, '--no-host', '--json', ...extraArgs], {
+    const result = await runHostile(`import ${name}`, ['import', archive, '--no-host', '--accept-placement', '--json', ...extraArgs], {
       env: {OPENCLAW_MIGRATE_PASSPHRASE: PASS, TMPDIR: tmp},
       home: t.home,
     })
@@ -367,7 +367,7 @@ describe('hostile import (real CLI)', function () {
     async function killAt(point: string): Promise<void> {
       const t = newTarget()
       const before = homeFingerprint(t.home)
-      const killed = await runHostile(`import killed at ${point}`, ['import', plain, '--no-host', '--json'], {
+      const killed = await runHostile(`import killed at ${point}`, ['import', plain, '--no-host', '--accept-placement', '--json'], {
         env: {TMPDIR: tmp},
         fault: `kill:${point}`,
         home: t.home,
@@ -389,7 +389,7 @@ describe('hostile import (real CLI)', function () {
             : 'HALF WITHOUT JOURNAL'
       expect(state).to.not.equal('HALF WITHOUT JOURNAL')
       // The next run finishes the business (rolls back a half activation), then imports.
-      const rerun = await runHostile(`rerun after kill at ${point}`, ['import', plain, '--no-host', '--json'], {
+      const rerun = await runHostile(`rerun after kill at ${point}`, ['import', plain, '--no-host', '--accept-placement', '--json'], {
         env: {TMPDIR: tmp},
         home: t.home,
       })
@@ -428,7 +428,7 @@ describe('hostile import (real CLI)', function () {
     it('killed mid-activation, then --undo straight away: the half activation is rolled back first', async () => {
       const t = newTarget()
       const before = homeFingerprint(t.home)
-      const killed = await runHostile('import killed mid-activation', ['import', plain, '--no-host', '--json'], {
+      const killed = await runHostile('import killed mid-activation', ['import', plain, '--no-host', '--accept-placement', '--json'], {
         env: {TMPDIR: tmp},
         fault: `kill:${at('rename', 0.6)}`,
         home: t.home,
@@ -450,7 +450,7 @@ describe('hostile import (real CLI)', function () {
         this.timeout(30 * 60_000)
         const counts = path.join(root, 'counts.json')
         const t = newTarget()
-        const ok = await runHostile('import (counting operations)', ['import', plain, '--no-host', '--json'], {
+        const ok = await runHostile('import (counting operations)', ['import', plain, '--no-host', '--accept-placement', '--json'], {
           countFile: counts,
           env: {TMPDIR: tmp},
           home: t.home,
@@ -502,7 +502,7 @@ describe('hostile import (real CLI)', function () {
       exit: number,
     ): Promise<CliResult> {
       const before = homeFingerprint(t.home, {mtimes: true})
-      const result = await runHostile(name, ['import', plain, '--no-host', '--json', ...args], {
+      const result = await runHostile(name, ['import', plain, '--no-host', '--accept-placement', '--json', ...args], {
         env: {TMPDIR: tmp},
         ...options,
         home: t.home,
@@ -571,7 +571,7 @@ describe('hostile import (real CLI)', function () {
 
     it('SIGINT while waiting for an archive on stdin: exits 130 instead of hanging', async () => {
       const t = newTarget()
-      const result = await runHostile('SIGINT waiting on stdin', ['import', '-', '--no-host', '--json'], {
+      const result = await runHostile('SIGINT waiting on stdin', ['import', '-', '--no-host', '--accept-placement', '--json'], {
         env: {TMPDIR: tmp},
         holdStdin: true,
         home: t.home,

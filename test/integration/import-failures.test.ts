@@ -159,7 +159,7 @@ describe('import failures: refused before any write, and killed at any point', f
           fs.writeFileSync(wrong, 'not the passphrase\n')
           const args = (c.args ?? ['--passphrase-file', src.passFile]).map((a) => (a === 'WRONG' ? wrong : a))
           c.before = snapshotHome(c.t.home)
-          c.result = await runCli(['import', archive, ...args, '--no-host', '--json'], {home: c.t.home})
+          c.result = await runCli(['import', archive, ...args, '--no-host', '--accept-placement', '--json'], {home: c.t.home})
         }),
       ).then(
         () => null,
@@ -247,7 +247,7 @@ describe('import failures: refused before any write, and killed at any point', f
         p.t = target(`killed${i}`)
         p.before = snapshotHome(p.t.home, {ignore: bookkeeping})
         const started = Date.now()
-        const run = spawnCli(['import', big.plain, '--no-host', '--json'], {home: p.t.home})
+        const run = spawnCli(['import', big.plain, '--no-host', '--accept-placement', '--json'], {home: p.t.home})
         await p.when(p.t, run.child, started)
         run.child.kill('SIGKILL')
         p.killed = await run.done
@@ -270,7 +270,7 @@ describe('import failures: refused before any write, and killed at any point', f
         const leftNothing = p.outcome === 'unchanged' && /journal none, staging 0,/.test(p.detail)
         if (!leftNothing || !rerunOfNothing) {
           rerunOfNothing ||= leftNothing
-          reruns.push(runCli(['import', big.plain, '--no-host', '--json'], {home: p.t.home}).then((r) => (p.rerun = r)))
+          reruns.push(runCli(['import', big.plain, '--no-host', '--accept-placement', '--json'], {home: p.t.home}).then((r) => (p.rerun = r)))
         }
       }
       await Promise.all(reruns)
@@ -352,7 +352,7 @@ describe('import failures: refused before any write, and killed at any point', f
   it('SIGINT during staging: exit 130, staging removed, the target unchanged', async () => {
     const t = target('interrupted')
     const before = snapshotHome(t.home)
-    const run = spawnCli(['import', big.plain, '--no-host', '--json'], {home: t.home})
+    const run = spawnCli(['import', big.plain, '--no-host', '--accept-placement', '--json'], {home: t.home})
     const caught = await waitFor(() => findStaging(t.root).length > 0, {child: run.child, everyMs: 2})
     expect(caught, 'a staging dir appeared').to.equal(true)
     run.child.kill('SIGINT')

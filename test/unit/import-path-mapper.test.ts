@@ -15,7 +15,7 @@ import type {ArchiveManifest, ArchiveRoot} from '../../src/lib/archive/manifest.
 
 import {MigrateError} from '../../src/lib/errors.js'
 import {planStaging, type StagedRoot} from '../../src/lib/import/staging.js'
-import {planTargets} from '../../src/lib/import/target-planner.js'
+import {planTargets} from '../../src/lib/import/placement.js'
 import {rewriteStringLiterals} from '../../src/lib/rebase/json-text-rebaser.js'
 import {PathMapper} from '../../src/lib/rebase/path-mapper.js'
 import {rebaseCell} from '../../src/lib/rebase/sqlite-rebaser.js'
@@ -243,7 +243,8 @@ describe('import path mapping from other operating systems', () => {
         {id: 'work.agentDir.research', kind: 'agentDir', sourcePath: 'D:\\agents\\research'},
       ])
       const refused = catchError(() => planTargets(manifest, {home: BOB, maps: []}))
-      expect(refused.code).to.equal('USAGE')
+      expect(refused.code).to.equal('PLACEMENT_NEEDS_MAP')
+      expect(refused.exitCode).to.equal(2)
       expect(refused.message).to.include('D:\\agents\\research')
       expect(refused.suggestions?.join(' ')).to.include('--map D:\\agents\\research=')
 

@@ -5,6 +5,7 @@ import {MigrateError} from '../../lib/errors.js'
 import {recoverInterrupted, undoLastImport} from '../../lib/import/import-journal.js'
 import {type ImportPhase, runImport} from '../../lib/operations/import-operation.js'
 import {chainFailure, foreignFlags, keyFlags, renderImport, summarizeImport} from '../../lib/ui/import-report.js'
+import {confirmPlacementOnTty} from '../../lib/ui/placement-prompt.js'
 import {resolveDecryption} from '../../lib/ui/passphrase.js'
 import {StageProgress} from '../../lib/ui/stage-progress.js'
 import {humanBytes} from '../../lib/util/paths.js'
@@ -49,6 +50,10 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
   static override flags = {
     ...keyFlags,
     ...foreignFlags,
+    'accept-placement': Flags.boolean({
+      description:
+        'Accept without asking the roots the plan lists for consent: outside the state dir in an archive that is not passphrase-encrypted, or over existing data that does not look like OpenClaw\'s.',
+    }),
     'allow-downgrade': Flags.boolean({
       description: 'Import even if this OpenClaw is older than the one that last wrote the state.',
     }),
@@ -113,6 +118,7 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
     try {
       const outcome = await runImport({
         ...{
+          acceptPlacement: flags['accept-placement'],
           allowDowngrade: flags['allow-downgrade'],
           doctor: flags.doctor,
           dryRun: flags['dry-run'],
@@ -127,6 +133,7 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
           stopGateway: flags['stop-gateway'],
         },
         config: this.config,
+        confirmPlacement: this.jsonEnabled() ? undefined : confirmPlacementOnTty,
         context,
         fromHome: flags['from-home'],
         getKeys: () => progress.pause(() => resolveDecryption(flags)),

@@ -14,6 +14,12 @@ import {MANIFEST_ENTRY} from './manifest.js'
 const ARMOR_MAGIC = '-----BEGIN AGE ENCRYPTED FILE-----'
 
 export type OpenedArchive = {
+  /**
+   * Passphrase-encrypted (age scrypt): only someone who knows the passphrase could have made it.
+   * Recipient-encrypted and plain archives can be made or swapped by anyone (age does not
+   * authenticate senders).
+   */
+  authenticated: boolean
   compression: Compression
   encrypted: boolean
   /** Made by another tool (plain tar, `openclaw backup create`) and adapted: verification is structural. */
@@ -122,5 +128,7 @@ async function openTar(source: string, getKeys: () => Promise<DecryptionKeys>): 
     body.on('error', (error) => decomp.destroy(error))
   }
 
-  return {compression, encrypted, foreign: false, tar}
+  // age allows a scrypt stanza only alone, and decryption just proved the passphrase opens it.
+  const authenticated = encrypted && text.startsWith(`${AGE_MAGIC}-> scrypt `)
+  return {authenticated, compression, encrypted, foreign: false, tar}
 }

@@ -7,6 +7,7 @@ import type {HostContext} from './host-context.js'
 import {MigrateError} from '../errors.js'
 import {processAlive} from '../util/process.js'
 import {type HostCommands} from './host-commands.js'
+import {provenGateway} from './gateway-identity.js'
 
 export type GatewayState = {
   /** What told us: the lock file with a live pid, the host's status probe, or nothing. */
@@ -33,9 +34,11 @@ export function findGatewayLocks(stateDir: string): string[] {
     .filter((f) => fs.existsSync(f))
 }
 
-function readLock(file: string): {pid?: number; port?: number} {
+type LockData = {configPath?: unknown; pid?: number; port?: number; stateDir?: unknown}
+
+function readLock(file: string): LockData {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as {pid?: number; port?: number}
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as LockData
   } catch {
     return {}
   }
@@ -92,8 +95,13 @@ export async function stopGateway(
   const gone = () => state.pid === null || !processAlive(state.pid)
   // Wait for the host's stop only when it ran and succeeded: otherwise nothing is stopping the gateway.
   while (result?.exitCode === 0 && !gone() && Date.now() < deadline) await sleep(250)
-  if (!gone() && state.pid !== null && state.lockPath) {
-    // An unmanaged `gateway run` the host could not stop: it is ours to signal, it holds our state dir's lock.
+  const proof =
+    !gone() && state.pid !== null && state.lockPath
+      ? provenGateway(state.pid, {configPath: context.configPath, stateDir: context.stateDir}, readLock(state.lockPath))
+      : null
+  if (proof && !proof.ok) method += ` (pid ${state.pid} not signalled: ${proof.why})`
+  if (proof?.ok && state.pid !== null) {
+    // An unmanaged `gateway run` the host could not stop, proven to be this state dir's gateway.
     method = `SIGTERM to pid ${state.pid}`
     process.kill(state.pid, 'SIGTERM')
     const hardDeadline = Date.now() + 30_000

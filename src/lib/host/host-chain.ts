@@ -17,6 +17,8 @@ import {openclawCommand} from '../ui/hints.js'
  * look); failed (summary is the host's own message, whole).
  */
 export type StepStatus = 'failed' | 'ok' | 'skipped' | 'warning'
+import {childEnv} from '../util/child-env.js'
+import {isRegistrySpec} from './plugin-spec.js'
 
 export type ChainStep = {
   command: string
@@ -161,11 +163,12 @@ export async function runHostChain(
       continue
     }
 
-    if (plugin.spec.startsWith('npm-pack:') && !fs.existsSync(plugin.spec.slice('npm-pack:'.length))) {
+    if (!isRegistrySpec(plugin.spec)) {
+      // The archive chose this spec: only an exact npm registry version is installed unasked.
       skip(
         `reinstall plugin ${plugin.id}`,
         `openclaw plugins install ${plugin.spec}`,
-        `it was installed from the local package ${plugin.spec.slice('npm-pack:'.length)}, which is not on this machine: copy it here and run \`${openclawCommand(options, `plugins install ${plugin.spec} --force`)}\``,
+        `it was installed from ${JSON.stringify(plugin.spec)}, not an npm registry name@version: if you trust that source, install it yourself: \`${openclawCommand(options, 'plugins install <spec>')}\``,
       )
       continue
     }
@@ -279,7 +282,8 @@ export async function startDetached(binary: OpenClawBinary, stateDir: string): P
   try {
     const child = spawn(binary.file, [...binary.profileArgs, 'gateway', 'run'], {
       detached: true,
-      env: {...binary.env},
+      // The gateway lives on after we exit: it gets no secret of ours (the passphrase) for life.
+      env: childEnv(binary.env),
       stdio: ['ignore', fd, fd],
     })
     child.on('error', () => {})

@@ -2,7 +2,7 @@ import path from 'node:path'
 
 import type {HostContext} from '../host/host-context.js'
 
-import {readArchive, type ReadArchiveResult} from '../archive/archive-reader.js'
+import {type ArchiveSink, readArchive, type ReadArchiveResult} from '../archive/archive-reader.js'
 import {openArchive} from '../archive/archive-source.js'
 import {type DecryptionKeys} from '../archive/encryption.js'
 import {type ForeignOptions} from '../archive/foreign/foreign-archive.js'
@@ -11,35 +11,70 @@ import {detectGateway} from '../host/gateway.js'
 import {targetHost} from '../host/host-chain.js'
 import {HostCommands} from '../host/host-commands.js'
 import {listJournals} from '../import/import-journal.js'
-import {planTargets} from '../import/target-planner.js'
+import {checkRootsAgainstConfig, ConfigCapture} from '../import/config-claims.js'
+import {settleConsent} from '../import/placement-consent.js'
+import {planTargets, type TargetOptions, type TargetPlan} from '../import/placement.js'
 import {currentUser} from '../util/paths.js'
 import {type CheckReport} from '../verify/report.js'
 import {type VerifyResult, verifyTarget} from '../verify/target-verifier.js'
 import {openclawCommand} from '../ui/hints.js'
 
 export type ArchiveCheck = {
+  authenticated: boolean
   compression: null | string
   encrypted: boolean
   error: MigrateError | null
+  plan: null | TargetPlan
   read: null | ReadArchiveResult
 }
 
-/** Full verification of an archive (decrypt, every hash, every safety rule) writing nothing. */
+/** The import's placement inputs: a check of an archive applies the same rules as the import would. */
+export type PlacementInputs = Omit<TargetOptions, 'authenticated'> & {acceptPlacement?: boolean}
+
+/**
+ * Full verification of an archive (decrypt, every hash, every safety rule) writing nothing; with
+ * placement inputs, also the import's placement on this machine (where every root would land, roots
+ * checked against the archived config, consent), so `check` never passes an archive import refuses.
+ */
 export async function checkArchive(
   source: string,
   getKeys: () => Promise<DecryptionKeys>,
+  placement?: PlacementInputs,
   foreign: ForeignOptions = {},
 ): Promise<ArchiveCheck> {
   let encrypted = false
+  let authenticated = false
   let compression: null | string = null
+  let plan: null | TargetPlan = null
+  let capture: ConfigCapture | undefined
+  const sink: ArchiveSink = {
+    async file(entry) {
+      return capture?.writer(entry.path, null) ?? null
+    },
+    async manifest(manifest) {
+      if (!placement) return
+      plan = planTargets(manifest, {...placement, authenticated})
+      await settleConsent(plan, placement)
+      capture = new ConfigCapture(manifest)
+    },
+  }
   try {
     const opened = await openArchive(source, getKeys, foreign)
     encrypted = opened.encrypted
+    authenticated = opened.authenticated
     compression = opened.compression
-    return {compression, encrypted, error: null, read: await readArchive(opened.tar)}
+    const read = await readArchive(opened.tar, sink)
+    try {
+      if (capture) checkRootsAgainstConfig(read.manifest, capture)
+    } catch (error) {
+      read.entries.close()
+      throw error
+    }
+
+    return {authenticated, compression, encrypted, error: null, plan, read}
   } catch (error) {
     if (!isMigrateError(error)) throw error
-    return {compression, encrypted, error, read: null}
+    return {authenticated, compression, encrypted, error, plan, read: null}
   }
 }
 

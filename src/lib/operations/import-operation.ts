@@ -25,7 +25,9 @@ import {
 } from '../import/import-journal.js'
 import {applyOwner, finalMode, type Owner, resolveOwner} from '../import/permissions.js'
 import {planStaging, prepareStagingParents, removeStaging, type StagedRoot, StagingSink} from '../import/staging.js'
-import {planTargets, type TargetPlan} from '../import/target-planner.js'
+import {checkRootsAgainstConfig, ConfigCapture} from '../import/config-claims.js'
+import {settleConsent} from '../import/placement-consent.js'
+import {type ConsentItem, planTargets, type TargetPlan} from '../import/placement.js'
 import {type RebaseReport, rebaseStaged} from '../rebase/staged-rebaser.js'
 import {currentUser, fileStamp, humanBytes, plural} from '../util/paths.js'
 import {createPrivateTempDir} from '../util/private-temp.js'
@@ -34,8 +36,12 @@ import {openclawCommand} from '../ui/hints.js'
 import {stepLine} from '../ui/step-line.js'
 
 export type ImportRequest = {
+  /** Yes in advance to the roots the plan lists for consent (--accept-placement). */
+  acceptPlacement?: boolean
   allowDowngrade: boolean
   config?: Config
+  /** Asks the user (on a TTY) to accept the roots listed for consent; absent: refused unless accepted. */
+  confirmPlacement?: (items: ConsentItem[]) => Promise<boolean>
   context: HostContext
   doctor: boolean
   dryRun: boolean
@@ -208,7 +214,11 @@ async function untilAborted<T>(work: Promise<T>, request: ImportRequest): Promis
 
 /** Dry runs stage into a private temp dir: only what rebasing reads is kept, everything is verified. */
 function dryRunStaging(plan: TargetPlan, tempDir: string): StagedRoot[] {
-  return plan.targets.map((t) => ({...t, createdParents: [], staging: path.join(tempDir, t.root.id)}))
+  return plan.targets.map((t) => {
+    const staging = path.join(tempDir, t.root.id)
+    if (path.dirname(staging) !== tempDir) throw new MigrateError('ARCHIVE_UNSAFE_PLACEMENT', `Unsafe root id ${t.root.id}.`)
+    return {...t, createdParents: [], staging}
+  })
 }
 
 /** What activation would move aside: existing top-level targets (a dry run lists them, moves nothing). */
@@ -233,6 +243,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
   let journal: ImportJournal | undefined
   let pre: Awaited<ReturnType<typeof preflight>> | undefined
   let staging: StagingSink | undefined
+  let capture: ConfigCapture | undefined
   let files = 0
   let bytes = 0
 
@@ -246,8 +257,9 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
       files++
       bytes += entry.size
       request.onProgress?.(bytes, files)
-      const writer = await staging!.file(entry).catch(rethrowTarget)
+      const staged = await staging!.file(entry).catch(rethrowTarget)
       // A write that fails on this disk is the target's problem, never reported as a damaged archive.
+      const writer = capture!.writer(entry.path, staged)!
       return {
         close: () => writer.close().catch(rethrowTarget),
         write(chunk) {
@@ -261,7 +273,15 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
       }
     },
     async manifest(manifest) {
-      plan = planTargets(manifest, {home, maps: request.maps, profile: request.profile, stateDir: request.stateDir})
+      plan = planTargets(manifest, {
+        authenticated: opened.authenticated,
+        home,
+        maps: request.maps,
+        profile: request.profile,
+        stateDir: request.stateDir,
+      })
+      await settleConsent(plan, request)
+      capture = new ConfigCapture(manifest)
       pre = await preflight(request, manifest, plan)
       if (tempDir) {
         staged = dryRunStaging(plan, tempDir)
@@ -305,6 +325,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     }
 
     if (request.signal?.aborted) throw interrupted()
+    checkRootsAgainstConfig(read.manifest, capture!)
     request.onStep?.(
       read.manifest.foreign
         ? `checked ${read.entries.size} entries (${humanBytes(read.payloadBytes)}) of ${read.manifest.foreign.label}: ${read.manifest.foreign.verification}`
