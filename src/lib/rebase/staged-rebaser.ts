@@ -6,6 +6,7 @@ import type {StagedRoot} from '../import/staging.js'
 import type {PathMapper} from './path-mapper.js'
 
 import {MigrateError} from '../errors.js'
+import {openRegularNoFollow} from '../import/no-follow.js'
 import {walkRoot} from '../inventory/tree-walker.js'
 import {rewriteStringLiterals} from './json-text-rebaser.js'
 import {rebaseDatabase} from './sqlite-rebaser.js'
@@ -34,6 +35,8 @@ export type RebaseReport = {
 
 export type RebaseOptions = {
   rewriteWorkspacePaths: boolean
+  /** Ctrl-C: checked between database pages. */
+  signal?: AbortSignal
 }
 
 function targetFile(s: StagedRoot, rel: string): string {
@@ -44,8 +47,19 @@ function stagedFile(s: StagedRoot, rel: string): string {
   return s.root.type === 'file' ? s.staging : path.join(s.staging, ...rel.split('/').filter(Boolean))
 }
 
+/** Reads a staged file without following a link at its end (its parents are dirs this tool made). */
+function readStagedText(file: string): string {
+  const fd = openRegularNoFollow(file)
+  try {
+    return fs.readFileSync(fd, 'utf8')
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
 function rewriteFileKeepingMode(file: string, text: string): void {
-  const stat = fs.statSync(file)
+  const stat = fs.lstatSync(file)
+  if (!stat.isFile()) throw new MigrateError('ARCHIVE_UNSAFE_ENTRY', `${file} is not a regular file.`)
   const tmp = `${file}.rebase-tmp`
   fs.writeFileSync(tmp, text, {flag: 'wx', mode: stat.mode & 0o7777})
   fs.utimesSync(tmp, stat.atime, stat.mtime)
@@ -64,7 +78,8 @@ export async function rebaseStaged(
   options: RebaseOptions,
 ): Promise<RebaseReport> {
   const report: RebaseReport = {remaining: [], rewrites: [], workspaceMentions: []}
-  if (mapper.mappings.every((m) => m.from === m.to)) return report
+  // Same paths here as there: nothing to rewrite, but every database is still checked before activation.
+  const identity = mapper.mappings.every((m) => m.from === m.to)
   const sqliteArchivePaths = new Set(manifest.sqlite.map((s) => s.path))
   const configFiles = new Set(
     manifest.locations
@@ -97,10 +112,11 @@ export async function rebaseStaged(
       const key = `${s.root.id}/${rel}`
       const finalPath = targetFile(s, rel)
       if (sqliteArchivePaths.has(archivePath)) {
-        let result: ReturnType<typeof rebaseDatabase>
+        let result: Awaited<ReturnType<typeof rebaseDatabase>>
         try {
-          result = rebaseDatabase(file, mapper)
+          result = await rebaseDatabase(file, mapper, {shown: finalPath, signal: options.signal})
         } catch (error) {
+          if (error instanceof MigrateError) throw error
           throw new MigrateError(
             'INTERNAL',
             `Could not rebase the paths in the database ${finalPath}: ${(error as Error).message}. Nothing was activated.`,
@@ -127,6 +143,7 @@ export async function rebaseStaged(
         continue
       }
 
+      if (identity) continue
       const isConfigBackup = s.root.kind === 'state' && /^(openclaw|clawdbot)\.json\.bak(\.\d+)?$/.test(rel)
       if (event.entry.stat.size > MAX_TEXT_BYTES || (!TEXT_EXT.test(rel || s.root.sourcePath) && !isConfigBackup))
         continue
@@ -136,7 +153,7 @@ export async function rebaseStaged(
       const isStateJson =
         !workspace && s.root.kind === 'state' && /\.json5?$/.test(rel) && !rel.startsWith('credentials/')
       if (!isConfig && !workspace && !isStateJson && s.root.kind !== 'agentDir') continue
-      const text = fs.readFileSync(file, 'utf8')
+      const text = readStagedText(file)
       if (mapper.findMentions(text).length === 0) continue
       if (isConfig || isStateJson || (s.root.kind === 'agentDir' && /\.json5?$/.test(rel))) {
         const result = rewriteStringLiterals(text, (v) => mapper.map(v))
