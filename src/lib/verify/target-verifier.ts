@@ -277,7 +277,14 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
     const needles = input.mapper.mappings.filter((m) => m.from !== m.to).map((m) => m.from)
     const leftovers: string[] = []
     if (fs.existsSync(p.configPath)) {
-      for (const file of loadConfig(p.configPath).files) {
+      let files: string[] = []
+      try {
+        files = loadConfig(p.configPath, {within: [...input.targets.values()]}).files
+      } catch (error) {
+        report.problem('config', `The imported config cannot be read: ${(error as Error).message}`, 'Fix the config, then run `openclaw config validate`.')
+      }
+
+      for (const file of files) {
         const text = fs.readFileSync(file, 'utf8')
         if (input.mapper.findMentions(text).length > 0) leftovers.push(file)
       }
