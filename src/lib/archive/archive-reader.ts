@@ -6,7 +6,7 @@ import {Parser, type ReadEntry} from 'tar'
 
 import {isMigrateError, MigrateError} from '../errors.js'
 import {EntryLedger, type SeenEntry} from './entry-ledger.js'
-import {checkSymlink, checkSymlinkChains, locateEntry, tarTypeToEntryType} from './entry-rules.js'
+import {checkNestedRoots, checkSymlink, checkSymlinkChains, locateEntry, tarTypeToEntryType} from './entry-rules.js'
 import {
   type ArchiveManifest,
   type ArchiveRoot,
@@ -361,7 +361,8 @@ export async function readArchive(
     const feed = (text: string) => {
       let start = 0
       for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-        if (pendingLength + nl - start > MAX_INDEX_LINE) throw limit(`An index line is longer than ${MAX_INDEX_LINE} characters.`)
+        if (pendingLength + nl - start > MAX_INDEX_LINE)
+          throw limit(`An index line is longer than ${MAX_INDEX_LINE} characters.`)
         const line = pending.length > 0 ? pending.join('') + text.slice(start, nl) : text.slice(start, nl)
         pending = []
         pendingLength = 0
@@ -422,6 +423,7 @@ export async function readArchive(
     if (!indexDone) throw truncated('the index at the end is missing')
     if (!sawEof) throw truncated('the tar end marker is missing')
     checkSymlinkChains(links, manifest)
+    checkNestedRoots(links, manifest)
   } catch (error) {
     entries.close()
     throw error

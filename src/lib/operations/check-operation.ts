@@ -12,6 +12,7 @@ import {targetHost} from '../host/host-chain.js'
 import {HostCommands} from '../host/host-commands.js'
 import {listJournals} from '../import/import-journal.js'
 import {checkRootsAgainstConfig, ConfigCapture} from '../import/config-claims.js'
+import {DatabaseCopies} from '../import/database-copies.js'
 import {settleConsent} from '../import/placement-consent.js'
 import {planTargets, type TargetOptions, type TargetPlan} from '../import/placement.js'
 import {currentUser} from '../util/paths.js'
@@ -47,15 +48,20 @@ export async function checkArchive(
   let compression: null | string = null
   let plan: null | TargetPlan = null
   let capture: ConfigCapture | undefined
+  let databases: DatabaseCopies | undefined
   const sink: ArchiveSink = {
     async file(entry) {
-      return capture?.writer(entry.path, null) ?? null
+      return capture?.writer(entry.path, databases?.writer(entry.path) ?? null) ?? null
     },
     async manifest(manifest) {
       if (!placement) return
+      databases = new DatabaseCopies(manifest)
       plan = planTargets(manifest, {...placement, authenticated})
       await settleConsent(plan, placement)
       capture = new ConfigCapture(manifest)
+    },
+    async symlink(entry) {
+      databases?.link(entry.path)
     },
   }
   try {
@@ -66,6 +72,8 @@ export async function checkArchive(
     const read = await readArchive(opened.tar, sink)
     try {
       if (capture) checkRootsAgainstConfig(read.manifest, capture)
+      // The import opens every archived database before activation: so does the check.
+      databases?.inspect()
     } catch (error) {
       read.entries.close()
       throw error
@@ -75,6 +83,8 @@ export async function checkArchive(
   } catch (error) {
     if (!isMigrateError(error)) throw error
     return {authenticated, compression, encrypted, error, plan, read: null}
+  } finally {
+    databases?.remove()
   }
 }
 

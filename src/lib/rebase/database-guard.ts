@@ -35,10 +35,38 @@ export function openStagedDatabase(file: string, shown: string): DatabaseSync {
           .slice(0, 300)}); nothing was activated.`,
         {suggestions: ['Export again on the old machine (it checks every snapshot), or import a good archive.']},
       )
+    assertCellsBounded(db, shown)
     return db
   } catch (error) {
     db?.close()
     throw databaseError(error, shown)
+  }
+}
+
+/**
+ * Refuses a database holding a text value above MAX_CELL_BYTES. octet_length and typeof read a
+ * cell's header, never its bytes: the value itself is never loaded, here or by the rebase.
+ */
+function assertCellsBounded(db: DatabaseSync, shown: string): void {
+  const tables = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'")
+    .all() as Array<{name: string}>
+  for (const {name} of tables) {
+    const columns = db.prepare('SELECT name FROM pragma_table_info(?)').all(name) as Array<{name: string}>
+    for (const {name: column} of columns) {
+      const c = quote(column)
+      const big = db
+        .prepare(
+          `SELECT octet_length(${c}) AS n FROM ${quote(name)} WHERE typeof(${c}) = 'text' AND octet_length(${c}) > ${MAX_CELL_BYTES} LIMIT 1`,
+        )
+        .get() as undefined | {n: number}
+      if (big)
+        throw new MigrateError(
+          'ARCHIVE_CELL_TOO_LARGE',
+          `${shown}: ${name}.${column} holds a text value of ${big.n} bytes; values above ${MAX_CELL_BYTES} bytes are refused.`,
+          {suggestions: ['OpenClaw does not store values this large; the archive was crafted or damaged.']},
+        )
+    }
   }
 }
 
@@ -78,7 +106,8 @@ export function withoutTriggers(db: DatabaseSync): {restore(rewrittenTables: Set
         .all() as Array<{name: string; sql: string}>
       for (const v of fts) {
         const content = /content\s*=\s*['"]?([A-Za-z0-9_]+)['"]?/i.exec(v.sql)?.[1]
-        if (content && rewrittenTables.has(content)) db.exec(`INSERT INTO ${quote(v.name)}(${quote(v.name)}) VALUES('rebuild')`)
+        if (content && rewrittenTables.has(content))
+          db.exec(`INSERT INTO ${quote(v.name)}(${quote(v.name)}) VALUES('rebuild')`)
       }
     },
   }

@@ -7,7 +7,7 @@ import type {PathMapper} from './path-mapper.js'
 
 import {MigrateError} from '../errors.js'
 import {minimalNeedles} from '../sqlite/sqlite-scan.js'
-import {databaseError, MAX_CELL_BYTES, openStagedDatabase, quote, withoutTriggers} from './database-guard.js'
+import {databaseError, openStagedDatabase, quote, withoutTriggers} from './database-guard.js'
 
 export type SqliteRewrite = {
   column: string
@@ -91,7 +91,6 @@ function tablesAndTextColumns(db: DatabaseSync): Array<{columns: string[]; table
   })
 }
 
-
 /** Rows rebased per round trip: a bounded page keeps memory flat however many cells change. */
 const PAGE = 500
 
@@ -159,16 +158,6 @@ export async function rebaseDatabase(
       const paged = hasRowid(db, table)
       for (const column of columns) {
         const c = quote(column)
-        // octet_length and typeof read a cell's header, never its bytes: a huge cell is refused unread.
-        const big = db
-          .prepare(`SELECT octet_length(${c}) AS n FROM ${quote(table)} WHERE typeof(${c}) = 'text' AND octet_length(${c}) > ${MAX_CELL_BYTES} LIMIT 1`)
-          .get() as undefined | {n: number}
-        if (big)
-          throw new MigrateError(
-            'ARCHIVE_CELL_TOO_LARGE',
-            `${shown}: ${table}.${column} holds a text value of ${big.n} bytes; values above ${MAX_CELL_BYTES} bytes are refused.`,
-            {suggestions: ['OpenClaw does not store values this large; the archive was crafted or damaged.']},
-          )
         const where = `typeof(${c}) = 'text' AND (${filterAll(column)})`
         let changed = 0
         let left = 0
@@ -198,7 +187,11 @@ export async function rebaseDatabase(
             after = rows.at(-1)!.rid
             // Between pages Ctrl-C gets its turn: the transaction is rolled back, nothing is activated.
             await yieldToLoop()
-            if (options.signal?.aborted) throw new MigrateError('INTERRUPTED', 'Import interrupted while rebasing a database; nothing was activated.')
+            if (options.signal?.aborted)
+              throw new MigrateError(
+                'INTERRUPTED',
+                'Import interrupted while rebasing a database; nothing was activated.',
+              )
           }
         } else {
           // WITHOUT ROWID tables have no stable handle to page by; they are small keyed tables.
