@@ -159,7 +159,9 @@ describe('import failures: refused before any write, and killed at any point', f
           fs.writeFileSync(wrong, 'not the passphrase\n')
           const args = (c.args ?? ['--passphrase-file', src.passFile]).map((a) => (a === 'WRONG' ? wrong : a))
           c.before = snapshotHome(c.t.home)
-          c.result = await runCli(['import', archive, ...args, '--no-host', '--accept-placement', '--json'], {home: c.t.home})
+          c.result = await runCli(['import', archive, ...args, '--no-host', '--accept-placement', '--json'], {
+            home: c.t.home,
+          })
         }),
       ).then(
         () => null,
@@ -270,7 +272,11 @@ describe('import failures: refused before any write, and killed at any point', f
         const leftNothing = p.outcome === 'unchanged' && /journal none, staging 0,/.test(p.detail)
         if (!leftNothing || !rerunOfNothing) {
           rerunOfNothing ||= leftNothing
-          reruns.push(runCli(['import', big.plain, '--no-host', '--accept-placement', '--json'], {home: p.t.home}).then((r) => (p.rerun = r)))
+          reruns.push(
+            runCli(['import', big.plain, '--no-host', '--accept-placement', '--json'], {home: p.t.home}).then(
+              (r) => (p.rerun = r),
+            ),
+          )
         }
       }
       await Promise.all(reruns)

@@ -130,17 +130,16 @@ describe('rebaseDatabase (paged, schema-agnostic)', () => {
         CREATE TRIGGER forever AFTER UPDATE ON workspaces BEGIN UPDATE workspaces SET dir = dir WHERE 1; END;
         PRAGMA recursive_triggers = ON;
       `)
-      const schema = () =>
-        db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all()
+      const schema = () => db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all()
       const triggers = schema()
       db.close()
       await rebaseDatabase(file, mapper)
       const after = new DatabaseSync(file, {readOnly: true})
       try {
         expect(after.prepare('SELECT count(*) AS n FROM spy').get()).to.deep.equal({n: 0})
-        expect(after.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all()).to.deep.equal(
-          triggers,
-        )
+        expect(
+          after.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all(),
+        ).to.deep.equal(triggers)
         expect(after.prepare('SELECT dir FROM workspaces').get()).to.deep.equal({dir: `${NEW}/.openclaw/workspace`})
       } finally {
         after.close()
@@ -163,7 +162,9 @@ describe('rebaseDatabase (paged, schema-agnostic)', () => {
       await rebaseDatabase(file, mapper)
       const after = new DatabaseSync(file, {readOnly: true})
       try {
-        expect(after.prepare("SELECT count(*) AS n FROM paths_fts WHERE paths_fts MATCH 'srv'").get()).to.deep.equal({n: 1})
+        expect(after.prepare("SELECT count(*) AS n FROM paths_fts WHERE paths_fts MATCH 'srv'").get()).to.deep.equal({
+          n: 1,
+        })
         expect(after.prepare("SELECT count(*) AS n FROM paths_fts WHERE paths_fts MATCH 'alice'").get()).to.deep.equal({
           n: 0,
         })
@@ -198,7 +199,9 @@ describe('rebaseDatabase (paged, schema-agnostic)', () => {
     it('a text cell above the limit is refused unread: ARCHIVE_CELL_TOO_LARGE, memory stays flat', async () => {
       const db = new DatabaseSync(file)
       // 80 MB of text starting with an old path, made by SQLite itself (never held by this process).
-      db.exec(`INSERT INTO notes (path, body, size) VALUES ('${OLD}/' || replace(hex(zeroblob(40000000)), '0', 'a'), 'x', 0)`)
+      db.exec(
+        `INSERT INTO notes (path, body, size) VALUES ('${OLD}/' || replace(hex(zeroblob(40000000)), '0', 'a'), 'x', 0)`,
+      )
       db.close()
       const before = process.memoryUsage().rss
       expect(await codeOf(rebaseDatabase(file, mapper))).to.equal('ARCHIVE_CELL_TOO_LARGE')

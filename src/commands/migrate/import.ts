@@ -52,7 +52,7 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
     ...foreignFlags,
     'accept-placement': Flags.boolean({
       description:
-        'Accept without asking the roots the plan lists for consent: outside the state dir in an archive that is not passphrase-encrypted, or over existing data that does not look like OpenClaw\'s.',
+        "Accept without asking the roots the plan lists for consent: outside the state dir in an archive that is not passphrase-encrypted, or over existing data that does not look like OpenClaw's.",
     }),
     'allow-downgrade': Flags.boolean({
       description: 'Import even if this OpenClaw is older than the one that last wrote the state.',

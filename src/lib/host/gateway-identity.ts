@@ -33,7 +33,10 @@ function processInfo(pid: number): null | {command: string; uid: number} {
   } catch {
     // No /proc (macOS): ask ps.
     try {
-      const out = execFileSync('ps', ['-o', 'uid=,command=', '-p', String(pid)], {encoding: 'utf8', env: {PATH: '/bin:/usr/bin'}})
+      const out = execFileSync('ps', ['-o', 'uid=,command=', '-p', String(pid)], {
+        encoding: 'utf8',
+        env: {PATH: '/bin:/usr/bin'},
+      })
       const m = /^\s*(\d+)\s+(.*)$/s.exec(out.trim())
       return m ? {command: m[2], uid: Number(m[1])} : null
     } catch {

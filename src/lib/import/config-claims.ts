@@ -1,8 +1,8 @@
 import JSON5 from 'json5'
 import path from 'node:path'
 
-import type {ArchiveManifest, ArchiveRoot} from '../archive/manifest.js'
 import type {FileWriter} from '../archive/archive-reader.js'
+import type {ArchiveManifest, ArchiveRoot} from '../archive/manifest.js'
 
 import {MigrateError} from '../errors.js'
 import {configuredAgents, type JsonObject} from '../inventory/config-reader.js'
@@ -68,7 +68,7 @@ export class ConfigCapture {
         this.texts.set(key, Buffer.concat(chunks))
         await inner?.close()
       },
-      write: (chunk: Buffer) => {
+      async write(chunk: Buffer) {
         size += chunk.length
         if (size > MAX_CONFIG_BYTES)
           throw new MigrateError('ARCHIVE_LIMIT', `${key} is larger than ${MAX_CONFIG_BYTES} bytes: not a config.`)
@@ -104,7 +104,12 @@ function resolveClaim(value: string, base: string, sourceHome: string): string {
 
 /** What one profile's archived config names: include files, workspaces, agent dirs. */
 function namedBy(capture: ConfigCapture, configPath: string, sourceHome: string): Named | null {
-  const named: Named = {agentDirs: new Set(), configs: new Set([configPath]), includes: new Set(), workspaces: new Set()}
+  const named: Named = {
+    agentDirs: new Set(),
+    configs: new Set([configPath]),
+    includes: new Set(),
+    workspaces: new Set(),
+  }
   const load = (file: string, depth: number): unknown => {
     const text = capture.text(file)
     if (text === null) return null
@@ -156,9 +161,9 @@ function namedBy(capture: ConfigCapture, configPath: string, sourceHome: string)
  * not good faith: the placement rules and the user's consent do the rest.
  */
 export function checkRootsAgainstConfig(manifest: ArchiveManifest, capture: ConfigCapture): void {
-  const home = manifest.source.home
+  const {home} = manifest.source
   for (const r of manifest.roots)
-    if (!manifest.profiles.some((p) => p.profile === r.profile))
+    if (manifest.profiles.every((p) => p.profile !== r.profile))
       throw unsafePlacement(`Root ${r.id} belongs to a profile the archive does not hold.`)
   for (const p of manifest.profiles) {
     const ops = pathOps(p.stateDir)
@@ -167,17 +172,22 @@ export function checkRootsAgainstConfig(manifest: ArchiveManifest, capture: Conf
       return rel === '' || (!rel.startsWith('..') && !ops.isAbsolute(rel))
     }
 
-    const outside = manifest.roots.filter((r) => r.profile === p.profile && r.kind !== 'state' && !inState(r.sourcePath))
+    const outside = manifest.roots.filter(
+      (r) => r.profile === p.profile && r.kind !== 'state' && !inState(r.sourcePath),
+    )
     if (outside.length === 0) continue
     const named = namedBy(capture, p.configPath, home)
     if (!named)
       throw unsafePlacement(
         `The archive places ${outside.length} root(s) of profile ${p.profile ?? 'default'} outside its state dir, but holds no readable config naming them.`,
       )
-    const defaults = [ops.join(p.stateDir, 'workspace'), ops.join(home, '.openclaw', `workspace${p.profile ? `-${p.profile}` : ''}`)]
+    const defaults = new Set([
+      ops.join(home, '.openclaw', `workspace${p.profile ? `-${p.profile}` : ''}`),
+      ops.join(p.stateDir, 'workspace'),
+    ])
     for (const r of outside) {
       const ok =
-        (r.kind === 'workspace' && (named.workspaces.has(r.sourcePath) || defaults.includes(r.sourcePath))) ||
+        (r.kind === 'workspace' && (named.workspaces.has(r.sourcePath) || defaults.has(r.sourcePath))) ||
         (r.kind === 'agentDir' && named.agentDirs.has(r.sourcePath)) ||
         (r.kind === 'include' && named.includes.has(r.sourcePath)) ||
         (r.kind === 'config' && named.configs.has(r.sourcePath))

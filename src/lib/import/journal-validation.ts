@@ -34,7 +34,11 @@ export function journalProblem(journal: ImportJournal, fileName: string, home: s
     if (isInside(step.target, toolDir) || isInside(toolDir, step.target)) return "a step names this tool's own dir"
     if (isInside(home, step.target)) return 'a step names this home or a dir above it'
     if (step.nested) {
-      if (!tops.some((t) => normalAbsolute(t.staging) && isInside(step.staging, t.staging) && step.staging !== t.staging))
+      if (
+        tops.every(
+          (t) => !(normalAbsolute(t.staging) && isInside(step.staging, t.staging)) || step.staging === t.staging,
+        )
+      )
         return 'a nested step is staged outside every staging dir of the run'
     } else {
       const expected = path.join(
@@ -42,7 +46,12 @@ export function journalProblem(journal: ImportJournal, fileName: string, home: s
         `.${path.basename(step.target)}${STAGING_MARK}${journal.runId}`,
       )
       if (step.staging !== expected) return 'a staging path is not one this tool makes'
-      if (step.aside !== null && (!normalAbsolute(step.aside) || !step.aside.startsWith(`${step.target}.pre-migrate-`) || !ASIDE.test(step.aside)))
+      if (
+        step.aside !== null &&
+        (!normalAbsolute(step.aside) ||
+          !step.aside.startsWith(`${step.target}.pre-migrate-`) ||
+          !ASIDE.test(step.aside))
+      )
         return 'an aside path is not one this tool makes'
     }
 

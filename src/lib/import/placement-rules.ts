@@ -13,7 +13,7 @@ import {isInside} from '../util/paths.js'
 /** The tool's own dir (journals, asides list): no archive root may land in or above it. */
 export const TOOL_DIR_NAME = '.openclaw-migrate'
 /** Never written by an import, whatever the archive or a --map says. */
-const RESERVED = new Set([TOOL_DIR_NAME, '.ssh', '.gnupg', '.pki', '.aws', '.kube', '.docker'])
+const RESERVED = new Set(['.aws', '.docker', '.gnupg', '.kube', '.pki', '.ssh', TOOL_DIR_NAME])
 /** Dot-dirs of home OpenClaw data lives in; every other dotfile belongs to another program. */
 const OPENCLAW_DOT = /^\.(openclaw(-[A-Za-z0-9_-]{1,64})?|clawdbot)$/
 
@@ -52,7 +52,7 @@ export function checkTarget(what: string, target: string, home: string, mapped: 
   if (!path.isAbsolute(target) || path.normalize(target) !== target)
     throw unsafePlacement(`${what} would land on a non-normalised path ${target}.`)
   const inHome = isInside(target, home)
-  if (!inHome && !mapBases.some((b) => isInside(target, b)))
+  if (!inHome && mapBases.every((b) => !isInside(target, b)))
     throw unsafePlacement(`${what} would land on ${target}, outside this home (${home}) and outside every --map.`)
   if (isInside(home, target)) throw unsafePlacement(`${what} would replace this home or a dir above it (${target}).`)
   const base = inHome ? home : mapBases.filter((b) => isInside(target, b)).sort((a, b) => b.length - a.length)[0]
@@ -60,7 +60,9 @@ export function checkTarget(what: string, target: string, home: string, mapped: 
   if (!inHome) return
   const first = path.relative(home, target).split(path.sep)[0]
   if (RESERVED.has(first))
-    throw unsafePlacement(`${what} would land in ${path.join(home, first)}, which belongs to ${first === TOOL_DIR_NAME ? 'this tool' : 'another program'}.`)
+    throw unsafePlacement(
+      `${what} would land in ${path.join(home, first)}, which belongs to ${first === TOOL_DIR_NAME ? 'this tool' : 'another program'}.`,
+    )
   if (first.startsWith('.') && !OPENCLAW_DOT.test(first) && !mapped)
     throw unsafePlacement(
       `${what} would land in ${path.join(home, first)}: dotfiles of this home belong to other programs.`,
@@ -119,5 +121,8 @@ export function existingTargetOk(kind: string, type: 'dir' | 'file', target: str
   const marks = LOOKS_LIKE[kind === 'agentDir' || kind === 'state' ? kind : 'workspace']
   return names.some((n) => marks.includes(n))
     ? {ok: true}
-    : {ok: false, why: `it is a non-empty dir that does not look like an OpenClaw ${kind === 'state' ? 'state dir' : kind}`}
+    : {
+        ok: false,
+        why: `it is a non-empty dir that does not look like an OpenClaw ${kind === 'state' ? 'state dir' : kind}`,
+      }
 }

@@ -79,7 +79,9 @@ function parseMaps(maps: string[]): Array<{from: string; to: string}> {
 function archivedProfile(profile: unknown): null | string {
   if (profile === null || profile === undefined) return null
   if (typeof profile !== 'string' || !isValidProfileName(profile))
-    throw unsafePlacement(`The archive names a profile ${JSON.stringify(String(profile)).slice(0, 80)} that OpenClaw would refuse.`)
+    throw unsafePlacement(
+      `The archive names a profile ${JSON.stringify(String(profile)).slice(0, 80)} that OpenClaw would refuse.`,
+    )
   return profile.toLowerCase() === 'default' ? null : profile
 }
 
@@ -132,12 +134,10 @@ export function planPlacement(claims: PlacementClaims, options: TargetOptions): 
   const home = path.resolve(options.home)
   const {sourceHome} = claims
   const explicitMaps = parseMaps(options.maps)
-  if (options.profile) {
-    if (!isValidProfileName(options.profile))
-      throw new MigrateError('USAGE', `"${options.profile}" is not a valid profile name.`, {
-        suggestions: ['Profile names use letters, digits, "_" and "-" (at most 64), like the host\'s --profile.'],
-      })
-  }
+  if (options.profile && !isValidProfileName(options.profile))
+    throw new MigrateError('USAGE', `"${options.profile}" is not a valid profile name.`, {
+      suggestions: ['Profile names use letters, digits, "_" and "-" (at most 64), like the host\'s --profile.'],
+    })
 
   if ((options.profile !== undefined || options.stateDir) && claims.profiles.length > 1) {
     throw new MigrateError(
@@ -187,21 +187,22 @@ export function planPlacement(claims: PlacementClaims, options: TargetOptions): 
     let why: string
     if (root.kind === 'state') {
       const index = claims.profiles.findIndex((p) => p.stateDir === root.sourcePath)
-      if (index === -1) throw unsafePlacement(`State root ${root.id} is not the state dir of any profile of the archive.`)
+      if (index === -1)
+        throw unsafePlacement(`State root ${root.id} is not the state dir of any profile of the archive.`)
       target = profiles[index].stateDir
       why = 'state dir of the profile'
     } else if (explicit) {
       target = new PathMapper([{...explicit, reason: ''}]).map(root.sourcePath)
       why = `--map ${explicit.from}=${explicit.to}`
       mappedRoots.add(root.id)
-    } else if ((target = pre.map(root.sourcePath)) !== null) {
-      why = 'under the old home: placed under this home'
-    } else {
+    } else if ((target = pre.map(root.sourcePath)) === null) {
       throw new MigrateError(
         'PLACEMENT_NEEDS_MAP',
         `Cannot place ${root.kind} ${root.sourcePath}: it was outside the old home, and this tool places nothing outside this home unless you say where.`,
         {suggestions: [`Pass --map ${root.sourcePath}=/where/it/should/go`]},
       )
+    } else {
+      why = 'under the old home: placed under this home'
     }
 
     checkTarget(what, target!, home, mappedRoots.has(root.id) || root.kind === 'state', mapBases)

@@ -216,7 +216,8 @@ async function untilAborted<T>(work: Promise<T>, request: ImportRequest): Promis
 function dryRunStaging(plan: TargetPlan, tempDir: string): StagedRoot[] {
   return plan.targets.map((t) => {
     const staging = path.join(tempDir, t.root.id)
-    if (path.dirname(staging) !== tempDir) throw new MigrateError('ARCHIVE_UNSAFE_PLACEMENT', `Unsafe root id ${t.root.id}.`)
+    if (path.dirname(staging) !== tempDir)
+      throw new MigrateError('ARCHIVE_UNSAFE_PLACEMENT', `Unsafe root id ${t.root.id}.`)
     return {...t, createdParents: [], staging}
   })
 }

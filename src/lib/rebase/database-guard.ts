@@ -73,7 +73,7 @@ function assertCellsBounded(db: DatabaseSync, shown: string): void {
 /** SQLite's own failures with this product's codes. */
 export function databaseError(error: unknown, shown: string): unknown {
   if (error instanceof MigrateError) return error
-  const errcode = (error as {errcode?: number}).errcode
+  const {errcode} = error as {errcode?: number}
   const message = (error as Error)?.message ?? String(error)
   if (errcode === 26 || /not a database/i.test(message))
     return new MigrateError('ARCHIVE_NOT_DATABASE', `${shown} is listed as a SQLite database but is not one.`, {

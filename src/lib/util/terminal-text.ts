@@ -8,9 +8,11 @@
 const UNSAFE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g
 
 export function terminalSafe(text: string, keepNewlines = true): string {
-  const escaped = text.replace(UNSAFE, (c) => {
+  const escaped = text.replaceAll(UNSAFE, (c) => {
     const code = c.codePointAt(0)!
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
+    return code <= 0xff
+      ? String.raw`\x${code.toString(16).padStart(2, '0')}`
+      : String.raw`\u${code.toString(16).padStart(4, '0')}`
   })
-  return keepNewlines ? escaped : escaped.replaceAll('\n', '\\n')
+  return keepNewlines ? escaped : escaped.replaceAll('\n', String.raw`\n`)
 }

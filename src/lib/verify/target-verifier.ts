@@ -281,7 +281,11 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
       try {
         files = loadConfig(p.configPath, {within: [...input.targets.values()]}).files
       } catch (error) {
-        report.problem('config', `The imported config cannot be read: ${(error as Error).message}`, 'Fix the config, then run `openclaw config validate`.')
+        report.problem(
+          'config',
+          `The imported config cannot be read: ${(error as Error).message}`,
+          'Fix the config, then run `openclaw config validate`.',
+        )
       }
 
       for (const file of files) {
