@@ -4,6 +4,7 @@ import path from 'node:path'
 
 import type {ArchiveManifest} from '../../src/lib/archive/manifest.js'
 
+import {runCli} from '../support/cli.js'
 import {craftTar, minimalEntries, minimalManifest, withTotals} from '../support/hostile-archive.js'
 import {
   changes,
@@ -259,5 +260,25 @@ describe('hostile archives: the target decides every path (issue 11)', function 
     expect((await checkIn(s, archive)).code).to.equal('PLACEMENT_CONSENT')
     expect((await checkIn(s, archive, {accept: true})).code).to.equal(null)
     expect((await importIn(s, archive, {accept: true})).code).to.equal(null)
+  })
+
+  it('archive-provided names reach the terminal escaped: no title, clear-screen or clipboard sequence', async () => {
+    const s = makeScratch(path.join(root, 'escapes'))
+    const evil = 'old\u001B]0;pwned\u0007\u001B[2J\u001B]52;c;ZXZpbA==\u0007host'
+    const archive = await writeArchive(
+      s,
+      'escapes',
+      craft({
+        manifest: (m) => {
+          m.source.hostname = evil
+          m.source.user = evil
+        },
+      }),
+    )
+    const result = await runCli(['check', archive], {home: s.home})
+    expect(result.code, result.err).to.equal(0)
+    // eslint-disable-next-line no-control-regex
+    expect(`${result.out}${result.err}`).to.not.match(/[\u0000-\u0008\u000B-\u001F\u007F]/)
+    expect(result.out).to.include('old\\x1b]0;pwned\\x07')
   })
 })

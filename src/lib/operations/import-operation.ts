@@ -281,6 +281,8 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
         profile: request.profile,
         stateDir: request.stateDir,
       })
+      // The plan is shown before anything is written.
+      for (const t of plan.targets) request.onStep?.(`plan: ${t.root.id} → ${t.target} (${t.why})`)
       await settleConsent(plan, request)
       capture = new ConfigCapture(manifest)
       pre = await preflight(request, manifest, plan)
