@@ -49,15 +49,24 @@ export async function checkArchive(
   let plan: null | TargetPlan = null
   let capture: ConfigCapture | undefined
   let databases: DatabaseCopies | undefined
+  // As in the import: a placement refusal is reported once the archive is proven intact.
+  let refused: MigrateError | undefined
   const sink: ArchiveSink = {
     async file(entry) {
       return capture?.writer(entry.path, databases?.writer(entry.path) ?? null) ?? null
     },
     async manifest(manifest) {
       if (!placement) return
+      try {
+        plan = planTargets(manifest, {...placement, authenticated})
+        await settleConsent(plan, placement)
+      } catch (error) {
+        if (!isMigrateError(error) || error.code === 'USAGE') throw error
+        refused = error
+        return
+      }
+
       databases = new DatabaseCopies(manifest)
-      plan = planTargets(manifest, {...placement, authenticated})
-      await settleConsent(plan, placement)
       capture = new ConfigCapture(manifest)
     },
     async symlink(entry) {
@@ -71,6 +80,7 @@ export async function checkArchive(
     compression = opened.compression
     const read = await readArchive(opened.tar, sink)
     try {
+      if (refused) throw refused
       if (capture) checkRootsAgainstConfig(read.manifest, capture)
       // The import opens every archived database before activation: so does the check.
       databases?.inspect()

@@ -248,13 +248,18 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
   let files = 0
   let bytes = 0
 
+  // A placement refusal is reported once the archive is proven intact: a tampered or damaged archive
+  // gets its archive code, not a placement complaint about what tampering changed. Nothing is staged meanwhile.
+  let refused: MigrateError | undefined
   const sink: ArchiveSink = {
     async directory(entry) {
       if (request.signal?.aborted) throw interrupted()
+      if (refused) return
       await staging!.directory(entry).catch(rethrowTarget)
     },
     async file(entry) {
       if (request.signal?.aborted) throw interrupted()
+      if (refused) return null
       files++
       bytes += entry.size
       request.onProgress?.(bytes, files)
@@ -274,16 +279,23 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
       }
     },
     async manifest(manifest) {
-      plan = planTargets(manifest, {
-        authenticated: opened.authenticated,
-        home,
-        maps: request.maps,
-        profile: request.profile,
-        stateDir: request.stateDir,
-      })
-      // The plan is shown before anything is written.
-      for (const t of plan.targets) request.onStep?.(`plan: ${t.root.id} → ${t.target} (${t.why})`)
-      await settleConsent(plan, request)
+      try {
+        plan = planTargets(manifest, {
+          authenticated: opened.authenticated,
+          home,
+          maps: request.maps,
+          profile: request.profile,
+          stateDir: request.stateDir,
+        })
+        // The plan is shown before anything is written.
+        for (const t of plan.targets) request.onStep?.(`plan: ${t.root.id} → ${t.target} (${t.why})`)
+        await settleConsent(plan, request)
+      } catch (error) {
+        if (!(error instanceof MigrateError) || error.code === 'USAGE') throw error
+        refused = error
+        return
+      }
+
       capture = new ConfigCapture(manifest)
       pre = await preflight(request, manifest, plan)
       if (tempDir) {
@@ -306,6 +318,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
       )
     },
     async symlink(entry) {
+      if (refused) return
       await staging!.symlink(entry).catch(rethrowTarget)
     },
   }
@@ -328,6 +341,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     }
 
     if (request.signal?.aborted) throw interrupted()
+    if (refused) throw refused
     checkRootsAgainstConfig(read.manifest, capture!)
     request.onStep?.(
       read.manifest.foreign
