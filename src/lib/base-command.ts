@@ -135,7 +135,7 @@ export abstract class MigrateCommand<T extends typeof Command> extends Command {
       err.message = this.jsonEnabled() ? redactText(err.message) : terminalSafe(redactText(err.message))
       if (!this.jsonEnabled()) {
         // Unwrapped, unlike oclif's pretty errors: paths and commands in hints stay copyable.
-        this.logToStderr(renderError(err))
+        this.logToStderr(terminalSafe(renderError(err)))
         process.exitCode = err.exitCode
         this.exit(err.exitCode)
       }
