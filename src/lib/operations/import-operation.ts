@@ -38,6 +38,11 @@ import {stepLine} from '../ui/step-line.js'
 export type ImportRequest = {
   /** Yes in advance to the roots the plan lists for consent (--accept-placement). */
   acceptPlacement?: boolean
+  /**
+   * The channel, not the archive, authenticated the sender: `migrate push` pipes the user's own
+   * export over the user's ssh into `receive`. Existing non-OpenClaw data still needs consent.
+   */
+  senderAuthenticated?: boolean
   allowDowngrade: boolean
   config?: Config
   /** Asks the user (on a TTY) to accept the roots listed for consent; absent: refused unless accepted. */
@@ -281,7 +286,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     async manifest(manifest) {
       try {
         plan = planTargets(manifest, {
-          authenticated: opened.authenticated,
+          authenticated: opened.authenticated || Boolean(request.senderAuthenticated),
           home,
           maps: request.maps,
           profile: request.profile,

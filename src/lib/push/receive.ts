@@ -7,7 +7,7 @@ import {detectGateway, stopGateway} from '../host/gateway.js'
 import {targetHost} from '../host/host-chain.js'
 import {HostCommands} from '../host/host-commands.js'
 import {undoLastImport} from '../import/import-journal.js'
-import {planTargets} from '../import/target-planner.js'
+import {planTargets} from '../import/placement.js'
 import {type ImportOutcome, type ImportRequest, preflight, runImport} from '../operations/import-operation.js'
 import {toolVersion} from '../util/tool-info.js'
 
@@ -119,6 +119,8 @@ export async function receiveArchive(
     onStep: options.onStep,
     restart: true,
     rewriteWorkspacePaths: false,
+    // push runs this over the user's own ssh from the user's own export (SECURITY.md).
+    senderAuthenticated: true,
     source: '-',
   })
   const failed: string[] = []
