@@ -82,8 +82,8 @@ describe('foreign archives: the guide plain tar of two profiles', function () {
       {dotSlash: true},
     )
     target = targetHome('bob')
-    checked = await runCli(['check', archive, '--json'], {home: target.home})
-    imported = await runCli(['import', archive, '--no-host', '--json'], {home: target.home})
+    checked = await runCli(['check', archive, '--accept-placement', '--json'], {home: target.home})
+    imported = await runCli(['import', archive, '--no-host', '--accept-placement', '--json'], {home: target.home})
     against = await runCli(['check', '--against', archive, '--json'], {home: target.home})
   })
 
@@ -186,14 +186,14 @@ describe('foreign archives: the guide plain tar of two profiles', function () {
       [zst, []],
       [encrypted, ['--identity', key]],
     ] as const) {
-      const r = await runCli(['check', file, ...keys], {home: target.home})
+      const r = await runCli(['check', file, '--accept-placement', ...keys], {home: target.home})
       expectOk(r, file)
       expect(r.out).to.include(STRUCTURAL)
     }
   })
 
   it('--from-home overrides the old home the archive suggests; a relative one is a usage error', async () => {
-    const r = await runCli(['check', archive, '--from-home', '/srv/old-home/', '--json'], {home: target.home})
+    const r = await runCli(['check', archive, '--from-home', '/srv/old-home/', '--accept-placement', '--json'], {home: target.home})
     expectOk(r, 'check --from-home')
     expect(resultOf(r).summary.source.home).to.equal('/srv/old-home')
     const bad = await runCli(['check', archive, '--from-home', 'old-home', '--json'], {home: target.home})
@@ -233,7 +233,7 @@ describe('foreign archives: an openclaw backup create archive', function () {
       },
     )
     target = targetHome('dave')
-    imported = await runCli(['import', archive, '--no-host', '--json'], {home: target.home})
+    imported = await runCli(['import', archive, '--no-host', '--accept-placement', '--json'], {home: target.home})
   })
 
   after(() => {
@@ -272,7 +272,7 @@ describe('foreign archives: an openclaw backup create archive', function () {
         manifest: (m) => ({...m, assets: [{...m.assets[0], sourcePath: path.join(other.home, '.ssh')}]}),
       })
       const before = snapshotHome(other.root)
-      const r = await runCli(['import', bad, '--no-host', '--json'], {home: other.home})
+      const r = await runCli(['import', bad, '--no-host', '--accept-placement', '--json'], {home: other.home})
       expect(r.code, describeRun(r)).to.equal(3)
       expect(parseJson(r).error?.code).to.equal('ARCHIVE_UNSAFE_ENTRY')
       expect(diffSnapshots(before, snapshotHome(other.root))).to.deep.equal([])
@@ -289,10 +289,10 @@ describe('foreign archives: what is refused', function () {
   let before: Map<string, string>
 
   const refusedWith = async (file: string, code: string, exit = 3) => {
-    const imported = await runCli(['import', file, '--no-host', '--json'], {home: target.home})
+    const imported = await runCli(['import', file, '--no-host', '--accept-placement', '--json'], {home: target.home})
     expect(imported.code, describeRun(imported)).to.equal(exit)
     expect(parseJson(imported).error?.code, describeRun(imported)).to.equal(code)
-    const checked = await runCli(['check', file, '--json'], {home: target.home})
+    const checked = await runCli(['check', file, '--accept-placement', '--json'], {home: target.home})
     expect(checked.code, describeRun(checked)).to.not.equal(0)
     expect(JSON.stringify(parseJson(checked)), describeRun(checked)).to.include(code)
     expect(diffSnapshots(before, snapshotHome(target.root))).to.deep.equal([])
@@ -413,7 +413,7 @@ describe('foreign archives: what is refused', function () {
         false,
       ),
     )
-    const r = await runCli(['import', '-', '--no-host', '--json'], {
+    const r = await runCli(['import', '-', '--no-host', '--accept-placement', '--json'], {
       home: target.home,
       input: fs.readFileSync(file, 'utf8'),
     })
