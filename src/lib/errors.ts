@@ -27,6 +27,7 @@ type ErrorSpec = {exit: number}
 /** Stable error codes. The code, not the message, is what scripts should match on. */
 export const ErrorCodes = {
   USAGE: {exit: ExitCode.USAGE},
+  NODE_UNSUPPORTED: {exit: ExitCode.USAGE},
   AMBIGUOUS_STATE: {exit: ExitCode.USAGE},
   STATE_NOT_FOUND: {exit: ExitCode.SOURCE},
   CONFIG_INVALID: {exit: ExitCode.SOURCE},

@@ -16,6 +16,7 @@ import {type ArchiveManifest, FORMAT_NAME, FORMAT_VERSION} from '../archive/mani
 import {MigrateError} from '../errors.js'
 import {detectGateway, type GatewayState, stopGateway} from '../host/gateway.js'
 import {HostCommands} from '../host/host-commands.js'
+import {zstdAvailable, zstdUnavailable} from '../runtime/node-runtime.js'
 import {buildExportPlan, type ExportPlan, type ExportSelection, type ProfileSource} from '../inventory/export-plan.js'
 import {currentUser, fileStamp, isInside} from '../util/paths.js'
 import {createPrivateTempDir} from '../util/private-temp.js'
@@ -47,6 +48,7 @@ export type ExportPreparation = {
 /** Everything that can be decided without writing: the plan, the gateway, the output path. */
 export async function prepareExport(request: ExportRequest): Promise<ExportPreparation> {
   const {context} = request
+  if (request.compression === 'zstd' && !zstdAvailable()) throw zstdUnavailable(false)
   const sources: ProfileSource[] = request.selection.allProfiles
     ? listProfileSources(context.home)
     : [{configPath: context.configPath, profile: context.profile, stateDir: context.stateDir}]

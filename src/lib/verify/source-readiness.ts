@@ -10,6 +10,7 @@ import {detectGateway} from '../host/gateway.js'
 import {HostCommands} from '../host/host-commands.js'
 import {loadConfig} from '../inventory/config-reader.js'
 import {buildExportPlan, type ExportPlan} from '../inventory/export-plan.js'
+import {sqliteAdvice, sqliteModuleOrNull, zstdAvailable} from '../runtime/node-runtime.js'
 import {currentUser, humanBytes, plural} from '../util/paths.js'
 import {CheckReport} from './report.js'
 import {openclawCommand, ourCommand} from '../ui/hints.js'
@@ -79,6 +80,18 @@ export async function checkSource(
       'legacy-dir',
       `A legacy state dir ${legacy} also exists.`,
       `Run \`${openclawCommand(context, 'doctor')}\` to migrate it, or remove it once you are sure it is unused.`,
+    )
+  const sqlite = sqliteModuleOrNull() !== null
+  if (sqlite)
+    report.ok(
+      'node',
+      `Node ${process.versions.node}: node:sqlite for consistent database snapshots, ${zstdAvailable() ? 'gzip and zstd' : 'gzip (no zstd in this zlib: Node 22.15+ has it)'}.`,
+    )
+  else
+    report.problem(
+      'node',
+      `Node ${process.versions.node} has no node:sqlite without a flag: export would refuse.`,
+      sqliteAdvice().join(' '),
     )
   report.items.push({
     id: 'host',

@@ -36,8 +36,15 @@ export function childPath(extraFirst: string[] = []): string {
     .join(path.delimiter)
 }
 
+function nodeVersionOf(node: string): string {
+  const match = /node-(\d+\.\d+\.\d+)/.exec(node)
+  return match ? match[1] : 'other'
+}
+
 export interface Host {
   version: string
+  /** The Node that runs this host (the suite's Node 24 unless an older host asks for its own Node 22). */
+  node: string
   dir: string
   /** node_modules/openclaw/openclaw.mjs */
   script: string
@@ -62,10 +69,10 @@ function installedVersion(dir: string): string | null {
   }
 }
 
-function writeWrapper(dir: string, script: string): string {
-  const binDir = ensureDir(path.join(dir, 'e2e-bin'))
+function writeWrapper(dir: string, script: string, node: string): string {
+  const binDir = ensureDir(path.join(dir, node === process.execPath ? 'e2e-bin' : `e2e-bin-node${nodeVersionOf(node)}`))
   const wrapper = path.join(binDir, 'openclaw')
-  const text = `#!/bin/sh\nexec "${process.execPath}" "${script}" "$@"\n`
+  const text = `#!/bin/sh\nexec "${node}" "${script}" "$@"\n`
   if (!fs.existsSync(wrapper) || fs.readFileSync(wrapper, 'utf8') !== text) {
     fs.writeFileSync(wrapper, text)
     fs.chmodSync(wrapper, 0o755)
@@ -77,8 +84,12 @@ function writeWrapper(dir: string, script: string): string {
  * `.cache/openclaw-<version>/node_modules/openclaw`, installed with Node 24 first on PATH (a Node 20
  * `npm install openclaw` fails in its preinstall). Reused when it is already there.
  */
-export async function ensureHost(version: string): Promise<Host> {
-  assertHostNode()
+export async function ensureHost(
+  version: string,
+  options: {extraPackages?: string[]; node?: string} = {},
+): Promise<Host> {
+  const node = options.node ?? process.execPath
+  if (!options.node) assertHostNode()
   const dir = path.join(CACHE_DIR, `openclaw-${version}`)
   const started = Date.now()
   let installed = false
@@ -98,12 +109,19 @@ export async function ensureHost(version: string): Promise<Host> {
         2,
       ) + '\n',
     )
-    const env: NodeJS.ProcessEnv = {...process.env, PATH: childPath()}
+    const env: NodeJS.ProcessEnv = {...process.env, PATH: childPath([path.dirname(node)])}
     for (const key of Object.keys(env))
       if (/^npm_(lifecycle|package|config_(global|prefix|save|omit|include|only))/i.test(key)) delete env[key]
     const result = await runProcess(
       'npm',
-      ['install', '--no-audit', '--no-fund', '--loglevel=error', `openclaw@${version}`],
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        `openclaw@${version}`,
+        ...(options.extraPackages ?? []),
+      ],
       {cwd: staging, env, timeoutMs: 600_000},
     )
     if (result.code !== 0) throw new Error(`Installing openclaw@${version} failed: ${describeRun(result)}`)
@@ -115,7 +133,15 @@ export async function ensureHost(version: string): Promise<Host> {
     installed = true
   }
   const script = path.join(dir, 'node_modules', 'openclaw', 'openclaw.mjs')
-  return {binDir: writeWrapper(dir, script), dir, installed, installMs: Date.now() - started, script, version}
+  return {
+    binDir: writeWrapper(dir, script, node),
+    dir,
+    installed,
+    installMs: Date.now() - started,
+    node,
+    script,
+    version,
+  }
 }
 
 /**
@@ -137,7 +163,7 @@ export function machineEnv(host: Host, home: string, extra: Record<string, strin
     FORCE_COLOR: '0',
     HOME: home,
     NO_COLOR: '1',
-    PATH: childPath([host.binDir]),
+    PATH: childPath([host.binDir, path.dirname(host.node)]),
     TERM: 'dumb',
     // One npm cache for the plugin installs of every HOME (the host runs npm for plugin dependencies).
     npm_config_audit: 'false',
@@ -177,7 +203,7 @@ export class Machine {
 
   /** `openclaw --profile work <args>` */
   oc(args: string[], timeoutMs = 180_000): Promise<RunResult> {
-    return runProcess(process.execPath, [this.host.script, '--profile', PROFILE, ...args], {env: this.env, timeoutMs})
+    return runProcess(this.host.node, [this.host.script, '--profile', PROFILE, ...args], {env: this.env, timeoutMs})
   }
 
   /** Like oc(), but throws with the command's output unless it exits 0. */
@@ -252,7 +278,7 @@ export class Machine {
     const {spawn} = await import('node:child_process')
     const fd = fs.openSync(logFile, 'a')
     const child = spawn(
-      process.execPath,
+      this.host.node,
       [this.host.script, '--profile', PROFILE, 'gateway', 'run', '--bind', 'loopback', '--port', String(port)],
       {cwd: this.home, detached: true, env: this.env, stdio: ['ignore', fd, fd]},
     )
