@@ -3,7 +3,11 @@
  * several sizes, next to GNU tar (-czf, -xzf, sha256sum -c) on exactly the same trees and,
  * where a real OpenClaw is installed, its `openclaw backup create --verify`.
  *
- *   npm run bench -- [--sizes 60mb,600mb[,5gb]] [--runs N] [--data DIR] [--scratch DIR] [--only a,b] [--no-host] [--no-build] [--cli DIR]
+ *   npm run bench -- [--sizes 60mb,600mb[,5gb]] [--runs N] [--data DIR] [--scratch DIR] [--only a,b] [--no-host] [--no-build] [--cli DIR] [--node OTHER_NODE]
+ *
+ * --node OTHER_NODE adds export / import / check (gzip, no encryption) run by that Node binary,
+ * interleaved with the same jobs on this Node: e.g. the Node 22 of an old machine next to Node 24
+ * (`npm install node@22` somewhere, then --node <dir>/node_modules/node/bin/node).
  *
  * --scratch DIR is where imports and `tar -xzf` write (default: the data dir). Point it at a
  * journaled filesystem: ext4 without a journal (this VM's root) makes creating files right after
@@ -54,6 +58,7 @@ interface Args {
   host: boolean
   build: boolean
   cli?: string
+  node?: string
   scratch?: string
 }
 
@@ -67,6 +72,7 @@ function parseArgs(argv: string[]): Args {
   return {
     build: !argv.includes('--no-build'),
     cli: get('--cli'),
+    node: get('--node') && path.resolve(get('--node')!),
     scratch: get('--scratch') && path.resolve(get('--scratch')!),
     data: path.resolve(get('--data') ?? process.env.BENCH_DATA ?? path.join(os.tmpdir(), 'openclaw-migrate-bench')),
     host: !argv.includes('--no-host'),
@@ -291,6 +297,7 @@ function exportJob(
   compression: 'gzip' | 'zstd',
   encryption: 'none' | 'passphrase' | 'recipient',
   which: 'home' | 'hostHome' = 'home',
+  node = NODE,
 ): Job {
   return {
     name,
@@ -304,7 +311,7 @@ function exportJob(
       const keyArgs =
         encryption === 'none' ? ['--no-encrypt'] : encryption === 'recipient' ? ['--recipient', ctx.recipient] : []
       const r = check(
-        await timed(NODE, [ctx.cli, 'export', '--json', '--compression', compression, ...keyArgs, '-o', out], {
+        await timed(node, [ctx.cli, 'export', '--json', '--compression', compression, ...keyArgs, '-o', out], {
           cwd: ctx.work,
           env: cliEnv(home.home, {OPENCLAW_MIGRATE_PASSPHRASE: encryption === 'passphrase' ? PASSPHRASE : undefined}),
         }),
@@ -325,7 +332,7 @@ function exportJob(
   }
 }
 
-function importJob(name: string, ref: string, keys: 'identity' | 'none' | 'passphrase'): Job {
+function importJob(name: string, ref: string, keys: 'identity' | 'none' | 'passphrase', node = NODE): Job {
   return {
     name,
     async run(ctx) {
@@ -334,10 +341,22 @@ function importJob(name: string, ref: string, keys: 'identity' | 'none' | 'passp
       fs.mkdirSync(target)
       const keyArgs = keys === 'identity' ? ['--identity', ctx.identityFile] : []
       const r = check(
-        await timed(NODE, [ctx.cli, 'import', ctx.refs[ref], '--no-host', '--json', ...keyArgs, ...(keys === 'passphrase' ? [] : ['--accept-placement'])], {
-          cwd: ctx.work,
-          env: cliEnv(target, {OPENCLAW_MIGRATE_PASSPHRASE: keys === 'passphrase' ? PASSPHRASE : undefined}),
-        }),
+        await timed(
+          node,
+          [
+            ctx.cli,
+            'import',
+            ctx.refs[ref],
+            '--no-host',
+            '--json',
+            ...keyArgs,
+            ...(keys === 'passphrase' ? [] : ['--accept-placement']),
+          ],
+          {
+            cwd: ctx.work,
+            env: cliEnv(target, {OPENCLAW_MIGRATE_PASSPHRASE: keys === 'passphrase' ? PASSPHRASE : undefined}),
+          },
+        ),
         name,
       )
       const {result} = JSON.parse(r.stdout) as {result: {payloadBytes?: number; summary?: {payloadBytes?: number}}}
@@ -354,7 +373,7 @@ function importJob(name: string, ref: string, keys: 'identity' | 'none' | 'passp
   }
 }
 
-function checkJob(name: string, ref: string, keys: 'identity' | 'none'): Job {
+function checkJob(name: string, ref: string, keys: 'identity' | 'none', node = NODE): Job {
   return {
     name,
     async run(ctx) {
@@ -362,7 +381,7 @@ function checkJob(name: string, ref: string, keys: 'identity' | 'none'): Job {
       fs.mkdirSync(empty, {recursive: true})
       const keyArgs = keys === 'identity' ? ['--identity', ctx.identityFile] : []
       const r = check(
-        await timed(NODE, [ctx.cli, 'check', ctx.refs[ref], '--json', ...keyArgs], {cwd: ctx.work, env: cliEnv(empty)}),
+        await timed(node, [ctx.cli, 'check', ctx.refs[ref], '--json', ...keyArgs], {cwd: ctx.work, env: cliEnv(empty)}),
         name,
       )
       return {bytes: ctx.home.bytes, code: r.code, rssMB: r.rssMB, sys: r.sys, user: r.user, wall: r.wall}
@@ -479,7 +498,7 @@ function hostBackup(name: string): Job {
   }
 }
 
-function jobsFor(withHost: boolean): Job[] {
+function jobsFor(withHost: boolean, otherNode?: string): Job[] {
   // Interleaved: ours next to the GNU tar job it is compared with.
   const jobs: Job[] = [
     gnuTarCreate('tar -czf', '--gzip'),
@@ -499,6 +518,20 @@ function jobsFor(withHost: boolean): Job[] {
     checkJob('check gzip+age(recipient)', 'gzipAge', 'identity'),
     importJob('import gzip+age(passphrase)', 'gzipPass', 'passphrase'),
   ]
+  if (otherNode) {
+    const v = execFileSync(otherNode, ['--version'], {encoding: 'utf8'}).trim()
+    const here = process.version
+    // Interleaved with the same jobs on this Node, so both see the same machine state.
+    jobs.push(
+      exportJob(`export gzip [${v}]`, 'gzip', 'none', 'home', otherNode),
+      exportJob(`export gzip [${here}]`, 'gzip', 'none'),
+      importJob(`import gzip [${v}]`, 'gzip', 'none', otherNode),
+      importJob(`import gzip [${here}]`, 'gzip', 'none'),
+      checkJob(`check gzip [${v}]`, 'gzip', 'none', otherNode),
+      checkJob(`check gzip [${here}]`, 'gzip', 'none'),
+    )
+  }
+
   if (withHost) {
     jobs.push(
       hostBackup('host: openclaw backup create --verify'),
@@ -676,7 +709,7 @@ async function main(): Promise<void> {
     const ctx: Context = {cli, home, hostHome, identityFile, recipient, refs: {}, scratch, size, work}
     await makeReferences(ctx)
     const runs = args.runs ?? (SIZES[size].bytes >= 1e9 ? 1 : 3)
-    const jobs = jobsFor(withHost).filter((j) => !args.only || args.only.some((o) => j.name.includes(o)))
+    const jobs = jobsFor(withHost, args.node).filter((j) => !args.only || args.only.some((o) => j.name.includes(o)))
     const report: SizeReport = {
       home: {bytes: home.bytes, files: home.files},
       hostHome: hostHome && {bytes: hostHome.bytes, files: hostHome.files},

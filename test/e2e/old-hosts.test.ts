@@ -20,7 +20,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {E2E_OPENCLAW_VERSION} from './host-version.js'
 import {readJson, sha256} from './support/inspect.js'
 import {type MockLlm, startMockLlm} from './support/mock-llm.js'
-import {ensureNode, NODE22} from './support/node-versions.js'
+import {ensureNode, NODE22, sharedStandalone} from './support/node-versions.js'
 import {CACHE_DIR, ensureHost, freePort, type Host, Machine, PROFILE} from './support/openclaw.js'
 import {
   alive,
@@ -35,7 +35,6 @@ import {
   trackPid,
 } from './support/proc.js'
 import {observe, renderSummary, saveSummary, timing} from './support/summary.js'
-import {installStandalone, packTool} from './support/tool.js'
 
 const DEFAULT_SOURCES = ['2026.4.1', '2026.6.6', '2026.8.2']
 const SOURCES = (process.env.OPENCLAW_E2E_OLD_HOSTS ?? DEFAULT_SOURCES.join(','))
@@ -104,8 +103,7 @@ describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`,
     target = await ensureHost(E2E_OPENCLAW_VERSION)
     timing('setup', `openclaw@${target.version}`, Date.now() - t)
     t = Date.now()
-    const packed = await packTool(path.join(runRoot, 'pack'))
-    runJs = (await installStandalone(packed.tgz, path.join(runRoot, 'standalone-install'))).runJs
+    runJs = (await sharedStandalone(fs.mkdtempSync(path.join(os.tmpdir(), 'ocm-e2e-tool-')))).runJs
     timing('setup', 'npm pack + install <tgz>', Date.now() - t)
     mock = await startMockLlm()
   })

@@ -33,8 +33,10 @@ describe('migrate export refusals', function () {
     beforeEach(() => {
       home = fs.mkdtempSync(path.join(root, 'home-'))
       g = generateHome({home, sessions: 1})
-      // Named like the real one: a pid is signalled only once its command line proves it is an OpenClaw gateway.
-      gateway = spawn('bash', ['-c', 'exec -a openclaw-gateway sleep 300'], {stdio: 'ignore'})
+      // A stand-in whose command line is the gateway's (`node …/openclaw.mjs gateway run`): only such a pid is signalled.
+      const script = path.join(home, 'openclaw.mjs')
+      fs.writeFileSync(script, 'setTimeout(() => {}, 300_000)\n')
+      gateway = spawn(process.execPath, [script, 'gateway', 'run'], {stdio: 'ignore'})
       exited = new Promise((resolve) => gateway!.once('exit', (code, signal) => resolve({code, signal})))
       expect(gateway.pid).to.be.a('number')
       fs.writeFileSync(
@@ -84,26 +86,26 @@ describe('migrate export refusals', function () {
       expect(tarNames(archive)[0]).to.equal('manifest.json')
     })
 
-    it('--stop-gateway never signals a pid the lock names unless it proves to be this gateway (GATEWAY_STOP_FAILED)', async () => {
-      const stranger = spawn('sleep', ['300'], {stdio: 'ignore'})
+    it('--stop-gateway never signals a pid the lock names that is not an OpenClaw gateway', async () => {
+      const other = spawn('sleep', ['300'], {stdio: 'ignore'})
       try {
         fs.writeFileSync(
           lockFile(g.stateDir),
-          JSON.stringify({configPath: g.configPath, pid: stranger.pid, port: 18_789, stateDir: g.stateDir}),
+          JSON.stringify({configPath: g.configPath, pid: other.pid, port: 18_789, stateDir: g.stateDir}),
         )
-        const archive = path.join(out, 'stranger.tar.gz')
+        const archive = path.join(out, 'not-signalled.tar.gz')
         const result = await runCli(
           ['export', '--profile', 'work', '--no-encrypt', '--stop-gateway', '-o', archive, '--json'],
           {cwd: out, home},
         )
         expect(result.code, describeRun(result)).to.equal(6)
-        expect(parseJson<{error: {code: string; message: string}}>(result).error.code).to.equal('GATEWAY_STOP_FAILED')
-        expect(parseJson<{error: {message: string}}>(result).error.message).to.include('not an OpenClaw gateway')
-        expect(stranger.exitCode, 'the stranger was left alone').to.equal(null)
-        expect(stranger.signalCode).to.equal(null)
+        expect(parseJson(result).error.code).to.equal('GATEWAY_STOP_FAILED')
+        expect(parseJson(result).error.message).to.include('not provably an OpenClaw gateway')
+        expect(other.exitCode).to.equal(null)
+        expect(() => process.kill(other.pid!, 0)).to.not.throw()
         expect(fs.existsSync(archive)).to.equal(false)
       } finally {
-        stranger.kill('SIGKILL')
+        other.kill('SIGKILL')
       }
     })
 

@@ -19,6 +19,21 @@ async function startProcess(dir: string, script: string, args: string[]): Promis
   return child
 }
 
+/** A process that renames itself like the OpenClaw gateway (`process.title = 'openclaw'`). */
+async function startTitled(dir: string): Promise<ChildProcess> {
+  const file = path.join(dir, 'titled.mjs')
+  fs.writeFileSync(file, "process.title = 'openclaw'\nsetTimeout(() => {}, 60_000)\n")
+  const child = spawn(process.execPath, [file], {stdio: 'ignore'})
+  for (let i = 0; i < 200; i++) {
+    await sleep(20)
+    try {
+      if (fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim() === 'openclaw') break
+    } catch {}
+  }
+
+  return child
+}
+
 describe('gateway locks of every host version', () => {
   let root: string
   let stateDir: string
@@ -52,15 +67,20 @@ describe('gateway locks of every host version', () => {
     fs.mkdirSync(path.dirname(legacy), {recursive: true})
     fs.writeFileSync(legacy, JSON.stringify({configPath, createdAt: new Date().toISOString(), pid: 4343}))
     legacyFiles.push(legacy)
-    // Another state dir's lock in our tmp dir does not count: its content names another config.
+    // A lock in our state dir whose content names another config: evidence of a gateway, never a pid to signal.
     fs.writeFileSync(
       path.join(lockDir, 'gateway.other.lock'),
       JSON.stringify({configPath: '/elsewhere/openclaw.json', pid: 4444}),
     )
+    // A lock in the system tmp dir that names another config is not ours at all.
+    const foreign = path.join(os.tmpdir(), `openclaw-${uid}`, `gateway.${configHash('/x/openclaw.json')}.lock`)
+    fs.writeFileSync(foreign, JSON.stringify({configPath: '/x/openclaw.json', pid: 4545}))
+    legacyFiles.push(foreign)
     const locks = findGatewayLocks(stateDir, configPath)
-    expect(locks.map((l) => [path.basename(l.file), l.pid]).sort()).to.deep.equal([
-      [`gateway.${configHash(configPath)}.lock`, 4343],
-      ['gateway.state.lock', 4242],
+    expect(locks.map((l) => [path.basename(l.file), l.pid, l.namesUs]).sort()).to.deep.equal([
+      [`gateway.${configHash(configPath)}.lock`, 4343, true],
+      ['gateway.other.lock', 4444, false],
+      ['gateway.state.lock', 4242, true],
     ])
   })
 
@@ -79,15 +99,25 @@ describe('gateway locks of every host version', () => {
     const gateway = await startProcess(root, 'openclaw.mjs', ['gateway', 'run'])
     const other = await startProcess(root, 'notes.mjs', ['gateway'])
     children.push(gateway, other)
-    const lock = {configPath, file: 'x', pid: gateway.pid!, port: null, startTime: null, stateDir}
+    const lock = {configPath, file: 'x', namesUs: true, pid: gateway.pid!, port: null, startTime: null, stateDir}
     expect(proveGatewayPid(lock).proven).to.equal(true)
     const wrong = proveGatewayPid({...lock, pid: other.pid!})
     expect(wrong.proven).to.equal(false)
-    expect(wrong.reason).to.match(/not an OpenClaw gateway/)
+    expect(wrong.reason).to.match(/not provably an OpenClaw gateway/)
     // A recorded start time that does not match: the pid was reused by another process.
     const reused = proveGatewayPid({...lock, startTime: 1})
     expect(reused.proven).to.equal(false)
     expect(reused.reason).to.match(/reused/)
+    // A gateway that set process.title: only its recorded start time can vouch for it.
+    const titled = await startTitled(root)
+    children.push(titled)
+    const titledLock = {...lock, pid: titled.pid!}
+    expect(proveGatewayPid(titledLock).proven, 'a bare title without a start time').to.equal(false)
+    const stat = fs.readFileSync(`/proc/${titled.pid}/stat`, 'utf8')
+    const startTime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
+    expect(proveGatewayPid({...titledLock, startTime}).proven).to.equal(true)
+    expect(proveGatewayPid({...titledLock, startTime: startTime + 1}).proven).to.equal(false)
+    expect(proveGatewayPid({...lock, namesUs: false}).proven, 'a lock that does not name us').to.equal(false)
     gateway.kill('SIGKILL')
     await new Promise((resolve) => gateway.once('exit', resolve))
     expect(proveGatewayPid(lock).proven).to.equal(false)

@@ -79,8 +79,13 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
     }),
     owner: Flags.string({description: 'When importing as root: give everything to this user.'}),
     restart: Flags.boolean({allowNo: true, default: true, description: 'Restart the gateway after the import.'}),
+    'keep-plugin-entries': Flags.boolean({
+      description:
+        'Keep the config entries of plugins that cannot be reinstalled here (by default they are dropped so the gateway starts).',
+    }),
     'rewrite-workspace-paths': Flags.boolean({
-      description: 'Also rewrite old-home paths inside workspace text files (otherwise only reported).',
+      description:
+        'Also rewrite old-home paths inside workspace text files and session transcript headers (otherwise only reported).',
     }),
     'start-gateway': Flags.boolean({
       description: 'Without a service manager, start the gateway detached with `openclaw gateway run`.',
@@ -128,6 +133,7 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
         },
         ...{
           restart: flags.restart,
+          keepPluginEntries: flags['keep-plugin-entries'],
           rewriteWorkspacePaths: flags['rewrite-workspace-paths'],
           startGateway: flags['start-gateway'],
           stopGateway: flags['stop-gateway'],

@@ -15,6 +15,8 @@ import {processAlive} from '../util/process.js'
 export type GatewayLock = {
   configPath: null | string
   file: string
+  /** Its content names our config or state dir (a lock in our state dir without those fields does not). */
+  namesUs: boolean
   pid: number
   port: null | number
   startTime: null | number
@@ -34,6 +36,7 @@ function readLock(file: string): GatewayLock | null {
     return {
       configPath: text(data.configPath),
       file,
+      namesUs: false,
       pid: data.pid,
       port: num(data.port),
       startTime: num(data.startTime),
@@ -70,8 +73,9 @@ function tmpRoots(): string[] {
 }
 
 /**
- * Every lock that names this state dir or config, wherever the host version put it. A lock only
- * counts when its own content names our config or state dir (a file's location proves nothing).
+ * Every lock of this state dir, wherever the host version put it: any lock inside the state dir's
+ * own tmp/, and those in the system tmp dir whose content names our config or state dir. Only a
+ * lock whose content names us (namesUs) can ever lead to a signal.
  */
 export function findGatewayLocks(stateDir: string, configPath: string): GatewayLock[] {
   const ours = {config: real(configPath), state: real(stateDir)}
@@ -93,10 +97,10 @@ export function findGatewayLocks(stateDir: string, configPath: string): GatewayL
   for (const file of new Set(candidates)) {
     const lock = readLock(file)
     if (!lock) continue
-    const namesUs =
+    lock.namesUs =
       (lock.configPath !== null && real(lock.configPath) === ours.config) ||
       (lock.stateDir !== null && real(lock.stateDir) === ours.state)
-    if (namesUs) found.push(lock)
+    if (lock.namesUs || file.startsWith(path.join(stateDir, 'tmp') + path.sep)) found.push(lock)
   }
 
   return found
@@ -134,6 +138,11 @@ export function isGatewayArgv(argv: string[]): boolean {
   return argv.some((a) => ENTRIES.some((e) => a.endsWith(`/${e}`) || a === e))
 }
 
+/** A process that renamed itself: its whole command line is `openclaw` or `openclaw-<command>`. */
+function isOpenClawTitle(argv: string[]): boolean {
+  return /^openclaw(-[a-z-]+)?$/.test(argv.join(' ').trim())
+}
+
 export type GatewayProof = {proven: boolean; reason: string}
 
 /**
@@ -143,15 +152,23 @@ export type GatewayProof = {proven: boolean; reason: string}
  */
 export function proveGatewayPid(lock: GatewayLock): GatewayProof {
   if (!processAlive(lock.pid)) return {proven: false, reason: `pid ${lock.pid} is not running`}
+  if (!lock.namesUs) return {proven: false, reason: `the lock ${lock.file} does not name this config or state dir`}
   const argv = processArgv(lock.pid)
   if (!argv) return {proven: false, reason: `the command line of pid ${lock.pid} cannot be read here`}
-  if (!isGatewayArgv(argv))
-    return {proven: false, reason: `pid ${lock.pid} is not an OpenClaw gateway (${path.basename(argv[0] ?? '?')})`}
-  if (lock.startTime !== null) {
-    const started = processStartTime(lock.pid)
-    if (started !== null && started !== lock.startTime)
-      return {proven: false, reason: `pid ${lock.pid} started after the lock was written (a reused pid)`}
+  const started = lock.startTime === null ? null : processStartTime(lock.pid)
+  if (lock.startTime !== null && started !== null && started !== lock.startTime)
+    return {proven: false, reason: `pid ${lock.pid} started after the lock was written (a reused pid)`}
+  if (isGatewayArgv(argv))
+    return {proven: true, reason: `pid ${lock.pid} runs \`openclaw … gateway\` and holds the lock ${lock.file}`}
+  // The gateway renames itself (process.title "openclaw", "openclaw-gateway"), which replaces its
+  // command line. Such a title counts only with the lock's record of the process start time matching.
+  if (isOpenClawTitle(argv) && lock.startTime !== null && started === lock.startTime)
+    return {
+      proven: true,
+      reason: `pid ${lock.pid} is titled ${argv.join(' ').trim()} and started exactly when the lock ${lock.file} says`,
+    }
+  return {
+    proven: false,
+    reason: `pid ${lock.pid} is not provably an OpenClaw gateway (${argv.join(' ').trim().slice(0, 60)})`,
   }
-
-  return {proven: true, reason: `pid ${lock.pid} runs \`openclaw … gateway\` and holds the lock ${lock.file}`}
 }

@@ -98,7 +98,9 @@ export async function stopGateway(
   if (!gone() && state.lock) {
     proof = proveGatewayPid(state.lock)
     if (proof.proven) {
-      method += ` (${hostStopSummary(result)}), then SIGTERM to pid ${state.pid}: ${proof.reason}`
+      method = result
+        ? `${method} (${hostStopSummary(result)}), then SIGTERM to pid ${state.pid}`
+        : `SIGTERM to pid ${state.pid}`
       process.kill(state.lock.pid, 'SIGTERM')
       const hardDeadline = Date.now() + 30_000
       while (!gone() && Date.now() < hardDeadline) await sleep(250)

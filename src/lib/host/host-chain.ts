@@ -10,6 +10,7 @@ import {redactText} from '../util/redact.js'
 import {HostCommands, type HostStepResult} from './host-commands.js'
 import {OpenClawBinary} from './openclaw-binary.js'
 import {canonicalStateDir} from './state-rules.js'
+import {compareHostVersions} from './version-guard.js'
 import {openclawCommand} from '../ui/hints.js'
 
 /**
@@ -43,6 +44,8 @@ export type ChainOptions = {
   plugins: PluginRecord[]
   profile: null | string
   restart: boolean
+  /** The OpenClaw version that wrote the archive: older than the target's, the host migrates first. */
+  sourceVersion?: null | string
   startGateway: boolean
   stateDir: string
 }
@@ -147,7 +150,18 @@ export async function runHostChain(
   const skip = (name: string, command: string, why: string) =>
     record(step({command, durationMs: 0, exitCode: null, step: name, summary: why}, 'skipped'))
 
+  // A newer host rejects an older host's config until its own doctor has migrated it
+  // (2026.9 on a 2026.4/2026.6 config: `meta: Unrecognized key "lastTouchedAt"`): migrate first.
+  const crossVersion =
+    Boolean(options.sourceVersion && target.hostVersion) &&
+    compareHostVersions(options.sourceVersion!, target.hostVersion!) < 0
+  if (crossVersion && options.doctor)
+    await run(`doctor --fix (migrate ${options.sourceVersion} → ${target.hostVersion})`, 'doctor', [
+      '--fix',
+      '--non-interactive',
+    ])
   await run('config validate', 'config:validate', ['--json'])
+  let reinstalled = 0
   for (const plugin of options.plugins) {
     if (!plugin.spec) {
       skip(`reinstall plugin ${plugin.id}`, '-', `no npm spec recorded (${plugin.source}); reinstall it by hand`)
@@ -193,6 +207,7 @@ export async function runHostChain(
       exitCode: result.exitCode,
       step: `reinstall plugin ${plugin.id}`,
     }
+    if (result.exitCode === 0) reinstalled++
     if (result.exitCode !== 0) record(step({...fields, summary: wholeMessage(result)}, 'failed'))
     else if (firstFailure)
       record(step({...fields, summary: `installed on the second attempt; the first said: ${firstFailure}`}, 'warning'))
@@ -201,7 +216,8 @@ export async function runHostChain(
 
   // After the reinstalls: doctor --fix finishes the plugins' deferred state migrations.
   if (options.doctor) {
-    await run('doctor --fix', 'doctor', ['--fix', '--non-interactive'])
+    // Cross-version, doctor already ran; again only to finish reinstalled plugins' migrations.
+    if (!crossVersion || reinstalled > 0) await run('doctor --fix', 'doctor', ['--fix', '--non-interactive'])
     await run('doctor --lint', 'doctor', ['--lint', '--json', '--severity-min', 'error'])
   } else {
     skip('doctor --fix', 'openclaw doctor --fix --non-interactive', '--no-doctor')
@@ -242,10 +258,11 @@ export async function runHostChain(
       }
     }
 
-    const deadline = Date.now() + (needStart ? 0 : 90_000)
+    // A gateway takes 20-40 s to answer on a quiet machine, minutes on a busy small one.
+    const deadline = Date.now() + (needStart ? 0 : 300_000)
     for (;;) {
       const result = await host.run('gateway:status', ['--json', '--timeout', '3000', ...oclifArgs], {
-        timeoutMs: 30_000,
+        timeoutMs: 60_000,
       })
       const data = result.data as null | {rpc?: {ok?: boolean}}
       gatewayRunning = result.exitCode === 0 && Boolean(data?.rpc?.ok ?? target.hostKind === 'oclif')
@@ -258,7 +275,7 @@ export async function runHostChain(
         }
         if (gatewayRunning) record(step({...fields, summary: 'gateway answers'}, 'ok'))
         else if (needStart) record(step({...fields, summary: `not running: start it with \`${needStart}\``}, 'warning'))
-        else record(step({...fields, summary: wholeMessage(result)}, 'failed'))
+        else record(step({...fields, summary: `${wholeMessage(result)}${gatewayLogTail(options.stateDir)}`}, 'failed'))
         break
       }
 
@@ -270,6 +287,17 @@ export async function runHostChain(
   }
 
   return {gatewayRunning, ok: steps.every((s) => s.ok), startCommand: needStart, steps}
+}
+
+/** Why the gateway we started does not answer: the end of its log, secrets redacted. */
+function gatewayLogTail(stateDir: string): string {
+  const log = path.join(stateDir, 'logs', 'gateway-migrate.log')
+  try {
+    const text = fs.readFileSync(log, 'utf8').split('\n').slice(-30).join('\n')
+    return `\n${log} (last lines):\n${redactText(text)}`
+  } catch {
+    return ''
+  }
 }
 
 export async function startDetached(binary: OpenClawBinary, stateDir: string): Promise<void> {

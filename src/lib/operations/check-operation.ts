@@ -1,5 +1,6 @@
 import path from 'node:path'
 
+import type {ArchiveManifest} from '../archive/manifest.js'
 import type {HostContext} from '../host/host-context.js'
 
 import {type ArchiveSink, readArchive, type ReadArchiveResult} from '../archive/archive-reader.js'
@@ -10,6 +11,7 @@ import {isMigrateError, type MigrateError} from '../errors.js'
 import {detectGateway} from '../host/gateway.js'
 import {targetHost} from '../host/host-chain.js'
 import {HostCommands} from '../host/host-commands.js'
+import {compareHostVersions, sourceStateVersion} from '../host/version-guard.js'
 import {listJournals} from '../import/import-journal.js'
 import {checkRootsAgainstConfig, ConfigCapture} from '../import/config-claims.js'
 import {DatabaseCopies} from '../import/database-copies.js'
@@ -149,6 +151,7 @@ export async function checkAgainst(
     rehash: true,
     targets,
     uid: currentUser().uid,
+    upgradedBy: newerHost(read.manifest, context.hostVersion),
   })
   const {report} = verification
   if (!journal)
@@ -181,4 +184,10 @@ export async function checkAgainst(
     targets: [...targets].map(([rootId, target]) => ({rootId, target})),
     verification,
   }
+}
+
+/** The OpenClaw here when it is newer than the one that wrote the archive (it migrates the state its way). */
+function newerHost(manifest: ArchiveManifest, installed: null | string | undefined): null | string {
+  const source = sourceStateVersion(manifest)
+  return source && installed && compareHostVersions(source, installed) < 0 ? installed : null
 }

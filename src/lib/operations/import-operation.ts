@@ -4,7 +4,7 @@ import {randomBytes} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import type {ArchiveManifest} from '../archive/manifest.js'
+import type {ArchiveManifest, PluginRecord} from '../archive/manifest.js'
 import type {HostContext} from '../host/host-context.js'
 
 import {type ArchiveSink, readArchive, type ReadArchiveResult} from '../archive/archive-reader.js'
@@ -24,12 +24,19 @@ import {
   saveJournal,
 } from '../import/import-journal.js'
 import {applyOwner, finalMode, type Owner, resolveOwner} from '../import/permissions.js'
+import {
+  type DroppedPlugin,
+  dropPluginEntries,
+  ownRecordIn,
+  type PluginPlan,
+  planPlugins,
+} from '../import/plugin-plan.js'
 import {planStaging, prepareStagingParents, removeStaging, type StagedRoot, StagingSink} from '../import/staging.js'
 import {checkRootsAgainstConfig, ConfigCapture} from '../import/config-claims.js'
 import {settleConsent} from '../import/placement-consent.js'
 import {type ConsentItem, planTargets, type TargetPlan} from '../import/placement.js'
 import {type RebaseReport, rebaseStaged} from '../rebase/staged-rebaser.js'
-import {currentUser, fileStamp, humanBytes, plural} from '../util/paths.js'
+import {currentUser, fileStamp, humanBytes, isInside, plural, toPosix} from '../util/paths.js'
 import {createPrivateTempDir} from '../util/private-temp.js'
 import {type VerifyResult, verifyTarget} from '../verify/target-verifier.js'
 import {openclawCommand} from '../ui/hints.js'
@@ -64,6 +71,8 @@ export type ImportRequest = {
   owner?: string
   profile?: null | string
   restart: boolean
+  /** Keep config entries of plugins that cannot be reinstalled here (the gateway may then wait for them). */
+  keepPluginEntries?: boolean
   rewriteWorkspacePaths: boolean
   /** Checked between entries: set by SIGINT. */
   signal?: AbortSignal
@@ -85,6 +94,8 @@ export type ImportOutcome = {
   movedAside: Array<{aside: string; target: string}>
   payloadBytes: number
   plan: TargetPlan
+  /** Configured plugins that cannot be reinstalled here: entries dropped (or kept with --keep-plugin-entries). */
+  plugins?: {dropped: DroppedPlugin[]; kept: DroppedPlugin[]}
   rebase: RebaseReport
   recovered: string[]
   verification: null | VerifyResult
@@ -330,6 +341,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
 
   let read: ReadArchiveResult | undefined
   let rebase: RebaseReport
+  const ownBefore = new Map<string, null | PluginRecord>()
   const cleanup = () => {
     if (tempDir) fs.rmSync(tempDir, {force: true, recursive: true})
     else if (journal) rollBack(home, journal)
@@ -370,6 +382,9 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     saveJournal(home, journal!)
     if (request.signal?.aborted) throw interrupted()
     request.onPhase?.('activate')
+    // Read before the state dir that is here now is moved aside: this machine's own install of this tool.
+    for (const p of plan!.profiles)
+      ownBefore.set(p.stateDir, fs.existsSync(p.stateDir) ? ownRecordIn(p.stateDir) : null)
     activate(home, journal!)
   } catch (error) {
     read?.entries.close()
@@ -386,6 +401,36 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
   request.onStep?.(
     `activated ${plural(journal!.steps.filter((s) => !s.nested).length, 'root')}${movedAside.length > 0 ? `; moved aside ${movedAside.map((m) => m.aside).join(', ')}` : ''}`,
   )
+
+  // Before the host sees the state: configured plugins that cannot come back here would wedge the gateway.
+  const pluginPlans = new Map<string, PluginPlan>()
+  for (const p of request.noHost ? [] : plan!.profiles) {
+    const archived = read.manifest.profiles.find((x) => x.profile === p.source)?.plugins ?? []
+    const pluginPlan = planPlugins(
+      archived,
+      p.configPath,
+      ownBefore.get(p.stateDir) ?? null,
+      Boolean(request.keepPluginEntries),
+    )
+    pluginPlans.set(p.stateDir, pluginPlan)
+    if (
+      dropPluginEntries(
+        p.configPath,
+        pluginPlan.dropped.map((d) => d.id),
+      )
+    ) {
+      const root = plan!.targets.find((t) => t.target === p.configPath || isInside(p.configPath, t.target))
+      if (root)
+        journal!.rewritten.push({
+          rel: root.target === p.configPath ? '' : toPosix(path.relative(root.target, p.configPath)),
+          rootId: root.root.id,
+        })
+      saveJournal(home, journal!)
+      request.onStep?.(
+        `dropped the config entries of plugin(s) that cannot be reinstalled here: ${pluginPlan.dropped.map((d) => d.id).join(', ')}`,
+      )
+    }
+  }
 
   request.onPhase?.('check')
   const verification = await verifyTarget({
@@ -411,9 +456,10 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
         home,
         onStep: (s) => request.onStep?.(stepLine({...s, step: `${label}${s.step}`}, '')),
         onStepStart: (name) => request.onStepStart?.(`${label}${name}`),
-        plugins: read.manifest.profiles.find((x) => x.profile === p.source)?.plugins ?? [],
+        plugins: pluginPlans.get(p.stateDir)?.reinstall ?? [],
         profile: p.target,
         restart: request.restart,
+        sourceVersion: pre!.versions.source,
         startGateway: request.startGateway,
         stateDir: p.stateDir,
       },
@@ -430,7 +476,19 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
       : result
   }
 
-  return outcome(read, plan!, pre!, rebase, recovered, movedAside, verification, chain, false)
+  const result = outcome(read, plan!, pre!, rebase, recovered, movedAside, verification, chain, false)
+  const dropped = [...pluginPlans.values()].flatMap((x) => x.dropped)
+  const kept = [...pluginPlans.values()].flatMap((x) => x.kept)
+  result.plugins = {dropped, kept}
+  if (dropped.length > 0)
+    result.manualSteps.unshift(
+      `Plugins not reinstalled here (their config entries were removed so the gateway starts): ${dropped.map((d) => `${d.id}: ${d.reason}`).join('; ')}. Install them again with \`openclaw plugins install <spec>\` if you need them.`,
+    )
+  if (kept.length > 0)
+    result.manualSteps.unshift(
+      `Plugins kept in the config but not installed here (--keep-plugin-entries): ${kept.map((d) => `${d.id}: ${d.reason}`).join('; ')}. Until they are installed the gateway may wait for them.`,
+    )
+  return result
 }
 
 function outcome(

@@ -20,7 +20,7 @@ export type RewriteRecord = {
   detail?: string
   /** Where the file will live after activation. */
   file: string
-  kind: 'config' | 'json' | 'sqlite' | 'workspace'
+  kind: 'config' | 'json' | 'sqlite' | 'transcript' | 'workspace'
   rel: string
   rootId: string
 }
@@ -29,6 +29,8 @@ export type RebaseReport = {
   /** Old-home paths still present after rebasing (free text, transcripts...). */
   remaining: Array<{count: number; detail?: string; file: string; kind: string}>
   rewrites: RewriteRecord[]
+  /** Session transcripts whose header (`cwd`) names the old home (rewritten with --rewrite-workspace-paths). */
+  transcriptHeaders: Array<{count: number; file: string}>
   /** Workspace files that mention the old home (rewritten only with --rewrite-workspace-paths). */
   workspaceMentions: Array<{count: number; file: string}>
 }
@@ -77,7 +79,7 @@ export async function rebaseStaged(
   mapper: PathMapper,
   options: RebaseOptions,
 ): Promise<RebaseReport> {
-  const report: RebaseReport = {remaining: [], rewrites: [], workspaceMentions: []}
+  const report: RebaseReport = {remaining: [], rewrites: [], transcriptHeaders: [], workspaceMentions: []}
   // Same paths here as there: nothing to rewrite, but every database is still checked before activation.
   const identity = mapper.mappings.every((m) => m.from === m.to)
   const sqliteArchivePaths = new Set(manifest.sqlite.map((s) => s.path))
@@ -144,7 +146,8 @@ export async function rebaseStaged(
       }
 
       if (identity) continue
-      const isConfigBackup = s.root.kind === 'state' && /^(openclaw|clawdbot)\.json\.bak(\.\d+)?$/.test(rel)
+      // The .bak ring and `.last-good` (the host's last known good config, restored by doctor --fix) are configs too.
+      const isConfigBackup = s.root.kind === 'state' && /^(openclaw|clawdbot)\.json\.(bak(\.\d+)?|last-good)$/.test(rel)
       if (event.entry.stat.size > MAX_TEXT_BYTES || (!TEXT_EXT.test(rel || s.root.sourcePath) && !isConfigBackup))
         continue
       // The host's .bak ring is a config too: a restore from it must not bring old paths back.
@@ -152,6 +155,7 @@ export async function rebaseStaged(
       const workspace = inWorkspace(s.root.id, rel)
       const isStateJson =
         !workspace && s.root.kind === 'state' && /\.json5?$/.test(rel) && !rel.startsWith('credentials/')
+      const isTranscript = !workspace && s.root.kind === 'state' && /^agents\/[^/]+\/sessions\/[^/]+\.jsonl$/.test(rel)
       if (!isConfig && !workspace && !isStateJson && s.root.kind !== 'agentDir') continue
       const text = readStagedText(file)
       if (mapper.findMentions(text).length === 0) continue
@@ -170,6 +174,24 @@ export async function rebaseStaged(
 
         const left = mapper.findMentions(result.text).length
         if (left > 0) report.remaining.push({count: left, file: finalPath, kind: isConfig ? 'config' : 'json'})
+      } else if (isTranscript) {
+        // A transcript's header line records the workspace it ran in (`cwd`); the rest is conversation.
+        const end = text.indexOf('\n')
+        const header = end === -1 ? text : text.slice(0, end)
+        const inHeader = mapper.findMentions(header).length
+        if (inHeader > 0 && options.rewriteWorkspacePaths) {
+          const result = rewriteStringLiterals(header, (v) => mapper.map(v))
+          if (result.count > 0) {
+            rewriteFileKeepingMode(file, result.text + (end === -1 ? '' : text.slice(end)))
+            report.rewrites.push({count: result.count, file: finalPath, kind: 'transcript', rel, rootId: s.root.id})
+          }
+        } else if (inHeader > 0) {
+          report.transcriptHeaders.push({count: inHeader, file: finalPath})
+        }
+
+        const inBody = end === -1 ? 0 : mapper.findMentions(text.slice(end)).length
+        if (inBody > 0)
+          report.remaining.push({count: inBody, detail: 'conversation text', file: finalPath, kind: 'text'})
       } else if (workspace && options.rewriteWorkspacePaths) {
         const result = mapper.rewriteText(text)
         if (result.count > 0) {

@@ -8,6 +8,7 @@ import path from 'node:path'
 
 import {CACHE_DIR, childPath, REPO_ROOT} from './openclaw.js'
 import {describeRun, ensureDir, runProcess} from './proc.js'
+import {installStandalone, packTool} from './tool.js'
 
 /** The newest Node 22 (has node:sqlite with backup() and zstd) and the oldest the tool supports. */
 export const NODE22 = '22.23.3'
@@ -31,4 +32,17 @@ export async function ensureNode(version: string): Promise<string> {
   fs.renameSync(staging, dir)
   fs.writeFileSync(path.join(dir, '.e2e-complete'), new Date().toISOString() + '\n')
   return bin
+}
+
+let standalone: null | Promise<{ms: number; runJs: string}> = null
+
+/** The packed tool installed standalone once per suite run, shared by the files that need it. */
+export function sharedStandalone(runRoot: string): Promise<{ms: number; runJs: string}> {
+  standalone ??= (async () => {
+    const started = Date.now()
+    const packed = await packTool(path.join(runRoot, 'pack'))
+    const {runJs} = await installStandalone(packed.tgz, path.join(runRoot, 'standalone-install'))
+    return {ms: Date.now() - started, runJs}
+  })()
+  return standalone
 }

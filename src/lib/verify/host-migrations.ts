@@ -1,0 +1,74 @@
+import {createHash} from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+
+/** sha256 → path of every (small) file below the state dirs' backups/, bounded. */
+function indexBackups(stateDirs: string[]): Map<string, string> {
+  const index = new Map<string, string>()
+  let budget = 10_000
+  const walk = (dir: string, depth: number) => {
+    let entries: fs.Dirent[]
+    try {
+      entries = fs.readdirSync(dir, {withFileTypes: true})
+    } catch {
+      return
+    }
+
+    for (const e of entries) {
+      if (budget-- <= 0) return
+      const abs = path.join(dir, e.name)
+      if (e.isDirectory() && depth < 4) walk(abs, depth + 1)
+      else if (e.isFile() && fs.statSync(abs).size <= 16 * 1024 * 1024)
+        index.set(createHash('sha256').update(fs.readFileSync(abs)).digest('hex'), abs)
+    }
+  }
+
+  for (const stateDir of stateDirs) walk(path.join(stateDir, 'backups'), 0)
+  return index
+}
+
+/**
+ * What a newer OpenClaw does on its own to state an older one wrote, so verification can tell it
+ * from loss: it moves JSON stores into SQLite and renames the sources `<file>.migrated` (or
+ * `.migrated.<n>`), and moves some workspace files it replaces into `<stateDir>/backups/<kind>/`
+ * (named after their sha256). Files it owns (its databases, stores and config) it rewrites in place.
+ */
+export class HostMigrations {
+  private backups: Map<string, string> | null = null
+
+  constructor(private readonly stateDirs: string[]) {}
+
+  /** `<file>.migrated[.n]` next to a missing file: the host took it into its database. */
+  migratedCopy(abs: string): null | string {
+    const dir = path.dirname(abs)
+    const base = path.basename(abs)
+    let names: string[]
+    try {
+      names = fs.readdirSync(dir)
+    } catch {
+      return null
+    }
+
+    const prefix = `${base}.migrated`
+    const name = names.find((n) => n.startsWith(prefix) && /^(\.\d+)?$/.test(n.slice(prefix.length)))
+    return name ? path.join(dir, name) : null
+  }
+
+  /** A file under the state dirs' `backups/` with exactly the archived bytes: the host moved it there. */
+  backupOf(sha256: string | undefined): null | string {
+    if (!sha256) return null
+    this.backups ??= indexBackups(this.stateDirs)
+    return this.backups.get(sha256) ?? null
+  }
+}
+
+/** Files of the state dir that a newer host rewrites while it migrates (not user content). */
+export function hostOwnedFile(rel: string): boolean {
+  return (
+    rel.endsWith('.sqlite') ||
+    /^agents\/[^/]+\/sessions\/[^/]+\.(json|jsonl)$/.test(rel) ||
+    /^(cron|identity|devices|tasks|state|delivery-queue|subagents)\//.test(rel) ||
+    /^openclaw\.json(\.last-good)?$/.test(rel) ||
+    /^[^/]+\.json$/.test(rel)
+  )
+}
