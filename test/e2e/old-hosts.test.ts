@@ -9,7 +9,7 @@
  * (the old host on PATH); B is onboarded by 2026.9.6 (`setup --baseline`) and imports the archive;
  * then B is checked through 2026.9.6's own commands.
  *
- * OPENCLAW_E2E_OLD_HOSTS=2026.6.6,2026.8.2 picks the source versions ("none" skips the suite).
+ * OPENCLAW_E2E_OLD_HOSTS=2026.4.1,2026.6.6 picks the source versions ("none" skips the suite).
  */
 import {expect} from 'chai'
 import fs from 'node:fs'
@@ -36,7 +36,12 @@ import {
 } from './support/proc.js'
 import {observe, renderSummary, saveSummary, timing} from './support/summary.js'
 
-const DEFAULT_SOURCES = ['2026.4.1', '2026.6.6', '2026.8.2']
+/**
+ * 2026.4.1 installs (with @aws-sdk/client-bedrock added) and exports, but its CLI cannot talk to its
+ * own gateway here without a device pairing ("pairing required" on `cron add`), so the scenario
+ * cannot build its state through the host: run it with OPENCLAW_E2E_OLD_HOSTS=2026.4.1 once that is solved.
+ */
+const DEFAULT_SOURCES = ['2026.6.6', '2026.8.2']
 const SOURCES = (process.env.OPENCLAW_E2E_OLD_HOSTS ?? DEFAULT_SOURCES.join(','))
   .split(',')
   .map((v) => v.trim())
@@ -83,6 +88,14 @@ function treeFiles(dir: string): Map<string, string> {
   }
   if (fs.existsSync(dir)) walk(dir, '')
   return out
+}
+
+/** Like Machine.ocJson, but older hosts print some JSON on stderr. */
+async function ocAnyJson(machine: Machine, args: string[]): Promise<{data: any}> {
+  const r = await machine.ocOk(args)
+  const data = parseJson(r.stdout) ?? parseJson(r.stderr)
+  if (data === null) throw new Error(`${machine.label}: openclaw ${args.join(' ')} printed no JSON: ${describeRun(r)}`)
+  return {data}
 }
 
 function mergeConfig(file: string, patch: (config: any) => void): void {
@@ -218,7 +231,7 @@ describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`,
         })
         mainWorkspace = String(readJson(A.configPath).agents?.defaults?.workspace)
         researchWorkspace = path.join(A.home, 'projects', 'research-ws')
-        const added = await A.ocJson([
+        const added = await ocAnyJson(A, [
           'agents',
           'add',
           'research',
@@ -230,16 +243,17 @@ describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`,
         expect(added.data.workspace).to.equal(researchWorkspace)
         fs.writeFileSync(path.join(mainWorkspace, 'MEMORY.md'), '# Memory\n\n- Project Falcon ships in December.\n')
         fs.writeFileSync(path.join(researchWorkspace, 'MEMORY.md'), '# Research memory\n\n- Sources: arXiv.\n')
-        const turn = await A.ocJson(
+        // 2026.4 prints the turn's JSON on stderr.
+        const turn = await A.ocOk(
           ['agent', '--local', '--agent', 'main', '-m', 'hello from the old machine', '--json', '--timeout', '120'],
           300_000,
         )
-        expect(JSON.stringify(turn.data)).to.contain('mock reply')
+        expect(turn.stdout + turn.stderr).to.contain('mock reply')
 
         const gw = await A.startGateway(port, path.join(dir, 'gateway-a.log'))
         gatewayA = {exit: gw.exit, pid: gw.pid}
         expect(gw.ready, `gateway A did not become ready (see ${path.join(dir, 'gateway-a.log')})`).to.equal(true)
-        const cron = await A.ocJson([
+        const cron = await ocAnyJson(A, [
           'cron',
           'add',
           '--name',
@@ -253,9 +267,9 @@ describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`,
           '--json',
         ])
         cronJobId = String(cron.data.id ?? cron.data.job?.id)
-        await A.ocJson(['agent', '--agent', 'research', '-m', 'hello research', '--json', '--timeout', '120'], 300_000)
-        const cronList = await A.ocJson(['cron', 'list', '--json'])
-        const sessions = await A.ocJson(['sessions', '--all-agents', '--json'])
+        await A.ocOk(['agent', '--agent', 'research', '-m', 'hello research', '--json', '--timeout', '120'], 300_000)
+        const cronList = await ocAnyJson(A, ['cron', 'list', '--json'])
+        const sessions = await ocAnyJson(A, ['sessions', '--all-agents', '--json'])
         seen = {
           cron: cronJobsOf(cronList.data),
           mainWs: new Map(),
@@ -395,7 +409,10 @@ describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`,
         const job = cron.find((j) => j.id === cronJobId)
         const config = readJson(B.configPath)
         const agents: any[] = config.agents?.list ?? []
-        const researchAt = String(agents.find((a) => a.id === 'research')?.workspace ?? '')
+        // 2026.9's doctor moves agents.list to keyed agents.entries.
+        const researchAt = String(
+          config.agents?.entries?.research?.workspace ?? agents.find((a) => a.id === 'research')?.workspace ?? '',
+        )
         const mainAt = String(config.agents?.defaults?.workspace ?? '')
         const diff = (a: Map<string, string>, b: Map<string, string>) =>
           [...a].filter(([rel, sha]) => b.get(rel) !== sha).map(([rel]) => rel)
