@@ -153,6 +153,16 @@ describe('older OpenClaw layouts', () => {
       expect(m.migratedCopy(path.join(s, 'agents', 'main', 'sessions', 'a.jsonl'))).to.match(/a\.jsonl\.migrated\.2$/)
       expect(m.migratedCopy(path.join(s, 'agents', 'main', 'sessions', 'b.jsonl'))).to.equal(null)
       expect(m.backupOf(sha)).to.match(/heartbeat-migration/)
+      // 2026.9: workspace state renamed with a hash and a uuid; imported transcripts kept in the agent's import archive.
+      write(path.join(s, 'ws', '.openclaw', 'workspace-state.json.migrated.8f11.011ac7d2-29a1'), '{}')
+      expect(m.migratedCopy(path.join(s, 'ws', '.openclaw', 'workspace-state.json'))).to.match(/\.migrated\.8f11/)
+      const transcript = '{"type":"session"}\n'
+      write(
+        path.join(s, 'agents', 'main', 'session-sqlite-import-archive', 'agent_main_main.a.jsonl.imported-1795'),
+        transcript,
+      )
+      const fresh = new HostMigrations([s])
+      expect(fresh.backupOf(createHash('sha256').update(transcript).digest('hex'))).to.match(/\.imported-1795$/)
       expect(m.backupOf(createHash('sha256').update('other').digest('hex'))).to.equal(null)
     })
   })

@@ -2,6 +2,17 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
+function listDirs(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir, {withFileTypes: true})
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+  } catch {
+    return []
+  }
+}
+
 /** sha256 → path of every (small) file below the state dirs' backups/, bounded. */
 function indexBackups(stateDirs: string[]): Map<string, string> {
   const index = new Map<string, string>()
@@ -23,7 +34,12 @@ function indexBackups(stateDirs: string[]): Map<string, string> {
     }
   }
 
-  for (const stateDir of stateDirs) walk(path.join(stateDir, 'backups'), 0)
+  for (const stateDir of stateDirs) {
+    walk(path.join(stateDir, 'backups'), 0)
+    // 2026.9 keeps the JSON session stores and transcripts it imported into SQLite here (`….imported-<ms>`).
+    for (const agent of listDirs(path.join(stateDir, 'agents')))
+      walk(path.join(stateDir, 'agents', agent, 'session-sqlite-import-archive'), 0)
+  }
   return index
 }
 
@@ -49,8 +65,9 @@ export class HostMigrations {
       return null
     }
 
+    // `.migrated`, `.migrated.2`, or `.migrated.<sha256>.<uuid>` (2026.9 workspace state).
     const prefix = `${base}.migrated`
-    const name = names.find((n) => n.startsWith(prefix) && /^(\.\d+)?$/.test(n.slice(prefix.length)))
+    const name = names.find((n) => n.startsWith(prefix) && /^(\.[\w-]+)*$/.test(n.slice(prefix.length)))
     return name ? path.join(dir, name) : null
   }
 
@@ -60,6 +77,11 @@ export class HostMigrations {
     this.backups ??= indexBackups(this.stateDirs)
     return this.backups.get(sha256) ?? null
   }
+}
+
+/** Workspace files the host itself writes and migrates (its bootstrap templates), not the user's notes. */
+export function hostWorkspaceFile(rel: string): boolean {
+  return /(^|\/)(AGENTS|TOOLS|HEARTBEAT|BOOTSTRAP)\.md$/.test(rel) || /(^|\/)\.openclaw\//.test(rel)
 }
 
 /** Files of the state dir that a newer host rewrites while it migrates (not user content). */

@@ -9,7 +9,7 @@ import type {PathMapper} from '../rebase/path-mapper.js'
 import {finalMode} from '../import/permissions.js'
 import {loadConfig} from '../inventory/config-reader.js'
 import {countState} from '../inventory/state-counts.js'
-import {HostMigrations, hostOwnedFile} from './host-migrations.js'
+import {HostMigrations, hostOwnedFile, hostWorkspaceFile} from './host-migrations.js'
 import {scanDatabaseFor} from '../sqlite/sqlite-scan.js'
 import {CheckReport} from './report.js'
 
@@ -158,6 +158,8 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
   const badModes: string[] = []
   const badOwner: string[] = []
   const migrations = input.upgradedBy ? new HostMigrations(input.profiles.map((p) => p.stateDir)) : null
+  /** Archived files the newer host moved away (into its database archive, backups/): still accounted for. */
+  const movedFiles: Array<{rel: string; rootId: string}> = []
   const stateRoot = (rootId: string) => input.manifest.roots.find((r) => r.id === rootId)?.kind === 'state'
   for (const [entryPath, seen] of input.entries) {
     const where = targetPathOf(entryPath, input.manifest, input.targets)
@@ -167,7 +169,10 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
       stat = fs.lstatSync(where.abs)
     } catch {
       const moved = migrations ? (migrations.migratedCopy(where.abs) ?? migrations.backupOf(seen.sha256)) : null
-      if (moved) result.files.migrated.push(`${where.abs} → ${moved}`)
+      if (moved) {
+        result.files.migrated.push(`${where.abs} → ${moved}`)
+        if (seen.type === 'file') movedFiles.push(where)
+      }
       // A newer host drops the dirs of the layouts it migrated away from; their files are accounted for above.
       else if (!(seen.type === 'dir' && migrations && stateRoot(where.rootId))) result.files.missing.push(where.abs)
       continue
@@ -199,7 +204,8 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
     if (stat.size === seen.size && (!input.rehash || (await sha256File(where.abs)) === seen.sha256))
       result.files.verified++
     else if (isConfigBackup(where.abs, input.profiles)) result.files.rotated.push(where.abs)
-    else if (migrations && stateRoot(where.rootId) && hostOwnedFile(where.rel)) result.files.migrated.push(where.abs)
+    else if (migrations && (stateRoot(where.rootId) ? hostOwnedFile(where.rel) : hostWorkspaceFile(where.rel)))
+      result.files.migrated.push(where.abs)
     else result.files.differ.push(where.abs)
   }
 
@@ -254,8 +260,13 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
       const base = input.targets.get(loc.rootId)
       if (!base) continue
       const key = loc.agentId ?? 'default'
+      const moved = movedFiles.filter(
+        (m) => m.rootId === loc.rootId && (loc.relPath === '' || m.rel.startsWith(`${loc.relPath}/`)),
+      ).length
       found.workspaceFiles[key] =
-        (found.workspaceFiles[key] ?? 0) + countFiles(loc.relPath ? path.join(base, ...loc.relPath.split('/')) : base)
+        (found.workspaceFiles[key] ?? 0) +
+        countFiles(loc.relPath ? path.join(base, ...loc.relPath.split('/')) : base) +
+        moved
     }
 
     for (const [key, n] of Object.entries(expected.workspaceFiles ?? {}))
