@@ -36,12 +36,7 @@ import {
 } from './support/proc.js'
 import {observe, renderSummary, saveSummary, timing} from './support/summary.js'
 
-/**
- * 2026.4.1 installs (with @aws-sdk/client-bedrock added) and exports, but its CLI cannot talk to its
- * own gateway here without a device pairing ("pairing required" on `cron add`), so the scenario
- * cannot build its state through the host: run it with OPENCLAW_E2E_OLD_HOSTS=2026.4.1 once that is solved.
- */
-const DEFAULT_SOURCES = ['2026.6.6', '2026.8.2']
+const DEFAULT_SOURCES = ['2026.4.1', '2026.6.6', '2026.8.2']
 const SOURCES = (process.env.OPENCLAW_E2E_OLD_HOSTS ?? DEFAULT_SOURCES.join(','))
   .split(',')
   .map((v) => v.trim())

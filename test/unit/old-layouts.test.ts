@@ -161,6 +161,12 @@ describe('older OpenClaw layouts', () => {
         path.join(s, 'agents', 'main', 'session-sqlite-import-archive', 'agent_main_main.a.jsonl.imported-1795'),
         transcript,
       )
+      write(
+        path.join(s, 'agents', 'main', 'session-sqlite-import-archive', 'legacy-store.sessions.json.imported-1796'),
+        '{"rebased": true}',
+      )
+      expect(m.migratedCopy(path.join(s, 'agents', 'main', 'sessions', 'sessions.json'))).to.match(/legacy-store/)
+      expect(m.migratedCopy(path.join(s, 'agents', 'main', 'sessions', 'a.jsonl'))).to.match(/a\.jsonl\.migrated\.2$/)
       const fresh = new HostMigrations([s])
       expect(fresh.backupOf(createHash('sha256').update(transcript).digest('hex'))).to.match(/\.imported-1795$/)
       expect(m.backupOf(createHash('sha256').update('other').digest('hex'))).to.equal(null)

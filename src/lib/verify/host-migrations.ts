@@ -2,6 +2,8 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
+import {countRows} from '../sqlite/sqlite-snapshot.js'
+
 function listDirs(dir: string): string[] {
   try {
     return fs
@@ -68,7 +70,34 @@ export class HostMigrations {
     // `.migrated`, `.migrated.2`, or `.migrated.<sha256>.<uuid>` (2026.9 workspace state).
     const prefix = `${base}.migrated`
     const name = names.find((n) => n.startsWith(prefix) && /^(\.[\w-]+)*$/.test(n.slice(prefix.length)))
-    return name ? path.join(dir, name) : null
+    if (name) return path.join(dir, name)
+    // 2026.9 moves a JSON session store and its transcripts into the agent's import archive, renamed
+    // `legacy-store.sessions.json.imported-<ms>` / `agent_<id>_<key>.<file>.imported-<ms>`.
+    if (path.basename(dir) !== 'sessions') return null
+    const archive = path.join(path.dirname(dir), 'session-sqlite-import-archive')
+    let archived: string[]
+    try {
+      archived = fs.readdirSync(archive)
+    } catch {
+      return null
+    }
+
+    const imported = archived.find(
+      (n) => (n.startsWith(`${base}.imported-`) || n.includes(`.${base}.imported-`)) && /\.imported-\d+$/.test(n),
+    )
+    return imported ? path.join(archive, imported) : null
+  }
+
+  /**
+   * The device identity JSON of 2026.4–2026.7 (`identity/*.json`), which 2026.8+ moves into its state
+   * database (`device_identities`) without leaving a file: accounted for when that table has rows.
+   */
+  absorbedByHost(stateDir: string, rel: string): null | string {
+    // 2026.6 attests each workspace by the sha256 of its path: a moved workspace is attested again by the host.
+    if (/^workspace-attestations\/[^/]+\.attested$/.test(rel)) return `${stateDir}/workspace-attestations (re-attested)`
+    if (!/^identity\/[^/]+\.json$/.test(rel)) return null
+    const db = path.join(stateDir, 'state', 'openclaw.sqlite')
+    return fs.existsSync(db) && countRows(db, 'device_identities') > 0 ? `${db} (device_identities)` : null
   }
 
   /** A file under the state dirs' `backups/` with exactly the archived bytes: the host moved it there. */

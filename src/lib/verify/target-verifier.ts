@@ -168,7 +168,12 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
     try {
       stat = fs.lstatSync(where.abs)
     } catch {
-      const moved = migrations ? (migrations.migratedCopy(where.abs) ?? migrations.backupOf(seen.sha256)) : null
+      const target = stateRoot(where.rootId) ? input.targets.get(where.rootId) : undefined
+      const moved = migrations
+        ? (migrations.migratedCopy(where.abs) ??
+          migrations.backupOf(seen.sha256) ??
+          (target ? migrations.absorbedByHost(target, where.rel) : null))
+        : null
       if (moved) {
         result.files.migrated.push(`${where.abs} → ${moved}`)
         if (seen.type === 'file') movedFiles.push(where)
