@@ -162,10 +162,10 @@ describe('older OpenClaw layouts', () => {
         transcript,
       )
       write(
-        path.join(s, 'agents', 'main', 'session-sqlite-import-archive', 'legacy-store.sessions.json.imported-1796'),
+        path.join(s, 'agents', 'research', 'session-sqlite-import-archive', 'legacy-store.sessions.json.imported-1796'),
         '{"rebased": true}',
       )
-      expect(m.migratedCopy(path.join(s, 'agents', 'main', 'sessions', 'sessions.json'))).to.match(/legacy-store/)
+      expect(m.migratedCopy(path.join(s, 'agents', 'research', 'sessions', 'sessions.json'))).to.match(/legacy-store/)
       expect(m.migratedCopy(path.join(s, 'agents', 'main', 'sessions', 'a.jsonl'))).to.match(/a\.jsonl\.migrated\.2$/)
       const fresh = new HostMigrations([s])
       expect(fresh.backupOf(createHash('sha256').update(transcript).digest('hex'))).to.match(/\.imported-1795$/)

@@ -64,7 +64,7 @@ export class HostMigrations {
     try {
       names = fs.readdirSync(dir)
     } catch {
-      return null
+      names = [] // the host may have removed the dir it migrated away from
     }
 
     // `.migrated`, `.migrated.2`, or `.migrated.<sha256>.<uuid>` (2026.9 workspace state).
