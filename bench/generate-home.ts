@@ -33,12 +33,12 @@ import {zstdCompressSync} from 'node:zlib'
 
 import {generateHome} from '../test/support/home-generator.js'
 
-export interface BenchSize {
-  name: string
+export type BenchSize = {
   /** Approximate bytes the export carries. */
   bytes: number
   /** Approximate number of files the export carries (node_modules comes on top and is skipped). */
   files: number
+  name: string
 }
 
 export const SIZES: Record<string, BenchSize> = {
@@ -113,6 +113,7 @@ class TextSource {
       for (let i = 0; i < n; i++) w += SYLLABLES[Math.floor(rand() * SYLLABLES.length)]
       words.add(w)
     }
+
     this.words = [...words]
   }
 
@@ -142,7 +143,7 @@ class TextSource {
 
 function uuid(rand: () => number): string {
   const hex = () =>
-    Math.floor(rand() * 0x1_0000_0000)
+    Math.floor(rand() * 0x1_00_00_00_00)
       .toString(16)
       .padStart(8, '0')
   const h = hex() + hex() + hex() + hex()
@@ -228,6 +229,7 @@ function transcript(text: TextSource, rand: () => number, bytes: number, workspa
     size += line.length + 1
     i++
   }
+
   return `${lines.join('\n')}\n`
 }
 
@@ -246,23 +248,23 @@ function write(file: string, content: Buffer | string, mode = 0o600): void {
   fs.writeFileSync(file, content, {mode})
 }
 
-export interface GeneratedBenchHome {
-  home: string
-  stateDir: string
-  size: BenchSize
+export type GeneratedBenchHome = {
   /** What the bulk generator added (the fixture's own files come on top). */
   added: Record<string, {bytes: number; files: number}>
+  home: string
+  size: BenchSize
+  stateDir: string
 }
 
-interface BulkTarget {
-  stateDir: string
+type BulkTarget = {
   /** Agent ids with a sessions dir, and the workspace each one uses. */
-  agents: {id: string; workspace: string}[]
-  workspaces: string[]
-  /** A workspace project whose node_modules the export skips. */
-  projectDir: string
+  agents: Array<{id: string; workspace: string}>
   /** Share of the bytes the fixture already put in SQLite session stores. */
   fixtureBytesShare: number
+  /** A workspace project whose node_modules the export skips. */
+  projectDir: string
+  stateDir: string
+  workspaces: string[]
 }
 
 function addBulk(target: BulkTarget, size: BenchSize, seed: string, added: GeneratedBenchHome['added']): void {
@@ -275,10 +277,12 @@ function addBulk(target: BulkTarget, size: BenchSize, seed: string, added: Gener
     added[kind].files++
     added[kind].bytes += n
   }
+
   const put = (kind: string, file: string, content: Buffer | string, mode = 0o600) => {
     write(file, content, mode)
     count(kind, typeof content === 'string' ? Buffer.byteLength(content) : content.length)
   }
+
   const agentFor = (i: number) => target.agents[i % 3 === 2 && target.agents.length > 1 ? 1 : 0]
 
   // Session transcripts (legacy JSONL store and exported sessions): 38% of the bytes (+ what the fixture did not use).
@@ -343,6 +347,7 @@ function addBulk(target: BulkTarget, size: BenchSize, seed: string, added: Gener
       for (let k = 0; k < 384; k++) emb.writeFloatLE(Math.round((rand() * 2 - 1) * 256) / 256, k * 4)
       insert.run(uuid(rand), p, c, c + 20, text.paragraph(5), emb, 1_763_000_000_000 + c)
     }
+
     db.exec('COMMIT')
     db.close()
     count('memory index (sqlite)', fs.statSync(file).size)
@@ -355,7 +360,7 @@ function addBulk(target: BulkTarget, size: BenchSize, seed: string, added: Gener
     const kind = i % 10
     const rel =
       kind < 5
-        ? path.join('memory', `${2024 + (i % 3)}`, `${String(1 + (i % 12)).padStart(2, '0')}`, `note-${i}.md`)
+        ? path.join('memory', `${2024 + (i % 3)}`, String(1 + (i % 12)).padStart(2, '0'), `note-${i}.md`)
         : kind < 7
           ? path.join('skills', `skill-${i % 97}`, i % 97 === i % 194 ? 'SKILL.md' : `ref-${i}.md`)
           : path.join('projects', `p${i % 31}`, 'docs', `doc-${i}.md`)
@@ -363,6 +368,7 @@ function addBulk(target: BulkTarget, size: BenchSize, seed: string, added: Gener
     while (body.length < n) body += `${text.paragraph(3)}\n\n- ${text.sentence()}\n- ${text.sentence()}\n\n`
     put('workspace markdown', path.join(ws, rel), body, 0o644)
   }
+
   const sources = Math.round(F * 0.12)
   for (const [i, n] of sizes(rand, sources, B * 0.02, 300).entries()) {
     const ws = workspaces[i % workspaces.length]
@@ -477,17 +483,19 @@ export function generateHostNativeHome(
   return {added, home, size, stateDir}
 }
 
-function parseArgs(argv: string[]): {size: string; out: string; seed: string; hostNative?: string} {
+function parseArgs(argv: string[]): {hostNative?: string; out: string; seed: string; size: string} {
   const get = (flag: string) => {
     const i = argv.indexOf(flag)
     return i === -1 ? undefined : argv[i + 1]
   }
+
   const size = get('--size') ?? '60mb'
   const out = get('--out')
   if (!out || !SIZES[size]) {
     console.error(`usage: generate-home.ts --size ${Object.keys(SIZES).join('|')} --out DIR [--seed S]`)
     process.exit(2)
   }
+
   return {hostNative: get('--host-native'), out, seed: get('--seed') ?? 'bench', size}
 }
 
@@ -497,6 +505,7 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
     console.error(`${args.out} exists and is not empty; remove it first.`)
     process.exit(2)
   }
+
   const started = Date.now()
   const result = args.hostNative
     ? generateHostNativeHome(args.out, SIZES[args.size], {node: process.execPath, script: args.hostNative}, args.seed)

@@ -3,6 +3,7 @@
 // MEMWATCH_SMAPS=1 it also breaks the RSS at its peak down by mapping (/proc/self/smaps).
 import fs from 'node:fs'
 import v8 from 'node:v8'
+
 const peak = {}
 let atPeak = {}
 let smaps = ''
@@ -12,7 +13,7 @@ const mappings = () => {
   for (const line of fs.readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
     const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line)
     if (head) name = head[1] || '[anon]'
-    else if (line.startsWith('Rss:')) sums.set(name, (sums.get(name) ?? 0) + Number(line.split(/\s+/)[1]))
+    else if (line.startsWith('Rss:')) sums.set(name, (sums.get(name) ?? 0) + Number(line.split(/\s+/, 2)[1]))
   }
 
   return [...sums]

@@ -5,20 +5,20 @@
  */
 import fs from 'node:fs'
 
-interface Node {
-  id: number
-  callFrame: {functionName: string; url: string; lineNumber: number}
+type Node = {
+  callFrame: {functionName: string; lineNumber: number; url: string}
   children?: number[]
   hitCount?: number
+  id: number
 }
 const file = process.argv[2]
 const top = Number(process.argv[3] ?? 30)
 const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+  endTime: number
   nodes: Node[]
   samples: number[]
-  timeDeltas: number[]
   startTime: number
-  endTime: number
+  timeDeltas: number[]
 }
 const byId = new Map(profile.nodes.map((n) => [n.id, n]))
 const self = new Map<number, number>()
@@ -38,10 +38,12 @@ for (const [id, us] of self) {
   const f = url || `(${n.callFrame.functionName})`
   fileTime.set(f, (fileTime.get(f) ?? 0) + us)
 }
+
 const show = (m: Map<string, number>, title: string) => {
   console.log(`\n${title} (total ${(total / 1e6).toFixed(2)} s)`)
   for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top))
     console.log(`${(us / 1e6).toFixed(3).padStart(8)} s ${((us / total) * 100).toFixed(1).padStart(5)}%  ${k}`)
 }
+
 show(fnTime, 'self time by function')
 show(fileTime, 'self time by file')

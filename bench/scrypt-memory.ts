@@ -26,6 +26,7 @@ if (process.argv[2] === '--child') {
     e.setPassphrase('benchmark passphrase')
     d.addPassphrase('benchmark passphrase')
   }
+
   const encrypted = await e.encrypt(data)
   const encryptMs = performance.now() - started
   await d.decrypt(encrypted)
@@ -45,7 +46,7 @@ if (process.argv[2] === '--child') {
     const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '--import', 'tsx', self, '--child', mode], {
       encoding: 'utf8',
     })
-    const t = JSON.parse(r.stdout.trim()) as {encryptMs: number; decryptMs: number}
+    const t = JSON.parse(r.stdout.trim()) as {decryptMs: number; encryptMs: number}
     const rss = Number(r.stderr.trim().split('\n').pop()) / 1024
     console.log(
       `| ${mode === 'recipient' ? 'X25519 recipient' : `passphrase, scrypt logN=${mode} (${(2 ** Number(mode) * 1024) / 2 ** 20} MiB)`} | ${t.encryptMs} | ${t.decryptMs} | ${rss.toFixed(0)} |`,

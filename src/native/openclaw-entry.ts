@@ -16,6 +16,7 @@ import {fileURLToPath, pathToFileURL} from 'node:url'
 import type {NativeHostContext} from '../lib/host/native-bridge.js'
 import type {MigrationProvider} from './migration-contract.js'
 import type * as MigrationProviderModule from './migration-provider.js'
+import type * as RunNative from './run-native.js'
 
 export const PLUGIN_ID = 'migrate-machine'
 export const ROOT_COMMAND = 'migrate-machine'
@@ -135,7 +136,7 @@ const entry = {
             const root = packageRoot(api)
             const {runNative} = (await import(
               pathToFileURL(path.join(root, 'dist', 'native', 'run-native.js')).href
-            )) as typeof import('./run-native.js')
+            )) as typeof RunNative
             await runNative({args: args ?? [], context: nativeContext(api), root})
           })
       },

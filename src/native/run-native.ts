@@ -1,19 +1,18 @@
 /**
  * The oclif side of the native OpenClaw plugin face. Loaded from the plugin's install dir (not the
- * host's snapshot copy of the entry), so @oclif/core, the commands and the native bridge are one
+ * host's snapshot copy of the entry), so `@oclif/core`, the commands and the native bridge are one
  * set of module instances.
  */
 import {Config, flush, run} from '@oclif/core'
 import path from 'node:path'
 
 import {NATIVE_PREFIX, reportError, withRewrittenHelp} from '../lib/cli-face.js'
-
 import {type NativeHostContext, setNativeHostContext} from '../lib/host/native-bridge.js'
 import {canonicalStateDir, hostHome} from '../lib/host/state-rules.js'
 import {standaloneArgv} from '../standalone.js'
 
 export const NATIVE_BIN = NATIVE_PREFIX
-const VERBS = ['export', 'import', 'check', 'push'] as const
+const VERBS = ['export', 'import', 'check'] as const
 
 function isHelpRequest(args: string[]): boolean {
   const [first] = args
@@ -32,7 +31,7 @@ export function nativeArgv(args: string[], context: NativeHostContext, env: Node
   const explicit = argv.some((a) => /^--(profile|dev|state-dir|all-profiles)(=|$)/.test(a))
   const help = argv.some((a) => a === '--help' || a === '-h')
   if ((verb === 'import' || verb === 'check') && !explicit && !help && context.profile) {
-    let canonical = false
+    let canonical: boolean
     try {
       canonical = path.resolve(context.stateDir) === canonicalStateDir(context.profile, hostHome(env))
     } catch {
@@ -49,7 +48,7 @@ export function nativeArgv(args: string[], context: NativeHostContext, env: Node
 function rootHelp(config: Config): string {
   const rows = VERBS.map((verb) => {
     const command = config.findCommand(`migrate:${verb}`)
-    const summary = (command?.summary ?? command?.description ?? '').split('\n')[0]
+    const summary = (command?.summary ?? command?.description ?? '').split('\n', 1)[0]
     return `  ${verb.padEnd(7)} ${summary}`
   })
   return [

@@ -17,9 +17,9 @@ import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {E2E_OPENCLAW_VERSION} from './host-version.js'
-import {startMockLlm, type MockLlm} from './support/mock-llm.js'
-import {CACHE_DIR, ensureHost, freePort, type Host, Machine, PROFILE} from './support/openclaw.js'
 import {hashTree, readJson, rows, scanDb, sha256, sha256File} from './support/inspect.js'
+import {type MockLlm, startMockLlm} from './support/mock-llm.js'
+import {CACHE_DIR, ensureHost, freePort, type Host, Machine, PROFILE} from './support/openclaw.js'
 import {
   alive,
   describeRun,
@@ -43,9 +43,9 @@ import {
   type StateBefore,
 } from './support/state-facts.js'
 import {observe, renderSummary, saveSummary, timing} from './support/summary.js'
-import {installStandalone, packTool, type Packed, REQUIRED_IN_TARBALL} from './support/tool.js'
+import {installStandalone, type Packed, packTool, REQUIRED_IN_TARBALL} from './support/tool.js'
 
-type FaceName = 'standalone' | 'native'
+type FaceName = 'native' | 'standalone'
 const FACES: FaceName[] = (process.env.OPENCLAW_E2E_FACES?.split(',').map((f) => f.trim()) as
   FaceName[] | undefined) ?? ['standalone', 'native']
 
@@ -62,21 +62,21 @@ function summaryFile(): string {
 }
 
 /** Paths differ in length and depth between the machines, so a missed rewrite cannot go unnoticed. */
-interface Scenario {
-  face: FaceName
-  dir: string
+type Scenario = {
   A: Machine
-  B: Machine
-  passphraseFile: string
   archive: string
-  done: Set<string>
-  portA: number
-  gatewayA?: {pid: number; exit: Promise<number | null>}
-  gatewayBPid?: number | null
-  cronJobId?: string
+  B: Machine
   before: StateBefore
+  cronJobId?: string
+  dir: string
+  done: Set<string>
   exportJson?: any
+  face: FaceName
+  gatewayA?: {exit: Promise<null | number>; pid: number}
+  gatewayBPid?: null | number
   importJson?: any
+  passphraseFile: string
+  portA: number
 }
 
 function migrate(s: Scenario, machine: Machine, args: string[]): Promise<RunResult> {
@@ -88,8 +88,8 @@ function migrate(s: Scenario, machine: Machine, args: string[]): Promise<RunResu
   return machine.oc(['migrate-machine', ...args], 600_000)
 }
 
-describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`, function () {
-  before(async function () {
+describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`, () => {
+  before(async () => {
     runRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'ocm-e2e-'))
     setCommandLog(path.join(runRoot, 'commands.log'))
     let t = Date.now()
@@ -108,7 +108,7 @@ describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`,
       'setup',
       'npm pack',
       missing.length === 0,
-      `${path.basename(packed.tgz)}: ${packed.files.length} files${missing.length ? `, MISSING ${missing.join(', ')}` : ', has dist/, bin/run.js, oclif.manifest.json, openclaw.plugin.json'}`,
+      `${path.basename(packed.tgz)}: ${packed.files.length} files${missing.length > 0 ? `, MISSING ${missing.join(', ')}` : ', has dist/, bin/run.js, oclif.manifest.json, openclaw.plugin.json'}`,
     )
     expect(missing, 'files missing from the packed tarball').to.deep.equal([])
     timing('setup', 'npm pack', Date.now() - t)
@@ -117,6 +117,7 @@ describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`,
       standaloneRunJs = (await installStandalone(packed.tgz, path.join(runRoot, 'standalone-install'))).runJs
       timing('setup', 'npm install <tgz>', Date.now() - t)
     }
+
     mock = await startMockLlm()
   })
 
@@ -124,7 +125,7 @@ describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`,
     if (this.currentTest?.state === 'failed') failures++
   })
 
-  after(async function () {
+  after(async () => {
     const stopped = await stopAllTracked()
     await mock?.close()
     const header = [
@@ -139,7 +140,7 @@ describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`,
   })
 
   for (const face of FACES) {
-    describe(`${face} face`, function () {
+    describe(`${face} face`, () => {
       const s = {done: new Set<string>(), face} as Scenario
 
       function need(this: Mocha.Context, ...steps: string[]) {
@@ -150,7 +151,7 @@ describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`,
         }
       }
 
-      before(function () {
+      before(() => {
         s.dir = ensureDir(path.join(runRoot, face))
         s.A = new Machine(host, path.join(s.dir, 'a', 'home-alpha'), `${face}/A`)
         s.B = new Machine(host, path.join(s.dir, 'machine-b', 'users', 'beta-home'), `${face}/B`)
@@ -160,13 +161,13 @@ describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`,
         ensureDir(path.dirname(s.archive))
       })
 
-      after(async function () {
+      after(async () => {
         // Every gateway this face started, by PID, whatever happened.
         for (const pid of [s.gatewayA?.pid, s.gatewayBPid, s.A?.lockedGatewayPid(), s.B?.lockedGatewayPid()])
           if (pid) await stopPid(pid)
       })
 
-      it('A: builds real state through the host (setup, config set, agents add, agent turn, gateway, cron add)', async function () {
+      it('A: builds real state through the host (setup, config set, agents add, agent turn, gateway, cron add)', async () => {
         const {A} = s
         const t0 = Date.now()
         await A.ocOk(['setup', '--baseline'])
@@ -220,6 +221,7 @@ describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`,
             `${(r.ms / 1000).toFixed(1)}s: ${r.stdout.split('\n').find((l) => l.startsWith('Installed plugin')) ?? r.stdout.trim().split('\n').at(-2)}`,
           )
         }
+
         const researchWorkspace = path.join(A.home, 'projects', 'research-ws')
         const added = await A.ocJson([
           'agents',
@@ -641,7 +643,7 @@ describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`,
           aside && fs.existsSync(path.join(aside, 'workspace', 'AGENTS.md'))
             ? sha256File(path.join(aside, 'workspace', 'AGENTS.md'))
             : 'missing'
-        const reported = ((s.importJson?.movedAside ?? []) as {aside: string; target: string}[]).map(
+        const reported = ((s.importJson?.movedAside ?? []) as Array<{aside: string; target: string}>).map(
           (m) => `${path.basename(m.target)} → ${path.basename(m.aside)}`,
         )
         const ok =
@@ -669,7 +671,7 @@ describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`,
         ])
         const envelope = parseJson(r.stdout)
         const data = {...envelope?.result, ok: envelope?.ok}
-        const items = (data?.checks ?? []) as {id: string; status: string; message: string}[]
+        const items = (data?.checks ?? []) as Array<{id: string; message: string; status: string}>
         const notOk = items.filter((i) => i.status !== 'ok')
         observe(
           face,

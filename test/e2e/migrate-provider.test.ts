@@ -33,7 +33,7 @@ import {observe, renderSummary, saveSummary, timing} from './support/summary.js'
 const FACE = 'provider'
 const started = Date.now()
 
-describe(`openclaw migrate openclaw (migration provider) against OpenClaw ${E2E_OPENCLAW_VERSION}`, function () {
+describe(`openclaw migrate openclaw (migration provider) against OpenClaw ${E2E_OPENCLAW_VERSION}`, () => {
   let host: Host
   let shared: SharedArchive
   let runRoot = ''
@@ -65,7 +65,7 @@ describe(`openclaw migrate openclaw (migration provider) against OpenClaw ${E2E_
     })
   }
 
-  before(async function () {
+  before(async () => {
     const handed = sharedArchive()
     if (!handed)
       throw new Error(
@@ -92,7 +92,7 @@ describe(`openclaw migrate openclaw (migration provider) against OpenClaw ${E2E_
     if (this.currentTest?.state === 'failed') failures++
   })
 
-  after(async function () {
+  after(async () => {
     if (gatewayPid) await stopPid(gatewayPid)
     const pid = C?.lockedGatewayPid()
     if (pid) await stopPid(pid)
@@ -109,14 +109,14 @@ describe(`openclaw migrate openclaw (migration provider) against OpenClaw ${E2E_
     }
   })
 
-  it('C: onboarding (`setup --baseline`) and the plugin; `openclaw migrate list` shows the provider', async function () {
+  it('C: onboarding (`setup --baseline`) and the plugin; `openclaw migrate list` shows the provider', async () => {
     const t0 = Date.now()
     await C.ocOk(['setup', '--baseline'])
     await C.ocOk(['plugins', 'install', `npm-pack:${shared.tgz}`, '--force', '--accept-capabilities'], 300_000)
     baselineConfigSha = sha256File(C.configPath)
     timing(FACE, 'onboard C + plugin', Date.now() - t0)
     const text = await C.ocOk(['migrate', 'list'])
-    const json = await C.ocJson<{providers: {description?: string; id: string; label: string}[]}>([
+    const json = await C.ocJson<{providers: Array<{description?: string; id: string; label: string}>}>([
       'migrate',
       'list',
       '--json',

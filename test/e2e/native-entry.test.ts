@@ -10,21 +10,21 @@ import path from 'node:path'
 
 import type {NativeHostContext} from '../../src/lib/host/native-bridge.js'
 
+import {rewriteHelp} from '../../src/lib/cli-face.js'
 import entry, {
-  hostVersionOf,
   type HostCommand,
   type HostPluginApi,
+  hostVersionOf,
   MIGRATION_PROVIDER_ID,
   nativeContext,
   PLUGIN_ID,
   ROOT_COMMAND,
 } from '../../src/native/openclaw-entry.js'
-import {rewriteHelp} from '../../src/lib/cli-face.js'
 import {NATIVE_BIN, nativeArgv} from '../../src/native/run-native.js'
 import {REPO_ROOT} from './support/openclaw.js'
 
 function fakeProgram() {
-  const calls: [string, unknown[]][] = []
+  const calls: Array<[string, unknown[]]> = []
   let action: ((args: string[]) => unknown) | undefined
   const command: HostCommand = new Proxy({} as HostCommand, {
     get(_, name: string) {
@@ -48,9 +48,9 @@ const throwingRuntime = new Proxy(
   },
 ) as HostPluginApi['runtime']
 
-describe('native OpenClaw plugin entry (no host)', function () {
-  it('registers one root command, migrate-machine, with help off and raw argv, without touching the runtime', function () {
-    const registered: {descriptors?: unknown[]; registrar?: (ctx: {program: HostCommand}) => unknown}[] = []
+describe('native OpenClaw plugin entry (no host)', () => {
+  it('registers one root command, migrate-machine, with help off and raw argv, without touching the runtime', () => {
+    const registered: Array<{descriptors?: unknown[]; registrar?: (ctx: {program: HostCommand}) => unknown}> = []
     const api: HostPluginApi = {
       registerCli: (registrar, opts) => registered.push({descriptors: opts?.descriptors, registrar}),
       registrationMode: 'cli-metadata',
@@ -77,8 +77,8 @@ describe('native OpenClaw plugin entry (no host)', function () {
     expect(fake.action()).to.be.a('function')
   })
 
-  it('registers the `openclaw` migration provider (when the host has the API) without touching the runtime', function () {
-    const providers: Parameters<NonNullable<HostPluginApi['registerMigrationProvider']>>[0][] = []
+  it('registers the `openclaw` migration provider (when the host has the API) without touching the runtime', () => {
+    const providers: Array<Parameters<NonNullable<HostPluginApi['registerMigrationProvider']>>[0]> = []
     const api: HostPluginApi = {
       registerCli() {},
       registerMigrationProvider: (provider) => providers.push(provider),
@@ -91,10 +91,12 @@ describe('native OpenClaw plugin entry (no host)', function () {
     expect(providers[0].plan).to.be.a('function')
     expect(providers[0].apply).to.be.a('function')
     // An older host without the API still gets its CLI.
-    expect(() => entry.register({...api, registerMigrationProvider: undefined})).to.not.throw()
+    expect(() => {
+      entry.register({...api, registerMigrationProvider: undefined})
+    }).to.not.throw()
   })
 
-  it('openclaw.plugin.json, package.json and the entry agree', function () {
+  it('openclaw.plugin.json, package.json and the entry agree', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'openclaw.plugin.json'), 'utf8'))
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'))
     expect(manifest.id).to.equal(PLUGIN_ID)
@@ -109,7 +111,7 @@ describe('native OpenClaw plugin entry (no host)', function () {
     expect(pkg.files).to.include.members(['bin', 'dist', 'oclif.manifest.json', 'openclaw.plugin.json'])
   })
 
-  it('takes the host context from the runtime (inside the action) and the env the host set', function () {
+  it('takes the host context from the runtime (inside the action) and the env the host set', () => {
     const api = {
       registerCli() {},
       rootDir: REPO_ROOT,
@@ -128,7 +130,7 @@ describe('native OpenClaw plugin entry (no host)', function () {
     expect(context.hostCommand).to.deep.equal({args: [process.argv[1]], file: process.execPath})
   })
 
-  it('falls back to the running openclaw package for the host version', function () {
+  it('falls back to the running openclaw package for the host version', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocm-native-'))
     try {
       fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({name: 'openclaw', version: '2026.10.2'}))
@@ -141,10 +143,10 @@ describe('native OpenClaw plugin entry (no host)', function () {
     }
   })
 
-  it('maps the host argv onto the oclif commands, passing the host profile on to import and check', function () {
+  it('maps the host argv onto the oclif commands, passing the host profile on to import and check', () => {
     const home = '/home/u'
     const env = {HOME: home}
-    const ctx = (profile: string | null, stateDir: string): NativeHostContext => ({
+    const ctx = (profile: null | string, stateDir: string): NativeHostContext => ({
       hostVersion: '2026.9.6',
       profile,
       stateDir,
@@ -197,7 +199,7 @@ describe('native OpenClaw plugin entry (no host)', function () {
     expect(nativeArgv(['frobnicate'], work, env)).to.deep.equal(['migrate', 'frobnicate'])
   })
 
-  it('names commands in help the way they were typed', function () {
+  it('names commands in help the way they were typed', () => {
     expect(rewriteHelp('USAGE\n  $ openclaw-migrate migrate export [--json]\n', NATIVE_BIN)).to.equal(
       'USAGE\n  $ openclaw migrate-machine export [--json]\n',
     )

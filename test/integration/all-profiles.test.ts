@@ -10,9 +10,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import {type CliResult, describeRun, parseJson, resultOf, rmrf, tmpDir} from '../support/cli.js'
-import {runInProcess as runCli} from '../support/in-process.js'
-import {generateHome, type GeneratedHome} from '../support/home-generator.js'
+import {type GeneratedHome, generateHome} from '../support/home-generator.js'
 import {sha256, targetHome} from '../support/import-fixtures.js'
+import {runInProcess as runCli} from '../support/in-process.js'
 
 function expectOk(result: CliResult): void {
   expect(result.code, describeRun(result)).to.equal(0)
@@ -22,7 +22,7 @@ describe('export --all-profiles, then import: two profiles, one archive', functi
   this.timeout(120_000)
   let root: string
   let sourceHome: string
-  let byProfile: Map<string | null, GeneratedHome>
+  let byProfile: Map<null | string, GeneratedHome>
   let archive: string
   let exported: any
   let target: ReturnType<typeof targetHome>
@@ -66,9 +66,7 @@ describe('export --all-profiles, then import: two profiles, one archive', functi
     exported = resultOf(exportRun)
 
     target = targetHome('bob')
-    const importRun = await runCli(['import', archive, '--no-host', '--accept-placement', '--json'], {
-      home: target.home,
-    })
+    const importRun = await runCli(['import', archive, '--no-host', '--json'], {home: target.home})
     expectOk(importRun)
     imported = resultOf(importRun)
     checked = await runCli(['check', '--against', archive, '--json'], {home: target.home})
@@ -102,6 +100,7 @@ describe('export --all-profiles, then import: two profiles, one archive', functi
         )
       }
     }
+
     // Two different fixtures: their WhatsApp logins must not have been swapped or merged.
     const creds = (dir: string) =>
       sha256(fs.readFileSync(path.join(target.home, dir, 'credentials', 'whatsapp', 'default', 'creds.json')))
@@ -130,7 +129,7 @@ describe('export --all-profiles, then import: two profiles, one archive', functi
   it('the import verified both profiles, and check --against agrees', () => {
     expect(imported.verification.ok, JSON.stringify(imported.verification.checks)).to.equal(true)
     const counts = imported.verification.checks.filter((c: any) => c.id === 'counts')
-    expect(counts.map((c: any) => c.message.split(':')[0]).sort()).to.deep.equal(['Profile default', 'Profile work'])
+    expect(counts.map((c: any) => c.message.split(':', 1)[0]).sort()).to.deep.equal(['Profile default', 'Profile work'])
     expect(counts.every((c: any) => c.status === 'ok')).to.equal(true)
     expect(checked.code, describeRun(checked)).to.equal(0)
     expect(parseJson(checked).ok).to.equal(true)

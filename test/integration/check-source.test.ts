@@ -4,13 +4,13 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import {describeRun, makeRemote, resultOf, rmrf, tmpDir} from '../support/cli.js'
+import {type GeneratedHome, generateHome} from '../support/home-generator.js'
 import {runInProcess as runCli} from '../support/in-process.js'
-import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
-interface CheckJson {
+type CheckJson = {
+  checks: Array<{fix?: string; id: string; message: string; status: 'ok' | 'problem' | 'warn'}>
+  context: {sources: Record<string, null | string>; stateDir: string}
   ready: boolean
-  checks: {id: string; status: 'ok' | 'problem' | 'warn'; message: string; fix?: string}[]
-  context: {stateDir: string; sources: Record<string, string | null>}
 }
 
 describe('migrate check (source readiness)', function () {
@@ -52,6 +52,7 @@ describe('migrate check (source readiness)', function () {
       expect(c.message).to.be.a('string').and.not.equal('')
       expect(c.status).to.be.oneOf(['ok', 'warn', 'problem'])
     }
+
     const ids = new Set(report.checks.map((c) => c.id))
     for (const id of [
       'state-dir',

@@ -20,9 +20,9 @@ import {
   runCli,
   tmpDir,
 } from '../support/cli.js'
+import {type GeneratedHome, generateHome} from '../support/home-generator.js'
 import {craftValid, gzip} from '../support/hostile-archive.js'
 import {hasStackTrace, runHostile} from '../support/hostile-cli.js'
-import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 import {onboardedStateDir, standardSource, targetHome} from '../support/import-fixtures.js'
 import {installStandInOpenClaw} from '../support/stand-in-openclaw.js'
 
@@ -33,15 +33,15 @@ function readmeExitCodes(): number[] {
   return [...table.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]))
 }
 
-interface Row {
-  exit: number
+type Row = {
+  args: string[]
   /** The envelope's error.code (null for exit 0). */
   code: null | string
-  why: string
-  args: string[]
+  exit: number
   options: () => CliOptions
   /** Spawned with a signal instead of a plain run. */
   signal?: boolean
+  why: string
 }
 
 describe('exit codes (README table, real bin)', function () {
@@ -50,7 +50,7 @@ describe('exit codes (README table, real bin)', function () {
   let ready: GeneratedHome
   let remote: GeneratedHome
   let truncated: string
-  const cleanups: (() => void)[] = []
+  const cleanups: Array<() => void> = []
   const runs = new Map<string, Promise<CliResult>>()
 
   const rows: Row[] = [
@@ -97,14 +97,14 @@ describe('exit codes (README table, real bin)', function () {
       why: 'undo with no import to undo',
     },
     {
-      args: ['import', '<plain archive>', '--accept-placement'],
+      args: ['import', '<plain archive>'],
       code: 'HOST_COMMAND_FAILED',
       exit: 6,
       options: () => ({home: ''}),
       why: "OpenClaw's doctor fails after activation",
     },
     {
-      args: ['import', '<plain archive>', '--no-host', '--accept-placement'],
+      args: ['import', '<plain archive>', '--no-host'],
       code: 'INTERRUPTED',
       exit: 130,
       options: () => ({home: targetHome('interrupted').home}),

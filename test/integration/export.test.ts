@@ -13,7 +13,6 @@ import {
   resultOf,
   rmrf,
   RunBatch,
-  runCli,
   tarCat,
   tarExtract,
   tarNames,
@@ -21,8 +20,8 @@ import {
   tmpDir,
   treeFingerprint,
 } from '../support/cli.js'
+import {type GeneratedHome, generateHome} from '../support/home-generator.js'
 import {runInProcess} from '../support/in-process.js'
-import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 const STATE = 'roots/work.state'
 
@@ -37,6 +36,7 @@ function expectNoRegenerable(names: string[]): void {
       dir,
     ).to.deep.equal([])
   }
+
   expect(names.filter((n) => n.includes('node_modules'))).to.deep.equal([])
   expect(names.filter((n) => /-(wal|shm|journal)$/.test(n))).to.deep.equal([])
 }
@@ -205,6 +205,7 @@ describe('migrate export (generated home, real CLI)', function () {
       } finally {
         db.close()
       }
+
       expect(fs.existsSync(`${file}-wal`)).to.equal(false)
       // Every database in the archive went through the snapshot path, and every snapshot passed its check.
       expect(summary.sqlite.map((s: any) => s.path)).to.have.members(names.filter((n) => n.endsWith('.sqlite')))
@@ -393,7 +394,7 @@ describe('migrate export (generated home, real CLI)', function () {
   it('--agent with an unknown id is a usage error', async () => {
     const result = await batch.get('agent nobody')
     expect(result.code, describeRun(result)).to.equal(2)
-    const error = parseJson(result).error
+    const {error} = parseJson(result)
     expect(error.code).to.equal('USAGE')
     expect(error.suggestions.join(' ')).to.include('main').and.include('research')
   })

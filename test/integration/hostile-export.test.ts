@@ -5,6 +5,7 @@ import path from 'node:path'
 import {DatabaseSync} from 'node:sqlite'
 
 import {type CliResult, describeRun, listFiles, rmrf, tmpDir} from '../support/cli.js'
+import {type GeneratedHome, generateHome} from '../support/home-generator.js'
 import {
   ALL_RUNS,
   filesWithSecrets,
@@ -14,7 +15,6 @@ import {
   leftovers,
   runHostile,
 } from '../support/hostile-cli.js'
-import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 /**
  * Issue 6, source side, through the real CLI: unreadable files (root without its file-permission
@@ -174,9 +174,9 @@ describe('hostile export (real CLI)', function () {
     db.exec('CREATE TABLE notes (body TEXT); CREATE INDEX notes_body ON notes(body);')
     for (let i = 0; i < 50; i++)
       db.prepare('INSERT INTO notes VALUES (?)').run(`note-number-${String(i).padStart(4, '0')}`)
-    const rootpage = (
-      db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'notes_body'").get() as {rootpage: number}
-    ).rootpage
+    const {rootpage} = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'notes_body'").get() as {
+      rootpage: number
+    }
     const pageSize = (db.prepare('PRAGMA page_size').get() as {page_size: number}).page_size
     db.close()
     // Change one key inside the index b-tree only: the table and its index now disagree.

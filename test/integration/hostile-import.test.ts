@@ -5,15 +5,15 @@ import path from 'node:path'
 import {gunzipSync} from 'node:zlib'
 
 import {type CliResult, describeRun, rmrf, tmpDir} from '../support/cli.js'
+import {type GeneratedHome, generateHome} from '../support/home-generator.js'
 import {
   ageEncrypt,
   craftTar,
   flipBit,
   gzip,
-  type LoadedArchive,
   loadArchive,
+  type LoadedArchive,
   type RawEntry,
-  serializeManifest,
   sha256,
   span,
 } from '../support/hostile-archive.js'
@@ -21,15 +21,14 @@ import {
   ALL_RUNS,
   diffFingerprints,
   filesWithSecrets,
-  homeFingerprint,
   hasStackTrace,
+  homeFingerprint,
   journals,
   jsonError,
   leakingRuns,
   leftovers,
   runHostile,
 } from '../support/hostile-cli.js'
-import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 /**
  * Issue 6, target side, through the real CLI: hostile archives, a full disk while staging,
@@ -80,15 +79,11 @@ describe('hostile import (real CLI)', function () {
     parts = await loadArchive(gunzipSync(fs.readFileSync(plain)))
     // How many of each operation a complete import does, to place faults relative to it.
     const countFile = path.join(root, 'counts.json')
-    const counted = await runHostile(
-      'import (counting operations)',
-      ['import', plain, '--no-host', '--accept-placement', '--json'],
-      {
-        countFile,
-        env: {TMPDIR: tmp},
-        home: newTarget().home,
-      },
-    )
+    const counted = await runHostile('import (counting operations)', ['import', plain, '--no-host', '--json'], {
+      countFile,
+      env: {TMPDIR: tmp},
+      home: newTarget().home,
+    })
     expect(counted.code, describeRun(counted)).to.equal(0)
     ops = JSON.parse(fs.readFileSync(countFile, 'utf8')) as Record<string, number>
   })
@@ -128,29 +123,25 @@ describe('hostile import (real CLI)', function () {
     return craftTar({entries, manifest, manifestBytes: extra.manifest ? undefined : parts.manifestBytes, ...extra})
   }
 
-  interface Refusal {
-    t: {home: string; stateDir: string}
+  type Refusal = {
     before: Map<string, string>
     result: CliResult
+    t: {home: string; stateDir: string}
   }
 
   async function attemptImport(name: string, archive: string, extraArgs: string[] = []): Promise<Refusal> {
     const t = newTarget()
     const before = homeFingerprint(t.home, {mtimes: true})
-    const result = await runHostile(
-      `import ${name}`,
-      ['import', archive, '--no-host', '--accept-placement', '--json', ...extraArgs],
-      {
-        env: {OPENCLAW_MIGRATE_PASSPHRASE: PASS, TMPDIR: tmp},
-        home: t.home,
-      },
-    )
+    const result = await runHostile(`import ${name}`, ['import', archive, '--no-host', '--json', ...extraArgs], {
+      env: {OPENCLAW_MIGRATE_PASSPHRASE: PASS, TMPDIR: tmp},
+      home: t.home,
+    })
     return {before, result, t}
   }
 
   async function expectRefused(
     name: string,
-    archive: string | Refusal,
+    archive: Refusal | string,
     codes: string[],
     exit: number,
   ): Promise<CliResult> {
@@ -172,7 +163,7 @@ describe('hostile import (real CLI)', function () {
   }
 
   describe('hostile archives are refused and the target is untouched', () => {
-    const cases: [string, () => Promise<Buffer> | Buffer, string[]][] = [
+    const cases: Array<[string, () => Buffer | Promise<Buffer>, string[]]> = [
       [
         'truncated in the middle (gzip)',
         () => fs.readFileSync(plain).subarray(0, Math.floor(fs.statSync(plain).size / 2)),
@@ -192,7 +183,7 @@ describe('hostile import (real CLI)', function () {
         'a bit flip in the last payload file (found only at the index)',
         () => {
           const tar = gunzipSync(fs.readFileSync(plain))
-          const last = parts.entries.filter((e) => e.type === 'File' && (e.body?.length ?? 0) > 0).at(-1)!
+          const last = parts.entries.findLast((e) => e.type === 'File' && (e.body?.length ?? 0) > 0)!
           return gzip(flipBit(tar, span(tar, last.path).body * 8 + 3))
         },
         ['ARCHIVE_MISMATCH'],
@@ -329,6 +320,7 @@ describe('hostile import (real CLI)', function () {
     ]
     const selected = cases.filter(([name]) => FULL || !name.startsWith(LONG))
     const attempts = new Map<string, Refusal>()
+
     before(async () => {
       // Three CLI runs at a time: each is mostly process start-up.
       const queue = [...selected]
@@ -339,6 +331,7 @@ describe('hostile import (real CLI)', function () {
           attempts.set(name, await attemptImport(name, file))
         }
       }
+
       await Promise.all([worker(), worker(), worker()])
     })
     for (const [name, , codes] of selected) {
@@ -375,20 +368,16 @@ describe('hostile import (real CLI)', function () {
     async function killAt(point: string): Promise<void> {
       const t = newTarget()
       const before = homeFingerprint(t.home)
-      const killed = await runHostile(
-        `import killed at ${point}`,
-        ['import', plain, '--no-host', '--accept-placement', '--json'],
-        {
-          env: {TMPDIR: tmp},
-          fault: `kill:${point}`,
-          home: t.home,
-        },
-      )
+      const killed = await runHostile(`import killed at ${point}`, ['import', plain, '--no-host', '--json'], {
+        env: {TMPDIR: tmp},
+        fault: `kill:${point}`,
+        home: t.home,
+      })
       expect(killed.signal, describeRun(killed)).to.equal('SIGKILL')
       // Staging dirs (and the empty parents made for them) are not the target: the next run removes them.
       const full = [...homeFingerprint(t.home)].filter(([k]) => !k.includes('.migrate-staging-'))
       const after = new Map(
-        full.filter(([k, v]) => !(v.startsWith('d ') && !before.has(k) && !full.some(([x]) => x.startsWith(`${k}/`)))),
+        full.filter(([k, v]) => !v.startsWith('d ') || before.has(k) || full.some(([x]) => x.startsWith(`${k}/`))),
       )
       const states = journals(t.home).map((j) => j.state)
       const unchanged = diffFingerprints(before, after).length === 0
@@ -401,14 +390,10 @@ describe('hostile import (real CLI)', function () {
             : 'HALF WITHOUT JOURNAL'
       expect(state).to.not.equal('HALF WITHOUT JOURNAL')
       // The next run finishes the business (rolls back a half activation), then imports.
-      const rerun = await runHostile(
-        `rerun after kill at ${point}`,
-        ['import', plain, '--no-host', '--accept-placement', '--json'],
-        {
-          env: {TMPDIR: tmp},
-          home: t.home,
-        },
-      )
+      const rerun = await runHostile(`rerun after kill at ${point}`, ['import', plain, '--no-host', '--json'], {
+        env: {TMPDIR: tmp},
+        home: t.home,
+      })
       expect(rerun.code, describeRun(rerun)).to.equal(0)
       expect(leftovers(t.home), 'staging left behind').to.deep.equal([])
       // Undo as often as there are completed imports: the original state comes back, byte for byte.
@@ -422,9 +407,11 @@ describe('hostile import (real CLI)', function () {
           expect(undo.code).to.equal(5)
           break
         }
+
         expect(undo.code, describeRun(undo)).to.equal(0)
         expect(++undos).to.be.below(4)
       }
+
       // Undo deletes nothing: the imported copies stay as <target>.undone-<time>, with the parents created for them.
       const kept = [...homeFingerprint(t.home)].filter(([k]) => !k.includes('.undone-'))
       const holdsOnlyUndone = (dir: string) => !before.has(dir) && !kept.some(([k]) => k.startsWith(`${dir}/`))
@@ -444,15 +431,11 @@ describe('hostile import (real CLI)', function () {
     it('killed mid-activation, then --undo straight away: the half activation is rolled back first', async () => {
       const t = newTarget()
       const before = homeFingerprint(t.home)
-      const killed = await runHostile(
-        'import killed mid-activation',
-        ['import', plain, '--no-host', '--accept-placement', '--json'],
-        {
-          env: {TMPDIR: tmp},
-          fault: `kill:${at('rename', 0.6)}`,
-          home: t.home,
-        },
-      )
+      const killed = await runHostile('import killed mid-activation', ['import', plain, '--no-host', '--json'], {
+        env: {TMPDIR: tmp},
+        fault: `kill:${at('rename', 0.6)}`,
+        home: t.home,
+      })
       expect(killed.signal).to.equal('SIGKILL')
       const undo = await runHostile('undo right after a kill', ['import', '--undo', '--json'], {
         env: {TMPDIR: tmp},
@@ -470,15 +453,11 @@ describe('hostile import (real CLI)', function () {
         this.timeout(30 * 60_000)
         const counts = path.join(root, 'counts.json')
         const t = newTarget()
-        const ok = await runHostile(
-          'import (counting operations)',
-          ['import', plain, '--no-host', '--accept-placement', '--json'],
-          {
-            countFile: counts,
-            env: {TMPDIR: tmp},
-            home: t.home,
-          },
-        )
+        const ok = await runHostile('import (counting operations)', ['import', plain, '--no-host', '--json'], {
+          countFile: counts,
+          env: {TMPDIR: tmp},
+          home: t.home,
+        })
         expect(ok.code, describeRun(ok)).to.equal(0)
         const c = JSON.parse(fs.readFileSync(counts, 'utf8')) as Record<string, number>
         const all = [
@@ -494,6 +473,7 @@ describe('hostile import (real CLI)', function () {
 
   describe('target-side failures', () => {
     let mnt: string | undefined
+
     afterEach(() => {
       if (mnt) spawnSync('umount', ['-l', mnt])
       mnt = undefined
@@ -526,7 +506,7 @@ describe('hostile import (real CLI)', function () {
       exit: number,
     ): Promise<CliResult> {
       const before = homeFingerprint(t.home, {mtimes: true})
-      const result = await runHostile(name, ['import', plain, '--no-host', '--accept-placement', '--json', ...args], {
+      const result = await runHostile(name, ['import', plain, '--no-host', '--json', ...args], {
         env: {TMPDIR: tmp},
         ...options,
         home: t.home,
@@ -595,17 +575,13 @@ describe('hostile import (real CLI)', function () {
 
     it('SIGINT while waiting for an archive on stdin: exits 130 instead of hanging', async () => {
       const t = newTarget()
-      const result = await runHostile(
-        'SIGINT waiting on stdin',
-        ['import', '-', '--no-host', '--accept-placement', '--json'],
-        {
-          env: {TMPDIR: tmp},
-          holdStdin: true,
-          home: t.home,
-          signal: {afterMs: 2500, name: 'SIGINT'},
-          timeoutMs: 15_000,
-        },
-      )
+      const result = await runHostile('SIGINT waiting on stdin', ['import', '-', '--no-host', '--json'], {
+        env: {TMPDIR: tmp},
+        holdStdin: true,
+        home: t.home,
+        signal: {afterMs: 2500, name: 'SIGINT'},
+        timeoutMs: 15_000,
+      })
       report(
         `SIGINT waiting for stdin\t${jsonError(result)?.code ?? 'none'}\texit ${result.code}${result.signal ? ` (${result.signal})` : ''}\tuntouched yes`,
       )
@@ -631,6 +607,7 @@ describe('hostile import (real CLI)', function () {
       )
     })
   })
+
   describe('secrets (after every run above)', () => {
     it('no planted secret value or passphrase in any stdout, stderr, --json or error message, nor in the clear in the temp dir', () => {
       const leaks = leakingRuns(secrets, ALL_RUNS)

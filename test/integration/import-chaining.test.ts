@@ -11,7 +11,6 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import {type CliResult, describeRun, parseJson, pathWithoutOpenClaw, resultOf} from '../support/cli.js'
-import {runInProcess as runCli} from '../support/in-process.js'
 import {
   diffSnapshots,
   type ExportedSource,
@@ -21,24 +20,25 @@ import {
   standardSource,
   targetHome,
 } from '../support/import-fixtures.js'
+import {runInProcess as runCli} from '../support/in-process.js'
 import {createOclifHost, linkPlugin, type OclifHost} from '../support/oclif-host.js'
 import {installStandInOpenClaw, type StandInOpenClaw} from '../support/stand-in-openclaw.js'
 
 /** The calls a host resolution makes before anything else (asked of the binary for the profile). */
 const CONTEXT_CALLS = new Set(['--version', 'config file --json', 'database ownership status --json'])
 
-interface Scenario {
-  home: string
-  root: string
-  standIn: StandInOpenClaw | null
+type Scenario = {
   before: Map<string, string>
+  home: string
   result: CliResult
+  root: string
+  standIn: null | StandInOpenClaw
 }
 
 describe('import chaining into OpenClaw', function () {
   this.timeout(120_000)
   let src: ExportedSource
-  const cleanups: (() => void)[] = []
+  const cleanups: Array<() => void> = []
 
   before(async () => {
     src = await standardSource()
@@ -50,13 +50,13 @@ describe('import chaining into OpenClaw', function () {
 
   describe('(a) a stand-in `openclaw` executable on PATH', () => {
     const scenarios: Record<string, Scenario> = {}
-    let plugins: {id: string; spec: string | null}[]
+    let plugins: Array<{id: string; spec: null | string}>
 
     /** Starts one import in a fresh target home (with what onboarding leaves) and a stand-in of this version. */
     async function scenario(
       name: string,
       args: string[],
-      options: {version?: string; host?: boolean} = {},
+      options: {host?: boolean; version?: string} = {},
     ): Promise<void> {
       const t = targetHome(name)
       cleanups.push(t.cleanup)
@@ -65,7 +65,7 @@ describe('import chaining into OpenClaw', function () {
         options.host === false ? null : installStandInOpenClaw(path.join(t.root, 'standin'), {version: options.version})
       const before = snapshotHome(t.home)
       const env = {PATH: standIn ? `${standIn.binDir}:${pathWithoutOpenClaw()}` : pathWithoutOpenClaw()}
-      const result = await runCli(['import', src.plain, '--accept-placement', ...args], {env, home: t.home})
+      const result = await runCli(['import', src.plain, ...args], {env, home: t.home})
       scenarios[name] = {before, home: t.home, result, root: t.root, standIn}
     }
 
@@ -201,11 +201,13 @@ describe('import chaining into OpenClaw', function () {
   describe('(b) through the fixture oclif host', () => {
     let host: OclifHost
     let gateway: ChildProcess
-    let result: {code: number | null; stdout: string; stderr: string}
+    let result: {code: null | number; stderr: string; stdout: string}
 
     before(async () => {
       host = createOclifHost()
-      cleanups.push(() => host.cleanup())
+      cleanups.push(() => {
+        host.cleanup()
+      })
       const link = await linkPlugin(host)
       expect(link.code, link.stderr).to.equal(0)
       // Stands in for the gateway the host's restart brings up, so `gateway status` answers at once.
@@ -237,12 +239,13 @@ describe('import chaining into OpenClaw', function () {
         'gateway:restart --profile work',
         'gateway:status --json --timeout 3000 --profile work',
       ])
-      const pid = host.readLog().find((l) => l.command === 'hook:openclaw:resolve-context')!.pid
+      const {pid} = host.readLog().find((l) => l.command === 'hook:openclaw:resolve-context')!
       for (const l of log) {
         expect(l.pid, 'same process as the plugin: config.runCommand').to.equal(pid)
         expect(l.stateDir).to.equal(state)
         expect(l.env).to.include({OPENCLAW_PROFILE: 'work', OPENCLAW_STATE_DIR: state})
       }
+
       expect(fs.existsSync(path.join(state, 'openclaw.json'))).to.equal(true)
       expect(result.stdout).to.match(/^ {2}ok +doctor --fix/m)
       expect(result.stdout).to.match(/^ {2}ok +gateway restart/m)

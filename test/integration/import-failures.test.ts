@@ -5,7 +5,7 @@
  * business (rolls the interrupted one back, cleans its staging) and succeeds.
  */
 import {expect} from 'chai'
-import {spawnSync} from 'node:child_process'
+import {type ChildProcess, spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import {gunzipSync} from 'node:zlib'
@@ -52,7 +52,7 @@ describe('import failures: refused before any write, and killed at any point', f
   this.timeout(120_000)
   let src: ExportedSource
   let big: ExportedSource
-  const cleanups: (() => void)[] = []
+  const cleanups: Array<() => void> = []
   let startRefusals: () => Promise<unknown>
   let refusals: Promise<unknown>
 
@@ -77,25 +77,27 @@ describe('import failures: refused before any write, and killed at any point', f
   }
 
   describe('damaged archives and wrong keys', () => {
-    interface Case {
-      name: string
+    type Case = {
       archive: (dir: string) => string
       args?: string[]
-      codes: string[]
-      t?: {home: string; root: string}
       before?: Map<string, string>
+      codes: string[]
+      name: string
       result?: CliResult
+      t?: {home: string; root: string}
     }
 
     const corrupt = (from: string, to: string, edit: (b: Buffer) => Buffer) => {
       fs.writeFileSync(to, edit(fs.readFileSync(from)))
       return to
     }
+
     const flipMiddle = (b: Buffer) => {
       const copy = Buffer.from(b)
       copy[Math.floor(copy.length / 2)] ^= 0xff
       return copy
     }
+
     /** The uncompressed tar of the plain archive, with one byte flipped inside a media file's body. */
     const flipInBody = (gz: Buffer) => {
       const tar = gunzipSync(gz)
@@ -159,9 +161,7 @@ describe('import failures: refused before any write, and killed at any point', f
           fs.writeFileSync(wrong, 'not the passphrase\n')
           const args = (c.args ?? ['--passphrase-file', src.passFile]).map((a) => (a === 'WRONG' ? wrong : a))
           c.before = snapshotHome(c.t.home)
-          c.result = await runCli(['import', archive, ...args, '--no-host', '--accept-placement', '--json'], {
-            home: c.t.home,
-          })
+          c.result = await runCli(['import', archive, ...args, '--no-host', '--json'], {home: c.t.home})
         }),
       ).then(
         () => null,
@@ -191,21 +191,17 @@ describe('import failures: refused before any write, and killed at any point', f
   })
 
   describe('SIGKILL at any point of a big import', () => {
-    interface KillPoint {
-      name: string
-      /** Resolves when it is time to kill (or the child has exited). */
-      when: (
-        t: {home: string; root: string},
-        child: import('node:child_process').ChildProcess,
-        started: number,
-      ) => Promise<unknown>
-      t?: {home: string; root: string}
+    type KillPoint = {
       before?: Map<string, string>
+      detail?: string
       killed?: CliResult
+      name: string
       /** 'half' only if the kill landed between two renames of activation (the rerun must roll it back). */
       outcome?: 'activated' | 'half' | 'unchanged'
-      detail?: string
       rerun?: CliResult
+      t?: {home: string; root: string}
+      /** Resolves when it is time to kill (or the child has exited). */
+      when: (t: {home: string; root: string}, child: ChildProcess, started: number) => Promise<unknown>
     }
 
     const stagingSeen = (t: {root: string}) => findStaging(t.root).length > 0
@@ -242,14 +238,14 @@ describe('import failures: refused before any write, and killed at any point', f
     ]
 
     before(async () => {
-      const reruns: Promise<unknown>[] = []
+      const reruns: Array<Promise<unknown>> = []
       let rerunOfNothing = false
       // One kill at a time, so the timing points mean what they say.
       for (const [i, p] of points.entries()) {
         p.t = target(`killed${i}`)
         p.before = snapshotHome(p.t.home, {ignore: bookkeeping})
         const started = Date.now()
-        const run = spawnCli(['import', big.plain, '--no-host', '--accept-placement', '--json'], {home: p.t.home})
+        const run = spawnCli(['import', big.plain, '--no-host', '--json'], {home: p.t.home})
         await p.when(p.t, run.child, started)
         run.child.kill('SIGKILL')
         p.killed = await run.done
@@ -269,16 +265,13 @@ describe('import failures: refused before any write, and killed at any point', f
         // Each rerun starts at once, alongside the next kills (other homes). A kill before the import
         // wrote anything (still starting up: no journal, no staging) leaves nothing to recover; one
         // such rerun is enough.
-        const leftNothing = p.outcome === 'unchanged' && /journal none, staging 0,/.test(p.detail)
+        const leftNothing = p.outcome === 'unchanged' && p.detail.includes('journal none, staging 0,')
         if (!leftNothing || !rerunOfNothing) {
           rerunOfNothing ||= leftNothing
-          reruns.push(
-            runCli(['import', big.plain, '--no-host', '--accept-placement', '--json'], {home: p.t.home}).then(
-              (r) => (p.rerun = r),
-            ),
-          )
+          reruns.push(runCli(['import', big.plain, '--no-host', '--json'], {home: p.t.home}).then((r) => (p.rerun = r)))
         }
       }
+
       await Promise.all(reruns)
     })
 
@@ -320,14 +313,16 @@ describe('import failures: refused before any write, and killed at any point', f
           // Killed between two renames (a window of microseconds): the journal knows, the rerun must undo it.
           expect(resultOf(p.rerun!).recoveredInterruptedImports, p.detail).to.have.length(1)
         }
+
         if (!p.rerun) {
           // Killed before it wrote anything: nothing to recover (another point of this kind was rerun).
           expect(p.detail).to.match(/journal none, staging 0, 0 change/)
           expect(journals(t!.home)).to.deep.equal([])
           return
         }
+
         // The rerun: recovers the interrupted journal, cleans staging, imports.
-        const rerun = p.rerun
+        const {rerun} = p
         expect(rerun.code, describeRun(rerun)).to.equal(0)
         const out = resultOf(rerun)
         const interrupted = p.outcome !== 'activated' && /journal (staging|activating)/.test(p.detail!)
@@ -336,7 +331,7 @@ describe('import failures: refused before any write, and killed at any point', f
         expect(findStaging(t!.root), p.detail).to.deep.equal([])
         // A run killed once activation had begun keeps its (rolled-back) journal; one killed while staging leaves none.
         const first =
-          p.outcome === 'activated' ? ['activated'] : /journal activating/.test(p.detail!) ? ['rolled-back'] : []
+          p.outcome === 'activated' ? ['activated'] : p.detail!.includes('journal activating') ? ['rolled-back'] : []
         expect(
           journals(t!.home).map((j) => j.state),
           p.detail,
@@ -358,7 +353,7 @@ describe('import failures: refused before any write, and killed at any point', f
   it('SIGINT during staging: exit 130, staging removed, the target unchanged', async () => {
     const t = target('interrupted')
     const before = snapshotHome(t.home)
-    const run = spawnCli(['import', big.plain, '--no-host', '--accept-placement', '--json'], {home: t.home})
+    const run = spawnCli(['import', big.plain, '--no-host', '--json'], {home: t.home})
     const caught = await waitFor(() => findStaging(t.root).length > 0, {child: run.child, everyMs: 2})
     expect(caught, 'a staging dir appeared').to.equal(true)
     run.child.kill('SIGINT')
@@ -372,9 +367,6 @@ describe('import failures: refused before any write, and killed at any point', f
   describe('a crash between the renames of activation (in-process)', () => {
     let dir: string
     const realRename = fs.renameSync
-    // Run ids as the tool makes them: a journal naming anything else is ignored (journal-validation.ts).
-    const RUN1 = '20261124T100000Z-000001'
-    const RUN2 = '20261124T100001Z-000002'
 
     beforeEach(() => {
       dir = tmpDir('activation-crash')
@@ -422,6 +414,7 @@ describe('import failures: refused before any write, and killed at any point', f
         fs.mkdirSync(s.staging)
         fs.writeFileSync(path.join(s.staging, 'IMPORTED'), runId)
       }
+
       const journal = newJournal(runId, 'archive-1', staged)
       saveJournal(home, journal)
       return {home, journal, state, workspace}
@@ -429,26 +422,29 @@ describe('import failures: refused before any write, and killed at any point', f
 
     /** A pid that is certainly not running any more. */
     function deadPid(): number {
-      return spawnSync(process.execPath, ['-e', '0']).pid!
+      return spawnSync(process.execPath, ['-e', '0']).pid
     }
 
     for (const crashAt of [0, 1, 2]) {
       it(`crash before rename #${crashAt + 1}: the next run rolls it back to exactly what was there`, () => {
-        const {home, journal, state, workspace} = setUp(RUN1)
+        const {home, journal, state, workspace} = setUp('run1')
         const before = snapshotHome(home, {ignore: bookkeeping})
         let renames = 0
-        fs.renameSync = ((from: fs.PathLike, to: fs.PathLike) => {
+        fs.renameSync = (from: fs.PathLike, to: fs.PathLike) => {
           // Count the renames of activation itself, not the journal's own atomic saves.
           if (!String(from).endsWith('.json.tmp') && renames++ === crashAt) throw new Error('simulated crash')
           realRename(from, to)
-        }) as typeof fs.renameSync
-        expect(() => activate(home, journal, '20261124T100000Z')).to.throw('simulated crash')
+        }
+
+        expect(() => {
+          activate(home, journal, '20261124T100000Z')
+        }).to.throw('simulated crash')
         fs.renameSync = realRename
         // The process "died": its journal names a dead pid.
-        const file = path.join(journalDir(home), `${RUN1}.json`)
+        const file = path.join(journalDir(home), 'run1.json')
         fs.writeFileSync(file, JSON.stringify({...JSON.parse(fs.readFileSync(file, 'utf8')), pid: deadPid()}))
         const recovered = recoverInterrupted(home)
-        expect(recovered.map((j) => j.runId)).to.deep.equal([RUN1])
+        expect(recovered.map((j) => j.runId)).to.deep.equal(['run1'])
         expect(diffSnapshots(before, snapshotHome(home, {ignore: bookkeeping}))).to.deep.equal([])
         expect(fs.readFileSync(path.join(state, 'MARKER'), 'utf8')).to.equal(MARKER)
         expect(fs.existsSync(workspace)).to.equal(false)
@@ -458,9 +454,9 @@ describe('import failures: refused before any write, and killed at any point', f
     }
 
     it('two imports activated within the same second keep both moved-aside copies', () => {
-      const first = setUp(RUN1)
+      const first = setUp('run1')
       activate(first.home, first.journal, '20261124T100000Z')
-      const second = setUp(RUN2, false)
+      const second = setUp('run2', false)
       activate(second.home, second.journal, '20261124T100000Z')
       const asides = siblings(first.home, /^\.openclaw-work\.pre-migrate-/).sort()
       expect(asides).to.deep.equal([
@@ -468,12 +464,12 @@ describe('import failures: refused before any write, and killed at any point', f
         '.openclaw-work.pre-migrate-20261124T100000Z-2',
       ])
       expect(fs.readFileSync(path.join(first.home, asides[0], 'MARKER'), 'utf8')).to.equal(MARKER)
-      expect(fs.readFileSync(path.join(first.home, asides[1], 'IMPORTED'), 'utf8')).to.equal(RUN1)
-      expect(fs.readFileSync(path.join(first.state, 'IMPORTED'), 'utf8')).to.equal(RUN2)
+      expect(fs.readFileSync(path.join(first.home, asides[1], 'IMPORTED'), 'utf8')).to.equal('run1')
+      expect(fs.readFileSync(path.join(first.state, 'IMPORTED'), 'utf8')).to.equal('run2')
       // ...and undo (also within that second) brings the first import back, keeping the second.
       const undone = undoLastImport(first.home, '20261124T100000Z')
-      expect(undone.journal.runId).to.equal(RUN2)
-      expect(fs.readFileSync(path.join(first.state, 'IMPORTED'), 'utf8')).to.equal(RUN1)
+      expect(undone.journal.runId).to.equal('run2')
+      expect(fs.readFileSync(path.join(first.state, 'IMPORTED'), 'utf8')).to.equal('run1')
     })
   })
 })

@@ -6,15 +6,15 @@
  * what onboarding left moved aside and brought back by --undo, and `check --against` agreeing.
  */
 import {expect} from 'chai'
+import JSON5 from 'json5'
 import fs from 'node:fs'
 import path from 'node:path'
 import {DatabaseSync} from 'node:sqlite'
-import JSON5 from 'json5'
 
 import {type CliResult, describeRun, pathWithoutOpenClaw, resultOf, rmrf} from '../support/cli.js'
-import {runInProcess as runCli} from '../support/in-process.js'
 import {
   compareWithSource,
+  diffSnapshots,
   type ExportedSource,
   exportedSource,
   findStaging,
@@ -23,10 +23,10 @@ import {
   sha256,
   siblings,
   snapshotHome,
-  diffSnapshots,
   standardSource,
   targetHome,
 } from '../support/import-fixtures.js'
+import {runInProcess as runCli} from '../support/in-process.js'
 import {installStandInOpenClaw, type StandInOpenClaw} from '../support/stand-in-openclaw.js'
 
 const STAMP = /^\d{8}T\d{6}Z$/
@@ -53,7 +53,7 @@ describe('import roundtrip: alice → bob, real CLI', function () {
   this.timeout(120_000)
   let src: ExportedSource
   let outside: ExportedSource
-  const homes: {cleanup: () => void}[] = []
+  const homes: Array<{cleanup: () => void}> = []
   const scratch: string[] = []
 
   // Target machines, one per scenario; the imports run in parallel in before().
@@ -61,10 +61,10 @@ describe('import roundtrip: alice → bob, real CLI', function () {
   let bobMarker: string
   let bobResult: CliResult
   let bobOut: any
-  let dry: {home: string; root: string; before: Map<string, string>; tmp: string; result: CliResult}
+  let dry: {before: Map<string, string>; home: string; result: CliResult; root: string; tmp: string}
   let rewrite: {home: string; result: CliResult}
   let hosted: {home: string; result: CliResult; standIn: StandInOpenClaw}
-  let mapped: {home: string; result: CliResult; newPlace: string; oldPlace: string}
+  let mapped: {home: string; newPlace: string; oldPlace: string; result: CliResult}
 
   before(async () => {
     // The --map source: its research agentDir lives outside the home, under <root>/srv.
@@ -86,6 +86,7 @@ describe('import roundtrip: alice → bob, real CLI', function () {
       homes.push(h)
       return h
     }
+
     bob = t('bob')
     bobMarker = `onboarding of bob at ${Date.now()}\n`
     onboardedStateDir(bob.home, 'work', bobMarker)
@@ -106,21 +107,13 @@ describe('import roundtrip: alice → bob, real CLI', function () {
 
     const results = await Promise.all([
       runCli(['import', src.encrypted!, '--passphrase-file', src.passFile, '--no-host', '--json'], {home: bob.home}),
-      runCli(['import', src.plain, '--dry-run', '--no-host', '--accept-placement', '--json'], {
-        env: {TMPDIR: dryTmp},
-        home: carol.home,
-      }),
-      runCli(['import', src.plain, '--no-host', '--rewrite-workspace-paths', '--accept-placement', '--json'], {
-        home: dave.home,
-      }),
-      runCli(['import', src.plain, '--accept-placement', '--json'], {
+      runCli(['import', src.plain, '--dry-run', '--no-host', '--json'], {env: {TMPDIR: dryTmp}, home: carol.home}),
+      runCli(['import', src.plain, '--no-host', '--rewrite-workspace-paths', '--json'], {home: dave.home}),
+      runCli(['import', src.plain, '--json'], {
         env: {PATH: `${standIn.binDir}:${pathWithoutOpenClaw()}`},
         home: erin.home,
       }),
-      runCli(
-        ['import', outside.plain, '--no-host', '--map', `${oldPlace}=${newPlace}`, '--accept-placement', '--json'],
-        {home: frank.home},
-      ),
+      runCli(['import', outside.plain, '--no-host', '--map', `${oldPlace}=${newPlace}`, '--json'], {home: frank.home}),
     ])
     ;[bobResult] = results
     expectOk(bobResult)
@@ -262,6 +255,7 @@ describe('import roundtrip: alice → bob, real CLI', function () {
           expect(a.alias_key).to.equal(sha256(a.alias_path))
           expect(a.workspace_key).to.equal(sha256(a.workspace_path))
         }
+
         // History is left alone: the diagnostic event still names the old machine's paths.
         expect(rows(db, 'SELECT id, payload_json FROM diagnostic_events')).to.deep.equal(
           rows(src2, 'SELECT id, payload_json FROM diagnostic_events'),
@@ -271,13 +265,14 @@ describe('import roundtrip: alice → bob, real CLI', function () {
         const mentions: string[] = []
         for (const {name} of rows(db, "SELECT name FROM sqlite_master WHERE type = 'table'")) {
           for (const c of rows(db, `SELECT name FROM pragma_table_info('${name}')`)) {
-            const n = rows(
+            const {n} = rows(
               db,
               `SELECT count(*) AS n FROM "${name}" WHERE typeof("${c.name}") = 'text' AND instr("${c.name}", '${src.g.home}') > 0`,
-            )[0].n
+            )[0]
             if (n > 0) mentions.push(`${name}.${c.name}`)
           }
         }
+
         expect(mentions).to.deep.equal(['diagnostic_events.payload_json'])
         // Secrets survive the rewrite untouched.
         expect(rows(db, 'SELECT private_key_pem FROM device_identities')).to.deep.equal(

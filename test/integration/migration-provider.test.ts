@@ -54,18 +54,18 @@ describe('migration provider `openclaw`: the import engine in the host vocabular
   let target: ReturnType<typeof targetHome>
   let dry: ImportOutcome
 
-  before(async function () {
+  before(async () => {
     src = await standardSource()
     target = targetHome('dana')
     onboardedStateDir(target.home)
     dry = await importInto(src, target.home, true)
   })
 
-  after(function () {
+  after(() => {
     target?.cleanup()
   })
 
-  it('previews every root, secret group, move aside, rewrite, plugin and manual step, with the host summary', function () {
+  it('previews every root, secret group, move aside, rewrite, plugin and manual step, with the host summary', () => {
     const plan = planFromOutcome(dry, {archive: src.encrypted!, includeSecrets: true})
     const ids = (prefix: string) => plan.items.filter((i) => i.id.startsWith(prefix))
     const stateDir = path.join(target.home, '.openclaw-work')
@@ -79,7 +79,7 @@ describe('migration provider `openclaw`: the import engine in the host vocabular
     expect(ids('root:').find((i) => i.target === stateDir)?.sensitive).to.equal(true)
     // Secrets by kind, channel logins one per channel: all sensitive, counted by the host.
     const channels = new Set(
-      (src.manifest.secrets as {path: string}[])
+      (src.manifest.secrets as Array<{path: string}>)
         .map((s) => /\/credentials\/([^/]+)\/./.exec(s.path)?.[1])
         .filter(Boolean),
     )
@@ -101,7 +101,7 @@ describe('migration provider `openclaw`: the import engine in the host vocabular
     for (const secret of src.g.secrets) expect(text).to.not.contain(secret)
   })
 
-  it('without --include-secrets nothing is planned, and the preview says why first', function () {
+  it('without --include-secrets nothing is planned, and the preview says why first', () => {
     const plan = planFromOutcome(dry, {archive: src.encrypted!, includeSecrets: false})
     expect(plan.summary.planned).to.equal(0)
     expect(plan.items.filter((i) => i.kind !== 'manual' && i.status === 'skipped').length).to.be.greaterThan(0)
@@ -109,7 +109,7 @@ describe('migration provider `openclaw`: the import engine in the host vocabular
     expect(plan.warnings?.[0]).to.equal(SECRETS_NEEDED)
   })
 
-  it('a long list of rewrites ends in one summary item', function () {
+  it('a long list of rewrites ends in one summary item', () => {
     const many = Array.from({length: MAX_REBASE_ITEMS + 5}, (_, i) => ({...dry.rebase.rewrites[0], rel: `x/${i}.json`}))
     const plan = planFromOutcome(
       {...dry, rebase: {...dry.rebase, rewrites: many}},
@@ -121,7 +121,7 @@ describe('migration provider `openclaw`: the import engine in the host vocabular
     expect(rebase.at(-1)!.details).to.deep.include({files: 5})
   })
 
-  it('a failed import: every planned item skipped, one error with the code and what to do', function () {
+  it('a failed import: every planned item skipped, one error with the code and what to do', () => {
     const plan = planFromOutcome(dry, {archive: src.encrypted!, includeSecrets: true})
     const failed = failedResult(plan, {
       code: 'TARGET_GATEWAY_RUNNING',
@@ -136,7 +136,7 @@ describe('migration provider `openclaw`: the import engine in the host vocabular
     expect(failed.items.at(-1)!.details).to.deep.equal({code: 'TARGET_GATEWAY_RUNNING', exitCode: 5})
   })
 
-  it('the applied import reports every planned item migrated and the verification', async function () {
+  it('the applied import reports every planned item migrated and the verification', async () => {
     const home = targetHome('erin')
     try {
       onboardedStateDir(home.home)
@@ -154,7 +154,7 @@ describe('migration provider `openclaw`: the import engine in the host vocabular
     }
   })
 
-  describe('apply refuses before touching anything, and reports where the host looks', function () {
+  describe('apply refuses before touching anything, and reports where the host looks', () => {
     const host = {hostVersion: null, profile: 'work'}
     function hostCtx(home: string, extra: Partial<MigrationProviderContext>): MigrationProviderContext {
       const logged: string[] = []
@@ -167,7 +167,7 @@ describe('migration provider `openclaw`: the import engine in the host vocabular
       }
     }
 
-    it('without --include-secrets: nothing imported, one error, the report in the (untouched) state dir', async function () {
+    it('without --include-secrets: nothing imported, one error, the report in the (untouched) state dir', async () => {
       const plan = planFromOutcome(dry, {archive: src.encrypted!, includeSecrets: false})
       const ctx = hostCtx(target.home, {includeSecrets: false})
       const before = fs.readdirSync(target.home).toSorted()
@@ -181,7 +181,7 @@ describe('migration provider `openclaw`: the import engine in the host vocabular
       expect(fs.readdirSync(target.home).toSorted()).to.deep.equal(before)
     })
 
-    it("refuses when the host's backup lies inside a place the import moves aside", async function () {
+    it("refuses when the host's backup lies inside a place the import moves aside", async () => {
       const plan = planFromOutcome(dry, {archive: src.encrypted!, includeSecrets: true})
       const stateDir = path.join(target.home, '.openclaw-work')
       const ctx = hostCtx(target.home, {backupPath: path.join(stateDir, 'backup.tar.gz'), includeSecrets: true})

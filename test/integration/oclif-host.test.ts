@@ -1,6 +1,6 @@
 /**
  * The plugin inside an oclif host: test/fixtures/oclif-host is a small `openclaw` CLI (plain ESM,
- * @oclif/plugin-plugins, the `openclaw:resolve-context` hook, doctor / gateway / config validate).
+ * `@oclif/plugin-plugins`, the `openclaw:resolve-context` hook, doctor / gateway / config validate).
  * The repo is linked into it with `plugins link`, and `openclaw migrate ...` runs through the host's
  * own bin, so context resolution goes through the host's hook and host commands through
  * config.runCommand. The hook roots its state dirs at FIXTURE_HOST_STATE_ROOT, not HOME, so the
@@ -17,22 +17,22 @@ import {resolveHostContext} from '../../src/lib/host/host-context.js'
 import {type GeneratedHome, generateHome} from '../support/home-generator.js'
 import {
   createOclifHost,
+  envelopeOf,
   FIXTURE_HOST_ROOT,
   FIXTURE_HOST_VERSION,
   type HostLogLine,
   linkPlugin,
   type OclifHost,
-  envelopeOf,
   REPO_ROOT,
   resultOf,
 } from '../support/oclif-host.js'
 
-interface ContextJson {
-  stateDir: string
+type ContextJson = {
   configPath: string
-  profile: string | null
-  hostVersion: string | null
-  sources: {stateDir: string; configPath: string; profile: string; hostVersion: string | null}
+  hostVersion: null | string
+  profile: null | string
+  sources: {configPath: string; hostVersion: null | string; profile: string; stateDir: string}
+  stateDir: string
 }
 
 const hookCalls = (log: HostLogLine[]) => log.filter((l) => l.command === 'hook:openclaw:resolve-context')
@@ -55,7 +55,9 @@ describe('oclif host: the plugin linked into a fixture `openclaw` CLI', function
     host?.cleanup()
   })
 
-  beforeEach(() => host.clearLog())
+  beforeEach(() => {
+    host.clearLog()
+  })
 
   it('links the repo as a user plugin in the host data dir under the temp HOME', async () => {
     const pjson = JSON.parse(fs.readFileSync(path.join(host.dataDir, 'package.json'), 'utf8'))
@@ -86,8 +88,8 @@ describe('oclif host: the plugin linked into a fixture `openclaw` CLI', function
     const plan = resultOf<{
       context: ContextJson
       dryRun: boolean
+      profiles: Array<{stateDir: string}>
       totals: {files: number}
-      profiles: {stateDir: string}[]
     }>(result)
     expect(plan.dryRun).to.equal(true)
     expect(plan.context.sources).to.deep.equal({
@@ -121,9 +123,9 @@ describe('oclif host: the plugin linked into a fixture `openclaw` CLI', function
     // ready or not (exit 0/1), stdout must be exactly one JSON document: ours.
     expect(result.code, result.stderr).to.be.oneOf([0, 1])
     const check = resultOf<{
+      checks: Array<{id: string; message: string; status: string}>
       context: ContextJson
       ready: boolean
-      checks: {id: string; status: string; message: string}[]
     }>(result)
     expect(check.context.sources.stateDir).to.equal('oclif-hook')
     expect(check.context.stateDir).to.equal(work.stateDir)
@@ -165,7 +167,7 @@ describe('oclif host: the plugin linked into a fixture `openclaw` CLI', function
         env: {FIXTURE_HOST_GATEWAY_PID: String(gateway.pid)},
       })
       expect(result.code, result.stderr).to.equal(0)
-      const {result: plan, warnings} = envelopeOf<{gateway: {pid: number | null; running: boolean}}>(result)
+      const {result: plan, warnings} = envelopeOf<{gateway: {pid: null | number; running: boolean}}>(result)
       expect(plan!.gateway).to.deep.equal({pid: gateway.pid, running: true})
       expect(warnings.join('\n')).to.match(/--stop-gateway/)
       expect(host.readLog().filter((l) => l.command === 'gateway:status')).to.have.length(1)
@@ -250,6 +252,7 @@ describe('oclif host: the plugin linked into a fixture `openclaw` CLI', function
       } finally {
         delete process.env.FIXTURE_HOST_FAIL
       }
+
       expect(process.exitCode).to.equal(exitCodeBefore)
       const ok = await commands.run('config:validate', ['--json'])
       expect(ok.exitCode).to.equal(0)

@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import {type CliResult, describeRun, listFiles, rmrf, runCli, tmpDir} from '../support/cli.js'
-import {generateHome, type GeneratedHome} from '../support/home-generator.js'
+import {type GeneratedHome, generateHome} from '../support/home-generator.js'
 
 const PASSPHRASE = 'Tr0ub4dor&3-horse-battery-staple'
 
@@ -19,7 +19,7 @@ describe('secrets never leak (export and check output, temp files)', function ()
   let tmp: string
   let g: GeneratedHome
   let passFile: string
-  const runs: {name: string; result: CliResult}[] = []
+  const runs: Array<{name: string; result: CliResult}> = []
 
   before(async () => {
     root = tmpDir('secrets')
@@ -121,6 +121,7 @@ describe('secrets never leak (export and check output, temp files)', function ()
         for (const secret of needles) if (text.includes(secret)) leaks.push(`${name} ${stream}: ${secret.slice(0, 8)}…`)
       }
     }
+
     expect(leaks).to.deep.equal([])
   })
 

@@ -9,8 +9,8 @@ import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {cliEnv, DEV_BIN, describeRun, rmrf, runCli, tmpDir} from '../support/cli.js'
-import {generateHome, type GeneratedHome} from '../support/home-generator.js'
+import {cliEnv, describeRun, DEV_BIN, rmrf, runCli, tmpDir} from '../support/cli.js'
+import {type GeneratedHome, generateHome} from '../support/home-generator.js'
 
 const STRONG = 'tty test: correct horse battery staple'
 
@@ -55,18 +55,18 @@ describe('at a terminal (expect)', function () {
       [
         `spawn $env(NODE_BIN) $env(DEV_BIN) export --profile work -o ${archive}`,
         'expect "Passphrase for the archive"',
-        'send -- "abc\\r"',
+        String.raw`send -- "abc\r"`,
         'expect "weak"',
-        'send -- "n\\r"',
+        String.raw`send -- "n\r"`,
         'expect "Passphrase for the archive"',
-        `send -- "${STRONG}\\r"`,
+        String.raw`send -- "${STRONG}\r"`,
         'expect "Repeat the passphrase"',
-        'send -- "not the same\\r"',
+        String.raw`send -- "not the same\r"`,
         'expect "do not match"',
         'expect "Passphrase for the archive"',
-        `send -- "${STRONG}\\r"`,
+        String.raw`send -- "${STRONG}\r"`,
         'expect "Repeat the passphrase"',
-        `send -- "${STRONG}\\r"`,
+        String.raw`send -- "${STRONG}\r"`,
       ],
       g.home,
     )

@@ -12,20 +12,20 @@ import {fileURLToPath} from 'node:url'
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const DEV_BIN = path.join(REPO_ROOT, 'bin', 'dev.js')
 
-export interface CliResult {
-  code: number | null
-  signal: NodeJS.Signals | null
-  stdout: Buffer
+export type CliResult = {
+  code: null | number
+  err: string
   /** stdout as UTF-8 text. */
   out: string
-  err: string
+  signal: NodeJS.Signals | null
+  stdout: Buffer
 }
 
-export interface CliOptions {
-  home: string
+export type CliOptions = {
   cwd?: string
   /** Extra environment (merged over a clean base); `undefined` values delete the variable. */
   env?: Record<string, string | undefined>
+  home: string
   /** Written to stdin, then closed. stdin is a pipe, never a TTY. */
   input?: string
   timeoutMs?: number
@@ -50,6 +50,7 @@ export function cliEnv(options: CliOptions): NodeJS.ProcessEnv {
     if (v === undefined) delete env[k]
     else env[k] = v
   }
+
   return env
 }
 
@@ -81,7 +82,7 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
 }
 
 /** The one JSON envelope every `--json` run prints (README, "JSON output"). */
-export interface Envelope<R = any> {
+export type Envelope<R = any> = {
   command: string
   error?: {code: string; details?: Record<string, unknown>; exitCode: number; message: string; suggestions: string[]}
   exitCode: number
@@ -145,7 +146,7 @@ export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `ocm-test-${prefix}-`))
 }
 
-export function rmrf(...dirs: (string | undefined)[]): void {
+export function rmrf(...dirs: Array<string | undefined>): void {
   for (const dir of dirs) if (dir) fs.rmSync(dir, {force: true, recursive: true})
 }
 
@@ -154,7 +155,7 @@ function run(
   args: string[],
   input?: Buffer | string,
   env?: NodeJS.ProcessEnv,
-): {status: number | null; stdout: Buffer; stderr: string} {
+): {status: null | number; stderr: string; stdout: Buffer} {
   const r = spawnSync(cmd, args, {env: env ?? {...process.env, LC_ALL: 'C.UTF-8'}, input, maxBuffer: 256 * 1024 * 1024})
   if (r.error) throw r.error
   return {status: r.status, stderr: r.stderr.toString('utf8'), stdout: r.stdout}
@@ -207,6 +208,7 @@ export function treeFingerprint(...dirs: string[]): Map<string, string> {
     )
     if (st.isDirectory()) for (const name of fs.readdirSync(p)) visit(path.join(p, name))
   }
+
   for (const dir of dirs) visit(dir)
   return out
 }
@@ -221,9 +223,11 @@ export function listFiles(dir: string): string[] {
     } catch {
       return
     }
+
     if (st.isDirectory()) for (const name of fs.readdirSync(p)) visit(path.join(p, name))
     else out.push(p)
   }
+
   visit(dir)
   return out
 }
@@ -238,9 +242,9 @@ export function makeRemote(configPath: string, url = 'wss://gateway.example.net:
 
 /** Where an absolute source path sits in the archive, per the manifest's roots (innermost root wins). */
 export function archivePathIn(
-  manifest: {roots: {sourcePath: string; archivePath: string; type: string}[]},
+  manifest: {roots: Array<{archivePath: string; sourcePath: string; type: string}>},
   abs: string,
-): string | null {
+): null | string {
   const root = manifest.roots
     .filter((r) => r.type === 'dir' && (abs === r.sourcePath || abs.startsWith(`${r.sourcePath}/`)))
     .sort((a, b) => b.sourcePath.length - a.sourcePath.length)[0]
@@ -256,7 +260,7 @@ export function archivePathIn(
 export class RunBatch {
   private active = 0
   private readonly runs = new Map<string, Promise<CliResult>>()
-  private readonly waiting: (() => void)[] = []
+  private readonly waiting: Array<() => void> = []
 
   constructor(
     private readonly concurrency = 3,

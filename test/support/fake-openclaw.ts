@@ -7,20 +7,20 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
-export interface FakeOpenClaw {
+export type FakeOpenClaw = {
   /** Directory to put first on PATH. */
   binDir: string
-  file: string
   /** One line per invocation: the argv joined by spaces. */
   calls(): string[]
+  file: string
 }
 
-export interface FakeOpenClawOptions {
+export type FakeOpenClawOptions = {
+  /** Make `config file` and `database ownership status` fail (exit 1, no JSON). */
+  broken?: boolean
   /** Where the fake host keeps its state (without a profile); default $HOME/.openclaw. */
   stateDir?: string
   version?: string
-  /** Make `config file` and `database ownership status` fail (exit 1, no JSON). */
-  broken?: boolean
 }
 
 export function installFakeOpenClaw(dir: string, options: FakeOpenClawOptions = {}): FakeOpenClaw {
@@ -28,9 +28,9 @@ export function installFakeOpenClaw(dir: string, options: FakeOpenClawOptions = 
   fs.mkdirSync(binDir, {recursive: true})
   const log = path.join(dir, 'openclaw-argv.log')
   const file = path.join(binDir, 'openclaw')
-  const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
-  const script = `#!/bin/sh
-printf '%s\\n' "$*" >> ${q(log)}
+  const q = (s: string) => `'${s.replaceAll("'", String.raw`'\''`)}'`
+  const script = String.raw`#!/bin/sh
+printf '%s\n' "$*" >> ${q(log)}
 PROFILE=""
 case "$1" in
   --profile) PROFILE="$2"; shift 2 ;;
@@ -43,8 +43,8 @@ case "$*" in
 esac
 if [ ${options.broken ? '1' : '0'} = 1 ]; then echo "Error: gateway config is corrupt" >&2; exit 1; fi
 case "$*" in
-  "config file --json") echo "🦞 OpenClaw banner"; printf '{"path":"%s/openclaw.json"}\\n' "$STATE" ;;
-  "database ownership status --json") printf '{"databasePath":"%s/state/openclaw.sqlite","owner":"gateway"}\\n' "$STATE" ;;
+  "config file --json") echo "🦞 OpenClaw banner"; printf '{"path":"%s/openclaw.json"}\n' "$STATE" ;;
+  "database ownership status --json") printf '{"databasePath":"%s/state/openclaw.sqlite","owner":"gateway"}\n' "$STATE" ;;
   *) echo "fake openclaw: unexpected args: $*" >&2; exit 2 ;;
 esac
 `

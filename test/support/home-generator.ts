@@ -10,39 +10,39 @@ import {zstdCompressSync} from 'node:zlib'
  * absolute paths, skippable regenerable dirs, a workspace outside the state dir, an external
  * agentDir and symlinks. Known secret values are planted so tests can assert they never leak.
  */
-export interface HomeSpec {
-  home: string
-  profile?: string | null
-  /** Sessions per agent. */
-  sessions?: number
-  /** Approximate bytes of each session transcript. */
-  sessionBytes?: number
-  /** Incompressible media files and their size. */
-  mediaFiles?: number
-  mediaBytes?: number
+export type HomeSpec = {
   credentialFiles?: number
-  workspaceNotes?: number
-  nodeModulesFiles?: number
-  /** Leave uncheckpointed writes in the WAL (a crashed or live writer). */
-  walPending?: boolean
-  seed?: string
   /** Appended to the names of the roots outside the state dir, so two profiles of one home keep their own. */
   externalSuffix?: string
+  home: string
+  mediaBytes?: number
+  /** Incompressible media files and their size. */
+  mediaFiles?: number
+  nodeModulesFiles?: number
+  profile?: null | string
+  seed?: string
+  /** Approximate bytes of each session transcript. */
+  sessionBytes?: number
+  /** Sessions per agent. */
+  sessions?: number
+  /** Leave uncheckpointed writes in the WAL (a crashed or live writer). */
+  walPending?: boolean
+  workspaceNotes?: number
 }
 
-export interface GeneratedHome {
-  home: string
-  profile: string | null
-  stateDir: string
+export type GeneratedHome = {
   configPath: string
-  externalWorkspace: string
-  externalAgentDir: string
+  counts: {agents: number; credentialDirs: number; cronJobs: number; sessions: number}
   defaultWorkspace: string
-  /** Secret values planted in the fixture; none may ever be printed. */
-  secrets: string[]
-  counts: {agents: number; sessions: number; cronJobs: number; credentialDirs: number}
+  externalAgentDir: string
+  externalWorkspace: string
   /** Open handles keeping WAL content uncheckpointed; close them in after(). */
   holders: DatabaseSync[]
+  home: string
+  profile: null | string
+  /** Secret values planted in the fixture; none may ever be printed. */
+  secrets: string[]
+  stateDir: string
 }
 
 function write(file: string, content: Buffer | string, mode = 0o600): void {
@@ -72,13 +72,14 @@ function transcript(lines: number, sessionId: string, workspace: string): string
       }),
     )
   }
+
   return out.join('\n') + '\n'
 }
 
 export function generateHome(spec: HomeSpec): GeneratedHome {
   const profile = spec.profile === undefined ? 'work' : spec.profile
   const seed = spec.seed ?? 'fixture'
-  const home = spec.home
+  const {home} = spec
   const stateDir = path.join(home, profile ? `.openclaw-${profile}` : '.openclaw')
   const configPath = path.join(stateDir, 'openclaw.json')
   const defaultWorkspace = path.join(stateDir, 'workspace')
@@ -204,6 +205,7 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
           zstdCompressSync(Buffer.from(text)),
         )
     }
+
     if (spec.walPending === false) agentDb.close()
     else {
       agentDb.exec('PRAGMA wal_autocheckpoint=0')
@@ -213,6 +215,7 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
       holders.push(agentDb)
     }
   }
+
   const sessionCount = agentIds.length * sessions
   write(
     path.join(externalAgentDir, 'auth-profiles.json'),
@@ -320,6 +323,7 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
       sha('agents'),
     )
   }
+
   db.prepare('INSERT INTO config_health_entries VALUES (?, ?, ?)').run(configPath, '{}', 1_763_000_000_000)
   db.prepare('INSERT INTO config_machine_state VALUES (?, ?, ?)').run(
     'plugins.installedIndex',
@@ -384,6 +388,7 @@ export function generateHome(spec: HomeSpec): GeneratedHome {
         0o644,
       )
   }
+
   write(path.join(externalWorkspace, '.git', 'HEAD'), 'ref: refs/heads/main\n', 0o644)
   write(path.join(externalWorkspace, '.git', 'config'), '[core]\n\trepositoryformatversion = 0\n', 0o644)
   fs.symlinkSync('MEMORY.md', path.join(externalWorkspace, 'memory-link.md'))

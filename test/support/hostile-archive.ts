@@ -26,7 +26,6 @@ export const ARCHIVE_CODES = [
   'ARCHIVE_UNSAFE_ENTRY',
   'ARCHIVE_MISMATCH',
   'ARCHIVE_VERSION',
-  'ARCHIVE_UNKNOWN',
   'DECRYPT_FAILED',
 ] as const
 
@@ -42,21 +41,21 @@ export type TarTypeName =
   | (string & {})
 
 /** One tar entry exactly as a test wants it on the wire. */
-export interface RawEntry {
-  path: string
-  type: TarTypeName
+export type RawEntry = {
   body?: Buffer
-  /** Size written in the header (default: the body's length). The body is written as given. */
-  size?: number
-  mode?: number
-  linkpath?: string
-  mtime?: Date
-  /** Raw bytes for the ustar name field (e.g. invalid UTF-8); `path` is then only a label. */
-  rawName?: Buffer
-  /** Leave this entry out of the generated index (default: in it, when it is a file, dir or symlink). */
-  unindexed?: boolean
   /** Fields that replace the generated index line. */
   indexOverride?: Partial<IndexEntry>
+  linkpath?: string
+  mode?: number
+  mtime?: Date
+  path: string
+  /** Raw bytes for the ustar name field (e.g. invalid UTF-8); `path` is then only a label. */
+  rawName?: Buffer
+  /** Size written in the header (default: the body's length). The body is written as given. */
+  size?: number
+  type: TarTypeName
+  /** Leave this entry out of the generated index (default: in it, when it is a file, dir or symlink). */
+  unindexed?: boolean
 }
 
 const INDEX_TYPE: Record<string, IndexEntry['type']> = {
@@ -96,6 +95,7 @@ export function entryHeader(entry: RawEntry): Buffer {
     writeChecksum(block)
     return block
   }
+
   if (!header.needPax) return block
   return Buffer.concat([new Pax({...data, atime: undefined, ctime: undefined}).encode(), block])
 }
@@ -128,20 +128,20 @@ export function indexLine(entry: RawEntry): IndexEntry {
   return {...line, ...entry.indexOverride}
 }
 
-export interface CraftOptions {
+export type CraftOptions = {
+  /** Entries written after the index. */
+  afterIndex?: RawEntry[]
+  /** Rewrites the generated index lines (payload lines, then the trailer) before they are written. */
+  editIndex?: (lines: string[]) => string[]
+  entries: RawEntry[]
   manifest: ArchiveManifest
   /** Replaces the serialised manifest (its hash in the trailer is of these bytes). */
   manifestBytes?: Buffer
-  entries: RawEntry[]
-  /** Rewrites the generated index lines (payload lines, then the trailer) before they are written. */
-  editIndex?: (lines: string[]) => string[]
-  trailer?: Partial<IndexTrailer>
-  /** Leave out index.jsonl altogether. */
-  noIndex?: boolean
-  /** Entries written after the index. */
-  afterIndex?: RawEntry[]
   /** Leave out the two zero blocks that end a tar. */
   noEof?: boolean
+  /** Leave out index.jsonl altogether. */
+  noIndex?: boolean
+  trailer?: Partial<IndexTrailer>
 }
 
 export const MANIFEST_NAME = 'manifest.json'
@@ -281,7 +281,7 @@ export function withTotals(manifest: ArchiveManifest, entries: RawEntry[]): Arch
 
 /** A valid archive (plain tar) built from minimalManifest() and minimalEntries(), with edits. */
 export function craftValid(
-  edit: (parts: {manifest: ArchiveManifest; entries: RawEntry[]}) => Partial<CraftOptions> | void = () => {},
+  edit: (parts: {entries: RawEntry[]; manifest: ArchiveManifest}) => Partial<CraftOptions> | void = () => {},
 ): Buffer {
   const entries = minimalEntries()
   const manifest = withTotals(minimalManifest(), entries)
@@ -301,7 +301,7 @@ export function zstd(tar: Buffer): Buffer {
 /** age-encrypts to a passphrase (scrypt work factor lowered so tests stay fast; readers accept it) or to a recipient. */
 export async function ageEncrypt(
   bytes: Buffer,
-  key: {passphrase: string; logN?: number} | {recipient: string},
+  key: {logN?: number; passphrase: string} | {recipient: string},
 ): Promise<Buffer> {
   const e = new Encrypter()
   if ('passphrase' in key) {
@@ -310,6 +310,7 @@ export async function ageEncrypt(
   } else {
     e.addRecipient(key.recipient)
   }
+
   return Buffer.from(await e.encrypt(new Uint8Array(bytes)))
 }
 
@@ -320,12 +321,12 @@ export function flipBit(bytes: Buffer, bit: number): Buffer {
   return out
 }
 
-export interface TarSpan {
-  name: string
-  /** Offset of the entry's (first, maybe PAX) header block. */
-  header: number
+export type TarSpan = {
   /** Offset and length of the body. */
   body: number
+  /** Offset of the entry's (first, maybe PAX) header block. */
+  header: number
+  name: string
   size: number
 }
 
@@ -349,8 +350,10 @@ export function tarLayout(tar: Buffer): TarSpan[] {
       paxPath = undefined
       paxStart = undefined
     }
+
     off = bodyStart + Math.ceil(size / BLOCK) * BLOCK
   }
+
   return spans
 }
 
@@ -360,11 +363,11 @@ export function span(tar: Buffer, name: string): TarSpan {
   return found
 }
 
-export interface LoadedArchive {
-  manifest: ArchiveManifest
-  manifestBytes: Buffer
+export type LoadedArchive = {
   /** Payload entries in archive order, with their bodies. */
   entries: RawEntry[]
+  manifest: ArchiveManifest
+  manifestBytes: Buffer
 }
 
 const TAR_TYPE: Record<string, TarTypeName> = {dir: 'Directory', file: 'File', symlink: 'SymbolicLink'}
@@ -383,7 +386,7 @@ export async function loadArchive(tar: Buffer): Promise<LoadedArchive> {
     async file(entry) {
       const chunks: Buffer[] = []
       bodies.set(entry.path, chunks)
-      return {close: async () => {}, write: (c: Buffer) => void chunks.push(Buffer.from(c))}
+      return {async close() {}, write: (c: Buffer) => void chunks.push(Buffer.from(c))}
     },
   })
   for (const [key, seen] of read.entries) {
@@ -396,6 +399,7 @@ export async function loadArchive(tar: Buffer): Promise<LoadedArchive> {
       type: TAR_TYPE[seen.type],
     })
   }
+
   read.entries.close()
   return {entries, manifest: read.manifest, manifestBytes}
 }

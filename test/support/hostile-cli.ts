@@ -12,30 +12,30 @@ import {cliEnv, type CliResult, DEV_BIN} from './cli.js'
 
 export const FAULTS = fileURLToPath(new URL('hostile-faults.ts', import.meta.url))
 
-export interface HostileRunOptions {
-  home: string
-  cwd?: string
-  env?: Record<string, string | undefined>
-  input?: Buffer | string
-  timeoutMs?: number
-  /** HOSTILE_FAULT for the preload (kill:rename:3, enospc:write:1, ...). */
-  fault?: string
-  /** HOSTILE_MUTATE for the preload (append:/path, unlink:/path). */
-  mutate?: string
+export type HostileRunOptions = {
   /** Where the preload writes its call counts on exit. */
   countFile?: string
-  /** Send this signal when stderr first matches `when` (or after `afterMs`). */
-  signal?: {name: NodeJS.Signals; whenStderr?: RegExp; afterMs?: number}
-  /** Run the child as another user (setpriv), or drop root's file-permission override. */
-  setpriv?: string[]
-  /** Keep stdin open (never send EOF) until the child exits. */
-  holdStdin?: boolean
+  cwd?: string
+  env?: Record<string, string | undefined>
+  /** HOSTILE_FAULT for the preload (kill:rename:3, enospc:write:1, ...). */
+  fault?: string
   /** HOSTILE_FILL for the preload's fill action: a ballast file on the filesystem to fill up. */
   fill?: string
+  /** Keep stdin open (never send EOF) until the child exits. */
+  holdStdin?: boolean
+  home: string
+  input?: Buffer | string
+  /** HOSTILE_MUTATE for the preload (append:/path, unlink:/path). */
+  mutate?: string
+  /** Run the child as another user (setpriv), or drop root's file-permission override. */
+  setpriv?: string[]
+  /** Send this signal when stderr first matches `when` (or after `afterMs`). */
+  signal?: {afterMs?: number; name: NodeJS.Signals; whenStderr?: RegExp}
+  timeoutMs?: number
 }
 
 /** Every run of the hostile suites, for the final secret scan. */
-export const ALL_RUNS: {name: string; result: CliResult}[] = []
+export const ALL_RUNS: Array<{name: string; result: CliResult}> = []
 
 export function runHostile(name: string, args: string[], options: HostileRunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -57,11 +57,11 @@ export function runHostile(name: string, args: string[], options: HostileRunOpti
       signalled = true
       child.kill(options.signal.name)
     }
+
     child.stdout.on('data', (c: Buffer) => out.push(c))
     child.stderr.on('data', (c: Buffer) => {
       err.push(c)
-      if (options.signal?.whenStderr && options.signal.whenStderr.test(Buffer.concat(err).toString('utf8')))
-        sendSignal()
+      if (options.signal?.whenStderr?.test(Buffer.concat(err).toString('utf8'))) sendSignal()
     })
     const signalTimer =
       options.signal?.afterMs === undefined ? undefined : setTimeout(sendSignal, options.signal.afterMs)
@@ -94,7 +94,7 @@ export function runHostile(name: string, args: string[], options: HostileRunOpti
 /** The JSON error a failed `--json` run prints: {error: {code, exitCode, message, suggestions}}. */
 export function jsonError(
   result: CliResult,
-): {code: string; exitCode: number; message: string; suggestions: string[]} | null {
+): null | {code: string; exitCode: number; message: string; suggestions: string[]} {
   try {
     return (
       (JSON.parse(result.out) as {error?: {code: string; exitCode: number; message: string; suggestions: string[]}})
@@ -131,6 +131,7 @@ export function homeFingerprint(home: string, options: {mtimes?: boolean} = {}):
     out.set(rel || '.', what)
     if (st.isDirectory()) for (const name of fs.readdirSync(p).sort()) visit(path.join(p, name))
   }
+
   visit(home)
   return out
 }
@@ -153,6 +154,7 @@ export function leftovers(dir: string): string[] {
     } catch {
       return
     }
+
     for (const name of names) {
       const abs = path.join(p, name)
       if (/\.migrate-staging-|\.partial-[0-9a-f]+$/.test(name)) found.push(abs)
@@ -162,15 +164,17 @@ export function leftovers(dir: string): string[] {
       } catch {
         continue
       }
+
       if (st.isDirectory()) visit(abs)
     }
   }
+
   visit(dir)
   return found
 }
 
 /** The import journals of a home (state of each run). */
-export function journals(home: string): {runId: string; state: string}[] {
+export function journals(home: string): Array<{runId: string; state: string}> {
   const dir = path.join(home, '.openclaw-migrate', 'imports')
   if (!fs.existsSync(dir)) return []
   return fs
@@ -189,14 +193,17 @@ export function filesWithSecrets(dir: string, secrets: string[]): string[] {
     } catch {
       return
     }
+
     if (st.isDirectory()) {
       for (const name of fs.readdirSync(p)) visit(path.join(p, name))
       return
     }
+
     if (!st.isFile()) return
     const bytes = fs.readFileSync(p)
     if (secrets.some((s) => bytes.includes(s))) hits.push(p)
   }
+
   visit(dir)
   return hits
 }

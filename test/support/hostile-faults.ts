@@ -43,6 +43,7 @@ function fillUp(ballast: string): void {
   } catch {
     // ENOSPC: full
   }
+
   for (let size = 4096; size >= 1; size = Math.floor(size / 2)) {
     try {
       for (;;) fs.writeSync(fd, block.subarray(0, size))
@@ -50,6 +51,7 @@ function fillUp(ballast: string): void {
       // full at this granularity too
     }
   }
+
   fs.closeSync(fd)
 }
 

@@ -15,19 +15,19 @@ import {type DecryptionKeys} from '../../src/lib/archive/encryption.js'
 import {ErrorCodes, isMigrateError} from '../../src/lib/errors.js'
 import {type StagedRoot, StagingSink} from '../../src/lib/import/staging.js'
 
-export interface Attempt {
-  ok: boolean
-  code: string | null
-  exit: number | null
+export type Attempt = {
+  code: null | string
+  exit: null | number
   message: string
-  read?: ReadArchiveResult
+  ms: number
+  ok: boolean
   /** Paths created in the sandbox outside the staging dir. */
   outside: string[]
-  /** Staged files, relative to the staging dir, with their contents. */
-  staged: Map<string, Buffer | string>
-  ms: number
   /** A non-MigrateError escaped (a raw exception: always a bug). */
   raw?: unknown
+  read?: ReadArchiveResult
+  /** Staged files, relative to the staging dir, with their contents. */
+  staged: Map<string, Buffer | string>
 }
 
 function walk(dir: string, base = dir, out: string[] = []): string[] {
@@ -37,12 +37,14 @@ function walk(dir: string, base = dir, out: string[] = []): string[] {
   } catch {
     return out
   }
+
   for (const name of names) {
     const abs = path.join(dir, name)
     out.push(path.relative(base, abs))
     const st = fs.lstatSync(abs)
     if (st.isDirectory()) walk(abs, base, out)
   }
+
   return out
 }
 
@@ -60,7 +62,7 @@ export function newSandbox(prefix = 'hostile'): string {
  */
 export async function attemptRead(
   input: Buffer | string,
-  options: {sandbox: string; keys?: DecryptionKeys; spaceLimit?: number; timeoutMs?: number},
+  options: {keys?: DecryptionKeys; sandbox: string; spaceLimit?: number; timeoutMs?: number},
 ): Promise<Attempt> {
   const {sandbox} = options
   const staging = path.join(sandbox, 'staging')
@@ -72,6 +74,7 @@ export async function attemptRead(
     file = path.join(sandbox, 'archive.bin')
     fs.writeFileSync(file, input)
   }
+
   let inner: StagingSink | undefined
   const sink: ArchiveSink = {
     directory: (e) => inner!.directory(e),
@@ -101,21 +104,21 @@ export async function attemptRead(
       return readArchive(opened.tar, sink, {spaceLimit: () => options.spaceLimit})
     })()
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`HANG: no result after ${options.timeoutMs ?? 20_000} ms`)),
-        options.timeoutMs ?? 20_000,
-      )
+      timer = setTimeout(() => {
+        reject(new Error(`HANG: no result after ${options.timeoutMs ?? 20_000} ms`))
+      }, options.timeoutMs ?? 20_000)
     })
     const read = await Promise.race([work, timeout])
     read.entries.close()
     result = {code: null, exit: 0, message: 'ok', ok: true, read}
   } catch (error) {
-    if (isMigrateError(error))
-      result = {code: error.code, exit: ErrorCodes[error.code].exit, message: error.message, ok: false}
-    else result = {code: null, exit: null, message: String((error as Error)?.stack ?? error), ok: false, raw: error}
+    result = isMigrateError(error)
+      ? {code: error.code, exit: ErrorCodes[error.code].exit, message: error.message, ok: false}
+      : {code: null, exit: null, message: String((error as Error)?.stack ?? error), ok: false, raw: error}
   } finally {
     clearTimeout(timer)
   }
+
   const ms = Date.now() - started
   const outside = walk(sandbox).filter(
     (p) =>
@@ -133,5 +136,6 @@ export async function attemptRead(
     else if (st.isFile()) staged.set(rel, fs.readFileSync(abs))
     else staged.set(rel, 'dir')
   }
+
   return {...result, ms, outside, staged}
 }

@@ -11,29 +11,29 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import {cliEnv, type CliOptions, type CliResult, describeRun, DEV_BIN, resultOf, rmrf, tarCat, tmpDir} from './cli.js'
+import {type GeneratedHome, generateHome, type HomeSpec} from './home-generator.js'
 import {runInProcess as runCli} from './in-process.js'
-import {generateHome, type GeneratedHome, type HomeSpec} from './home-generator.js'
 
 export const PASSPHRASE = 'import tests: correct horse battery staple'
 export const STAGING_MARK = '.migrate-staging-'
 
-export interface ExportedSource {
-  /** Temp dir holding the source home, the archives and the passphrase file. */
-  root: string
-  g: GeneratedHome
-  passFile: string
+export type ExportedSource = {
   /** age-encrypted (passphrase) gzip archive. */
   encrypted?: string
-  /** --no-encrypt archive. */
-  plain: string
   /** `export --json` summaries. */
   exported: {encrypted?: any; plain: any}
+  g: GeneratedHome
   /** manifest.json of the plain archive (same source, same inventory as the encrypted one). */
   manifest: any
+  passFile: string
+  /** --no-encrypt archive. */
+  plain: string
+  /** Temp dir holding the source home, the archives and the passphrase file. */
+  root: string
 }
 
 const cache = new Map<string, Promise<ExportedSource>>()
-const cleanups: (() => void)[] = []
+const cleanups: Array<() => void> = []
 process.once('exit', () => {
   for (const c of cleanups) {
     try {
@@ -48,15 +48,15 @@ function expectExit0(result: CliResult, what: string): void {
   if (result.code !== 0) throw new Error(`${what} failed: ${describeRun(result)}`)
 }
 
-export interface SourceOptions {
-  /** Extra generator settings (home, profile are set here). */
-  spec?: Partial<HomeSpec>
-  encrypted?: boolean
+export type SourceOptions = {
   compression?: 'gzip' | 'zstd'
-  /** User name of the source home: <root>/home/<user>. */
-  user?: string
+  encrypted?: boolean
   /** Called after generation, before the export (e.g. to move a workspace out of the home). */
   prepare?: (g: GeneratedHome, root: string) => void
+  /** Extra generator settings (home, profile are set here). */
+  spec?: Partial<HomeSpec>
+  /** User name of the source home: <root>/home/<user>. */
+  user?: string
 }
 
 /**
@@ -117,6 +117,7 @@ export function exportedSource(key: string, options: SourceOptions = {}): Promis
     })()
     cache.set(key, promise)
   }
+
   return promise
 }
 
@@ -126,11 +127,17 @@ export function standardSource(): Promise<ExportedSource> {
 }
 
 /** A fresh empty target home <tmp>/home/<user> (a different absolute path and user name than the source). */
-export function targetHome(user: string): {root: string; home: string; cleanup: () => void} {
+export function targetHome(user: string): {cleanup: () => void; home: string; root: string} {
   const root = tmpDir(`import-dst-${user}`)
   const home = path.join(root, 'home', user)
   fs.mkdirSync(home, {recursive: true})
-  return {cleanup: () => rmrf(root), home, root}
+  return {
+    cleanup() {
+      rmrf(root)
+    },
+    home,
+    root,
+  }
 }
 
 /** What onboarding leaves behind: a state dir with something in it that must survive the import. */
@@ -146,12 +153,12 @@ export function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex')
 }
 
-export interface TreeNode {
-  type: 'dir' | 'file' | 'symlink'
-  mode: number
-  size: number
-  sha256?: string
+export type TreeNode = {
   link?: string
+  mode: number
+  sha256?: string
+  size: number
+  type: 'dir' | 'file' | 'symlink'
 }
 
 /**
@@ -170,6 +177,7 @@ export function scanTree(root: string, skip: (abs: string) => boolean = () => fa
       for (const name of fs.readdirSync(abs).sort()) visit(path.join(abs, name), rel ? `${rel}/${name}` : name)
     } else out.set(rel, {mode, sha256: sha256(fs.readFileSync(abs)), size: st.size, type: 'file'})
   }
+
   visit(root, '')
   return out
 }
@@ -180,6 +188,7 @@ export function snapshotHome(home: string, options: {ignore?: (rel: string) => b
   for (const [rel, n] of scanTree(home, (abs) => options.ignore?.(path.relative(home, abs)) ?? false)) {
     out.set(rel, `${n.type} ${n.mode.toString(8)} ${n.size} ${n.sha256 ?? n.link ?? ''}`)
   }
+
   return out
 }
 
@@ -190,6 +199,7 @@ export function diffSnapshots(before: Map<string, string>, after: Map<string, st
     if (!after.has(k)) diffs.push(`- ${k || '.'} (${v})`)
     else if (after.get(k) !== v) diffs.push(`~ ${k || '.'}: ${v} → ${after.get(k)}`)
   }
+
   for (const [k, v] of after) if (!before.has(k)) diffs.push(`+ ${k || '.'} (${v})`)
   return diffs
 }
@@ -204,12 +214,14 @@ export function findStaging(dir: string): string[] {
     } catch {
       return
     }
+
     for (const name of names) {
       const abs = path.join(p, name)
       if (name.includes(STAGING_MARK)) found.push(abs)
       else if (fs.lstatSync(abs).isDirectory()) visit(abs)
     }
   }
+
   visit(dir)
   return found
 }
@@ -229,7 +241,7 @@ export function journals(home: string): any[] {
     .map((n) => JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')))
 }
 
-export interface SpawnedCli {
+export type SpawnedCli = {
   child: ChildProcess
   done: Promise<CliResult>
 }
@@ -243,8 +255,8 @@ export function spawnCli(args: string[], options: CliOptions): SpawnedCli {
   })
   const out: Buffer[] = []
   const err: Buffer[] = []
-  child.stdout!.on('data', (c: Buffer) => out.push(c))
-  child.stderr!.on('data', (c: Buffer) => err.push(c))
+  child.stdout.on('data', (c: Buffer) => out.push(c))
+  child.stderr.on('data', (c: Buffer) => err.push(c))
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
   const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject)
@@ -260,7 +272,7 @@ export function spawnCli(args: string[], options: CliOptions): SpawnedCli {
 /** Polls until `test()` is true (or the child exited / the deadline passed); returns whether it became true. */
 export async function waitFor(
   test: () => boolean,
-  options: {child?: ChildProcess; timeoutMs?: number; everyMs?: number} = {},
+  options: {child?: ChildProcess; everyMs?: number; timeoutMs?: number} = {},
 ): Promise<boolean> {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000)
   while (Date.now() < deadline) {
@@ -268,6 +280,7 @@ export async function waitFor(
     if (options.child && options.child.exitCode !== null) return test()
     await new Promise((r) => setTimeout(r, options.everyMs ?? 5))
   }
+
   return test()
 }
 
@@ -279,7 +292,7 @@ export async function waitFor(
  */
 export function compareWithSource(
   src: ExportedSource,
-  targets: {root: string; sourcePath: string; target: string}[],
+  targets: Array<{root: string; sourcePath: string; target: string}>,
   rewritten: Set<string>,
   options: {sqliteSideFiles?: boolean} = {},
 ): {compared: number} {
@@ -306,10 +319,12 @@ export function compareWithSource(
         expect(nb.link, abs).to.equal(na.link)
         continue
       }
+
       if (na.type === 'dir') {
         expect(nb.mode, `${abs} mode`).to.equal(0o700)
         continue
       }
+
       const archivePath =
         root.type === 'file' ? `${root.archivePath}/${path.basename(root.sourcePath)}` : `${root.archivePath}/${rel}`
       expect(nb.mode.toString(8), `${abs} mode`).to.equal(
@@ -322,6 +337,7 @@ export function compareWithSource(
         differing.push(`${abs} differs from ${rel ? path.join(t.sourcePath, rel) : t.sourcePath}`)
     }
   }
+
   expect(differing).to.deep.equal([])
   return {compared}
 }

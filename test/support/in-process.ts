@@ -1,5 +1,5 @@
 /**
- * CLI runs inside the test process with @oclif/test's runCommand: the same commands, flags,
+ * CLI runs inside the test process with `@oclif/test`'s runCommand: the same commands, flags,
  * envelope and exit codes as the bin, without starting Node and loading TypeScript for every run.
  * Runs are serialized (each swaps HOME, the environment and the working directory). Spawned runs
  * (runCli) stay for what needs a real process: signals, faults, a TTY, stdin, the real host.
@@ -7,7 +7,7 @@
 import {runCommand} from '@oclif/test'
 
 import {standaloneArgv} from '../../src/standalone.js'
-import {type CliOptions, type CliResult, cliEnv, REPO_ROOT} from './cli.js'
+import {cliEnv, type CliOptions, type CliResult, REPO_ROOT} from './cli.js'
 
 let queue: Promise<unknown> = Promise.resolve()
 

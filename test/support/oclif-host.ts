@@ -2,7 +2,7 @@
  * Drives the fixture oclif host (test/fixtures/oclif-host, bin `openclaw`) in child processes with
  * an isolated HOME and XDG dirs, so `plugins link` writes its user-plugin list under a temp dir and
  * never into the real ~/.local/share. The fixture has no node_modules of its own: Node resolves
- * @oclif/core and @oclif/plugin-plugins by walking up to the repo root's node_modules.
+ * `@oclif/core` and `@oclif/plugin-plugins` by walking up to the repo root's node_modules.
  */
 import {spawn} from 'node:child_process'
 import fs from 'node:fs'
@@ -23,37 +23,37 @@ export const NODE_24 = ((): string => {
   return fs.existsSync(local) ? local : process.execPath
 })()
 
-export interface HostResult {
-  code: number | null
-  stdout: string
+export type HostResult = {
+  code: null | number
   stderr: string
+  stdout: string
 }
 
-export interface HostLogLine {
-  command: string
+export type HostLogLine = {
   argv: string[]
-  env: Record<string, string | null>
+  command: string
+  env: Record<string, null | string>
+  input?: {dev: boolean; profile: null | string}
   pid: number
+  result?: {configPath: string; profile: null | string; stateDir: string}
   stateDir?: string
-  input?: {profile: string | null; dev: boolean}
-  result?: {stateDir: string; configPath: string; profile: string | null}
 }
 
-export interface OclifHost {
-  /** Temp dir holding everything below. */
-  dir: string
-  /** HOME of the child processes (the plugin's built-in rules would look here). */
-  home: string
-  /** FIXTURE_HOST_STATE_ROOT: where the host's hook puts `.openclaw[-profile]`. */
-  stateRoot: string
+export type OclifHost = {
+  cleanup(): void
+  clearLog(): void
   /** The host's oclif data dir (user/linked plugin list). */
   dataDir: string
-  logFile: string
+  /** Temp dir holding everything below. */
+  dir: string
   env: NodeJS.ProcessEnv
-  run(args: string[], options?: {env?: Record<string, string | undefined>; timeoutMs?: number}): Promise<HostResult>
+  /** HOME of the child processes (the plugin's built-in rules would look here). */
+  home: string
+  logFile: string
   readLog(): HostLogLine[]
-  clearLog(): void
-  cleanup(): void
+  run(args: string[], options?: {env?: Record<string, string | undefined>; timeoutMs?: number}): Promise<HostResult>
+  /** FIXTURE_HOST_STATE_ROOT: where the host's hook puts `.openclaw[-profile]`. */
+  stateRoot: string
 }
 
 function pathWithoutOpenClaw(base = process.env.PATH ?? ''): string {
@@ -95,6 +95,7 @@ export function createOclifHost(): OclifHost {
         if (v === undefined) delete childEnv[k]
         else childEnv[k] = v
       }
+
       const child = spawn(NODE_24, [FIXTURE_HOST_BIN, ...args], {
         cwd: home,
         env: childEnv,
@@ -113,8 +114,12 @@ export function createOclifHost(): OclifHost {
     })
 
   return {
-    cleanup: () => fs.rmSync(dir, {force: true, recursive: true}),
-    clearLog: () => fs.rmSync(logFile, {force: true}),
+    cleanup() {
+      fs.rmSync(dir, {force: true, recursive: true})
+    },
+    clearLog() {
+      fs.rmSync(logFile, {force: true})
+    },
     dataDir: path.join(xdg, 'data', 'openclaw-fixture-host'),
     dir,
     env,

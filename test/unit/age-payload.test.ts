@@ -16,6 +16,7 @@ function pieces(data: Uint8Array, sizes = [1, 7, 4096, 65_552, 100_000, 1 << 20]
     parts.push(Buffer.from(data.subarray(at, at + n)))
     at += n
   }
+
   return Readable.from(parts, {objectMode: false})
 }
 
@@ -33,12 +34,14 @@ async function failure(
     expect(error).to.be.instanceOf(MigrateError)
     return error as MigrateError
   }
+
   expect.fail('decryption succeeded')
 }
 
-describe('age payload decryption (node:crypto STREAM under age-encryption headers)', function () {
+describe('age payload decryption (node:crypto STREAM under age-encryption headers)', () => {
   let identity: string
   let recipient: string
+
   before(async () => {
     identity = await generateX25519Identity()
     recipient = await identityToRecipient(identity)
@@ -94,6 +97,7 @@ describe('age payload decryption (node:crypto STREAM under age-encryption header
       flipped[at] ^= 0x01
       expect((await failure(flipped, {identities: [identity]})).code, `flip at ${at}`).to.equal('ARCHIVE_CORRUPT')
     }
+
     const appended = Buffer.concat([sealed, Buffer.from('x')])
     expect((await failure(appended, {identities: [identity]})).code).to.equal('ARCHIVE_CORRUPT')
   })

@@ -20,11 +20,11 @@ async function ageFile(file: string, seal: {passphrase: string} | {recipient: st
   fs.writeFileSync(file, await e.encrypt(zlib.gzipSync(Buffer.from('not a real tar'))), {mode: 0o600})
 }
 
-describe('archive discovery (names and magic bytes only)', function () {
+describe('archive discovery (names and magic bytes only)', () => {
   let dir: string
   let identity: string
 
-  before(async function () {
+  before(async () => {
     dir = tmpDir('discovery')
     identity = await generateIdentity()
     await ageFile(path.join(dir, 'openclaw-migrate-work-old-20261101T000000Z.tar.gz.age'), {passphrase: 'p'})
@@ -44,11 +44,11 @@ describe('archive discovery (names and magic bytes only)', function () {
     fs.utimesSync(path.join(dir, 'openclaw-migrate-work-old-20261101T000000Z.tar.gz.age'), old, old)
   })
 
-  after(function () {
+  after(() => {
     rmrf(dir)
   })
 
-  it('tells passphrase, recipients, gzip and zstd apart from the header, and anything else as unknown', function () {
+  it('tells passphrase, recipients, gzip and zstd apart from the header, and anything else as unknown', () => {
     expect(archiveSeal(path.join(dir, 'openclaw-migrate-work-old-20261101T000000Z.tar.gz.age'))).to.equal('passphrase')
     expect(archiveSeal(path.join(dir, 'openclaw-migrate-work-new-20261120T000000Z.tar.zst.age'))).to.equal('recipients')
     expect(archiveSeal(path.join(dir, 'openclaw-migrate-plain.tar.gz'))).to.equal('gzip')
@@ -59,7 +59,7 @@ describe('archive discovery (names and magic bytes only)', function () {
     expect(archiveSeal(path.join(dir, 'openclaw-migrate-link.tar.gz'))).to.equal('unknown')
   })
 
-  it('finds only our archives (regular, non-empty, known seal) in the given dirs, newest first', function () {
+  it('finds only our archives (regular, non-empty, known seal) in the given dirs, newest first', () => {
     const found = findArchives([dir, path.join(dir, 'no-such-dir'), dir])
     expect(found.map((f) => path.basename(f.path))).to.have.members([
       'openclaw-migrate-work-new-20261120T000000Z.tar.zst.age',
@@ -73,7 +73,7 @@ describe('archive discovery (names and magic bytes only)', function () {
     expect(found.map((f) => f.mtimeMs)).to.deep.equal(found.map((f) => f.mtimeMs).sort((x, y) => y - x))
   })
 
-  it('names the identity file kept next to an archive: <archive>.key first, then key.txt / identity.txt', function () {
+  it('names the identity file kept next to an archive: <archive>.key first, then key.txt / identity.txt', () => {
     const archive = path.join(dir, 'openclaw-migrate-work-new-20261120T000000Z.tar.zst.age')
     expect(identityBeside(archive)).to.equal(null)
     fs.writeFileSync(path.join(dir, 'key.txt'), `${identity}\n`, {mode: 0o600})

@@ -14,6 +14,7 @@ async function rejection(promise: Promise<unknown>): Promise<MigrateError> {
     expect(error).to.be.instanceOf(MigrateError)
     return error as MigrateError
   }
+
   throw new Error('expected a rejection with MigrateError')
 }
 

@@ -12,14 +12,14 @@ import {
   tarTrailer,
 } from '../../src/lib/archive/tar-format.js'
 
-function gnuTar(args: string[], input?: Buffer): {status: number | null; stdout: string; stderr: string} {
+function gnuTar(args: string[], input?: Buffer): {status: null | number; stderr: string; stdout: string} {
   const r = spawnSync('tar', args, {env: {...process.env, LC_ALL: 'C.UTF-8'}, input})
   if (r.error) throw r.error
   return {status: r.status, stderr: r.stderr.toString('utf8'), stdout: r.stdout.toString('utf8')}
 }
 
 /** Builds a tar with nothing but encodeTarHeader, tarPadding and tarTrailer, like the archive writer. */
-function buildTar(entries: (TarEntryHeader & {body?: Buffer})[]): Buffer {
+function buildTar(entries: Array<TarEntryHeader & {body?: Buffer}>): Buffer {
   const parts: Buffer[] = []
   for (const e of entries) {
     const body = e.body ?? Buffer.alloc(0)
@@ -32,6 +32,7 @@ function buildTar(entries: (TarEntryHeader & {body?: Buffer})[]): Buffer {
       if (pad) parts.push(pad)
     }
   }
+
   parts.push(tarTrailer())
   return Buffer.concat(parts)
 }
@@ -42,7 +43,7 @@ describe('tar-format (headers read back by GNU tar)', () => {
   const longFile = `${longDir}/${'n'.repeat(150)}.md`
   const unicodeFile = 'roots/work.workspace.main/memory/日記-2026 ✓/Ärger über ñandú 🦞.md'
   const longLinkTarget = `../../${'x'.repeat(140)}/target.md`
-  const entries: (TarEntryHeader & {body?: Buffer})[] = [
+  const entries: Array<TarEntryHeader & {body?: Buffer}> = [
     {mode: 0o700, mtime, path: 'roots/work.workspace.main', size: 0, type: 'dir'},
     {
       body: Buffer.from('short\n'),
@@ -143,16 +144,17 @@ describe('tar-format (headers read back by GNU tar)', () => {
       if (e.type === 'symlink') expect(fs.readlinkSync(target)).to.equal(e.linkpath)
       if (e.type === 'dir') expect(fs.statSync(target).isDirectory()).to.equal(true)
     }
+
     expect(fs.statSync(path.join(out, 'roots/work.workspace.main/MEMORY.md')).mtime.getTime()).to.equal(mtime.getTime())
   })
 
   it('records no owner (uid/gid 0, no user names)', () => {
     const r = gnuTar(['-tv', '-f', tarFile])
-    for (const line of r.stdout.split('\n').filter(Boolean)) expect(line.split(/\s+/)[1]).to.equal('0/0')
+    for (const line of r.stdout.split('\n').filter(Boolean)) expect(line.split(/\s+/, 2)[1]).to.equal('0/0')
   })
 
   it('strips file-type bits from the mode and keeps setuid/sticky-free permission bits', () => {
-    const header = encodeTarHeader({mode: 0o100_644, mtime, path: 'a', size: 0, type: 'file'})
+    const header = encodeTarHeader({mode: 0o10_0644, mtime, path: 'a', size: 0, type: 'file'})
     // ustar mode field: offset 100, 8 bytes of octal.
     expect(Number.parseInt(header.toString('latin1', 100, 107), 8)).to.equal(0o644)
   })

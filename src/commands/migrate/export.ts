@@ -1,6 +1,5 @@
 import {Flags} from '@oclif/core'
 
-import {parseSize} from '../../lib/archive/volumes.js'
 import {MigrateCommand} from '../../lib/base-command.js'
 import {ExitCode, MigrateError} from '../../lib/errors.js'
 import {abandonExport, prepareExport, runExport} from '../../lib/operations/export-operation.js'
@@ -37,10 +36,6 @@ The inventory comes from the config: the whole state dir, every workspace and ag
       command: '<%= config.bin %> <%= command.id %> --dry-run',
       description: 'Print what would be exported; write nothing.',
     },
-    {
-      command: '<%= config.bin %> <%= command.id %> -o /media/stick/ --split 2G',
-      description: 'Write the archive onto a stick in volumes of at most 2 GiB (automatic below 4 GiB on FAT32).',
-    },
   ]
 
   static override flags = {
@@ -52,10 +47,6 @@ The inventory comes from the config: the whole state dir, every workspace and ag
       char: 'o',
       description:
         'Write the archive to this file, or into this directory; "-" streams it to stdout. Default: ./openclaw-migrate-<profile>-<host>-<UTC time>.tar.gz.age',
-    }),
-    split: Flags.string({
-      description:
-        'Cut the archive into volumes <output>.001, .002, … of at most SIZE (e.g. 4000M, 2G). Automatic below 4 GiB when the output is on FAT32.',
     }),
     'stop-gateway': Flags.boolean({
       description: 'Stop a running gateway through OpenClaw before exporting (refused otherwise).',
@@ -95,7 +86,6 @@ The inventory comes from the config: the whole state dir, every workspace and ag
         includeLogs: flags['include-logs'],
         workspaces: flags.workspace,
       },
-      split: flags.split === undefined ? undefined : parseSize(flags.split),
       stopGateway: flags['stop-gateway'],
     }
     const prepared = await prepareExport(request).catch((error) => {
@@ -133,10 +123,11 @@ The inventory comes from the config: the whole state dir, every workspace and ag
     process.once('SIGINT', onSigint)
     progress.stage('Writing the archive')
     const outcome = await runExport(request, prepared, encryption, {
-      onProgress: (b, f) =>
+      onProgress(b, f) {
         progress.status(
           `${humanBytes(b)} of ${humanBytes(totalBytes)}, ${f}/${totalFiles} files (${totalBytes > 0 ? Math.floor((100 * b) / totalBytes) : 100}%)`,
-        ),
+        )
+      },
     })
       .then(
         (result) => {
@@ -148,7 +139,9 @@ The inventory comes from the config: the whole state dir, every workspace and ag
           throw error
         },
       )
-      .finally(() => process.off('SIGINT', onSigint))
+      .finally(() => {
+        process.off('SIGINT', onSigint)
+      })
     this.say(renderExportResult(outcome, encryption), toStdout)
     return summarizeExport(outcome, context, encryption)
   }

@@ -35,7 +35,7 @@ export class AgePayloadDecipher extends Transform {
   private counter = 0n
   private chunks = 0
 
-  /** @param toError turns a failed chunk into the caller's error (e.g. a MigrateError). */
+  /** toError turns a failed chunk into the caller's error (e.g. a MigrateError). */
   constructor(
     private readonly key: Buffer,
     private readonly toError: (error: Error) => Error = (error) => error,

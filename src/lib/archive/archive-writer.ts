@@ -12,7 +12,6 @@ import {type Compression, gzipConcurrency, gzipMember, zstdCompressor} from './c
 import {type EncryptionSpec, encryptStream} from './encryption.js'
 import {type ArchiveManifest, INDEX_ENTRY, type IndexEntry, type IndexTrailer, MANIFEST_ENTRY} from './manifest.js'
 import {encodeTarHeader, tarPadding, tarTrailer} from './tar-format.js'
-import {VolumeSink} from './volumes.js'
 
 /**
  * The tar stream is assembled in blocks of this size: headers are copied in and file bodies are
@@ -34,11 +33,8 @@ export type WriteArchiveOptions = {
   encryption: EncryptionSpec
   manifest: ArchiveManifest
   onProgress?: (progress: ArchiveProgress) => void
-  /**
-   * A file path (written 0600, never overwritten) or a stream such as stdout. With `volumeSize`
-   * the file is cut into volumes `<path>.001`, `.002`, … of at most that many bytes (FAT32).
-   */
-  output: {path: string; volumeSize?: number} | {stream: Writable}
+  /** A file path (written 0600, never overwritten) or a stream such as stdout. */
+  output: {path: string} | {stream: Writable}
   plan: ExportPlan
   /** Private (0700) scratch dir for SQLite snapshots and the index. */
   tempDir: string
@@ -50,8 +46,6 @@ export type WriteArchiveResult = {
   entries: number
   payloadBytes: number
   sqliteSnapshots: Array<{integrity: string; path: string}>
-  /** The volume files of a split archive, in order; null when it is one file or a stream. */
-  volumes: null | string[]
 }
 
 function changed(abs: string, what: string): MigrateError {
@@ -92,9 +86,18 @@ function writeChunk(stream: Writable, chunk: Buffer, done?: () => void): Promise
       else resolve()
     }
 
-    const onDrain = () => settle()
-    const onError = (error: Error) => settle(error)
-    const onClose = () => settle(new OutputClosed())
+    const onDrain = () => {
+      settle()
+    }
+
+    const onError = (error: Error) => {
+      settle(error)
+    }
+
+    const onClose = () => {
+      settle(new OutputClosed())
+    }
+
     stream.on('drain', onDrain)
     stream.on('error', onError)
     stream.on('close', onClose)
@@ -185,7 +188,9 @@ class ZstdSink implements BlockSink {
 
   async push(block: Buffer, length: number): Promise<void> {
     if (this.failure) throw this.failure
-    await writeChunk(this.output, block.subarray(0, length), () => this.pool.give(block))
+    await writeChunk(this.output, block.subarray(0, length), () => {
+      this.pool.give(block)
+    })
   }
 }
 
@@ -271,7 +276,7 @@ async function fileBody(
   try {
     fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
+    const {code} = error as NodeJS.ErrnoException
     if (code === 'ENOENT') throw changed(abs, 'disappeared')
     throw unreadable(abs, code)
   }
@@ -492,20 +497,15 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<WriteA
    */
   const run = async (output: Promise<void>): Promise<void> => {
     const [produced, consumed] = await Promise.allSettled([produce(), consume(output)])
+    /* eslint-disable @typescript-eslint/only-throw-error -- rethrows whatever the producer or consumer threw */
     if (produced.status === 'rejected' && !(produced.reason instanceof OutputClosed)) throw produced.reason
     if (consumed.status === 'rejected') throw consumed.reason
     if (produced.status === 'rejected') throw produced.reason
+    /* eslint-enable @typescript-eslint/only-throw-error */
   }
 
-  let volumes: null | string[] = null
   if ('stream' in options.output) {
     await run(pipelineAsync(encrypted, meter, options.output.stream, {end: options.output.stream !== process.stdout}))
-  } else if (options.output.volumeSize) {
-    const volumeSink = new VolumeSink(options.output.path, options.output.volumeSize, partialVolumePath)
-    const files = await writeVolumes(options.output.path, volumeSink, async () =>
-      run(pipelineAsync(encrypted, meter, volumeSink)),
-    )
-    volumes = files.length > 1 ? files : null
   } else {
     const finalPath = options.output.path
     const partial = path.join(
@@ -548,66 +548,5 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<WriteA
     entries: state.entries,
     payloadBytes: state.payloadBytes,
     sqliteSnapshots: state.sqlite,
-    volumes,
-  }
-}
-
-function partialVolumePath(final: string): string {
-  return path.join(path.dirname(final), `.${path.basename(final)}.partial-${randomBytes(4).toString('hex')}`)
-}
-
-const NO_HARD_LINKS = new Set(['ENOSYS', 'ENOTSUP', 'EOPNOTSUPP', 'EPERM'])
-
-/**
- * By link(2), which never replaces a name. FAT (the reason for volumes) has no hard links: there
- * the volume is renamed after checking the name is free, because copying would write every
- * 4 GiB volume twice on a slow stick; the window is the user's own export to the same name.
- */
-async function publishVolume(partial: string, final: string): Promise<void> {
-  try {
-    await fs.promises.link(partial, final)
-    return
-  } catch (error) {
-    if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error
-  }
-
-  if (fs.existsSync(final)) throw Object.assign(new Error(`${final} exists`), {code: 'EEXIST'})
-  await fs.promises.rename(partial, final)
-}
-
-/**
- * Writes all volumes under partial names, then publishes them in order by link (never replacing a
- * name). On any failure every partial volume and every volume published by this run goes.
- */
-async function writeVolumes(base: string, sink: VolumeSink, write: () => Promise<void>): Promise<string[]> {
-  const published: string[] = []
-  try {
-    await write()
-    // Everything fit in one volume: it is an ordinary archive under the name asked for.
-    if (sink.volumes.length === 1) sink.volumes[0].final = base
-    for (const v of sink.volumes) {
-      await publishVolume(v.partial, v.final)
-      published.push(v.final)
-    }
-
-    return published
-  } catch (error) {
-    for (const f of published) await fs.promises.rm(f, {force: true})
-    const {code} = error as NodeJS.ErrnoException
-    if (code === 'EEXIST')
-      throw new MigrateError(
-        'OUTPUT_EXISTS',
-        `A volume of this archive appeared while exporting; nothing was overwritten.`,
-        {
-          suggestions: ['Choose another --output.'],
-        },
-      )
-    if (code === 'ENOSPC')
-      throw new MigrateError('NO_SPACE', 'The disk is full; the partial volumes were removed.', {
-        suggestions: ['Free space or choose another --output.'],
-      })
-    throw error
-  } finally {
-    sink.discard()
   }
 }

@@ -3,8 +3,6 @@ import type {Transform} from 'node:stream'
 import os from 'node:os'
 import zlib from 'node:zlib'
 
-import {zstdAvailable, zstdUnavailable} from '../runtime/node-runtime.js'
-
 export type Compression = 'gzip' | 'none' | 'zstd'
 
 /** gzip -6, the level GNU tar -z and gzip use by default. */
@@ -33,15 +31,15 @@ export function gzipConcurrency(): number {
  */
 export function gzipMember(data: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    zlib.gzip(data, {chunkSize: ENGINE_CHUNK, level: GZIP_LEVEL}, (error, result) =>
-      error ? reject(error) : resolve(result),
-    )
+    zlib.gzip(data, {chunkSize: ENGINE_CHUNK, level: GZIP_LEVEL}, (error, result) => {
+      if (error) reject(error)
+      else resolve(result)
+    })
   })
 }
 
 /** One zstd frame for the whole stream (with a content checksum), compressed on the thread pool. */
 export function zstdCompressor(): Transform {
-  if (!zstdAvailable()) throw zstdUnavailable(false)
   return zlib.createZstdCompress({
     chunkSize: ENGINE_CHUNK,
     params: {[zlib.constants.ZSTD_c_checksumFlag]: 1, [zlib.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL},
@@ -59,11 +57,7 @@ export function detectCompression(head: Buffer): 'unknown' | Compression {
 /** Decompressors read every gzip member (one or many) and the zstd frame. */
 export function decompressor(kind: Compression): null | Transform {
   if (kind === 'gzip') return zlib.createGunzip({chunkSize: ENGINE_CHUNK})
-  if (kind === 'zstd') {
-    if (!zstdAvailable()) throw zstdUnavailable(true)
-    return zlib.createZstdDecompress({chunkSize: ENGINE_CHUNK})
-  }
-
+  if (kind === 'zstd') return zlib.createZstdDecompress({chunkSize: ENGINE_CHUNK})
   return null
 }
 

@@ -1,6 +1,4 @@
-import type {ReadableStream as WebReadableStream} from 'node:stream/web'
-
-import {Decrypter, Encrypter, identityToRecipient} from 'age-encryption'
+import {Decrypter, Encrypter} from 'age-encryption'
 import fs from 'node:fs'
 import {Readable} from 'node:stream'
 
@@ -71,7 +69,7 @@ export async function encryptStream(input: Readable, spec: EncryptionSpec): Prom
   else for (const r of spec.recipients) encrypter.addRecipient(r)
   const web = Readable.toWeb(input) as unknown as ReadableStream<Uint8Array>
   const encrypted = await encrypter.encrypt(web)
-  return Readable.fromWeb(encrypted as unknown as WebReadableStream<Uint8Array>)
+  return Readable.fromWeb(encrypted)
 }
 
 /** The kinds of the age header's recipient stanzas (`-> scrypt …`, `-> X25519 …`). */
@@ -151,7 +149,11 @@ export async function decryptStream(input: Readable, keys: DecryptionKeys): Prom
   }
 
   const decipher = new AgePayloadDecipher(payloadKey(fileKey, nonce), (error) => decryptError(error, keys))
-  payload.on('error', (error) => decipher.destroy(error))
-  decipher.on('close', () => payload.destroy())
+  payload.on('error', (error) => {
+    decipher.destroy(error)
+  })
+  decipher.on('close', () => {
+    payload.destroy()
+  })
   return payload.pipe(decipher)
 }

@@ -6,11 +6,11 @@ import {MigrateError} from '../errors.js'
 import {redactText} from '../util/redact.js'
 import {type HostRunResult, parseHostJson} from './openclaw-binary.js'
 
-export type HostStepResult = {
+export type HostStepResult = HostRunResult & {
   /** Parsed JSON output (binary) or the command's return value (oclif). */
   data: unknown
   via: 'binary' | 'oclif'
-} & HostRunResult
+}
 
 const PROFILE_ENV = ['OPENCLAW_STATE_DIR', 'OPENCLAW_CONFIG_PATH', 'OPENCLAW_PROFILE'] as const
 
@@ -41,8 +41,8 @@ async function inHostProcess(
   if (context.profile) process.env.OPENCLAW_PROFILE = context.profile
   else delete process.env.OPENCLAW_PROFILE
   process.exitCode = undefined
-  process.stdout.write = capture('stdout') as typeof process.stdout.write
-  process.stderr.write = capture('stderr') as typeof process.stderr.write
+  process.stdout.write = capture('stdout')
+  process.stderr.write = capture('stderr')
   let data: unknown
   let error: unknown
   try {
@@ -57,6 +57,7 @@ async function inHostProcess(
   const exitCode = Number(process.exitCode ?? 0) || 0
   process.exitCode = savedExitCode
   for (const [k, v] of savedEnv) {
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- restores the environment key by key
     if (v === undefined) delete process.env[k]
     else process.env[k] = v
   }
@@ -107,7 +108,7 @@ export class HostCommands {
       }
     }
 
-    const binary = this.context.binary
+    const {binary} = this.context
     if (!binary) {
       throw new MigrateError(
         'HOST_MISSING',

@@ -52,14 +52,14 @@ export type HostContext = {
   warnings: string[]
 }
 
-export type ResolveOptions = {
+export type ResolveOptions = ProfileSelection & {
   config?: Config
   env?: NodeJS.ProcessEnv
   /** Skip asking the `openclaw` executable (tests, --no-host). */
   noBinary?: boolean
   openclawBin?: string
   stateDir?: string
-} & ProfileSelection
+}
 
 export function profileArgs(selection: ProfileSelection): string[] {
   if (selection.dev) return ['--dev']

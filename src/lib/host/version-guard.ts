@@ -27,7 +27,7 @@ export function sourceStateVersion(manifest: ArchiveManifest): null | string {
   const versions = [manifest.host.version, ...manifest.profiles.map((p) => p.lastTouchedVersion)].filter(
     (v): v is string => typeof v === 'string' && /^\d/.test(v),
   )
-  return versions.sort(compareHostVersions).at(-1) ?? null
+  return versions.toSorted(compareHostVersions).at(-1) ?? null
 }
 
 /**

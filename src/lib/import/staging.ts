@@ -2,30 +2,29 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import type {ArchiveSink, FileWriter, PayloadEntry} from '../archive/archive-reader.js'
-import type {RootTarget, TargetPlan} from './placement.js'
+import type {RootTarget, TargetPlan} from './target-planner.js'
 
 import {MigrateError} from '../errors.js'
 import {isInside} from '../util/paths.js'
-import {assertRealDir, mkdirNoFollow} from './no-follow.js'
 
 export const STAGING_MARK = '.migrate-staging-'
 
-export type StagedRoot = {
+export type StagedRoot = RootTarget & {
   createdParents: string[]
   /** Set when the root lands inside another root's target: it is staged inside that root's staging dir. */
   nestedIn?: string
   /** Where the root is being assembled; renamed onto `target` at activation (unless nested). */
   staging: string
-} & RootTarget
+}
 
 /** Plans staging dirs on the same filesystem as each target, so activation is a rename. */
 export function planStaging(plan: TargetPlan, runId: string): StagedRoot[] {
-  const byDepth = [...plan.targets].sort((a, b) => a.target.length - b.target.length)
+  const byDepth = plan.targets.toSorted((a, b) => a.target.length - b.target.length)
   const staged: StagedRoot[] = []
   for (const t of byDepth) {
     const outer = staged
       .filter((s) => s.root.type === 'dir' && isInside(t.target, s.target) && s.target !== t.target)
-      .sort((a, b) => b.target.length - a.target.length)[0]
+      .toSorted((a, b) => b.target.length - a.target.length)[0]
     if (outer) {
       staged.push({
         ...t,
@@ -49,18 +48,22 @@ export function planStaging(plan: TargetPlan, runId: string): StagedRoot[] {
 export function prepareStagingParents(staged: StagedRoot[]): void {
   for (const s of staged) {
     if (s.nestedIn) continue
+    const missing: string[] = []
     let dir = path.dirname(s.staging)
-    while (!fs.lstatSync(dir, {throwIfNoEntry: false})) dir = path.dirname(dir)
-    // Placement checked the way down from this home (or the --map destination); what exists is real dirs.
-    assertRealDir(dir)
-    s.createdParents = mkdirNoFollow(dir, path.dirname(s.staging))
+    while (!fs.existsSync(dir)) {
+      missing.unshift(dir)
+      dir = path.dirname(dir)
+    }
+
+    for (const d of missing) fs.mkdirSync(d, {mode: 0o700})
+    s.createdParents = missing
   }
 }
 
 export function removeStaging(staged: StagedRoot[]): void {
   for (const s of staged) if (!s.nestedIn) fs.rmSync(s.staging, {force: true, recursive: true})
-  for (const s of [...staged].reverse()) {
-    for (const d of [...s.createdParents].reverse()) {
+  for (const s of staged.toReversed()) {
+    for (const d of s.createdParents.toReversed()) {
       try {
         fs.rmdirSync(d)
       } catch {
@@ -91,13 +94,6 @@ export class StagingSink implements ArchiveSink {
     this.roots = new Map(staged.map((s) => [s.root.id, s]))
   }
 
-  /** The top-level staging dir a nested root is staged in. */
-  private outerStaging(s: StagedRoot): string {
-    let outer = s
-    while (outer.nestedIn) outer = this.roots.get(outer.nestedIn)!
-    return outer.staging
-  }
-
   stagedPath(entry: PayloadEntry): string {
     const s = this.roots.get(entry.root.id)!
     if (entry.root.type === 'file') return s.staging
@@ -107,9 +103,7 @@ export class StagingSink implements ArchiveSink {
   async directory(entry: PayloadEntry): Promise<void> {
     const dir = this.stagedPath(entry)
     const s = this.roots.get(entry.root.id)!
-    // A nested root is created inside its outer root's staging one component at a time: a link
-    // the outer root made on the way is refused, never followed.
-    if (entry.rel === '' && s.nestedIn) mkdirNoFollow(this.outerStaging(s), dir)
+    if (entry.rel === '' && s.nestedIn) fs.mkdirSync(dir, {mode: 0o700, recursive: true})
     else fs.mkdirSync(dir, {mode: 0o700})
   }
 
@@ -122,7 +116,7 @@ export class StagingSink implements ArchiveSink {
   async file(entry: PayloadEntry): Promise<FileWriter> {
     const file = this.stagedPath(entry)
     const s = this.roots.get(entry.root.id)!
-    if (entry.root.type === 'file' && s.nestedIn) mkdirNoFollow(this.outerStaging(s), path.dirname(file))
+    if (entry.root.type === 'file' && s.nestedIn) fs.mkdirSync(path.dirname(file), {mode: 0o700, recursive: true})
     let fd: number
     try {
       fd = fs.openSync(
@@ -131,7 +125,7 @@ export class StagingSink implements ArchiveSink {
         0o600,
       )
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
+      const {code} = error as NodeJS.ErrnoException
       if (code === 'ENOSPC') throw noSpace(file)
       throw new MigrateError('TARGET_UNWRITABLE', `Cannot create ${file} while staging (${code}).`, {
         suggestions: ['Check the permissions of the target location.'],
@@ -153,7 +147,7 @@ export class StagingSink implements ArchiveSink {
           fs.closeSync(fd)
         }
       },
-      write: (chunk: Buffer) => {
+      write(chunk: Buffer) {
         let offset = 0
         try {
           while (offset < chunk.length)

@@ -4,18 +4,17 @@ import path from 'node:path'
 import {
   type ArchiveLocation,
   type ArchiveRoot,
-  type PluginRecord,
   type ProfileCounts,
   type ProfileManifest,
   ROOTS_DIR,
   type SkippedPath,
 } from '../archive/manifest.js'
 import {MigrateError} from '../errors.js'
+import {countRows} from '../sqlite/sqlite-snapshot.js'
 import {expandHome, isInside, toPosix} from '../util/paths.js'
 import {configuredAgents, getPath, type JsonObject, loadConfig} from './config-reader.js'
 import {listInstalledPlugins} from './plugins.js'
 import {isSqliteName, secretKind} from './rules.js'
-import {countState} from './state-counts.js'
 import {linkEscapes, type WalkOptions, walkRoot} from './tree-walker.js'
 
 export type ProfileSource = {
@@ -102,8 +101,9 @@ export async function buildExportPlan(
   ): ArchiveRoot => {
     const existing = roots.find((r) => r.sourcePath === sourcePath)
     if (existing) return existing
-    const base = `${profileKey(profile)}.${kind}${agentId ? `.${agentId}` : ''}`.replace(SLUG, '_')
+    const base = `${profileKey(profile)}.${kind}${agentId ? `.${agentId}` : ''}`.replaceAll(SLUG, '_')
     let id = base
+    // eslint-disable-next-line @typescript-eslint/no-loop-func -- the callback runs synchronously inside the iteration
     for (let n = 2; roots.some((r) => r.id === id); n++) id = `${base}.${n}`
     const root: ArchiveRoot = {agentId, archivePath: `${ROOTS_DIR}/${id}`, id, kind, profile, sourcePath, type}
     roots.push(root)
@@ -113,7 +113,7 @@ export async function buildExportPlan(
   const containing = (p: string) =>
     roots
       .filter((r) => r.type === 'dir' && isInside(p, r.sourcePath))
-      .sort((a, b) => b.sourcePath.length - a.sourcePath.length)[0]
+      .toSorted((a, b) => b.sourcePath.length - a.sourcePath.length)[0]
   const locate = (
     kind: ArchiveLocation['kind'],
     profile: null | string,
@@ -292,7 +292,7 @@ export function archivePathOf(root: ArchiveRoot, rel: string): string {
 async function surveyPlan(plan: ExportPlan): Promise<void> {
   for (const root of plan.roots) {
     const profile = plan.profiles.find((p) => p.profile === root.profile)!
-    const counts = profile.counts
+    const {counts} = profile
     const workspaceLocations = plan.locations.filter((l) => l.kind === 'workspace' && l.rootId === root.id)
     // The config and every $include can hold tokens, wherever they live.
     const configFiles = new Set(
@@ -311,6 +311,7 @@ async function surveyPlan(plan: ExportPlan): Promise<void> {
       if (entry.type === 'dir') {
         plan.totals.dirs++
         if (root.kind === 'state' && /^credentials\/[^/]+$/.test(entry.rel)) counts.credentialDirs++
+        if (root.kind === 'state' && /^agents\/[^/]+$/.test(entry.rel)) counts.agents++
         continue
       }
 
@@ -327,9 +328,29 @@ async function surveyPlan(plan: ExportPlan): Promise<void> {
       if (isSqliteName(entry.rel) && (await hasSqliteMagic(entry.abs))) {
         plan.sqlite.push({path: archivePath, source: entry.abs})
         counts.sqliteDatabases++
+        // Sessions live in each agent's database (session_nodes), not in files.
+        const agentDb =
+          root.kind === 'state' ? /^agents\/([^/]+)\/agent\/openclaw-agent\.sqlite$/.exec(entry.rel) : null
+        if (agentDb) {
+          const n = countRows(entry.abs, 'session_nodes')
+          counts.sessions += n
+          counts.sessionsPerAgent[agentDb[1]] = (counts.sessionsPerAgent[agentDb[1]] ?? 0) + n
+        }
+
+        if (root.kind === 'state' && entry.rel === 'state/openclaw.sqlite')
+          counts.cronJobs += countRows(entry.abs, 'cron_jobs')
       }
 
-      if (root.kind === 'state' && entry.rel.startsWith('credentials/')) counts.credentialFiles++
+      if (root.kind === 'state') {
+        // Legacy file sessions (before the SQLite store) still count.
+        const session = /^agents\/([^/]+)\/sessions\/[^/]+\.jsonl$/.exec(entry.rel)
+        if (session) {
+          counts.sessions++
+          counts.sessionsPerAgent[session[1]] = (counts.sessionsPerAgent[session[1]] ?? 0) + 1
+        }
+
+        if (entry.rel.startsWith('credentials/')) counts.credentialFiles++
+      }
 
       for (const ws of workspaceLocations) {
         if (ws.relPath === '' || entry.rel.startsWith(`${ws.relPath}/`)) {
@@ -339,13 +360,6 @@ async function surveyPlan(plan: ExportPlan): Promise<void> {
       }
     }
   }
-
-  // Agents, sessions and cron jobs: the one rule verification counts the target with, on any layout.
-  for (const root of plan.roots.filter((r) => r.kind === 'state'))
-    Object.assign(
-      plan.profiles.find((p) => p.profile === root.profile)!.counts,
-      countState(root.sourcePath, {agents: plan.selection.agents}),
-    )
 
   for (const link of plan.symlinksOutside)
     plan.warnings.push(

@@ -77,7 +77,7 @@ export async function* walkRoot(root: ArchiveRoot, options: WalkOptions): AsyncG
     const dir = stack.pop()!
     let names: string[]
     try {
-      names = fs.readdirSync(dir.abs).sort()
+      names = fs.readdirSync(dir.abs).toSorted()
     } catch (error) {
       throw unreadable(dir.abs, error)
     }

@@ -8,7 +8,7 @@ export function listProfileSources(home: string): ProfileSource[] {
   const sources: ProfileSource[] = []
   const main = path.join(home, '.openclaw')
   if (fs.existsSync(main)) sources.push({configPath: path.join(main, 'openclaw.json'), profile: null, stateDir: main})
-  for (const name of fs.readdirSync(home).sort()) {
+  for (const name of fs.readdirSync(home).toSorted()) {
     const match = /^\.openclaw-([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(name)
     if (!match || name.includes('.pre-migrate-')) continue
     const dir = path.join(home, name)

@@ -30,7 +30,7 @@ export class PathMapper {
     this.mappings = mappings
       .map((m) => ({...m, from: normalizeOld(m.from), to: path.resolve(m.to)}))
       .filter((m) => m.from && m.from !== '/' && !seen.has(m.from) && seen.add(m.from))
-      .sort((a, b) => b.from.length - a.from.length)
+      .toSorted((a, b) => b.from.length - a.from.length)
   }
 
   /** The new path for an old absolute path, or null when no mapping covers it. */
@@ -91,6 +91,7 @@ export class PathMapper {
         String.raw`(?<![A-Za-z0-9._-])${escaped}((?:[/\\][^\s"'\`,;:)\]}]*)?)(?=$|[\s"'\`,;:)\]}])`,
         isWindowsPath(m.from) ? 'gi' : 'g',
       )
+      // eslint-disable-next-line @typescript-eslint/no-loop-func -- replace calls it synchronously inside the iteration
       out = out.replace(pattern, (_all, rest: string) => {
         count++
         const tail = rest.replaceAll('\\', '/').replace(/^\/+/, '')
@@ -109,7 +110,7 @@ function mentionPattern(prefix: string): RegExp {
   return new RegExp(
     prefix
       .split('\\')
-      .map(escapeRegExp)
+      .map((s) => escapeRegExp(s))
       .join(String.raw`(?:\\\\|\\|/)`),
     'gi',
   )

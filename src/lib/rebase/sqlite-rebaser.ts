@@ -1,13 +1,9 @@
-import type {DatabaseSync} from 'node:sqlite'
-
 import {createHash} from 'node:crypto'
-import {setImmediate as yieldToLoop} from 'node:timers/promises'
+import {DatabaseSync} from 'node:sqlite'
 
 import type {PathMapper} from './path-mapper.js'
 
-import {MigrateError} from '../errors.js'
 import {minimalNeedles} from '../sqlite/sqlite-scan.js'
-import {databaseError, openStagedDatabase, quote, withoutTriggers} from './database-guard.js'
 
 export type SqliteRewrite = {
   column: string
@@ -91,6 +87,8 @@ function tablesAndTextColumns(db: DatabaseSync): Array<{columns: string[]; table
   })
 }
 
+const quote = (id: string) => `"${id.replaceAll('"', '""')}"`
+
 /** Rows rebased per round trip: a bounded page keeps memory flat however many cells change. */
 const PAGE = 500
 
@@ -113,18 +111,11 @@ function hasRowid(db: DatabaseSync, table: string): boolean {
  * JavaScript function: node:sqlite keeps every value such a function sees alive until the statement
  * ends, so a memory index of 100k notes cost ~100 MB of heap; paged, it is a few hundred rows.
  */
-export async function rebaseDatabase(
+export function rebaseDatabase(
   file: string,
   mapper: PathMapper,
-  options: {shown?: string; signal?: AbortSignal} = {},
-): Promise<{remaining: SqliteRewrite[]; rewrites: SqliteRewrite[]}> {
-  const shown = options.shown ?? file
-  const db = openStagedDatabase(file, shown)
-  if (mapper.mappings.every((m) => m.from === m.to)) {
-    db.close()
-    return {remaining: [], rewrites: []}
-  }
-
+): {remaining: SqliteRewrite[]; rewrites: SqliteRewrite[]} {
+  const db = new DatabaseSync(file)
   const rewrites: SqliteRewrite[] = []
   const remaining: SqliteRewrite[] = []
   const sha = (v: string) => createHash('sha256').update(v).digest('hex')
@@ -136,7 +127,6 @@ export async function rebaseDatabase(
     const filterAll = (col: string) => needles.map(() => `instr(${quote(col)}, ?) > 0`).join(' OR ')
     const mentions = (value: string) => needles.some((n) => value.includes(n))
     db.exec('BEGIN IMMEDIATE')
-    const triggers = withoutTriggers(db)
     // Parent keys and the rows referencing them change in the same transaction: check at COMMIT.
     db.exec('PRAGMA defer_foreign_keys = ON')
     // Keys derived from paths (workspace_key = sha256(workspace path)) must follow their paths; the
@@ -185,13 +175,6 @@ export async function rebaseDatabase(
 
             if (rows.length < PAGE) break
             after = rows.at(-1)!.rid
-            // Between pages Ctrl-C gets its turn: the transaction is rolled back, nothing is activated.
-            await yieldToLoop()
-            if (options.signal?.aborted)
-              throw new MigrateError(
-                'INTERRUPTED',
-                'Import interrupted while rebasing a database; nothing was activated.',
-              )
           }
         } else {
           // WITHOUT ROWID tables have no stable handle to page by; they are small keyed tables.
@@ -233,11 +216,10 @@ export async function rebaseDatabase(
     }
 
     db.exec('DROP TABLE temp.migrate_rekey')
-    triggers.restore(new Set(rewrites.map((r) => r.table)))
     db.exec('COMMIT')
   } catch (error) {
     if (db.isTransaction) db.exec('ROLLBACK')
-    throw databaseError(error, shown)
+    throw error
   } finally {
     db.close()
   }

@@ -17,7 +17,7 @@ export function minimalNeedles(needles: string[]): string[] {
 export function scanDatabaseFor(
   file: string,
   needles: string[],
-  skipTables: Set<string> = new Set(['diagnostic_events']),
+  skipTables = new Set<string>(['diagnostic_events']),
 ): Array<{column: string; rows: number; table: string}> {
   needles = minimalNeedles(needles)
   if (needles.length === 0) return []

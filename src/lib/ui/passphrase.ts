@@ -37,7 +37,7 @@ function readPassphraseFile(file: string): string {
 
 async function prompt(message: string): Promise<string> {
   // Prompts go to stderr: stdout may be carrying the archive (`-o -`).
-  return password({mask: '*', message, toggleMask: false} as Parameters<typeof password>[0], {output: process.stderr})
+  return password({mask: '*', message, toggleMask: false}, {output: process.stderr})
 }
 
 /** True when resolveEncryption would ask on the TTY: the caller asks first, before slow planning. */
@@ -100,7 +100,7 @@ async function askNewPassphrase(): Promise<string> {
 /** Where the export's encryption comes from: recipients, a passphrase file, the env, a prompt, or an explicit opt-out. */
 export async function resolveEncryption(flags: KeyFlags): Promise<EncryptionSpec> {
   const recipients = [
-    ...(flags.recipient ?? []).map(validateRecipient),
+    ...(flags.recipient ?? []).map((r) => validateRecipient(r)),
     ...(flags['recipients-file'] ? readKeyFile(flags['recipients-file'], 'recipient') : []),
   ]
   if (flags.encrypt === false) {

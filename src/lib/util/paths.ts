@@ -11,8 +11,7 @@ export function expandHome(p: string, home: string): string {
 /** True when `child` is `parent` itself or lies below it (both absolute, normalised). */
 export function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child)
-  // `..x` is a name inside; only `..` itself or `../…` climbs out.
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel))
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
 }
 
 export function currentUser(): {gid: number; name: string; uid: number} {
@@ -24,7 +23,7 @@ export function currentUser(): {gid: number; name: string; uid: number} {
 export function fileStamp(date = new Date()): string {
   return date
     .toISOString()
-    .replace(/[-:]/g, '')
+    .replaceAll(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z')
 }
 

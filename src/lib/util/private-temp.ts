@@ -20,7 +20,7 @@ export function createPrivateTempDir(purpose: string): string {
 
 export function sweepStaleTempDirs(): string[] {
   const removed: string[] = []
-  let names: string[] = []
+  let names: string[]
   try {
     names = fs.readdirSync(os.tmpdir())
   } catch {
@@ -29,7 +29,7 @@ export function sweepStaleTempDirs(): string[] {
 
   const uid = process.getuid?.()
   for (const name of names) {
-    const match = new RegExp(`^${PREFIX}[a-z]+-(\\d+)-[A-Za-z0-9]{6}$`).exec(name)
+    const match = new RegExp(String.raw`^${PREFIX}[a-z]+-(\d+)-[A-Za-z0-9]{6}$`).exec(name)
     if (!match || processAlive(Number(match[1]))) continue
     const dir = path.join(os.tmpdir(), name)
     try {

@@ -60,7 +60,10 @@ export async function readHead(stream: Readable, enough: (head: Buffer) => boole
       if (enough(head)) finish(false)
     }
 
-    const onEnd = () => finish(true)
+    const onEnd = () => {
+      finish(true)
+    }
+
     stream.on('data', onData)
     stream.once('end', onEnd)
     stream.once('error', reject)

@@ -8,7 +8,7 @@ export function sha256File(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex')
 }
 
-export function sha256(text: string | Buffer): string {
+export function sha256(text: Buffer | string): string {
   return createHash('sha256').update(text).digest('hex')
 }
 
@@ -23,6 +23,7 @@ export function hashTree(dir: string, skip: string[] = []): Map<string, string> 
       else if (entry.isFile()) out.set(child, sha256File(path.join(dir, child)))
     }
   }
+
   walk('')
   return out
 }
@@ -35,7 +36,7 @@ export function openDb(file: string): DatabaseSync {
   return new DatabaseSync(file, {readOnly: true})
 }
 
-export function rows<T = Record<string, unknown>>(file: string, sql: string, ...params: (string | number)[]): T[] {
+export function rows<T = Record<string, unknown>>(file: string, sql: string, ...params: Array<number | string>): T[] {
   const db = openDb(file)
   try {
     return db.prepare(sql).all(...params) as T[]
@@ -49,28 +50,29 @@ export function scanDb(
   file: string,
   needle: string,
   exceptTables: string[] = ['diagnostic_events'],
-): {cell: string; count: number; sample: string}[] {
+): Array<{cell: string; count: number; sample: string}> {
   const db = openDb(file)
-  const hits: {cell: string; count: number; sample: string}[] = []
+  const hits: Array<{cell: string; count: number; sample: string}> = []
   try {
     const tables = db
       .prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
-      .all() as {name: string}[]
+      .all() as Array<{name: string}>
     for (const {name} of tables) {
       if (exceptTables.includes(name)) continue
-      let columns: {name: string}[]
+      let columns: Array<{name: string}>
       try {
-        columns = db.prepare(`PRAGMA table_info("${name}")`).all() as {name: string}[]
+        columns = db.prepare(`PRAGMA table_info("${name}")`).all() as Array<{name: string}>
       } catch {
         continue
       }
+
       for (const {name: column} of columns) {
         try {
           const r = db
             .prepare(
               `SELECT count(*) AS n, min(substr(CAST("${column}" AS TEXT), max(1, instr(CAST("${column}" AS TEXT), ?) - 40), 160)) AS s FROM "${name}" WHERE instr(CAST("${column}" AS TEXT), ?) > 0`,
             )
-            .get(needle, needle) as {n: number; s: string | null}
+            .get(needle, needle) as {n: number; s: null | string}
           if (r.n > 0)
             hits.push({cell: `${name}.${column}`, count: r.n, sample: String(r.s ?? '').replaceAll('\n', ' ')})
         } catch {
@@ -81,23 +83,25 @@ export function scanDb(
   } finally {
     db.close()
   }
+
   return hits
 }
 
-export function countCells(file: string): {tables: number; cells: number} {
+export function countCells(file: string): {cells: number; tables: number} {
   const db = openDb(file)
   try {
     const tables = db
       .prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
-      .all() as {name: string}[]
+      .all() as Array<{name: string}>
     let cells = 0
     for (const {name} of tables) {
       try {
         const cols = (db.prepare(`PRAGMA table_info("${name}")`).all() as unknown[]).length
-        const n = (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as {n: number}).n
+        const {n} = db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as {n: number}
         cells += cols * n
       } catch {}
     }
+
     return {cells, tables: tables.length}
   } finally {
     db.close()
@@ -108,18 +112,20 @@ export function countCells(file: string): {tables: number; cells: number} {
 export function findFiles(dir: string, pattern: RegExp): string[] {
   const out: string[] = []
   const walk = (d: string) => {
-    let entries: fs.Dirent[] = []
+    let entries: fs.Dirent[]
     try {
       entries = fs.readdirSync(d, {withFileTypes: true})
     } catch {
       return
     }
+
     for (const e of entries) {
       const p = path.join(d, e.name)
       if (e.isDirectory()) walk(p)
       else if (e.isFile() && pattern.test(e.name)) out.push(p)
     }
   }
+
   walk(dir)
   return out
 }

@@ -1,15 +1,16 @@
+import type {AddressInfo} from 'node:net'
+
 /**
  * A minimal OpenAI-compatible model on 127.0.0.1 (chat completions, streaming or not, /v1/models),
  * so real agent turns run offline. It lives in the test process: keep every child call async.
  */
 import http from 'node:http'
-import type {AddressInfo} from 'node:net'
 
-export interface MockLlm {
-  port: number
+export type MockLlm = {
   baseUrl: string
-  requests: number
   close(): Promise<void>
+  port: number
+  requests: number
 }
 
 export function startMockLlm(): Promise<MockLlm> {
@@ -25,10 +26,12 @@ export function startMockLlm(): Promise<MockLlm> {
         res.end(JSON.stringify({data: [{id: 'mock-model', object: 'model', owned_by: 'mock'}], object: 'list'}))
         return
       }
+
       let request: {model?: string; stream?: boolean} = {}
       try {
         request = JSON.parse(body || '{}')
       } catch {}
+
       const text = `mock reply #${++n}`
       const id = `chatcmpl-mock${n}`
       const created = Math.floor(Date.now() / 1000)
@@ -83,7 +86,9 @@ export function startMockLlm(): Promise<MockLlm> {
         close: () =>
           new Promise<void>((r) => {
             server.closeAllConnections()
-            server.close(() => r())
+            server.close(() => {
+              r()
+            })
           }),
         port,
         get requests() {

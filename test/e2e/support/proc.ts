@@ -8,28 +8,28 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-export interface RunResult {
+export type RunResult = {
   argv: string[]
-  code: number | null
-  signal: NodeJS.Signals | null
-  stdout: string
-  stderr: string
+  code: null | number
   ms: number
+  signal: NodeJS.Signals | null
+  stderr: string
+  stdout: string
   timedOut: boolean
 }
 
-export interface RunOptions {
-  env: NodeJS.ProcessEnv
+export type RunOptions = {
   cwd?: string
-  timeoutMs?: number
+  env: NodeJS.ProcessEnv
   input?: string
+  timeoutMs?: number
 }
 
-let commandLog: string | null = null
+let commandLog: null | string = null
 /** Commands still running: ended too when the suite is interrupted. */
 const inFlight = new Set<number>()
 
-export function setCommandLog(file: string | null): void {
+export function setCommandLog(file: null | string): void {
   commandLog = file
 }
 
@@ -89,7 +89,7 @@ export function runProcess(file: string, args: string[], options: RunOptions): P
 }
 
 /** The first JSON document in output that may carry banner or warning lines around it. */
-export function parseJson<T = any>(text: string): T | null {
+export function parseJson<T = any>(text: string): null | T {
   const trimmed = text.trim()
   try {
     return JSON.parse(trimmed) as T
@@ -126,12 +126,12 @@ export function trackPid(pid: number, label: string): void {
   logLine(`[track] pid ${pid}: ${label}`)
 }
 
-export function trackedPids(): {pid: number; label: string}[] {
+export function trackedPids(): Array<{label: string; pid: number}> {
   return [...tracked].map(([pid, label]) => ({label, pid}))
 }
 
 /** SIGTERM, wait, then SIGKILL. Returns how it ended. */
-export async function stopPid(pid: number, timeoutMs = 20_000): Promise<'not running' | 'SIGTERM' | 'SIGKILL'> {
+export async function stopPid(pid: number, timeoutMs = 20_000): Promise<'not running' | 'SIGKILL' | 'SIGTERM'> {
   tracked.delete(pid)
   if (!alive(pid)) return 'not running'
   try {
@@ -139,12 +139,14 @@ export async function stopPid(pid: number, timeoutMs = 20_000): Promise<'not run
   } catch {
     return 'not running'
   }
+
   const deadline = Date.now() + timeoutMs
   while (alive(pid) && Date.now() < deadline) await sleep(100)
   if (!alive(pid)) return 'SIGTERM'
   try {
     process.kill(pid, 'SIGKILL')
   } catch {}
+
   return 'SIGKILL'
 }
 
@@ -161,6 +163,7 @@ process.on('exit', () => {
       process.kill(pid, 'SIGTERM')
     } catch {}
   }
+
   for (const pid of inFlight) {
     try {
       process.kill(-pid, 'SIGTERM')
@@ -174,11 +177,13 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
         process.kill(pid, 'SIGTERM')
       } catch {}
     }
+
     for (const pid of inFlight) {
       try {
         process.kill(-pid, 'SIGTERM')
       } catch {}
     }
+
     process.exit(130)
   })
 }

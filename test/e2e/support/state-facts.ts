@@ -9,7 +9,7 @@ import path from 'node:path'
 
 import {readJson, rows, sha256} from './inspect.js'
 
-export function sessionsOf(data: any): {key: string; sessionId: string; agentId: string}[] {
+export function sessionsOf(data: any): Array<{agentId: string; key: string; sessionId: string}> {
   return ((data?.sessions ?? []) as any[])
     .map((x) => ({agentId: String(x.agentId), key: String(x.key), sessionId: String(x.sessionId)}))
     .sort((a, b) => a.key.localeCompare(b.key))
@@ -40,13 +40,14 @@ export function deviceKeySha(db: string): string {
 export function diffTrees(
   before: Map<string, string>,
   after: Map<string, string>,
-): {missing: string[]; changed: string[]} {
+): {changed: string[]; missing: string[]} {
   const missing: string[] = []
   const changed: string[] = []
   for (const [rel, sha] of before) {
     if (!after.has(rel)) missing.push(rel)
     else if (after.get(rel) !== sha) changed.push(rel)
   }
+
   return {changed, missing}
 }
 
@@ -55,36 +56,36 @@ export function short(list: string[], n = 4): string {
 }
 
 /** A as exported: the source of truth for every comparison on B. */
-export interface StateBefore {
-  mainWorkspace: string
-  researchWorkspace: string
-  mainWs: Map<string, string>
-  researchWs: Map<string, string>
-  creds: string
+export type StateBefore = {
   apiKey: string
-  gatewayToken: string
-  deviceKeySha: string
-  cron: Record<string, unknown>[]
-  sessions: {key: string; sessionId: string; agentId: string}[]
-  baselineConfigSha?: string
   baselineAgentsMdSha?: string
+  baselineConfigSha?: string
+  creds: string
+  cron: Array<Record<string, unknown>>
+  deviceKeySha: string
+  gatewayToken: string
+  mainWorkspace: string
+  mainWs: Map<string, string>
+  researchWorkspace: string
+  researchWs: Map<string, string>
+  sessions: Array<{agentId: string; key: string; sessionId: string}>
 }
 
 /** An exported machine A, kept (copied) beyond the run dir of the suite that built it. */
-export interface SharedArchive {
+export type SharedArchive = {
+  aHome: string
   archive: string
+  aStateDir: string
+  before: StateBefore
+  cronJobId: string
+  dir: string
   passphrase: string
   /** The packed plugin tarball and the path A installed it from (its install record names that path). */
   tgz: string
   tgzInstalledFrom: string
-  aHome: string
-  aStateDir: string
-  cronJobId: string
-  before: StateBefore
-  dir: string
 }
 
-let shared: SharedArchive | null = null
+let shared: null | SharedArchive = null
 
 /** Keeps a copy of A's archive, passphrase and plugin tarball for a later suite in this run. */
 export function shareArchive(
@@ -96,6 +97,7 @@ export function shareArchive(
   fs.copyFileSync(from.archive, archive)
   fs.chmodSync(archive, 0o600)
   fs.copyFileSync(from.tgz, tgz)
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- drops the key from the copy
   const {passphraseFile: _, ...rest} = from
   shared = {
     ...rest,
@@ -107,7 +109,7 @@ export function shareArchive(
   }
 }
 
-export function sharedArchive(): SharedArchive | null {
+export function sharedArchive(): null | SharedArchive {
   return shared
 }
 

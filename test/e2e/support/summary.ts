@@ -2,15 +2,15 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
-export interface Observation {
-  face: string
+export type Observation = {
   check: string
-  ok: boolean
+  face: string
   observed: string
+  ok: boolean
 }
 
 const observations: Observation[] = []
-const timings: {face: string; step: string; ms: number}[] = []
+const timings: Array<{face: string; ms: number; step: string}> = []
 
 export function observe(face: string, check: string, ok: boolean, observed: string): void {
   observations.push({check, face, ok, observed: observed.replaceAll(/\s+/g, ' ').trim()})

@@ -9,10 +9,10 @@ import path from 'node:path'
 import {childPath, REPO_ROOT} from './openclaw.js'
 import {describeRun, ensureDir, parseJson, runProcess} from './proc.js'
 
-export interface Packed {
-  tgz: string
+export type Packed = {
   files: string[]
   ms: number
+  tgz: string
 }
 
 function npmEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -42,7 +42,7 @@ export async function packTool(destination: string): Promise<Packed> {
     timeoutMs: 300_000,
   })
   if (r.code !== 0) throw new Error(`npm pack failed: ${describeRun(r)}`)
-  const info = parseJson<{filename: string; files: {path: string}[]}[]>(r.stdout)
+  const info = parseJson<Array<{filename: string; files: Array<{path: string}>}>>(r.stdout)
   const filename = info?.[0]?.filename ?? fs.readdirSync(destination).find((f) => f.endsWith('.tgz'))
   if (!filename) throw new Error(`npm pack wrote no tarball: ${describeRun(r)}`)
   const tgz = path.join(destination, filename.replace(/^@[^/]+\//, '').replace('/', '-'))
@@ -52,7 +52,7 @@ export async function packTool(destination: string): Promise<Packed> {
 }
 
 /** `npm install <tgz>` into a prefix of its own: the standalone `openclaw-migrate` bin with production deps only. */
-export async function installStandalone(tgz: string, dir: string): Promise<{runJs: string; ms: number}> {
+export async function installStandalone(tgz: string, dir: string): Promise<{ms: number; runJs: string}> {
   ensureDir(dir)
   const started = Date.now()
   fs.writeFileSync(
