@@ -3,7 +3,11 @@
  * several sizes, next to GNU tar (-czf, -xzf, sha256sum -c) on exactly the same trees and,
  * where a real OpenClaw is installed, its `openclaw backup create --verify`.
  *
- *   npm run bench -- [--sizes 60mb,600mb[,5gb]] [--runs N] [--data DIR] [--scratch DIR] [--only a,b] [--no-host] [--no-build] [--cli DIR]
+ *   npm run bench -- [--sizes 60mb,600mb[,5gb]] [--runs N] [--data DIR] [--scratch DIR] [--only a,b] [--no-host] [--no-build] [--cli DIR] [--node OTHER_NODE]
+ *
+ * --node OTHER_NODE adds export / import / check (gzip, no encryption) run by that Node binary,
+ * interleaved with the same jobs on this Node: e.g. the Node 22 of an old machine next to Node 24
+ * (`npm install node@22` somewhere, then --node <dir>/node_modules/node/bin/node).
  *
  * --scratch DIR is where imports and `tar -xzf` write (default: the data dir). Point it at a
  * journaled filesystem: ext4 without a journal (this VM's root) makes creating files right after
@@ -46,15 +50,16 @@ const PASSPHRASE = 'correct horse battery staple, benchmark edition'
 /** Bump when the generator changes, so old homes are regenerated. */
 const GENERATOR_VERSION = '2'
 
-type Args = {
+interface Args {
+  sizes: string[]
+  runs?: number
+  data: string
+  only: string[] | null
+  host: boolean
   build: boolean
   cli?: string
-  data: string
-  host: boolean
-  only: null | string[]
-  runs?: number
+  node?: string
   scratch?: string
-  sizes: string[]
 }
 
 function parseArgs(argv: string[]): Args {
@@ -62,12 +67,12 @@ function parseArgs(argv: string[]): Args {
     const i = argv.indexOf(flag)
     return i === -1 ? undefined : argv[i + 1]
   }
-
   const sizes = (get('--sizes') ?? '60mb,600mb').split(',').map((s) => s.trim().toLowerCase())
   for (const s of sizes) if (!SIZES[s]) throw new Error(`unknown size ${s} (${Object.keys(SIZES).join(', ')})`)
   return {
     build: !argv.includes('--no-build'),
     cli: get('--cli'),
+    node: get('--node') && path.resolve(get('--node')!),
     scratch: get('--scratch') && path.resolve(get('--scratch')!),
     data: path.resolve(get('--data') ?? process.env.BENCH_DATA ?? path.join(os.tmpdir(), 'openclaw-migrate-bench')),
     host: !argv.includes('--no-host'),
@@ -80,28 +85,28 @@ function parseArgs(argv: string[]): Args {
 // ------------------------------------------------------------------------------------------
 // Running and timing
 
-type Measurement = {
-  archiveBytes?: number
-  bytes?: number
-  code: number
+interface Measurement {
   job: string
-  load: number
-  note?: string
   round: number
-  rssMB: number
-  sys: number
-  user: number
   wall: number
+  user: number
+  sys: number
+  rssMB: number
+  code: number
+  load: number
+  bytes?: number
+  archiveBytes?: number
+  note?: string
 }
 
-type RunResult = {
-  code: number
-  rssMB: number
-  stderr: string
-  stdout: string
-  sys: number
-  user: number
+interface RunResult {
   wall: number
+  user: number
+  sys: number
+  rssMB: number
+  code: number
+  stdout: string
+  stderr: string
 }
 
 function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
@@ -119,12 +124,11 @@ function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv 
     if (v === undefined) delete env[k]
     else env[k] = v
   }
-
   return env
 }
 
 /** Runs a command under /usr/bin/time; wall from our own clock, CPU and peak RSS from time(1). */
-function timed(cmd: string, args: string[], options: {cwd?: string; env: NodeJS.ProcessEnv}): Promise<RunResult> {
+function timed(cmd: string, args: string[], options: {env: NodeJS.ProcessEnv; cwd?: string}): Promise<RunResult> {
   const timeFile = path.join(os.tmpdir(), `bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`)
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint()
@@ -162,7 +166,7 @@ function load1(): number {
 
 function median(values: number[]): number {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  if (v.length === 0) return NaN
+  if (v.length === 0) return Number.NaN
   const mid = Math.floor(v.length / 2)
   return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2
 }
@@ -174,7 +178,7 @@ function rmrf(target: string): void {
 function version(cmd: string, args: string[]): string {
   try {
     return execFileSync(cmd, args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
-      .split('\n', 1)[0]
+      .split('\n')[0]
       .trim()
   } catch {
     return 'not found'
@@ -192,7 +196,6 @@ function installCli(args: Args): string {
   for (const item of ['bin', 'dist', 'package.json', 'openclaw.plugin.json']) {
     if (fs.existsSync(path.join(REPO, item))) fs.cpSync(path.join(REPO, item), path.join(dir, item), {recursive: true})
   }
-
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'))
   execFileSync(NODE, [path.join(REPO, 'node_modules', 'oclif', 'bin', 'run.js'), 'manifest'], {
     cwd: dir,
@@ -203,14 +206,14 @@ function installCli(args: Args): string {
   return path.join(dir, 'bin', 'run.js')
 }
 
-type Home = {
-  bytes: number
-  excludeFile: string
-  files: number
+interface Home {
   home: string
   /** Member paths (relative to home) and excluded paths for GNU tar: the export's exact file set. */
   members: string[]
+  excludeFile: string
   sumsFile: string
+  files: number
+  bytes: number
 }
 
 function ensureHome(dir: string, make: () => void): void {
@@ -230,8 +233,7 @@ async function describeHome(cli: string, home: string, work: string): Promise<Ho
     env: cleanEnv({HOME: home}),
   })
   if (r.code !== 0) throw new Error(`dry run failed: ${r.stderr}`)
-  const plan = (JSON.parse(r.stdout) as {result: {roots: Array<{sourcePath: string}>; skipped: Array<{path: string}>}})
-    .result
+  const plan = (JSON.parse(r.stdout) as {result: {roots: {sourcePath: string}[]; skipped: {path: string}[]}}).result
   const rel = (p: string) => path.relative(home, p)
   const members = plan.roots
     .map((root) => rel(root.sourcePath))
@@ -257,7 +259,6 @@ async function describeHome(cli: string, home: string, work: string): Promise<Ho
       bytes += st.size
     }
   }
-
   for (const m of members) walk(path.join(home, m))
   const sumsFile = path.join(work, 'SHA256SUMS')
   fs.writeFileSync(sumsFile, `${lines.join('\n')}\n`)
@@ -267,17 +268,17 @@ async function describeHome(cli: string, home: string, work: string): Promise<Ho
 // ------------------------------------------------------------------------------------------
 // Jobs
 
-type Context = {
+interface Context {
   cli: string
+  /** Where imports and extractions write. */
+  scratch: string
+  size: string
+  work: string
   home: Home
   hostHome: Home | null
   identityFile: string
   recipient: string
   refs: Record<string, string>
-  /** Where imports and extractions write. */
-  scratch: string
-  size: string
-  work: string
 }
 
 type Job = {name: string; run: (ctx: Context, round: number) => Promise<Omit<Measurement, 'job' | 'load' | 'round'>>}
@@ -296,6 +297,7 @@ function exportJob(
   compression: 'gzip' | 'zstd',
   encryption: 'none' | 'passphrase' | 'recipient',
   which: 'home' | 'hostHome' = 'home',
+  node = NODE,
 ): Job {
   return {
     name,
@@ -309,7 +311,7 @@ function exportJob(
       const keyArgs =
         encryption === 'none' ? ['--no-encrypt'] : encryption === 'recipient' ? ['--recipient', ctx.recipient] : []
       const r = check(
-        await timed(NODE, [ctx.cli, 'export', '--json', '--compression', compression, ...keyArgs, '-o', out], {
+        await timed(node, [ctx.cli, 'export', '--json', '--compression', compression, ...keyArgs, '-o', out], {
           cwd: ctx.work,
           env: cliEnv(home.home, {OPENCLAW_MIGRATE_PASSPHRASE: encryption === 'passphrase' ? PASSPHRASE : undefined}),
         }),
@@ -330,7 +332,7 @@ function exportJob(
   }
 }
 
-function importJob(name: string, ref: string, keys: 'identity' | 'none' | 'passphrase'): Job {
+function importJob(name: string, ref: string, keys: 'identity' | 'none' | 'passphrase', node = NODE): Job {
   return {
     name,
     async run(ctx) {
@@ -339,10 +341,22 @@ function importJob(name: string, ref: string, keys: 'identity' | 'none' | 'passp
       fs.mkdirSync(target)
       const keyArgs = keys === 'identity' ? ['--identity', ctx.identityFile] : []
       const r = check(
-        await timed(NODE, [ctx.cli, 'import', ctx.refs[ref], '--no-host', '--json', ...keyArgs], {
-          cwd: ctx.work,
-          env: cliEnv(target, {OPENCLAW_MIGRATE_PASSPHRASE: keys === 'passphrase' ? PASSPHRASE : undefined}),
-        }),
+        await timed(
+          node,
+          [
+            ctx.cli,
+            'import',
+            ctx.refs[ref],
+            '--no-host',
+            '--json',
+            ...keyArgs,
+            ...(keys === 'passphrase' ? [] : ['--accept-placement']),
+          ],
+          {
+            cwd: ctx.work,
+            env: cliEnv(target, {OPENCLAW_MIGRATE_PASSPHRASE: keys === 'passphrase' ? PASSPHRASE : undefined}),
+          },
+        ),
         name,
       )
       const {result} = JSON.parse(r.stdout) as {result: {payloadBytes?: number; summary?: {payloadBytes?: number}}}
@@ -359,7 +373,7 @@ function importJob(name: string, ref: string, keys: 'identity' | 'none' | 'passp
   }
 }
 
-function checkJob(name: string, ref: string, keys: 'identity' | 'none'): Job {
+function checkJob(name: string, ref: string, keys: 'identity' | 'none', node = NODE): Job {
   return {
     name,
     async run(ctx) {
@@ -367,7 +381,7 @@ function checkJob(name: string, ref: string, keys: 'identity' | 'none'): Job {
       fs.mkdirSync(empty, {recursive: true})
       const keyArgs = keys === 'identity' ? ['--identity', ctx.identityFile] : []
       const r = check(
-        await timed(NODE, [ctx.cli, 'check', ctx.refs[ref], '--json', ...keyArgs], {cwd: ctx.work, env: cliEnv(empty)}),
+        await timed(node, [ctx.cli, 'check', ctx.refs[ref], '--json', ...keyArgs], {cwd: ctx.work, env: cliEnv(empty)}),
         name,
       )
       return {bytes: ctx.home.bytes, code: r.code, rssMB: r.rssMB, sys: r.sys, user: r.user, wall: r.wall}
@@ -400,7 +414,7 @@ function gnuTarCreate(name: string, compress: '--gzip' | '--zstd', which: 'home'
         ),
         name,
       )
-      const {size} = fs.statSync(out)
+      const size = fs.statSync(out).size
       rmrf(out)
       return {
         archiveBytes: size,
@@ -437,7 +451,6 @@ function gnuSha256(name: string): Job {
         fs.mkdirSync(dir)
         execFileSync('tar', ['-xzf', ctx.refs.gnu, '-C', dir])
       }
-
       spawnSync('sync')
       const r = check(
         await timed('sha256sum', ['--quiet', '-c', ctx.home.sumsFile], {cwd: dir, env: cleanEnv({})}),
@@ -468,7 +481,7 @@ function hostBackup(name: string): Job {
         .readdirSync(out)
         .map((f) => path.join(out, f))
         .find((f) => f.endsWith('.tar.gz'))
-      const size = file ? fs.statSync(file).size : NaN
+      const size = file ? fs.statSync(file).size : Number.NaN
       const result = JSON.parse(r.stdout) as {skippedVolatileCount?: number}
       rmrf(out)
       return {
@@ -485,7 +498,7 @@ function hostBackup(name: string): Job {
   }
 }
 
-function jobsFor(withHost: boolean): Job[] {
+function jobsFor(withHost: boolean, otherNode?: string): Job[] {
   // Interleaved: ours next to the GNU tar job it is compared with.
   const jobs: Job[] = [
     gnuTarCreate('tar -czf', '--gzip'),
@@ -505,6 +518,20 @@ function jobsFor(withHost: boolean): Job[] {
     checkJob('check gzip+age(recipient)', 'gzipAge', 'identity'),
     importJob('import gzip+age(passphrase)', 'gzipPass', 'passphrase'),
   ]
+  if (otherNode) {
+    const v = execFileSync(otherNode, ['--version'], {encoding: 'utf8'}).trim()
+    const here = process.version
+    // Interleaved with the same jobs on this Node, so both see the same machine state.
+    jobs.push(
+      exportJob(`export gzip [${v}]`, 'gzip', 'none', 'home', otherNode),
+      exportJob(`export gzip [${here}]`, 'gzip', 'none'),
+      importJob(`import gzip [${v}]`, 'gzip', 'none', otherNode),
+      importJob(`import gzip [${here}]`, 'gzip', 'none'),
+      checkJob(`check gzip [${v}]`, 'gzip', 'none', otherNode),
+      checkJob(`check gzip [${here}]`, 'gzip', 'none'),
+    )
+  }
+
   if (withHost) {
     jobs.push(
       hostBackup('host: openclaw backup create --verify'),
@@ -512,7 +539,6 @@ function jobsFor(withHost: boolean): Job[] {
       gnuTarCreate('host home: tar -czf', '--gzip', 'hostHome'),
     )
   }
-
   return jobs
 }
 
@@ -529,7 +555,6 @@ async function makeReferences(ctx: Context): Promise<void> {
       )
     ctx.refs[key] = out
   }
-
   await ref('gzip', ['--compression', 'gzip', '--no-encrypt'])
   await ref('zstd', ['--compression', 'zstd', '--no-encrypt'])
   await ref('gzipAge', ['--compression', 'gzip', '--recipient', ctx.recipient])
@@ -550,13 +575,13 @@ async function makeReferences(ctx: Context): Promise<void> {
 // ------------------------------------------------------------------------------------------
 // Reporting
 
-type SizeReport = {
-  helpRuns?: Array<{rssMB: number; wall: number}>
-  home: {bytes: number; files: number}
-  hostHome: null | {bytes: number; files: number}
-  measurements: Measurement[]
-  runs: number
+interface SizeReport {
   size: string
+  home: {files: number; bytes: number}
+  hostHome: {files: number; bytes: number} | null
+  runs: number
+  measurements: Measurement[]
+  helpRuns?: {wall: number; rssMB: number}[]
 }
 
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–')
@@ -578,26 +603,22 @@ function summarize(report: SizeReport): string {
       const b = (byJob.get(base) ?? []).find((x) => x.round === m.round)
       if (b) ratios.push(of(m) / of(b))
     }
-
     return median(ratios)
   }
-
-  const baseOf = (job: string): null | string => {
+  const baseOf = (job: string): string | null => {
     if (job.startsWith('host home: export') || job.startsWith('host:')) return 'host home: tar -czf'
     if (job.startsWith('export')) return 'tar -czf'
     if (job.startsWith('import')) return 'tar -xzf'
     return null
   }
-
   for (const [job, ms] of byJob) {
     const wall = median(ms.map((m) => m.wall))
-    const bytes = median(ms.map((m) => m.bytes ?? NaN))
+    const bytes = median(ms.map((m) => m.bytes ?? Number.NaN))
     const base = baseOf(job)
     lines.push(
-      `| ${job} | ${fmt(wall)} | ${fmt(median(ms.map((m) => m.user)))} | ${fmt(median(ms.map((m) => m.sys)))} | ${fmt(median(ms.map((m) => m.user + m.sys)))} | ${fmt(median(ms.map((m) => m.rssMB)), 0)} | ${fmt(mb(bytes) / wall, 0)} | ${fmt(mb(median(ms.map((m) => m.archiveBytes ?? NaN))), 1)} | ${base ? `${fmt(ratioTo(job, base, (m) => m.wall))}x ${base}` : ''} | ${base ? `${fmt(ratioTo(job, base, (m) => m.user + m.sys))}x` : ''} | ${fmt(median(ms.map((m) => m.load)), 1)} |`,
+      `| ${job} | ${fmt(wall)} | ${fmt(median(ms.map((m) => m.user)))} | ${fmt(median(ms.map((m) => m.sys)))} | ${fmt(median(ms.map((m) => m.user + m.sys)))} | ${fmt(median(ms.map((m) => m.rssMB)), 0)} | ${fmt(mb(bytes) / wall, 0)} | ${fmt(mb(median(ms.map((m) => m.archiveBytes ?? Number.NaN))), 1)} | ${base ? `${fmt(ratioTo(job, base, (m) => m.wall))}x ${base}` : ''} | ${base ? `${fmt(ratioTo(job, base, (m) => m.user + m.sys))}x` : ''} | ${fmt(median(ms.map((m) => m.load)), 1)} |`,
     )
   }
-
   const notes = [...new Set(report.measurements.filter((m) => m.note).map((m) => `${m.job}: ${m.note}`))]
   if (notes.length > 0) lines.push('', ...notes.map((n) => `- ${n}`))
   if (report.helpRuns)
@@ -633,10 +654,9 @@ async function main(): Promise<void> {
       console.log(`${summarize((JSON.parse(fs.readFileSync(file, 'utf8')) as {report: SizeReport}).report)}\n`)
     return
   }
-
   const args = parseArgs(process.argv.slice(2))
   if (!fs.existsSync(TIME)) throw new Error(`${TIME} is missing: apt-get install time`)
-  if (Number(process.versions.node.split('.', 1)[0]) < 24)
+  if (Number(process.versions.node.split('.')[0]) < 24)
     throw new Error(`Node ${process.version}: run through npm (node_modules/.bin/node is Node 24)`)
   fs.mkdirSync(args.data, {recursive: true})
   const free = fs.statfsSync(args.data)
@@ -684,13 +704,12 @@ async function main(): Promise<void> {
       fs.mkdirSync(hostWork, {recursive: true})
       hostHome = await describeHome(cli, path.join(base, 'host-home'), hostWork)
     }
-
     const scratch = args.scratch ? path.join(args.scratch, size) : work
     fs.mkdirSync(scratch, {recursive: true})
     const ctx: Context = {cli, home, hostHome, identityFile, recipient, refs: {}, scratch, size, work}
     await makeReferences(ctx)
     const runs = args.runs ?? (SIZES[size].bytes >= 1e9 ? 1 : 3)
-    const jobs = jobsFor(withHost).filter((j) => !args.only || args.only.some((o) => j.name.includes(o)))
+    const jobs = jobsFor(withHost, args.node).filter((j) => !args.only || args.only.some((o) => j.name.includes(o)))
     const report: SizeReport = {
       home: {bytes: home.bytes, files: home.files},
       hostHome: hostHome && {bytes: hostHome.bytes, files: hostHome.files},
@@ -710,10 +729,8 @@ async function main(): Promise<void> {
           `  [${size} r${round}] ${job.name.padEnd(40)} ${fmt(m.wall).padStart(8)} s  cpu ${fmt(m.user + m.sys).padStart(7)} s  rss ${fmt(m.rssMB, 0).padStart(5)} MB  load ${fmt(load, 1)}`,
         )
       }
-
       fs.writeFileSync(path.join(rawDir, `${stamp}-${size}.json`), JSON.stringify({info, report}, null, 2))
     }
-
     if (size === args.sizes[0] && !args.only) {
       report.helpRuns = []
       for (let i = 0; i < 10; i++) {
@@ -721,12 +738,10 @@ async function main(): Promise<void> {
         report.helpRuns.push({rssMB: r.rssMB, wall: r.wall})
       }
     }
-
     fs.writeFileSync(path.join(rawDir, `${stamp}-${size}.json`), JSON.stringify({info, report}, null, 2))
     reports.push(report)
     console.log(`\n${summarize(report)}\n`)
   }
-
   const summary = [
     `Machine: ${Object.entries(info)
       .map(([k, v]) => `${k}: ${v}`)

@@ -3,7 +3,15 @@
 // contract). On a fresh Debian machine (CI, root) install what is missing; elsewhere say what to install.
 import {execFileSync, spawnSync} from 'node:child_process'
 
-const tools = {age: 'age', 'age-keygen': 'age', expect: 'expect', tar: 'tar', zstd: 'zstd'}
+const tools = {
+  age: 'age',
+  'age-keygen': 'age',
+  expect: 'expect',
+  ssh: 'openssh-client',
+  sshd: 'openssh-server',
+  tar: 'tar',
+  zstd: 'zstd',
+}
 const missing = [
   ...new Set(
     Object.entries(tools)

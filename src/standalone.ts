@@ -8,13 +8,13 @@ import {ExitCode, MigrateError} from './lib/errors.js'
  * The standalone bin speaks `openclaw-migrate export|import|check`; the commands live under the
  * `migrate` topic so an oclif host shows them as `openclaw migrate ...`. Map one onto the other.
  */
-const VERBS = new Set(['check', 'export', 'import'])
+const VERBS = new Set(['check', 'export', 'import', 'push', 'receive'])
 const PREFIX = 'openclaw-migrate'
 
 export function standaloneArgv(argv: string[]): string[] {
   const [first, ...rest] = argv
   if (first && VERBS.has(first)) return ['migrate', first, ...rest]
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+  if (first === undefined || ['--help', '-h', 'help'].includes(first)) {
     return rest.length > 0 && VERBS.has(rest[0]) ? ['migrate', rest[0], '--help'] : ['migrate', '--help']
   }
 
@@ -33,7 +33,7 @@ export async function runStandalone(argv: string[], root: string): Promise<void>
   })
   const help = args.includes('--help') || args.includes('-h')
   try {
-    const go = () => run(args, root)
+    const go = async () => run(args, root)
     await (help ? withRewrittenHelp(process.stdout, PREFIX, go) : go())
     await flush()
   } catch (error) {

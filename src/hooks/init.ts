@@ -1,17 +1,17 @@
 import type {Hook} from '@oclif/core'
 
-const MIN_NODE = [24, 16]
+import {MIN_NODE, nodeSupported} from '../lib/runtime/node-runtime.js'
 
 /**
- * The migrate commands need the host's runtime: `node:sqlite` (consistent snapshots) and zstd.
- * Fail early with a clear message instead of an obscure import error half-way through an export.
+ * The oldest Node the commands run on is the oldest any supported OpenClaw runs on (the old machine
+ * of a move keeps its Node). What a newer Node adds (zstd, SQLite without a flag) is detected where
+ * it is used, with a message that names what to do instead.
  */
 const hook: Hook<'init'> = async function (options) {
   if (!options.id?.startsWith('migrate')) return
-  const [major, minor] = process.versions.node.split('.').map(Number)
-  if (major < MIN_NODE[0] || (major === MIN_NODE[0] && minor < MIN_NODE[1])) {
+  if (!nodeSupported()) {
     this.error(
-      `openclaw-migrate needs Node ${MIN_NODE.join('.')} or newer (OpenClaw's own runtime); this is Node ${process.versions.node}. Run it with the Node that runs OpenClaw, e.g. \`nvm use 24\`.`,
+      `openclaw-migrate needs Node ${MIN_NODE.join('.')} or newer; this is Node ${process.versions.node}. Run it with the Node that runs OpenClaw on this machine (\`openclaw --version\` works with it), or install a newer Node 22, e.g. \`nvm install 22\`.`,
       {exit: 2},
     )
   }

@@ -1,11 +1,12 @@
 import {Command, Flags, type Interfaces, ux} from '@oclif/core'
 
-import {prefixFor, setCommandPrefix} from './cli-face.js'
 import {type Envelope, envelope, envelopeError} from './envelope.js'
 import {MigrateError} from './errors.js'
 import {type HostContext, resolveHostContext} from './host/host-context.js'
-import {getNativeHostContext} from './host/native-bridge.js'
 import {redactText} from './util/redact.js'
+import {prefixFor, setCommandPrefix} from './cli-face.js'
+import {getNativeHostContext} from './host/native-bridge.js'
+import {terminalSafe} from './util/terminal-text.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof MigrateCommand)['baseFlags'] & T['flags']
@@ -79,14 +80,15 @@ export abstract class MigrateCommand<T extends typeof Command> extends Command {
   protected note(message: string): void {
     const clean = redactText(message)
     if (!this.warnings.includes(clean)) this.warnings.push(clean)
-    if (!this.jsonEnabled()) this.logToStderr(`warning: ${clean}`)
+    if (!this.jsonEnabled()) this.logToStderr(`warning: ${terminalSafe(clean)}`)
   }
 
   /** Human output goes to stderr when stdout carries archive bytes (`-o -`). */
   protected say(message = '', toStderr = false): void {
     if (this.jsonEnabled()) return
-    if (toStderr) this.logToStderr(message)
-    else this.log(message)
+    // Human output carries archive-provided names: never raw control characters.
+    if (toStderr) this.logToStderr(terminalSafe(message))
+    else this.log(terminalSafe(message))
   }
 
   /**
@@ -130,10 +132,10 @@ export abstract class MigrateCommand<T extends typeof Command> extends Command {
     this.parsed = true
     if (ux.action.running) ux.action.stop('failed')
     if (err instanceof MigrateError) {
-      err.message = redactText(err.message)
+      err.message = this.jsonEnabled() ? redactText(err.message) : terminalSafe(redactText(err.message))
       if (!this.jsonEnabled()) {
         // Unwrapped, unlike oclif's pretty errors: paths and commands in hints stay copyable.
-        this.logToStderr(renderError(err))
+        this.logToStderr(terminalSafe(renderError(err)))
         process.exitCode = err.exitCode
         this.exit(err.exitCode)
       }

@@ -28,8 +28,8 @@ export function ourCommand(rest: string): string {
 /** oclif renders our commands as `openclaw-migrate migrate export`: name them the way the face is typed. */
 export function rewriteHelp(text: string, facePrefix: string): string {
   return text
-    .replaceAll(`${STANDALONE} migrate `, `${facePrefix} `)
-    .replaceAll(`${STANDALONE} migrate\n`, `${facePrefix}\n`)
+    .replaceAll(`${STANDALONE} migrate `, () => `${facePrefix} `)
+    .replaceAll(`${STANDALONE} migrate\n`, () => `${facePrefix}\n`)
 }
 
 /** Runs fn with everything written to stream passed through rewriteHelp. */
@@ -73,7 +73,7 @@ export async function reportError(
   // handle() renders the usage from process.argv.slice(2): give it the argv oclif parsed.
   process.argv = [saved.argv[0], saved.argv[1], ...argv]
   try {
-    await withRewrittenHelp(process.stderr, facePrefix, () => handle(err))
+    await withRewrittenHelp(process.stderr, facePrefix, async () => handle(err))
   } finally {
     Exit.exit = saved.exit
     process.argv = saved.argv

@@ -27,6 +27,7 @@ type ErrorSpec = {exit: number}
 /** Stable error codes. The code, not the message, is what scripts should match on. */
 export const ErrorCodes = {
   USAGE: {exit: ExitCode.USAGE},
+  NODE_UNSUPPORTED: {exit: ExitCode.USAGE},
   AMBIGUOUS_STATE: {exit: ExitCode.USAGE},
   STATE_NOT_FOUND: {exit: ExitCode.SOURCE},
   CONFIG_INVALID: {exit: ExitCode.SOURCE},
@@ -52,7 +53,25 @@ export const ErrorCodes = {
   ARCHIVE_UNSAFE_ENTRY: {exit: ExitCode.ARCHIVE},
   ARCHIVE_MISMATCH: {exit: ExitCode.ARCHIVE},
   ARCHIVE_VERSION: {exit: ExitCode.ARCHIVE},
+  /** Not an openclaw-migrate archive, nor a foreign one this tool can adapt (plain tar of state dirs, openclaw backup). */
+  ARCHIVE_UNKNOWN: {exit: ExitCode.ARCHIVE},
   ARCHIVE_NOT_FOUND: {exit: ExitCode.USAGE},
+  /** The archive claims a place this tool never writes (outside home, dotfiles, relative, not in its config). */
+  ARCHIVE_UNSAFE_PLACEMENT: {exit: ExitCode.ARCHIVE},
+  /** A line, manifest, root, entry or name count beyond the stated limits. */
+  ARCHIVE_LIMIT: {exit: ExitCode.ARCHIVE},
+  /** A file the manifest calls a SQLite database is not one. */
+  ARCHIVE_NOT_DATABASE: {exit: ExitCode.ARCHIVE},
+  /** An archived database fails integrity_check. */
+  ARCHIVE_DATABASE_CORRUPT: {exit: ExitCode.ARCHIVE},
+  /** A database cell above the stated limit holds an old path to rebase. */
+  ARCHIVE_CELL_TOO_LARGE: {exit: ExitCode.ARCHIVE},
+  /** A root outside the old home: the user says where with --map. */
+  PLACEMENT_NEEDS_MAP: {exit: ExitCode.USAGE},
+  /** Roots an unauthenticated archive places outside the state dir, or existing non-OpenClaw data, need a yes. */
+  PLACEMENT_CONSENT: {exit: ExitCode.USAGE},
+  /** An import journal that names paths this tool does not create: never acted on. */
+  JOURNAL_INVALID: {exit: ExitCode.TARGET},
   TARGET_EXISTS: {exit: ExitCode.TARGET},
   TARGET_GATEWAY_RUNNING: {exit: ExitCode.TARGET},
   TARGET_UNWRITABLE: {exit: ExitCode.TARGET},
@@ -61,6 +80,13 @@ export const ErrorCodes = {
   HOST_TOO_OLD: {exit: ExitCode.TARGET},
   HOST_COMMAND_FAILED: {exit: ExitCode.HOST},
   UNDO_NOTHING: {exit: ExitCode.TARGET},
+  // push: the new machine (reached over ssh) could not or would not take the state.
+  SSH_FAILED: {exit: ExitCode.TARGET},
+  REMOTE_TOOL_MISSING: {exit: ExitCode.TARGET},
+  REMOTE_INCOMPATIBLE: {exit: ExitCode.TARGET},
+  REMOTE_REFUSED: {exit: ExitCode.TARGET},
+  REMOTE_IMPORT_FAILED: {exit: ExitCode.TARGET},
+  RESTORE_NOTHING: {exit: ExitCode.SOURCE},
   INTERRUPTED: {exit: ExitCode.INTERRUPTED},
   NOT_READY: {exit: ExitCode.NOT_READY},
   INTERNAL: {exit: 1},

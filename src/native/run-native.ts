@@ -12,7 +12,7 @@ import {canonicalStateDir, hostHome} from '../lib/host/state-rules.js'
 import {standaloneArgv} from '../standalone.js'
 
 export const NATIVE_BIN = NATIVE_PREFIX
-const VERBS = ['export', 'import', 'check'] as const
+const VERBS = ['export', 'import', 'check', 'push'] as const
 
 function isHelpRequest(args: string[]): boolean {
   const [first] = args

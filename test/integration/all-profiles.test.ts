@@ -66,7 +66,9 @@ describe('export --all-profiles, then import: two profiles, one archive', functi
     exported = resultOf(exportRun)
 
     target = targetHome('bob')
-    const importRun = await runCli(['import', archive, '--no-host', '--json'], {home: target.home})
+    const importRun = await runCli(['import', archive, '--no-host', '--accept-placement', '--json'], {
+      home: target.home,
+    })
     expectOk(importRun)
     imported = resultOf(importRun)
     checked = await runCli(['check', '--against', archive, '--json'], {home: target.home})

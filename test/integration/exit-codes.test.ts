@@ -97,14 +97,14 @@ describe('exit codes (README table, real bin)', function () {
       why: 'undo with no import to undo',
     },
     {
-      args: ['import', '<plain archive>'],
+      args: ['import', '<plain archive>', '--accept-placement'],
       code: 'HOST_COMMAND_FAILED',
       exit: 6,
       options: () => ({home: ''}),
       why: "OpenClaw's doctor fails after activation",
     },
     {
-      args: ['import', '<plain archive>', '--no-host'],
+      args: ['import', '<plain archive>', '--no-host', '--accept-placement'],
       code: 'INTERRUPTED',
       exit: 130,
       options: () => ({home: targetHome('interrupted').home}),

@@ -4,8 +4,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import {describeRun, makeRemote, parseJson, resultOf, rmrf, tarCat, tarNames, tmpDir} from '../support/cli.js'
-import {type GeneratedHome, generateHome} from '../support/home-generator.js'
 import {runInProcess as runCli} from '../support/in-process.js'
+import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 function lockFile(stateDir: string): string {
   return path.join(stateDir, 'tmp', `openclaw-${process.getuid?.() ?? 0}`, 'gateway.state.lock')
@@ -22,25 +22,22 @@ describe('migrate export refusals', function () {
     fs.mkdirSync(out)
   })
 
-  after(() => {
-    rmrf(root)
-  })
+  after(() => rmrf(root))
 
   describe('a running gateway (live pid in the state lock)', () => {
     let home: string
     let g: GeneratedHome
     let gateway: ChildProcess | undefined
-    let exited: Promise<{code: null | number; signal: NodeJS.Signals | null}>
+    let exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>
 
     beforeEach(() => {
       home = fs.mkdtempSync(path.join(root, 'home-'))
       g = generateHome({home, sessions: 1})
-      gateway = spawn('sleep', ['300'], {stdio: 'ignore'})
-      exited = new Promise((resolve) =>
-        gateway!.once('exit', (code, signal) => {
-          resolve({code, signal})
-        }),
-      )
+      // A stand-in whose command line is the gateway's (`node …/openclaw.mjs gateway run`): only such a pid is signalled.
+      const script = path.join(home, 'openclaw.mjs')
+      fs.writeFileSync(script, 'setTimeout(() => {}, 300_000)\n')
+      gateway = spawn(process.execPath, [script, 'gateway', 'run'], {stdio: 'ignore'})
+      exited = new Promise((resolve) => gateway!.once('exit', (code, signal) => resolve({code, signal})))
       expect(gateway.pid).to.be.a('number')
       fs.writeFileSync(
         lockFile(g.stateDir),
@@ -49,7 +46,7 @@ describe('migrate export refusals', function () {
     })
 
     afterEach(() => {
-      if (gateway?.exitCode === null && gateway.signalCode === null) gateway.kill('SIGKILL')
+      if (gateway && gateway.exitCode === null && gateway.signalCode === null) gateway.kill('SIGKILL')
       for (const db of g?.holders ?? []) db.close()
     })
 
@@ -87,6 +84,29 @@ describe('migrate export refusals', function () {
       expect(await exited).to.deep.equal({code: null, signal: 'SIGTERM'})
       expect(result.out).to.include('stopped').and.include(`SIGTERM to pid ${gateway!.pid}`)
       expect(tarNames(archive)[0]).to.equal('manifest.json')
+    })
+
+    it('--stop-gateway never signals a pid the lock names that is not an OpenClaw gateway', async () => {
+      const other = spawn('sleep', ['300'], {stdio: 'ignore'})
+      try {
+        fs.writeFileSync(
+          lockFile(g.stateDir),
+          JSON.stringify({configPath: g.configPath, pid: other.pid, port: 18_789, stateDir: g.stateDir}),
+        )
+        const archive = path.join(out, 'not-signalled.tar.gz')
+        const result = await runCli(
+          ['export', '--profile', 'work', '--no-encrypt', '--stop-gateway', '-o', archive, '--json'],
+          {cwd: out, home},
+        )
+        expect(result.code, describeRun(result)).to.equal(6)
+        expect(parseJson(result).error.code).to.equal('GATEWAY_STOP_FAILED')
+        expect(parseJson(result).error.message).to.include('not provably an OpenClaw gateway')
+        expect(other.exitCode).to.equal(null)
+        expect(() => process.kill(other.pid!, 0)).to.not.throw()
+        expect(fs.existsSync(archive)).to.equal(false)
+      } finally {
+        other.kill('SIGKILL')
+      }
     })
 
     it('--stop-gateway --json reports the stop in the result and the manifest', async () => {
@@ -158,7 +178,6 @@ describe('migrate export refusals', function () {
       expect(error.code).to.equal('STATE_NOT_FOUND')
       expect(error.message).to.include(dir)
     }
-
     expect(fs.readdirSync(home)).to.deep.equal([])
     expect(fs.existsSync(path.join(out, 'none.tar.gz'))).to.equal(false)
   })

@@ -79,11 +79,15 @@ describe('hostile import (real CLI)', function () {
     parts = await loadArchive(gunzipSync(fs.readFileSync(plain)))
     // How many of each operation a complete import does, to place faults relative to it.
     const countFile = path.join(root, 'counts.json')
-    const counted = await runHostile('import (counting operations)', ['import', plain, '--no-host', '--json'], {
-      countFile,
-      env: {TMPDIR: tmp},
-      home: newTarget().home,
-    })
+    const counted = await runHostile(
+      'import (counting operations)',
+      ['import', plain, '--no-host', '--accept-placement', '--json'],
+      {
+        countFile,
+        env: {TMPDIR: tmp},
+        home: newTarget().home,
+      },
+    )
     expect(counted.code, describeRun(counted)).to.equal(0)
     ops = JSON.parse(fs.readFileSync(countFile, 'utf8')) as Record<string, number>
   })
@@ -132,10 +136,14 @@ describe('hostile import (real CLI)', function () {
   async function attemptImport(name: string, archive: string, extraArgs: string[] = []): Promise<Refusal> {
     const t = newTarget()
     const before = homeFingerprint(t.home, {mtimes: true})
-    const result = await runHostile(`import ${name}`, ['import', archive, '--no-host', '--json', ...extraArgs], {
-      env: {OPENCLAW_MIGRATE_PASSPHRASE: PASS, TMPDIR: tmp},
-      home: t.home,
-    })
+    const result = await runHostile(
+      `import ${name}`,
+      ['import', archive, '--no-host', '--accept-placement', '--json', ...extraArgs],
+      {
+        env: {OPENCLAW_MIGRATE_PASSPHRASE: PASS, TMPDIR: tmp},
+        home: t.home,
+      },
+    )
     return {before, result, t}
   }
 
@@ -368,11 +376,15 @@ describe('hostile import (real CLI)', function () {
     async function killAt(point: string): Promise<void> {
       const t = newTarget()
       const before = homeFingerprint(t.home)
-      const killed = await runHostile(`import killed at ${point}`, ['import', plain, '--no-host', '--json'], {
-        env: {TMPDIR: tmp},
-        fault: `kill:${point}`,
-        home: t.home,
-      })
+      const killed = await runHostile(
+        `import killed at ${point}`,
+        ['import', plain, '--no-host', '--accept-placement', '--json'],
+        {
+          env: {TMPDIR: tmp},
+          fault: `kill:${point}`,
+          home: t.home,
+        },
+      )
       expect(killed.signal, describeRun(killed)).to.equal('SIGKILL')
       // Staging dirs (and the empty parents made for them) are not the target: the next run removes them.
       const full = [...homeFingerprint(t.home)].filter(([k]) => !k.includes('.migrate-staging-'))
@@ -390,10 +402,14 @@ describe('hostile import (real CLI)', function () {
             : 'HALF WITHOUT JOURNAL'
       expect(state).to.not.equal('HALF WITHOUT JOURNAL')
       // The next run finishes the business (rolls back a half activation), then imports.
-      const rerun = await runHostile(`rerun after kill at ${point}`, ['import', plain, '--no-host', '--json'], {
-        env: {TMPDIR: tmp},
-        home: t.home,
-      })
+      const rerun = await runHostile(
+        `rerun after kill at ${point}`,
+        ['import', plain, '--no-host', '--accept-placement', '--json'],
+        {
+          env: {TMPDIR: tmp},
+          home: t.home,
+        },
+      )
       expect(rerun.code, describeRun(rerun)).to.equal(0)
       expect(leftovers(t.home), 'staging left behind').to.deep.equal([])
       // Undo as often as there are completed imports: the original state comes back, byte for byte.
@@ -431,11 +447,15 @@ describe('hostile import (real CLI)', function () {
     it('killed mid-activation, then --undo straight away: the half activation is rolled back first', async () => {
       const t = newTarget()
       const before = homeFingerprint(t.home)
-      const killed = await runHostile('import killed mid-activation', ['import', plain, '--no-host', '--json'], {
-        env: {TMPDIR: tmp},
-        fault: `kill:${at('rename', 0.6)}`,
-        home: t.home,
-      })
+      const killed = await runHostile(
+        'import killed mid-activation',
+        ['import', plain, '--no-host', '--accept-placement', '--json'],
+        {
+          env: {TMPDIR: tmp},
+          fault: `kill:${at('rename', 0.6)}`,
+          home: t.home,
+        },
+      )
       expect(killed.signal).to.equal('SIGKILL')
       const undo = await runHostile('undo right after a kill', ['import', '--undo', '--json'], {
         env: {TMPDIR: tmp},
@@ -453,11 +473,15 @@ describe('hostile import (real CLI)', function () {
         this.timeout(30 * 60_000)
         const counts = path.join(root, 'counts.json')
         const t = newTarget()
-        const ok = await runHostile('import (counting operations)', ['import', plain, '--no-host', '--json'], {
-          countFile: counts,
-          env: {TMPDIR: tmp},
-          home: t.home,
-        })
+        const ok = await runHostile(
+          'import (counting operations)',
+          ['import', plain, '--no-host', '--accept-placement', '--json'],
+          {
+            countFile: counts,
+            env: {TMPDIR: tmp},
+            home: t.home,
+          },
+        )
         expect(ok.code, describeRun(ok)).to.equal(0)
         const c = JSON.parse(fs.readFileSync(counts, 'utf8')) as Record<string, number>
         const all = [
@@ -506,7 +530,7 @@ describe('hostile import (real CLI)', function () {
       exit: number,
     ): Promise<CliResult> {
       const before = homeFingerprint(t.home, {mtimes: true})
-      const result = await runHostile(name, ['import', plain, '--no-host', '--json', ...args], {
+      const result = await runHostile(name, ['import', plain, '--no-host', '--accept-placement', '--json', ...args], {
         env: {TMPDIR: tmp},
         ...options,
         home: t.home,
@@ -575,13 +599,17 @@ describe('hostile import (real CLI)', function () {
 
     it('SIGINT while waiting for an archive on stdin: exits 130 instead of hanging', async () => {
       const t = newTarget()
-      const result = await runHostile('SIGINT waiting on stdin', ['import', '-', '--no-host', '--json'], {
-        env: {TMPDIR: tmp},
-        holdStdin: true,
-        home: t.home,
-        signal: {afterMs: 2500, name: 'SIGINT'},
-        timeoutMs: 15_000,
-      })
+      const result = await runHostile(
+        'SIGINT waiting on stdin',
+        ['import', '-', '--no-host', '--accept-placement', '--json'],
+        {
+          env: {TMPDIR: tmp},
+          holdStdin: true,
+          home: t.home,
+          signal: {afterMs: 2500, name: 'SIGINT'},
+          timeoutMs: 15_000,
+        },
+      )
       report(
         `SIGINT waiting for stdin\t${jsonError(result)?.code ?? 'none'}\texit ${result.code}${result.signal ? ` (${result.signal})` : ''}\tuntouched yes`,
       )

@@ -65,7 +65,7 @@ describe('import chaining into OpenClaw', function () {
         options.host === false ? null : installStandInOpenClaw(path.join(t.root, 'standin'), {version: options.version})
       const before = snapshotHome(t.home)
       const env = {PATH: standIn ? `${standIn.binDir}:${pathWithoutOpenClaw()}` : pathWithoutOpenClaw()}
-      const result = await runCli(['import', src.plain, ...args], {env, home: t.home})
+      const result = await runCli(['import', src.plain, '--accept-placement', ...args], {env, home: t.home})
       scenarios[name] = {before, home: t.home, result, root: t.root, standIn}
     }
 

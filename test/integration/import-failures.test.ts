@@ -161,7 +161,9 @@ describe('import failures: refused before any write, and killed at any point', f
           fs.writeFileSync(wrong, 'not the passphrase\n')
           const args = (c.args ?? ['--passphrase-file', src.passFile]).map((a) => (a === 'WRONG' ? wrong : a))
           c.before = snapshotHome(c.t.home)
-          c.result = await runCli(['import', archive, ...args, '--no-host', '--json'], {home: c.t.home})
+          c.result = await runCli(['import', archive, ...args, '--no-host', '--accept-placement', '--json'], {
+            home: c.t.home,
+          })
         }),
       ).then(
         () => null,
@@ -245,7 +247,7 @@ describe('import failures: refused before any write, and killed at any point', f
         p.t = target(`killed${i}`)
         p.before = snapshotHome(p.t.home, {ignore: bookkeeping})
         const started = Date.now()
-        const run = spawnCli(['import', big.plain, '--no-host', '--json'], {home: p.t.home})
+        const run = spawnCli(['import', big.plain, '--no-host', '--accept-placement', '--json'], {home: p.t.home})
         await p.when(p.t, run.child, started)
         run.child.kill('SIGKILL')
         p.killed = await run.done
@@ -268,7 +270,11 @@ describe('import failures: refused before any write, and killed at any point', f
         const leftNothing = p.outcome === 'unchanged' && p.detail.includes('journal none, staging 0,')
         if (!leftNothing || !rerunOfNothing) {
           rerunOfNothing ||= leftNothing
-          reruns.push(runCli(['import', big.plain, '--no-host', '--json'], {home: p.t.home}).then((r) => (p.rerun = r)))
+          reruns.push(
+            runCli(['import', big.plain, '--no-host', '--accept-placement', '--json'], {home: p.t.home}).then(
+              (r) => (p.rerun = r),
+            ),
+          )
         }
       }
 
@@ -353,7 +359,7 @@ describe('import failures: refused before any write, and killed at any point', f
   it('SIGINT during staging: exit 130, staging removed, the target unchanged', async () => {
     const t = target('interrupted')
     const before = snapshotHome(t.home)
-    const run = spawnCli(['import', big.plain, '--no-host', '--json'], {home: t.home})
+    const run = spawnCli(['import', big.plain, '--no-host', '--accept-placement', '--json'], {home: t.home})
     const caught = await waitFor(() => findStaging(t.root).length > 0, {child: run.child, everyMs: 2})
     expect(caught, 'a staging dir appeared').to.equal(true)
     run.child.kill('SIGINT')
@@ -367,6 +373,9 @@ describe('import failures: refused before any write, and killed at any point', f
   describe('a crash between the renames of activation (in-process)', () => {
     let dir: string
     const realRename = fs.renameSync
+    // Run ids as the tool makes them: a journal naming anything else is ignored (journal-validation.ts).
+    const RUN1 = '20261124T100000Z-000001'
+    const RUN2 = '20261124T100001Z-000002'
 
     beforeEach(() => {
       dir = tmpDir('activation-crash')
@@ -427,7 +436,7 @@ describe('import failures: refused before any write, and killed at any point', f
 
     for (const crashAt of [0, 1, 2]) {
       it(`crash before rename #${crashAt + 1}: the next run rolls it back to exactly what was there`, () => {
-        const {home, journal, state, workspace} = setUp('run1')
+        const {home, journal, state, workspace} = setUp(RUN1)
         const before = snapshotHome(home, {ignore: bookkeeping})
         let renames = 0
         fs.renameSync = (from: fs.PathLike, to: fs.PathLike) => {
@@ -441,10 +450,10 @@ describe('import failures: refused before any write, and killed at any point', f
         }).to.throw('simulated crash')
         fs.renameSync = realRename
         // The process "died": its journal names a dead pid.
-        const file = path.join(journalDir(home), 'run1.json')
+        const file = path.join(journalDir(home), `${RUN1}.json`)
         fs.writeFileSync(file, JSON.stringify({...JSON.parse(fs.readFileSync(file, 'utf8')), pid: deadPid()}))
         const recovered = recoverInterrupted(home)
-        expect(recovered.map((j) => j.runId)).to.deep.equal(['run1'])
+        expect(recovered.map((j) => j.runId)).to.deep.equal([RUN1])
         expect(diffSnapshots(before, snapshotHome(home, {ignore: bookkeeping}))).to.deep.equal([])
         expect(fs.readFileSync(path.join(state, 'MARKER'), 'utf8')).to.equal(MARKER)
         expect(fs.existsSync(workspace)).to.equal(false)
@@ -454,9 +463,9 @@ describe('import failures: refused before any write, and killed at any point', f
     }
 
     it('two imports activated within the same second keep both moved-aside copies', () => {
-      const first = setUp('run1')
+      const first = setUp(RUN1)
       activate(first.home, first.journal, '20261124T100000Z')
-      const second = setUp('run2', false)
+      const second = setUp(RUN2, false)
       activate(second.home, second.journal, '20261124T100000Z')
       const asides = siblings(first.home, /^\.openclaw-work\.pre-migrate-/).sort()
       expect(asides).to.deep.equal([
@@ -464,12 +473,12 @@ describe('import failures: refused before any write, and killed at any point', f
         '.openclaw-work.pre-migrate-20261124T100000Z-2',
       ])
       expect(fs.readFileSync(path.join(first.home, asides[0], 'MARKER'), 'utf8')).to.equal(MARKER)
-      expect(fs.readFileSync(path.join(first.home, asides[1], 'IMPORTED'), 'utf8')).to.equal('run1')
-      expect(fs.readFileSync(path.join(first.state, 'IMPORTED'), 'utf8')).to.equal('run2')
+      expect(fs.readFileSync(path.join(first.home, asides[1], 'IMPORTED'), 'utf8')).to.equal(RUN1)
+      expect(fs.readFileSync(path.join(first.state, 'IMPORTED'), 'utf8')).to.equal(RUN2)
       // ...and undo (also within that second) brings the first import back, keeping the second.
       const undone = undoLastImport(first.home, '20261124T100000Z')
-      expect(undone.journal.runId).to.equal('run2')
-      expect(fs.readFileSync(path.join(first.state, 'IMPORTED'), 'utf8')).to.equal('run1')
+      expect(undone.journal.runId).to.equal(RUN2)
+      expect(fs.readFileSync(path.join(first.state, 'IMPORTED'), 'utf8')).to.equal(RUN1)
     })
   })
 })

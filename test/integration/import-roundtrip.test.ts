@@ -107,13 +107,21 @@ describe('import roundtrip: alice → bob, real CLI', function () {
 
     const results = await Promise.all([
       runCli(['import', src.encrypted!, '--passphrase-file', src.passFile, '--no-host', '--json'], {home: bob.home}),
-      runCli(['import', src.plain, '--dry-run', '--no-host', '--json'], {env: {TMPDIR: dryTmp}, home: carol.home}),
-      runCli(['import', src.plain, '--no-host', '--rewrite-workspace-paths', '--json'], {home: dave.home}),
-      runCli(['import', src.plain, '--json'], {
+      runCli(['import', src.plain, '--dry-run', '--no-host', '--accept-placement', '--json'], {
+        env: {TMPDIR: dryTmp},
+        home: carol.home,
+      }),
+      runCli(['import', src.plain, '--no-host', '--rewrite-workspace-paths', '--accept-placement', '--json'], {
+        home: dave.home,
+      }),
+      runCli(['import', src.plain, '--accept-placement', '--json'], {
         env: {PATH: `${standIn.binDir}:${pathWithoutOpenClaw()}`},
         home: erin.home,
       }),
-      runCli(['import', outside.plain, '--no-host', '--map', `${oldPlace}=${newPlace}`, '--json'], {home: frank.home}),
+      runCli(
+        ['import', outside.plain, '--no-host', '--map', `${oldPlace}=${newPlace}`, '--accept-placement', '--json'],
+        {home: frank.home},
+      ),
     ])
     ;[bobResult] = results
     expectOk(bobResult)

@@ -10,8 +10,10 @@
  *   doctor --fix --non-interactive              "Doctor complete."
  *   doctor --lint --json [--severity-min X]     {"schemaVersion": 1, "ok": true, "findings": []}
  *   gateway restart                             exit 1 "Gateway service disabled." (no service manager)
- *   gateway status --json --timeout 3000        rpc.ok false, no listeners (nothing running)
- *   gateway stop --force --json                 {"result": "not-loaded"}
+ *   gateway run                                 a stand-in gateway: holds <state>/tmp/openclaw-<uid>/gateway.state.lock
+ *                                               with its pid until SIGTERM; exit 78 if one runs, 1 without a config
+ *   gateway status --json --timeout 3000        listener + rpc.ok when the lock names a live pid, else nothing running
+ *   gateway stop --force --json                 SIGTERM to the lock's live pid ("stopped"), else {"result": "not-loaded"}
  *   plugins install <spec> ...                  "Installed plugin: <spec>"
  *
  * Every call appends one record to a log: its argv and the OPENCLAW_* variables it saw.
@@ -72,6 +74,12 @@ if [ -n "$PROFILE" ]; then STATE="$BASE/.openclaw-$PROFILE"
 elif [ -n "$OPENCLAW_STATE_DIR" ]; then STATE="$OPENCLAW_STATE_DIR"
 else STATE="$BASE/.openclaw"; fi
 CMD="$*"
+LOCK="$STATE/tmp/openclaw-$(id -u)/gateway.state.lock"
+LIVE=""
+if [ -f "$LOCK" ]; then
+  P="$(sed -n 's/.*"pid":\\([0-9]*\\).*/\\1/p' "$LOCK")"
+  if [ -n "$P" ] && kill -0 "$P" 2>/dev/null; then LIVE="$P"; fi
+fi
 IFS=',' read -ra FAILING <<< "\${STANDIN_OPENCLAW_FAIL:-}"
 for f in "\${FAILING[@]}"; do
   if [ -n "$f" ] && [[ "$CMD" == "$f"* ]]; then echo "stand-in openclaw: $f told to fail" >&2; exit 1; fi
@@ -85,9 +93,27 @@ case "$CMD" in
   "doctor --lint --json"*) echo '{"schemaVersion":1,"ok":true,"checksRun":35,"checksSkipped":30,"findings":[]}' ;;
   "gateway restart")
     ${options.restartWorks ? 'echo "Gateway restarted."' : 'echo "Gateway service disabled." >&2; echo "Tip: start it with openclaw gateway run" >&2; exit 1'} ;;
+  "gateway run")
+    if [ -n "$LIVE" ]; then echo "stand-in gateway: already running (pid $LIVE)" >&2; exit 78; fi
+    if [ ! -f "$STATE/openclaw.json" ]; then echo "stand-in gateway: no config in $STATE" >&2; exit 1; fi
+    mkdir -p "$(dirname "$LOCK")"
+    printf '{"pid":%d,"stateDir":"%s","port":18789}\n' $$ "$STATE" > "$LOCK"
+    trap 'rm -f "$LOCK"; exit 0' TERM INT
+    while :; do sleep 1 & wait $!; done ;;
   "gateway status --json --timeout "*)
+    if [ -n "$LIVE" ]; then
+      printf '{"service":{"loaded":false},"port":{"port":18789,"status":"busy","listeners":[{"pid":%d}]},"rpc":{"ok":true}}\n' "$LIVE"
+      exit 0
+    fi
     echo '{"service":{"loaded":false,"inspectionReason":"service-manager-unavailable"},"port":{"port":18789,"status":"free","listeners":[]},"rpc":{"ok":false,"kind":"connect","connectFailure":{"kind":"unreachable"},"error":"connect ECONNREFUSED 127.0.0.1:18789","url":"ws://127.0.0.1:18789"}}' ;;
-  "gateway stop --force --json") echo '{"action":"stop","ok":true,"result":"not-loaded","message":"Gateway service disabled."}' ;;
+  "gateway stop --force --json")
+    if [ -n "$LIVE" ]; then
+      kill -TERM "$LIVE"
+      for _ in $(seq 100); do kill -0 "$LIVE" 2>/dev/null || break; sleep 0.1; done
+      echo '{"action":"stop","ok":true,"result":"stopped"}'
+      exit 0
+    fi
+    echo '{"action":"stop","ok":true,"result":"not-loaded","message":"Gateway service disabled."}' ;;
   "plugins install "*) echo "Installed plugin: $3"; echo "Saved for the next Gateway start." ;;
   *) echo "stand-in openclaw: unexpected args: $CMD" >&2; exit 2 ;;
 esac

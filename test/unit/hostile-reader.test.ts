@@ -338,7 +338,7 @@ describe('hostile archives through the reader', function () {
         Buffer.concat([Buffer.from(craftValid()).subarray(span(craftValid(), 'roots/st/').header)]),
         ['ARCHIVE_CORRUPT'],
       ],
-      ['not an archive at all', Buffer.from('hello, this is just text\n'.repeat(40)), ['ARCHIVE_CORRUPT']],
+      ['not an archive at all', Buffer.from('hello, this is just text\n'.repeat(40)), ['ARCHIVE_UNKNOWN']],
       [
         'an age header of another version',
         Buffer.from('age-encryption.org/v2\n-> X25519 abc\n--- xyz\n'),

@@ -57,8 +57,8 @@ describe('rebaseDatabase (paged, schema-agnostic)', () => {
     fs.rmSync(dir, {force: true, recursive: true})
   })
 
-  it('rewrites path cells across pages, JSON cells and WITHOUT ROWID tables; re-derives sha256 keys with their references', () => {
-    const {remaining, rewrites} = rebaseDatabase(file, mapper)
+  it('rewrites path cells across pages, JSON cells and WITHOUT ROWID tables; re-derives sha256 keys with their references', async () => {
+    const {remaining, rewrites} = await rebaseDatabase(file, mapper)
     const db = new DatabaseSync(file, {readOnly: true})
     try {
       const notes = db.prepare('SELECT id, path, body FROM notes ORDER BY id').all() as Array<{
@@ -105,13 +105,112 @@ describe('rebaseDatabase (paged, schema-agnostic)', () => {
     expect(remaining).to.deep.equal([{column: 'body', rows: 124, table: 'notes'}])
   })
 
-  it('is all or nothing: a failure leaves the database as it was', () => {
+  it('is all or nothing: a failure leaves the database as it was', async () => {
     const db = new DatabaseSync(file)
-    // A trigger that fails on the first rewrite of kv makes the whole rebase fail.
-    db.exec("CREATE TRIGGER boom BEFORE UPDATE ON kv BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    // A constraint the rewritten value breaks makes the whole rebase fail, after other tables changed.
+    db.exec(`CREATE TABLE zz_guarded (v TEXT CHECK (v NOT LIKE '${NEW}%'))`)
+    db.prepare('INSERT INTO zz_guarded VALUES (?)').run(`${OLD}/x`)
     db.close()
-    const withTrigger = fs.readFileSync(file)
-    expect(() => rebaseDatabase(file, mapper)).to.throw(/boom/)
-    expect(fs.readFileSync(file).equals(withTrigger)).to.equal(true)
+    const before = fs.readFileSync(file)
+    const error = await rebaseDatabase(file, mapper).then(
+      () => null,
+      (e: Error) => e,
+    )
+    expect(error?.message).to.match(/CHECK constraint/)
+    expect(fs.readFileSync(file).equals(before)).to.equal(true)
+  })
+
+  describe('an archived database is data, not code', () => {
+    const codeOf = (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: {code?: string}) => e.code ?? 'no code',
+      )
+
+    it("never runs the archive's triggers (one writing a row, one recursive), and keeps them in the schema", async () => {
+      const db = new DatabaseSync(file)
+      db.exec(`
+        CREATE TABLE spy (what TEXT);
+        CREATE TRIGGER writes_a_row AFTER UPDATE ON notes BEGIN INSERT INTO spy VALUES ('fired'); END;
+        CREATE TRIGGER forever AFTER UPDATE ON workspaces BEGIN UPDATE workspaces SET dir = dir WHERE 1; END;
+        PRAGMA recursive_triggers = ON;
+      `)
+      const schema = () => db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all()
+      const triggers = schema()
+      db.close()
+      await rebaseDatabase(file, mapper)
+      const after = new DatabaseSync(file, {readOnly: true})
+      try {
+        expect(after.prepare('SELECT count(*) AS n FROM spy').get()).to.deep.equal({n: 0})
+        expect(
+          after.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all(),
+        ).to.deep.equal(triggers)
+        expect(after.prepare('SELECT dir FROM workspaces').get()).to.deep.equal({dir: `${NEW}/.openclaw/workspace`})
+      } finally {
+        after.close()
+      }
+    })
+
+    it('rebuilds an external-content full-text index whose content table was rebased', async () => {
+      const db = new DatabaseSync(file)
+      db.exec(`
+        CREATE TABLE paths (id INTEGER PRIMARY KEY, p TEXT);
+        CREATE VIRTUAL TABLE paths_fts USING fts5(p, content = 'paths', content_rowid = 'id');
+        CREATE TRIGGER paths_ai AFTER INSERT ON paths BEGIN INSERT INTO paths_fts(rowid, p) VALUES (new.id, new.p); END;
+        CREATE TRIGGER paths_au AFTER UPDATE ON paths BEGIN
+          INSERT INTO paths_fts(paths_fts, rowid, p) VALUES ('delete', old.id, old.p);
+          INSERT INTO paths_fts(rowid, p) VALUES (new.id, new.p);
+        END;
+      `)
+      db.prepare('INSERT INTO paths (p) VALUES (?)').run(`${OLD}/notes/today.md`)
+      db.close()
+      await rebaseDatabase(file, mapper)
+      const after = new DatabaseSync(file, {readOnly: true})
+      try {
+        expect(after.prepare("SELECT count(*) AS n FROM paths_fts WHERE paths_fts MATCH 'srv'").get()).to.deep.equal({
+          n: 1,
+        })
+        expect(after.prepare("SELECT count(*) AS n FROM paths_fts WHERE paths_fts MATCH 'alice'").get()).to.deep.equal({
+          n: 0,
+        })
+      } finally {
+        after.close()
+      }
+    })
+
+    it('a file listed as a database that is not one: ARCHIVE_NOT_DATABASE (exit 3), file unchanged', async () => {
+      fs.writeFileSync(file, 'this is not a database, just text padded out\n'.repeat(100))
+      const before = fs.readFileSync(file)
+      expect(await codeOf(rebaseDatabase(file, mapper))).to.equal('ARCHIVE_NOT_DATABASE')
+      expect(fs.readFileSync(file).equals(before)).to.equal(true)
+    })
+
+    it('a malformed database: ARCHIVE_DATABASE_CORRUPT before anything is changed', async () => {
+      const bytes = fs.readFileSync(file)
+      // Scribble over the second page (a b-tree page) but keep the header valid.
+      bytes.fill(0x5a, 4096 + 8, 4096 + 512)
+      fs.writeFileSync(file, bytes)
+      expect(await codeOf(rebaseDatabase(file, mapper))).to.equal('ARCHIVE_DATABASE_CORRUPT')
+    })
+
+    it('a side file that is a symlink (SQLite would write through it): refused before opening', async () => {
+      const outside = path.join(dir, 'outside.txt')
+      fs.writeFileSync(outside, 'keep me\n')
+      fs.symlinkSync(outside, `${file}-journal`)
+      expect(await codeOf(rebaseDatabase(file, mapper))).to.equal('ARCHIVE_UNSAFE_ENTRY')
+      expect(fs.readFileSync(outside, 'utf8')).to.equal('keep me\n')
+    })
+
+    it('a text cell above the limit is refused unread: ARCHIVE_CELL_TOO_LARGE, memory stays flat', async () => {
+      const db = new DatabaseSync(file)
+      // 80 MB of text starting with an old path, made by SQLite itself (never held by this process).
+      db.exec(
+        `INSERT INTO notes (path, body, size) VALUES ('${OLD}/' || replace(hex(zeroblob(40000000)), '0', 'a'), 'x', 0)`,
+      )
+      db.close()
+      const before = process.memoryUsage().rss
+      expect(await codeOf(rebaseDatabase(file, mapper))).to.equal('ARCHIVE_CELL_TOO_LARGE')
+      expect(process.memoryUsage().rss - before, 'the cell was never loaded').to.be.below(60 * 1024 * 1024)
+    })
   })
 })

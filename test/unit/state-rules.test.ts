@@ -167,7 +167,8 @@ describe('state-rules (built-in state dir resolution)', () => {
   })
 
   describe('profile names', () => {
-    for (const good of ['work', 'Work2', 'a', 'team.alpha', 'x_y-z', '9lives']) {
+    // The host's rule (openclaw src/cli/profile-utils.ts): letters, digits, "_" and "-", at most 64.
+    for (const good of ['work', 'Work2', 'a', 'x_y-z', '9lives', 'a'.repeat(64)]) {
       it(`accepts ${JSON.stringify(good)}`, () => {
         expect(validateProfileName(good)).to.equal(good)
       })
@@ -175,6 +176,9 @@ describe('state-rules (built-in state dir resolution)', () => {
 
     for (const bad of [
       '',
+      'team.alpha',
+      'a'.repeat(65),
+      'x/../../escaped',
       '../etc',
       'a/b',
       String.raw`a\b`,

@@ -4,7 +4,7 @@ import {MigrateCommand} from '../../lib/base-command.js'
 import {MigrateError} from '../../lib/errors.js'
 import {checkAgainst, checkArchive} from '../../lib/operations/check-operation.js'
 import {archiveSummary, renderArchiveSummary} from '../../lib/ui/archive-report.js'
-import {keyFlags} from '../../lib/ui/import-report.js'
+import {foreignFlags, keyFlags} from '../../lib/ui/import-report.js'
 import {resolveDecryption} from '../../lib/ui/passphrase.js'
 import {checkSource} from '../../lib/verify/source-readiness.js'
 
@@ -32,6 +32,10 @@ Exits 0 when everything is fine, 1 when something must be fixed, with one line p
 
   static override flags = {
     ...keyFlags,
+    ...foreignFlags,
+    'accept-placement': Flags.boolean({
+      description: 'As for import: accept the roots the plan lists for consent (otherwise the check fails on them).',
+    }),
     against: Flags.string({
       description: 'Verify this machine against the archive it was imported from.',
       exclusive: ['output'],
@@ -64,11 +68,24 @@ Exits 0 when everything is fine, 1 when something must be fixed, with one line p
       throw new MigrateError('USAGE', 'Pass the archive either as an argument or with --against, not both.')
     if (!archive) return this.checkThisMachine()
     this.mode = flags.against ? 'against' : 'archive'
-    const checked = await checkArchive(archive, () => resolveDecryption(flags))
+    // The import's placement on this machine, with the same flags: never OK for what import refuses.
+    const {home} = await this.hostContext({noBinary: true})
+    const checked = await checkArchive(archive, () => resolveDecryption(flags), {
+      // Against an import already made, consent was given (or not) at import time.
+      acceptPlacement: flags['accept-placement'] || Boolean(flags.against),
+      home,
+      maps: flags.map ?? [],
+      profile: flags.profile ?? (flags.dev ? 'dev' : undefined),
+      stateDir: flags['state-dir'],
+    }, {fromHome: flags['from-home']})
     if (!checked.read) throw checked.error!
     try {
-      const summary = archiveSummary(checked.read, checked)
+      const placement = checked.plan!.targets.map((t) => ({root: t.root.id, target: t.target, why: t.why}))
+      const summary = {...archiveSummary(checked.read, checked), authenticated: checked.authenticated, placement}
       this.say(renderArchiveSummary(checked.read, checked))
+      this.say(
+        `Import here would place:\n${placement.map((t) => `  ${t.root.padEnd(26)} ${t.target}  (${t.why})`).join('\n')}`,
+      )
       if (!flags.against) return {archive, summary}
       const context = await this.hostContext()
       const against = await checkAgainst(context, checked.read, {

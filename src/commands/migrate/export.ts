@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {parseSize} from '../../lib/archive/volumes.js'
 import {MigrateCommand} from '../../lib/base-command.js'
 import {ExitCode, MigrateError} from '../../lib/errors.js'
 import {abandonExport, prepareExport, runExport} from '../../lib/operations/export-operation.js'
@@ -36,6 +37,10 @@ The inventory comes from the config: the whole state dir, every workspace and ag
       command: '<%= config.bin %> <%= command.id %> --dry-run',
       description: 'Print what would be exported; write nothing.',
     },
+    {
+      command: '<%= config.bin %> <%= command.id %> -o /media/stick/ --split 2G',
+      description: 'Write the archive onto a stick in volumes of at most 2 GiB (automatic below 4 GiB on FAT32).',
+    },
   ]
 
   static override flags = {
@@ -47,6 +52,10 @@ The inventory comes from the config: the whole state dir, every workspace and ag
       char: 'o',
       description:
         'Write the archive to this file, or into this directory; "-" streams it to stdout. Default: ./openclaw-migrate-<profile>-<host>-<UTC time>.tar.gz.age',
+    }),
+    split: Flags.string({
+      description:
+        'Cut the archive into volumes <output>.001, .002, … of at most SIZE (e.g. 4000M, 2G). Automatic below 4 GiB when the output is on FAT32.',
     }),
     'stop-gateway': Flags.boolean({
       description: 'Stop a running gateway through OpenClaw before exporting (refused otherwise).',
@@ -86,6 +95,7 @@ The inventory comes from the config: the whole state dir, every workspace and ag
         includeLogs: flags['include-logs'],
         workspaces: flags.workspace,
       },
+      split: flags.split === undefined ? undefined : parseSize(flags.split),
       stopGateway: flags['stop-gateway'],
     }
     const prepared = await prepareExport(request).catch((error) => {

@@ -1,14 +1,15 @@
 import {Args, Flags} from '@oclif/core'
 
 import {MigrateCommand} from '../../lib/base-command.js'
-import {ourCommand} from '../../lib/cli-face.js'
 import {MigrateError} from '../../lib/errors.js'
 import {recoverInterrupted, undoLastImport} from '../../lib/import/import-journal.js'
 import {type ImportPhase, runImport} from '../../lib/operations/import-operation.js'
-import {chainFailure, keyFlags, renderImport, summarizeImport} from '../../lib/ui/import-report.js'
+import {chainFailure, foreignFlags, keyFlags, renderImport, summarizeImport} from '../../lib/ui/import-report.js'
+import {confirmPlacementOnTty} from '../../lib/ui/placement-prompt.js'
 import {resolveDecryption} from '../../lib/ui/passphrase.js'
 import {StageProgress} from '../../lib/ui/stage-progress.js'
 import {humanBytes} from '../../lib/util/paths.js'
+import {ourCommand} from '../../lib/cli-face.js'
 
 const IMPORT_STAGES: Record<ImportPhase, string> = {
   activate: 'Activating (rename into place, old state moved aside)',
@@ -20,7 +21,12 @@ const IMPORT_STAGES: Record<ImportPhase, string> = {
 }
 
 export default class MigrateImport extends MigrateCommand<typeof MigrateImport> {
-  static override args = {archive: Args.string({description: 'Archive written by `migrate export`, or - for stdin.'})}
+  static override args = {
+    archive: Args.string({
+      description:
+        'Archive written by `migrate export` (or - for stdin), a plain tar of ~/.openclaw* state dirs, or an `openclaw backup create` archive.',
+    }),
+  }
   static override description = `Every entry is verified against the archive's index while it is staged next to its target; paths are rebased for this machine, then activated by rename; OpenClaw's config validate, plugin reinstalls, doctor and gateway restart follow.
 
 An existing state dir or workspace (e.g. one onboarding created) is moved aside to <path>.pre-migrate-<UTC time>, never deleted; --undo puts it back.`
@@ -43,6 +49,11 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
 
   static override flags = {
     ...keyFlags,
+    ...foreignFlags,
+    'accept-placement': Flags.boolean({
+      description:
+        "Accept without asking the roots the plan lists for consent: outside the state dir in an archive that is not passphrase-encrypted, or over existing data that does not look like OpenClaw's.",
+    }),
     'allow-downgrade': Flags.boolean({
       description: 'Import even if this OpenClaw is older than the one that last wrote the state.',
     }),
@@ -68,8 +79,13 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
     }),
     owner: Flags.string({description: 'When importing as root: give everything to this user.'}),
     restart: Flags.boolean({allowNo: true, default: true, description: 'Restart the gateway after the import.'}),
+    'keep-plugin-entries': Flags.boolean({
+      description:
+        'Keep the config entries of plugins that cannot be reinstalled here (by default they are dropped so the gateway starts).',
+    }),
     'rewrite-workspace-paths': Flags.boolean({
-      description: 'Also rewrite old-home paths inside workspace text files (otherwise only reported).',
+      description:
+        'Also rewrite old-home paths inside workspace text files and session transcript headers (otherwise only reported).',
     }),
     'start-gateway': Flags.boolean({
       description: 'Without a service manager, start the gateway detached with `openclaw gateway run`.',
@@ -101,33 +117,34 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
       })
     const context = await this.hostContext({noBinary: !flags.host})
     const abort = new AbortController()
-    const onSigint = () => {
-      abort.abort()
-    }
-
+    const onSigint = () => abort.abort()
     process.once('SIGINT', onSigint)
     const progress = StageProgress.forCommand(this.jsonEnabled())
     try {
       const outcome = await runImport({
-        allowDowngrade: flags['allow-downgrade'],
-        doctor: flags.doctor,
-        dryRun: flags['dry-run'],
-        maps: flags.map ?? [],
-        noHost: !flags.host,
-        owner: flags.owner,
-        restart: flags.restart,
-        rewriteWorkspacePaths: flags['rewrite-workspace-paths'],
-        startGateway: flags['start-gateway'],
-        stopGateway: flags['stop-gateway'],
+        ...{
+          acceptPlacement: flags['accept-placement'],
+          allowDowngrade: flags['allow-downgrade'],
+          doctor: flags.doctor,
+          dryRun: flags['dry-run'],
+          maps: flags.map ?? [],
+          noHost: !flags.host,
+          owner: flags.owner,
+        },
+        ...{
+          restart: flags.restart,
+          keepPluginEntries: flags['keep-plugin-entries'],
+          rewriteWorkspacePaths: flags['rewrite-workspace-paths'],
+          startGateway: flags['start-gateway'],
+          stopGateway: flags['stop-gateway'],
+        },
         config: this.config,
+        confirmPlacement: this.jsonEnabled() ? undefined : confirmPlacementOnTty,
         context,
+        fromHome: flags['from-home'],
         getKeys: () => progress.pause(() => resolveDecryption(flags)),
-        onPhase(phase) {
-          progress.stage(IMPORT_STAGES[phase])
-        },
-        onProgress(bytes, files) {
-          progress.status(`${humanBytes(bytes)}, ${files} files`)
-        },
+        onPhase: (phase) => progress.stage(IMPORT_STAGES[phase]),
+        onProgress: (bytes, files) => progress.status(`${humanBytes(bytes)}, ${files} files`),
         onStep: (message) => {
           if (!progress.active) {
             this.say(`  ${message}`, true)
@@ -137,9 +154,7 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
           progress.done()
           progress.line(`  ${message}`)
         },
-        onStepStart(step) {
-          progress.stage(`OpenClaw: ${step}`)
-        },
+        onStepStart: (step) => progress.stage(`OpenClaw: ${step}`),
         profile: flags.profile ?? (flags.dev ? 'dev' : undefined),
         signal: abort.signal,
         source: args.archive,

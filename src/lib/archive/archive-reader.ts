@@ -6,7 +6,7 @@ import {Parser, type ReadEntry} from 'tar'
 
 import {isMigrateError, MigrateError} from '../errors.js'
 import {EntryLedger, type SeenEntry} from './entry-ledger.js'
-import {checkSymlink, checkSymlinkChains, locateEntry, tarTypeToEntryType} from './entry-rules.js'
+import {checkNestedRoots, checkSymlink, checkSymlinkChains, locateEntry, tarTypeToEntryType} from './entry-rules.js'
 import {
   type ArchiveManifest,
   type ArchiveRoot,
@@ -22,6 +22,18 @@ import {
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 /** A generous ceiling on the index: ~100 bytes a line for 10M entries. */
 const MAX_INDEX_BYTES = 2 * 1024 * 1024 * 1024
+/** One index line: a path and a link target of at most 4096 characters each, JSON-escaped. */
+export const MAX_INDEX_LINE = 64 * 1024
+/** Entries, whatever the manifest's totals say (the entry ledger is on disk; this bounds the time). */
+export const MAX_ENTRIES = 20_000_000
+/** Roots a manifest may declare (an export of one machine has a handful per profile). */
+export const MAX_MANIFEST_ROOTS = 4096
+
+function limit(message: string): MigrateError {
+  return new MigrateError('ARCHIVE_LIMIT', message, {
+    suggestions: ['This archive is beyond what openclaw-migrate writes; it was crafted or damaged. Do not import it.'],
+  })
+}
 
 export type PayloadEntry = {
   linkKind?: 'absolute-into-root' | 'declared-outside' | 'inside'
@@ -96,7 +108,7 @@ export function archiveError(error: unknown): MigrateError {
 async function readAll(entry: ReadEntry, limit: number, what: string): Promise<Buffer> {
   if (entry.size > limit) throw mismatch(`${what} is implausibly large (${entry.size} bytes).`)
   const chunks: Buffer[] = []
-  for await (const chunk of entry) chunks.push(chunk)
+  for await (const chunk of entry) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks)
 }
 
@@ -131,8 +143,15 @@ export function parseManifest(bytes: Buffer): ArchiveManifest {
     throw new MigrateError('ARCHIVE_CORRUPT', 'The archive manifest is incomplete.')
   }
 
+  if (manifest.roots.length > MAX_MANIFEST_ROOTS)
+    throw limit(`The manifest declares ${manifest.roots.length} roots; at most ${MAX_MANIFEST_ROOTS} are accepted.`)
   for (const root of manifest.roots) {
-    if (typeof root.id !== 'string' || !/^[A-Za-z0-9._-]+$/.test(root.id) || root.archivePath !== `roots/${root.id}`)
+    if (
+      typeof root?.id !== 'string' ||
+      !/^[A-Za-z0-9._-]{1,128}$/.test(root.id) ||
+      /^\.+$/.test(root.id) ||
+      root.archivePath !== `roots/${root.id}`
+    )
       throw new MigrateError('ARCHIVE_UNSAFE_ENTRY', `The manifest names an unsafe root ${JSON.stringify(root.id)}.`)
   }
 
@@ -150,7 +169,7 @@ export async function readArchive(
   sink: ArchiveSink = {},
   options: {spaceLimit?: () => number | undefined} = {},
 ): Promise<ReadArchiveResult> {
-  const parser = new Parser({maxDecompressionRatio: Infinity, strict: true})
+  const parser = new Parser({maxDecompressionRatio: Number.POSITIVE_INFINITY, strict: true})
   const entries = new EntryLedger()
   const dirs = new Set<string>()
   // Symlinks are few and the chain check needs them all at the end: they stay in memory.
@@ -161,8 +180,8 @@ export async function readArchive(
   let indexDone = false
   let sawEof = false
   let payloadBytes = 0
-  let entryLimit = Infinity
-  let byteLimit = Infinity
+  let entryLimit = Number.POSITIVE_INFINITY
+  let byteLimit = Number.POSITIVE_INFINITY
   let failure: MigrateError | undefined
   let chain = Promise.resolve()
 
@@ -170,7 +189,7 @@ export async function readArchive(
   const fail = (error: unknown) => {
     if (failure) return
     failure = archiveError(error)
-    tar.unpipe(parser)
+    tar.unpipe(parser as unknown as NodeJS.WritableStream)
     tar.destroy()
     parser.end()
   }
@@ -193,7 +212,12 @@ export async function readArchive(
       manifestSha256 = createHash('sha256').update(bytes).digest('hex')
       roots = new Map(manifest.roots.map((r) => [r.id, r]))
       const t = manifest.totals ?? {dirs: 0, files: 0, symlinks: 0}
-      entryLimit = Math.ceil((t.files + t.dirs + t.symlinks) * 1.1) + manifest.roots.length + 1000
+      entryLimit = Math.min(
+        MAX_ENTRIES,
+        Math.ceil(((Number(t.files) || 0) + (Number(t.dirs) || 0) + (Number(t.symlinks) || 0)) * 1.1) +
+          manifest.roots.length +
+          1000,
+      )
       // Snapshots can outgrow their source (WAL content), hence the margin; a bomb cannot.
       byteLimit = (Number(manifest.totals?.bytes) || 0) * 2 + 256 * 1024 * 1024
       await sink.manifest?.(manifest)
@@ -214,7 +238,9 @@ export async function readArchive(
         suggestions: ['The archive has been tampered with; do not import it.'],
       })
     if (entries.size >= entryLimit)
-      throw mismatch(`The archive holds more entries than its manifest declares (${entries.size}+).`)
+      throw entryLimit === MAX_ENTRIES
+        ? limit(`The archive holds more than ${MAX_ENTRIES} entries.`)
+        : mismatch(`The archive holds more entries than its manifest declares (${entries.size}+).`)
     const parent = key.slice(0, key.lastIndexOf('/'))
     if (root.type === 'dir' && rel !== '' && !dirs.has(parent)) {
       throw new MigrateError(
@@ -272,9 +298,9 @@ export async function readArchive(
     let size = 0
     try {
       for await (const chunk of entry) {
-        hash.update(chunk)
-        size += chunk.length
-        if (writer) await writer.write(chunk)
+        hash.update(chunk as Buffer)
+        size += (chunk as Buffer).length
+        if (writer) await writer.write(chunk as Buffer)
       }
     } finally {
       await writer?.close()
@@ -287,7 +313,10 @@ export async function readArchive(
 
   const verifyIndex = async (entry: ReadEntry) => {
     if (entry.size > MAX_INDEX_BYTES) throw mismatch('The index is implausibly large.')
-    let buffered = ''
+    // Line assembly is linear: each chunk is searched once for newlines, and a line is capped, so one
+    // endless line costs one pass (it used to be re-split with every chunk: quadratic).
+    let pending: string[] = []
+    let pendingLength = 0
     let count = 0
     let trailer: IndexTrailer | undefined
     // The exporter writes the index in archive order: it is checked against the ledger in one
@@ -329,16 +358,30 @@ export async function readArchive(
       count++
     }
 
-    // A multi-byte character can straddle two chunks: decode the stream, not each chunk.
-    const decoder = new StringDecoder('utf8')
-    for await (const chunk of entry) {
-      buffered += decoder.write(chunk)
-      const lines = buffered.split('\n')
-      buffered = lines.pop() ?? ''
-      for (const line of lines) checkLine(line)
+    const feed = (text: string) => {
+      let start = 0
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+        if (pendingLength + nl - start > MAX_INDEX_LINE)
+          throw limit(`An index line is longer than ${MAX_INDEX_LINE} characters.`)
+        const line = pending.length > 0 ? pending.join('') + text.slice(start, nl) : text.slice(start, nl)
+        pending = []
+        pendingLength = 0
+        checkLine(line)
+        start = nl + 1
+      }
+
+      if (start < text.length) {
+        pendingLength += text.length - start
+        if (pendingLength > MAX_INDEX_LINE) throw limit(`An index line is longer than ${MAX_INDEX_LINE} characters.`)
+        pending.push(text.slice(start))
+      }
     }
 
-    checkLine(buffered + decoder.end())
+    // A multi-byte character can straddle two chunks: decode the stream, not each chunk.
+    const decoder = new StringDecoder('utf8')
+    for await (const chunk of entry) feed(decoder.write(chunk as Buffer))
+    feed(decoder.end())
+    checkLine(pending.join(''))
     if (!trailer) throw truncated('the index has no trailer')
     if (trailer.archiveId !== manifest!.archiveId) throw mismatch('The index belongs to another archive.')
     if (trailer.manifestSha256 !== manifestSha256)
@@ -360,22 +403,14 @@ export async function readArchive(
           fail(error)
         })
     })
-    parser.on('error', (error: Error) => {
-      fail(error)
-    })
+    parser.on('error', (error: Error) => fail(error))
     parser.on('eof', () => {
       sawEof = true
     })
-    parser.on('end', () => {
-      resolve()
-    })
-    parser.on('close', () => {
-      resolve()
-    })
-    tar.on('error', (error) => {
-      fail(error)
-    })
-    tar.pipe(parser)
+    parser.on('end', () => resolve())
+    parser.on('close', () => resolve())
+    tar.on('error', (error) => fail(error))
+    tar.pipe(parser as unknown as NodeJS.WritableStream)
   })
   try {
     await chain
@@ -388,6 +423,7 @@ export async function readArchive(
     if (!indexDone) throw truncated('the index at the end is missing')
     if (!sawEof) throw truncated('the tar end marker is missing')
     checkSymlinkChains(links, manifest)
+    checkNestedRoots(links, manifest)
   } catch (error) {
     entries.close()
     throw error

@@ -12,6 +12,7 @@ import {type Compression, gzipConcurrency, gzipMember, zstdCompressor} from './c
 import {type EncryptionSpec, encryptStream} from './encryption.js'
 import {type ArchiveManifest, INDEX_ENTRY, type IndexEntry, type IndexTrailer, MANIFEST_ENTRY} from './manifest.js'
 import {encodeTarHeader, tarPadding, tarTrailer} from './tar-format.js'
+import {VolumeSink} from './volumes.js'
 
 /**
  * The tar stream is assembled in blocks of this size: headers are copied in and file bodies are
@@ -33,8 +34,11 @@ export type WriteArchiveOptions = {
   encryption: EncryptionSpec
   manifest: ArchiveManifest
   onProgress?: (progress: ArchiveProgress) => void
-  /** A file path (written 0600, never overwritten) or a stream such as stdout. */
-  output: {path: string} | {stream: Writable}
+  /**
+   * A file path (written 0600, never overwritten) or a stream such as stdout. With `volumeSize`
+   * the file is cut into volumes `<path>.001`, `.002`, … of at most that many bytes (FAT32).
+   */
+  output: {path: string; volumeSize?: number} | {stream: Writable}
   plan: ExportPlan
   /** Private (0700) scratch dir for SQLite snapshots and the index. */
   tempDir: string
@@ -46,6 +50,8 @@ export type WriteArchiveResult = {
   entries: number
   payloadBytes: number
   sqliteSnapshots: Array<{integrity: string; path: string}>
+  /** The volume files of a split archive, in order; null when it is one file or a stream. */
+  volumes: null | string[]
 }
 
 function changed(abs: string, what: string): MigrateError {
@@ -504,8 +510,15 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<WriteA
     /* eslint-enable @typescript-eslint/only-throw-error */
   }
 
+  let volumes: null | string[] = null
   if ('stream' in options.output) {
     await run(pipelineAsync(encrypted, meter, options.output.stream, {end: options.output.stream !== process.stdout}))
+  } else if (options.output.volumeSize) {
+    const volumeSink = new VolumeSink(options.output.path, options.output.volumeSize, partialVolumePath)
+    const files = await writeVolumes(options.output.path, volumeSink, async () =>
+      run(pipelineAsync(encrypted, meter, volumeSink)),
+    )
+    volumes = files.length > 1 ? files : null
   } else {
     const finalPath = options.output.path
     const partial = path.join(
@@ -548,5 +561,66 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<WriteA
     entries: state.entries,
     payloadBytes: state.payloadBytes,
     sqliteSnapshots: state.sqlite,
+    volumes,
+  }
+}
+
+function partialVolumePath(final: string): string {
+  return path.join(path.dirname(final), `.${path.basename(final)}.partial-${randomBytes(4).toString('hex')}`)
+}
+
+const NO_HARD_LINKS = new Set(['ENOSYS', 'ENOTSUP', 'EOPNOTSUPP', 'EPERM'])
+
+/**
+ * By link(2), which never replaces a name. FAT (the reason for volumes) has no hard links: there
+ * the volume is renamed after checking the name is free, because copying would write every
+ * 4 GiB volume twice on a slow stick; the window is the user's own export to the same name.
+ */
+async function publishVolume(partial: string, final: string): Promise<void> {
+  try {
+    await fs.promises.link(partial, final)
+    return
+  } catch (error) {
+    if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error
+  }
+
+  if (fs.existsSync(final)) throw Object.assign(new Error(`${final} exists`), {code: 'EEXIST'})
+  await fs.promises.rename(partial, final)
+}
+
+/**
+ * Writes all volumes under partial names, then publishes them in order by link (never replacing a
+ * name). On any failure every partial volume and every volume published by this run goes.
+ */
+async function writeVolumes(base: string, sink: VolumeSink, write: () => Promise<void>): Promise<string[]> {
+  const published: string[] = []
+  try {
+    await write()
+    // Everything fit in one volume: it is an ordinary archive under the name asked for.
+    if (sink.volumes.length === 1) sink.volumes[0].final = base
+    for (const v of sink.volumes) {
+      await publishVolume(v.partial, v.final)
+      published.push(v.final)
+    }
+
+    return published
+  } catch (error) {
+    for (const f of published) await fs.promises.rm(f, {force: true})
+    const {code} = error as NodeJS.ErrnoException
+    if (code === 'EEXIST')
+      throw new MigrateError(
+        'OUTPUT_EXISTS',
+        `A volume of this archive appeared while exporting; nothing was overwritten.`,
+        {
+          suggestions: ['Choose another --output.'],
+        },
+      )
+    if (code === 'ENOSPC')
+      throw new MigrateError('NO_SPACE', 'The disk is full; the partial volumes were removed.', {
+        suggestions: ['Free space or choose another --output.'],
+      })
+    throw error
+  } finally {
+    sink.discard()
   }
 }

@@ -3,6 +3,8 @@ import type {Transform} from 'node:stream'
 import os from 'node:os'
 import zlib from 'node:zlib'
 
+import {zstdAvailable, zstdUnavailable} from '../runtime/node-runtime.js'
+
 export type Compression = 'gzip' | 'none' | 'zstd'
 
 /** gzip -6, the level GNU tar -z and gzip use by default. */
@@ -40,6 +42,7 @@ export function gzipMember(data: Buffer): Promise<Buffer> {
 
 /** One zstd frame for the whole stream (with a content checksum), compressed on the thread pool. */
 export function zstdCompressor(): Transform {
+  if (!zstdAvailable()) throw zstdUnavailable(false)
   return zlib.createZstdCompress({
     chunkSize: ENGINE_CHUNK,
     params: {[zlib.constants.ZSTD_c_checksumFlag]: 1, [zlib.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL},
@@ -57,7 +60,11 @@ export function detectCompression(head: Buffer): 'unknown' | Compression {
 /** Decompressors read every gzip member (one or many) and the zstd frame. */
 export function decompressor(kind: Compression): null | Transform {
   if (kind === 'gzip') return zlib.createGunzip({chunkSize: ENGINE_CHUNK})
-  if (kind === 'zstd') return zlib.createZstdDecompress({chunkSize: ENGINE_CHUNK})
+  if (kind === 'zstd') {
+    if (!zstdAvailable()) throw zstdUnavailable(true)
+    return zlib.createZstdDecompress({chunkSize: ENGINE_CHUNK})
+  }
+
   return null
 }
 

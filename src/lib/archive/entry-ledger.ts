@@ -1,9 +1,11 @@
+import type {DatabaseSync, StatementSync} from 'node:sqlite'
+
 import fs from 'node:fs'
 import path from 'node:path'
-import {DatabaseSync, type StatementSync} from 'node:sqlite'
 
 import type {EntryType, IndexEntry} from './manifest.js'
 
+import {openDatabase} from '../runtime/node-runtime.js'
 import {createPrivateTempDir} from '../util/private-temp.js'
 
 /** What the archive showed of an entry: its index line without the path. */
@@ -45,7 +47,7 @@ export class EntryLedger implements Iterable<[string, SeenEntry]> {
 
   constructor(private readonly dir: string = createPrivateTempDir('ledger')) {
     const file = path.join(dir, 'entries.sqlite')
-    this.db = new DatabaseSync(file)
+    this.db = openDatabase(file)
     fs.chmodSync(file, 0o600)
     // A scratch table, rebuilt on every run: durability is not wanted, only bounded memory.
     this.db.exec(`
@@ -85,10 +87,15 @@ export class EntryLedger implements Iterable<[string, SeenEntry]> {
    * Every entry in the order it came out of the archive, one row in memory at a time.
    */
   *[Symbol.iterator](): Iterator<[string, SeenEntry]> {
-    for (const row of this.db
-      .prepare('SELECT path, type, size, mode, mtime, sha256, linkpath FROM entries ORDER BY seq')
-      .iterate() as Iterable<Row>) {
-      yield [row.path, toEntry(row)]
+    const statement = this.db.prepare(
+      'SELECT seq, path, type, size, mode, mtime, sha256, linkpath FROM entries WHERE seq > ? ORDER BY seq LIMIT ?',
+    )
+    // Pages by seq rather than statement.iterate(), which Node 22.12 lacks.
+    for (let after = -1; ;) {
+      const page = statement.all(after, 512) as Array<Row & {seq: number}>
+      for (const row of page) yield [row.path, toEntry(row)]
+      if (page.length < 512) break
+      after = page.at(-1)!.seq
     }
   }
 

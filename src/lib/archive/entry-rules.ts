@@ -139,3 +139,30 @@ export function checkSymlinkChains(
     }
   }
 }
+
+/**
+ * A root declared inside another root is staged inside that root's staging dir. If a path on the
+ * way is a symlink the outer root itself holds, the inner root would be written wherever that link
+ * points: refused (the stager never follows such a link either; this says so before any write when
+ * only verifying, and with the same code).
+ */
+export function checkNestedRoots(links: Map<string, unknown>, manifest: ArchiveManifest): void {
+  for (const inner of manifest.roots) {
+    for (const outer of manifest.roots) {
+      if (outer === inner || outer.type !== 'dir') continue
+      const win = /^[A-Za-z]:[\\/]/.test(outer.sourcePath)
+      const ops = win ? path.win32 : path.posix
+      const rel = ops.relative(outer.sourcePath, inner.sourcePath)
+      if (rel === '' || rel.startsWith('..') || ops.isAbsolute(rel)) continue
+      let key = outer.archivePath
+      for (const part of rel.split(ops.sep)) {
+        key = `${key}/${part}`
+        if (links.has(key))
+          throw unsafe(
+            key,
+            `root ${inner.id} lies below this symlink of root ${outer.id}; it would be written through it`,
+          )
+      }
+    }
+  }
+}

@@ -1,44 +1,22 @@
 import fs from 'node:fs'
-import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {HostContext} from './host-context.js'
 
 import {MigrateError} from '../errors.js'
 import {processAlive} from '../util/process.js'
-import {type HostCommands} from './host-commands.js'
+import {findGatewayLocks, type GatewayLock, type GatewayProof, proveGatewayPid} from './gateway-locks.js'
+import {type HostCommands, type HostStepResult} from './host-commands.js'
 
 export type GatewayState = {
   /** What told us: the lock file with a live pid, the host's status probe, or nothing. */
   evidence: string[]
+  /** The lock naming our config or state dir with a live pid (any host version's location). */
+  lock?: GatewayLock
   lockPath: null | string
   pid: null | number
   port: null | number
   running: boolean
-}
-
-/** `<stateDir>/tmp/openclaw-<uid>/gateway.state.lock`, for any uid (a copy made by another user has another). */
-export function findGatewayLocks(stateDir: string): string[] {
-  const tmp = path.join(stateDir, 'tmp')
-  let names: string[]
-  try {
-    names = fs.readdirSync(tmp)
-  } catch {
-    return []
-  }
-
-  return names
-    .filter((n) => n.startsWith('openclaw-'))
-    .map((n) => path.join(tmp, n, 'gateway.state.lock'))
-    .filter((f) => fs.existsSync(f))
-}
-
-function readLock(file: string): {pid?: number; port?: number} {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as {pid?: number; port?: number}
-  } catch {
-    return {}
-  }
 }
 
 type StatusJson = {
@@ -53,12 +31,10 @@ export async function detectGateway(
   options: {probe?: boolean} = {},
 ): Promise<GatewayState> {
   const state: GatewayState = {evidence: [], lockPath: null, pid: null, port: null, running: false}
-  for (const lock of findGatewayLocks(context.stateDir)) {
-    const data = readLock(lock)
-    if (typeof data.pid === 'number' && processAlive(data.pid)) {
-      Object.assign(state, {lockPath: lock, pid: data.pid, port: data.port ?? null, running: true})
-      state.evidence.push(`lock ${lock} names live pid ${data.pid}`)
-    }
+  for (const lock of findGatewayLocks(context.stateDir, context.configPath)) {
+    if (!processAlive(lock.pid) || state.lock?.pid === lock.pid) continue
+    Object.assign(state, {lock, lockPath: lock.file, pid: lock.pid, port: lock.port, running: true})
+    state.evidence.push(`lock ${lock.file} names live pid ${lock.pid}`)
   }
 
   if (options.probe !== false && host.available('gateway:status') && fs.existsSync(context.configPath)) {
@@ -78,34 +54,68 @@ export async function detectGateway(
   return state
 }
 
-/** Stops the gateway through the host, then waits for the process to be gone. */
+/** `gateway stop` arguments this host version knows: `--force` came with 2026.7; older ones have none. */
+function stopArgs(hostVersion: null | string | undefined): string[] {
+  const [year, month] = (hostVersion ?? '').split('.').map(Number)
+  const old = Number.isFinite(year) && Number.isFinite(month) && (year < 2026 || (year === 2026 && month < 7))
+  return old ? ['--json'] : ['--force', '--json']
+}
+
+function hostStopSummary(result: HostStepResult | null): string {
+  if (!result) return 'no host command to stop it'
+  const text = `${result.stdout}\n${result.stderr}`
+  if (/not-loaded|not loaded/i.test(text))
+    return `exit ${result.exitCode}, "not-loaded" (the host manages no service here)`
+  return `exit ${result.exitCode}`
+}
+
+/**
+ * Stops the gateway through the host's own verb for its version, then, only if the process is
+ * still there and proven to be that gateway (its lock names our config or state dir, its command
+ * line is `openclaw … gateway`, its start time matches the lock), by SIGTERM to that pid.
+ */
 export async function stopGateway(
   context: HostContext,
   host: HostCommands,
   state: GatewayState,
 ): Promise<{method: string}> {
-  let method = 'openclaw gateway stop --force'
-  const result = host.available('gateway:stop')
-    ? await host.run('gateway:stop', ['--force', '--json'], {timeoutMs: 60_000}).catch(() => null)
+  const args = stopArgs(context.hostVersion)
+  let method = `openclaw gateway stop ${args.filter((a) => a !== '--json').join(' ')}`.trim()
+  let result = host.available('gateway:stop')
+    ? await host.run('gateway:stop', args, {timeoutMs: 60_000}).catch(() => null)
     : null
-  const deadline = Date.now() + 30_000
+  if (result && result.exitCode !== 0 && args.includes('--force') && /unknown option.*--force/i.test(result.stderr)) {
+    method = 'openclaw gateway stop'
+    result = await host.run('gateway:stop', ['--json'], {timeoutMs: 60_000}).catch(() => null)
+  }
+
   const gone = () => state.pid === null || !processAlive(state.pid)
-  // Wait for the host's stop only when it ran and succeeded: otherwise nothing is stopping the gateway.
-  while (result?.exitCode === 0 && !gone() && Date.now() < deadline) await sleep(250)
-  if (!gone() && state.pid !== null && state.lockPath) {
-    // An unmanaged `gateway run` the host could not stop: it is ours to signal, it holds our state dir's lock.
-    method = `SIGTERM to pid ${state.pid}`
-    process.kill(state.pid, 'SIGTERM')
-    const hardDeadline = Date.now() + 30_000
-    while (!gone() && Date.now() < hardDeadline) await sleep(250)
+  const stopping = result?.exitCode === 0 && !/not-loaded|not loaded/i.test(`${result.stdout}\n${result.stderr}`)
+  // Wait for the host's stop only when it said it stopped something.
+  const deadline = Date.now() + (stopping ? 30_000 : 0)
+  while (!gone() && Date.now() < deadline) await sleep(250)
+  let proof: GatewayProof | null = null
+  if (!gone() && state.lock) {
+    proof = proveGatewayPid(state.lock)
+    if (proof.proven) {
+      method = result
+        ? `${method} (${hostStopSummary(result)}), then SIGTERM to pid ${state.pid}`
+        : `SIGTERM to pid ${state.pid}`
+      process.kill(state.lock.pid, 'SIGTERM')
+      const hardDeadline = Date.now() + 30_000
+      while (!gone() && Date.now() < hardDeadline) await sleep(250)
+    }
   }
 
   if (!gone()) {
     throw new MigrateError(
       'GATEWAY_STOP_FAILED',
-      `The gateway (pid ${state.pid}) is still running after \`${method}\`${result ? ` (exit ${result.exitCode})` : ''}.`,
+      `The gateway (pid ${state.pid}) is still running after \`${method}\` (${hostStopSummary(result)})${proof && !proof.proven ? `; not signalled: ${proof.reason}` : state.lock ? '' : '; no lock names it, so it was not signalled'}.`,
       {
-        suggestions: ['Stop it by hand (`openclaw gateway stop`, or end the process), then run the command again.'],
+        details: {lock: state.lockPath, method, pid: state.pid},
+        suggestions: [
+          `Stop it where it runs (Ctrl-C in its terminal, or \`kill ${state.pid ?? '<pid>'}\` once you are sure it is this state's gateway), then run the command again.`,
+        ],
       },
     )
   }

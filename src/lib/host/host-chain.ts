@@ -1,5 +1,3 @@
-import type {Config} from '@oclif/core'
-
 import {spawn} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -8,17 +6,20 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {PluginRecord} from '../archive/manifest.js'
 import type {HostContext} from './host-context.js'
 
-import {openclawCommand} from '../ui/hints.js'
 import {redactText} from '../util/redact.js'
 import {HostCommands, type HostStepResult} from './host-commands.js'
 import {OpenClawBinary} from './openclaw-binary.js'
 import {canonicalStateDir} from './state-rules.js'
+import {compareHostVersions} from './version-guard.js'
+import {openclawCommand} from '../ui/hints.js'
 
 /**
  * ok; skipped (summary says why); warning (it ran, and summary is what the host said that needs a
  * look); failed (summary is the host's own message, whole).
  */
 export type StepStatus = 'failed' | 'ok' | 'skipped' | 'warning'
+import {childEnv} from '../util/child-env.js'
+import {isRegistrySpec} from './plugin-spec.js'
 
 export type ChainStep = {
   command: string
@@ -43,6 +44,8 @@ export type ChainOptions = {
   plugins: PluginRecord[]
   profile: null | string
   restart: boolean
+  /** The OpenClaw version that wrote the archive: older than the target's, the host migrates first. */
+  sourceVersion?: null | string
   startGateway: boolean
   stateDir: string
 }
@@ -111,12 +114,15 @@ function step(
  * After activation: validate, repair and lint through the host's own doctor, reinstall recorded
  * plugins, then restart (or start) the gateway and check it answers. Each step is reported.
  */
-export async function runHostChain(context: HostContext, options: ChainOptions, config?: Config): Promise<ChainResult> {
+export async function runHostChain(
+  context: HostContext,
+  options: ChainOptions,
+  config?: import('@oclif/core').Config,
+): Promise<ChainResult> {
   const target = targetHost(context, options)
   const host = new HostCommands(target, config)
   const steps: ChainStep[] = []
   const oclifArgs = target.hostKind === 'oclif' ? targetProfileArgs(options.profile) : []
-  // eslint-disable-next-line @typescript-eslint/no-shadow -- the step recorder of this chain
   const record = (step: ChainStep) => {
     steps.push(step)
     options.onStep?.(step)
@@ -144,7 +150,18 @@ export async function runHostChain(context: HostContext, options: ChainOptions, 
   const skip = (name: string, command: string, why: string) =>
     record(step({command, durationMs: 0, exitCode: null, step: name, summary: why}, 'skipped'))
 
+  // A newer host rejects an older host's config until its own doctor has migrated it
+  // (2026.9 on a 2026.4/2026.6 config: `meta: Unrecognized key "lastTouchedAt"`): migrate first.
+  const crossVersion =
+    Boolean(options.sourceVersion && target.hostVersion) &&
+    compareHostVersions(options.sourceVersion!, target.hostVersion!) < 0
+  if (crossVersion && options.doctor)
+    await run(`doctor --fix (migrate ${options.sourceVersion} → ${target.hostVersion})`, 'doctor', [
+      '--fix',
+      '--non-interactive',
+    ])
   await run('config validate', 'config:validate', ['--json'])
+  let reinstalled = 0
   for (const plugin of options.plugins) {
     if (!plugin.spec) {
       skip(`reinstall plugin ${plugin.id}`, '-', `no npm spec recorded (${plugin.source}); reinstall it by hand`)
@@ -160,11 +177,12 @@ export async function runHostChain(context: HostContext, options: ChainOptions, 
       continue
     }
 
-    if (plugin.spec.startsWith('npm-pack:') && !fs.existsSync(plugin.spec.slice('npm-pack:'.length))) {
+    if (!isRegistrySpec(plugin.spec)) {
+      // The archive chose this spec: only an exact npm registry version is installed unasked.
       skip(
         `reinstall plugin ${plugin.id}`,
         `openclaw plugins install ${plugin.spec}`,
-        `it was installed from the local package ${plugin.spec.slice('npm-pack:'.length)}, which is not on this machine: copy it here and run \`${openclawCommand(options, `plugins install ${plugin.spec} --force`)}\``,
+        `it was installed from ${JSON.stringify(plugin.spec)}, not an npm registry name@version: if you trust that source, install it yourself: \`${openclawCommand(options, 'plugins install <spec>')}\``,
       )
       continue
     }
@@ -189,6 +207,7 @@ export async function runHostChain(context: HostContext, options: ChainOptions, 
       exitCode: result.exitCode,
       step: `reinstall plugin ${plugin.id}`,
     }
+    if (result.exitCode === 0) reinstalled++
     if (result.exitCode !== 0) record(step({...fields, summary: wholeMessage(result)}, 'failed'))
     else if (firstFailure)
       record(step({...fields, summary: `installed on the second attempt; the first said: ${firstFailure}`}, 'warning'))
@@ -197,7 +216,8 @@ export async function runHostChain(context: HostContext, options: ChainOptions, 
 
   // After the reinstalls: doctor --fix finishes the plugins' deferred state migrations.
   if (options.doctor) {
-    await run('doctor --fix', 'doctor', ['--fix', '--non-interactive'])
+    // Cross-version, doctor already ran; again only to finish reinstalled plugins' migrations.
+    if (!crossVersion || reinstalled > 0) await run('doctor --fix', 'doctor', ['--fix', '--non-interactive'])
     await run('doctor --lint', 'doctor', ['--lint', '--json', '--severity-min', 'error'])
   } else {
     skip('doctor --fix', 'openclaw doctor --fix --non-interactive', '--no-doctor')
@@ -238,13 +258,14 @@ export async function runHostChain(context: HostContext, options: ChainOptions, 
       }
     }
 
-    const deadline = Date.now() + (needStart ? 0 : 90_000)
+    // A gateway takes 20-40 s to answer on a quiet machine, minutes on a busy small one.
+    const deadline = Date.now() + (needStart ? 0 : 300_000)
     for (;;) {
-      const status = await host.run('gateway:status', ['--json', '--timeout', '3000', ...oclifArgs], {
-        timeoutMs: 30_000,
+      const result = await host.run('gateway:status', ['--json', '--timeout', '3000', ...oclifArgs], {
+        timeoutMs: 60_000,
       })
-      const data = status.data as null | {rpc?: {ok?: boolean}}
-      gatewayRunning = status.exitCode === 0 && Boolean(data?.rpc?.ok ?? target.hostKind === 'oclif')
+      const data = result.data as null | {rpc?: {ok?: boolean}}
+      gatewayRunning = result.exitCode === 0 && Boolean(data?.rpc?.ok ?? target.hostKind === 'oclif')
       if (gatewayRunning || Date.now() >= deadline) {
         const fields = {
           command: result.command,
@@ -254,7 +275,7 @@ export async function runHostChain(context: HostContext, options: ChainOptions, 
         }
         if (gatewayRunning) record(step({...fields, summary: 'gateway answers'}, 'ok'))
         else if (needStart) record(step({...fields, summary: `not running: start it with \`${needStart}\``}, 'warning'))
-        else record(step({...fields, summary: wholeMessage(result)}, 'failed'))
+        else record(step({...fields, summary: `${wholeMessage(result)}${gatewayLogTail(options.stateDir)}`}, 'failed'))
         break
       }
 
@@ -268,7 +289,18 @@ export async function runHostChain(context: HostContext, options: ChainOptions, 
   return {gatewayRunning, ok: steps.every((s) => s.ok), startCommand: needStart, steps}
 }
 
-async function startDetached(binary: OpenClawBinary, stateDir: string): Promise<void> {
+/** Why the gateway we started does not answer: the end of its log, secrets redacted. */
+function gatewayLogTail(stateDir: string): string {
+  const log = path.join(stateDir, 'logs', 'gateway-migrate.log')
+  try {
+    const text = fs.readFileSync(log, 'utf8').split('\n').slice(-30).join('\n')
+    return `\n${log} (last lines):\n${redactText(text)}`
+  } catch {
+    return ''
+  }
+}
+
+export async function startDetached(binary: OpenClawBinary, stateDir: string): Promise<void> {
   const logDir = path.join(stateDir, 'logs')
   fs.mkdirSync(logDir, {mode: 0o700, recursive: true})
   const logFile = path.join(logDir, 'gateway-migrate.log')
@@ -278,7 +310,8 @@ async function startDetached(binary: OpenClawBinary, stateDir: string): Promise<
   try {
     const child = spawn(binary.file, [...binary.profileArgs, 'gateway', 'run'], {
       detached: true,
-      env: {...binary.env},
+      // The gateway lives on after we exit: it gets no secret of ours (the passphrase) for life.
+      env: childEnv(binary.env),
       stdio: ['ignore', fd, fd],
     })
     child.on('error', () => {})

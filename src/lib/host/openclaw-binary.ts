@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import {MigrateError} from '../errors.js'
+import {childEnv} from '../util/child-env.js'
 
 export type HostRunResult = {
   command: string
@@ -90,7 +91,7 @@ export class OpenClawBinary {
     const fullArgs = [...this.profileArgs, ...args]
     const started = Date.now()
     const result = await execa(this.file, fullArgs, {
-      env: {...this.env, ...options.env, NO_COLOR: '1', FORCE_COLOR: '0'},
+      env: childEnv({...this.env, ...options.env, NO_COLOR: '1', FORCE_COLOR: '0'}),
       extendEnv: false,
       reject: false,
       timeout: options.timeoutMs ?? 120_000,

@@ -17,12 +17,17 @@ export type ResolvedLocation = {
   warnings: string[]
 }
 
-const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
+/** The host's own rule (openclaw src/cli/profile-utils.ts, 2026.9.6): the name becomes a dir name under home. */
+const PROFILE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i
+
+export function isValidProfileName(profile: string): boolean {
+  return PROFILE_NAME.test(profile)
+}
 
 export function validateProfileName(profile: string): string {
-  if (!PROFILE_NAME.test(profile)) {
-    throw new MigrateError('USAGE', `"${profile}" is not a valid profile name.`, {
-      suggestions: ['Profile names use letters, digits, ".", "_" and "-", like the host\'s --profile.'],
+  if (!isValidProfileName(profile)) {
+    throw new MigrateError('USAGE', `${JSON.stringify(profile).slice(0, 80)} is not a valid profile name.`, {
+      suggestions: ['Profile names use letters, digits, "_" and "-" (at most 64), like the host\'s --profile.'],
     })
   }
 

@@ -5,6 +5,7 @@ import type {StagedRoot} from './staging.js'
 
 import {ourCommand} from '../cli-face.js'
 import {MigrateError} from '../errors.js'
+import {journalProblem} from './journal-validation.js'
 import {fileStamp} from '../util/paths.js'
 import {processAlive} from '../util/process.js'
 
@@ -36,6 +37,8 @@ export type ImportJournal = {
   version: 1
 }
 
+const MAX_JOURNAL_BYTES = 64 * 1024 * 1024
+
 export function journalDir(home: string): string {
   return path.join(home, '.openclaw-migrate', 'imports')
 }
@@ -58,7 +61,11 @@ export function listJournals(home: string): ImportJournal[] {
     .toSorted()
     .map((n) => {
       try {
-        return JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as ImportJournal
+        const file = path.join(dir, n)
+        // Only a regular file of ours; a journal that names anything this tool did not make is ignored.
+        if (!fs.lstatSync(file).isFile() || fs.statSync(file).size > MAX_JOURNAL_BYTES) return null
+        const journal = JSON.parse(fs.readFileSync(file, 'utf8')) as ImportJournal
+        return journalProblem(journal, n, home) === null ? journal : null
       } catch {
         return null
       }

@@ -2,10 +2,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import type {ArchiveSink, FileWriter, PayloadEntry} from '../archive/archive-reader.js'
-import type {RootTarget, TargetPlan} from './target-planner.js'
+import type {RootTarget, TargetPlan} from './placement.js'
 
 import {MigrateError} from '../errors.js'
 import {isInside} from '../util/paths.js'
+import {assertRealDir, mkdirNoFollow} from './no-follow.js'
 
 export const STAGING_MARK = '.migrate-staging-'
 
@@ -48,15 +49,11 @@ export function planStaging(plan: TargetPlan, runId: string): StagedRoot[] {
 export function prepareStagingParents(staged: StagedRoot[]): void {
   for (const s of staged) {
     if (s.nestedIn) continue
-    const missing: string[] = []
     let dir = path.dirname(s.staging)
-    while (!fs.existsSync(dir)) {
-      missing.unshift(dir)
-      dir = path.dirname(dir)
-    }
-
-    for (const d of missing) fs.mkdirSync(d, {mode: 0o700})
-    s.createdParents = missing
+    while (!fs.lstatSync(dir, {throwIfNoEntry: false})) dir = path.dirname(dir)
+    // Placement checked the way down from this home (or the --map destination); what exists is real dirs.
+    assertRealDir(dir)
+    s.createdParents = mkdirNoFollow(dir, path.dirname(s.staging))
   }
 }
 
@@ -94,6 +91,13 @@ export class StagingSink implements ArchiveSink {
     this.roots = new Map(staged.map((s) => [s.root.id, s]))
   }
 
+  /** The top-level staging dir a nested root is staged in. */
+  private outerStaging(s: StagedRoot): string {
+    let outer = s
+    while (outer.nestedIn) outer = this.roots.get(outer.nestedIn)!
+    return outer.staging
+  }
+
   stagedPath(entry: PayloadEntry): string {
     const s = this.roots.get(entry.root.id)!
     if (entry.root.type === 'file') return s.staging
@@ -103,7 +107,9 @@ export class StagingSink implements ArchiveSink {
   async directory(entry: PayloadEntry): Promise<void> {
     const dir = this.stagedPath(entry)
     const s = this.roots.get(entry.root.id)!
-    if (entry.rel === '' && s.nestedIn) fs.mkdirSync(dir, {mode: 0o700, recursive: true})
+    // A nested root is created inside its outer root's staging one component at a time: a link
+    // the outer root made on the way is refused, never followed.
+    if (entry.rel === '' && s.nestedIn) mkdirNoFollow(this.outerStaging(s), dir)
     else fs.mkdirSync(dir, {mode: 0o700})
   }
 
@@ -116,7 +122,7 @@ export class StagingSink implements ArchiveSink {
   async file(entry: PayloadEntry): Promise<FileWriter> {
     const file = this.stagedPath(entry)
     const s = this.roots.get(entry.root.id)!
-    if (entry.root.type === 'file' && s.nestedIn) fs.mkdirSync(path.dirname(file), {mode: 0o700, recursive: true})
+    if (entry.root.type === 'file' && s.nestedIn) mkdirNoFollow(this.outerStaging(s), path.dirname(file))
     let fd: number
     try {
       fd = fs.openSync(

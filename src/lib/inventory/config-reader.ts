@@ -6,6 +6,8 @@ import {MigrateError} from '../errors.js'
 
 const INCLUDE_KEY = '$include'
 const MAX_INCLUDE_DEPTH = 10
+/** A config or include file larger than this is not a config (and `/dev/zero` is not a file). */
+export const MAX_CONFIG_FILE_BYTES = 8 * 1024 * 1024
 
 export type JsonObject = Record<string, unknown>
 
@@ -22,8 +24,8 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function deepMerge(target: unknown, source: unknown): unknown {
-  if (Array.isArray(target) && Array.isArray(source)) return [...(target as unknown[]), ...(source as unknown[])]
+export function deepMerge(target: unknown, source: unknown): unknown {
+  if (Array.isArray(target) && Array.isArray(source)) return [...target, ...source]
   if (isObject(target) && isObject(source)) {
     const out: JsonObject = {...target}
     for (const [k, v] of Object.entries(source)) out[k] = k in out ? deepMerge(out[k], v) : v
@@ -33,11 +35,27 @@ function deepMerge(target: unknown, source: unknown): unknown {
   return source
 }
 
+/** Reads a config file: a regular file of bounded size, never a device, fifo or endless stream. */
+function readConfigText(file: string): string {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK)
+  try {
+    const stat = fs.fstatSync(fd)
+    if (!stat.isFile())
+      throw new MigrateError('CONFIG_INVALID', `${file} is not a regular file; a config can only include files.`)
+    if (stat.size > MAX_CONFIG_FILE_BYTES)
+      throw new MigrateError('CONFIG_INVALID', `${file} is larger than ${MAX_CONFIG_FILE_BYTES} bytes: not a config.`)
+    return fs.readFileSync(fd, 'utf8')
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
 export function parseJson5File(file: string): unknown {
   let text: string
   try {
-    text = fs.readFileSync(file, 'utf8')
+    text = readConfigText(file)
   } catch (error) {
+    if (error instanceof MigrateError) throw error
     throw new MigrateError(
       'SOURCE_UNREADABLE',
       `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
@@ -66,7 +84,7 @@ export function parseJson5File(file: string): unknown {
  * Reads the config like the host: JSON5, `$include` (a path or a list, relative to the including
  * file) resolved recursively and deep-merged, sibling keys winning over included ones.
  */
-export function loadConfig(configPath: string): LoadedConfig {
+export function loadConfig(configPath: string, options: {within?: string[]} = {}): LoadedConfig {
   const files: string[] = []
   if (!fs.existsSync(configPath)) return {exists: false, files, merged: {}}
 
@@ -84,6 +102,9 @@ export function loadConfig(configPath: string): LoadedConfig {
           baseDir,
           entry.startsWith('~/') ? path.join(process.env.HOME ?? '', entry.slice(2)) : entry,
         )
+        // After an import, the config is the archive's: it may include only files inside what was imported.
+        if (options.within && !options.within.some((r) => target === r || target.startsWith(`${r}${path.sep}`)))
+          throw new MigrateError('CONFIG_INVALID', `${chain.at(-1)} includes ${target}, outside everything imported.`)
         if (chain.includes(target))
           throw new MigrateError('CONFIG_INVALID', `Circular $include: ${[...chain, target].join(' -> ')}.`)
         if (chain.length > MAX_INCLUDE_DEPTH)

@@ -10,11 +10,11 @@ import {
   type SkippedPath,
 } from '../archive/manifest.js'
 import {MigrateError} from '../errors.js'
-import {countRows} from '../sqlite/sqlite-snapshot.js'
 import {expandHome, isInside, toPosix} from '../util/paths.js'
 import {configuredAgents, getPath, type JsonObject, loadConfig} from './config-reader.js'
 import {listInstalledPlugins} from './plugins.js'
 import {isSqliteName, secretKind} from './rules.js'
+import {countState} from './state-counts.js'
 import {linkEscapes, type WalkOptions, walkRoot} from './tree-walker.js'
 
 export type ProfileSource = {
@@ -311,7 +311,6 @@ async function surveyPlan(plan: ExportPlan): Promise<void> {
       if (entry.type === 'dir') {
         plan.totals.dirs++
         if (root.kind === 'state' && /^credentials\/[^/]+$/.test(entry.rel)) counts.credentialDirs++
-        if (root.kind === 'state' && /^agents\/[^/]+$/.test(entry.rel)) counts.agents++
         continue
       }
 
@@ -328,29 +327,9 @@ async function surveyPlan(plan: ExportPlan): Promise<void> {
       if (isSqliteName(entry.rel) && (await hasSqliteMagic(entry.abs))) {
         plan.sqlite.push({path: archivePath, source: entry.abs})
         counts.sqliteDatabases++
-        // Sessions live in each agent's database (session_nodes), not in files.
-        const agentDb =
-          root.kind === 'state' ? /^agents\/([^/]+)\/agent\/openclaw-agent\.sqlite$/.exec(entry.rel) : null
-        if (agentDb) {
-          const n = countRows(entry.abs, 'session_nodes')
-          counts.sessions += n
-          counts.sessionsPerAgent[agentDb[1]] = (counts.sessionsPerAgent[agentDb[1]] ?? 0) + n
-        }
-
-        if (root.kind === 'state' && entry.rel === 'state/openclaw.sqlite')
-          counts.cronJobs += countRows(entry.abs, 'cron_jobs')
       }
 
-      if (root.kind === 'state') {
-        // Legacy file sessions (before the SQLite store) still count.
-        const session = /^agents\/([^/]+)\/sessions\/[^/]+\.jsonl$/.exec(entry.rel)
-        if (session) {
-          counts.sessions++
-          counts.sessionsPerAgent[session[1]] = (counts.sessionsPerAgent[session[1]] ?? 0) + 1
-        }
-
-        if (entry.rel.startsWith('credentials/')) counts.credentialFiles++
-      }
+      if (root.kind === 'state' && entry.rel.startsWith('credentials/')) counts.credentialFiles++
 
       for (const ws of workspaceLocations) {
         if (ws.relPath === '' || entry.rel.startsWith(`${ws.relPath}/`)) {
@@ -360,6 +339,13 @@ async function surveyPlan(plan: ExportPlan): Promise<void> {
       }
     }
   }
+
+  // Agents, sessions and cron jobs: the one rule verification counts the target with, on any layout.
+  for (const root of plan.roots.filter((r) => r.kind === 'state'))
+    Object.assign(
+      plan.profiles.find((p) => p.profile === root.profile)!.counts,
+      countState(root.sourcePath, {agents: plan.selection.agents}),
+    )
 
   for (const link of plan.symlinksOutside)
     plan.warnings.push(

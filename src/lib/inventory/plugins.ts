@@ -4,6 +4,7 @@ import path from 'node:path'
 import type {PluginRecord} from '../archive/manifest.js'
 
 import {readJsonCell} from '../sqlite/sqlite-scan.js'
+import {isOwnPlugin} from '../util/tool-info.js'
 import {getPath, type JsonObject} from './config-reader.js'
 
 function readJson(file: string): null | Record<string, unknown> {
@@ -40,15 +41,17 @@ export function listInstalledPlugins(stateDir: string, config: JsonObject): Plug
     }
   }
 
-  // The host's own install index (state DB): the authoritative record of what `plugins install` did.
-  for (const [id, rec] of Object.entries(installRecordsFromStateDb(path.join(stateDir, 'state', 'openclaw.sqlite')))) {
-    if (!plugins.has(id) && (rec.spec || rec.source === 'npm')) {
-      plugins.set(id, {
-        id,
-        source: 'state db plugins.installedIndex',
-        spec: reinstallSpec(rec),
-        version: typeof rec.version === 'string' ? rec.version : null,
-      })
+  // The host's own install index, wherever its version keeps it: the authoritative record of what `plugins install` did.
+  for (const {records, source} of installIndexes(stateDir)) {
+    for (const [id, rec] of Object.entries(records)) {
+      if (!plugins.has(id) && (rec.spec || rec.source === 'npm')) {
+        plugins.set(id, {
+          id,
+          source,
+          spec: reinstallSpec(rec),
+          version: typeof rec.version === 'string' ? rec.version : null,
+        })
+      }
     }
   }
 
@@ -68,7 +71,6 @@ export function listInstalledPlugins(stateDir: string, config: JsonObject): Plug
           plugins.set(id, {
             id,
             source: `npm/projects/${path.relative(projects, dir)}`,
-            // eslint-disable-next-line @typescript-eslint/no-base-to-string, @typescript-eslint/restrict-template-expressions -- the version is whatever the install record holds
             spec: range.startsWith('file:') ? null : `${name}@${installed?.version ?? range}`,
             version: typeof installed?.version === 'string' ? installed.version : null,
           })
@@ -95,7 +97,8 @@ export function listInstalledPlugins(stateDir: string, config: JsonObject): Plug
     }
   }
 
-  return [...plugins.values()].toSorted((a, b) => a.id.localeCompare(b.id))
+  // This tool's own entry (left by a native install, even a failed one) is never carried to be reinstalled.
+  return [...plugins.values()].filter((p) => !isOwnPlugin(p)).sort((a, b) => a.id.localeCompare(b.id))
 }
 
 function* walkPackageDirs(dir: string, depth = 0): Generator<string> {
@@ -126,11 +129,34 @@ function reinstallSpec(rec: InstallRecord): null | string {
   return typeof rec.spec === 'string' ? rec.spec : null
 }
 
-function installRecordsFromStateDb(db: string): Record<string, InstallRecord> {
-  if (!fs.existsSync(db)) return {}
-  const value = readJsonCell(
-    db,
-    "SELECT value_json AS v FROM config_machine_state WHERE state_key = 'plugins.installedIndex'",
-  ) as null | {index?: {installRecords?: Record<string, InstallRecord>}}
-  return value?.index?.installRecords ?? {}
+type Records = Record<string, InstallRecord>
+
+function asRecords(value: unknown): Records {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Records) : {}
+}
+
+/**
+ * Install records of every layout: 2026.8+ `config_machine_state['plugins.installedIndex']`,
+ * 2026.6 `installed_plugin_index.install_records_json`, and the older `plugins/installs.json`
+ * (2026.4 kept them in the config's `plugins.installs`, read above).
+ */
+function installIndexes(stateDir: string): Array<{records: Records; source: string}> {
+  const db = path.join(stateDir, 'state', 'openclaw.sqlite')
+  const out: Array<{records: Records; source: string}> = []
+  if (fs.existsSync(db)) {
+    const machine = readJsonCell(
+      db,
+      "SELECT value_json AS v FROM config_machine_state WHERE state_key = 'plugins.installedIndex'",
+    ) as null | {index?: {installRecords?: unknown}}
+    out.push({records: asRecords(machine?.index?.installRecords), source: 'state db plugins.installedIndex'})
+    const index = readJsonCell(
+      db,
+      "SELECT install_records_json AS v FROM installed_plugin_index WHERE index_key = 'installed-plugin-index'",
+    )
+    out.push({records: asRecords(index), source: 'state db installed_plugin_index'})
+  }
+
+  const legacy = readJson(path.join(stateDir, 'plugins', 'installs.json'))
+  out.push({records: asRecords(legacy?.installRecords ?? legacy?.installs), source: 'plugins/installs.json'})
+  return out
 }

@@ -1,42 +1,102 @@
-import type {Config} from '@oclif/core'
-
 import path from 'node:path'
 
+import type {ArchiveManifest} from '../archive/manifest.js'
 import type {HostContext} from '../host/host-context.js'
 
-import {readArchive, type ReadArchiveResult} from '../archive/archive-reader.js'
+import {type ArchiveSink, readArchive, type ReadArchiveResult} from '../archive/archive-reader.js'
 import {openArchive} from '../archive/archive-source.js'
 import {type DecryptionKeys} from '../archive/encryption.js'
+import {type ForeignOptions} from '../archive/foreign/foreign-archive.js'
 import {isMigrateError, type MigrateError} from '../errors.js'
 import {detectGateway} from '../host/gateway.js'
 import {targetHost} from '../host/host-chain.js'
 import {HostCommands} from '../host/host-commands.js'
+import {compareHostVersions, sourceStateVersion} from '../host/version-guard.js'
 import {listJournals} from '../import/import-journal.js'
-import {planTargets} from '../import/target-planner.js'
-import {openclawCommand} from '../ui/hints.js'
+import {checkRootsAgainstConfig, ConfigCapture} from '../import/config-claims.js'
+import {DatabaseCopies} from '../import/database-copies.js'
+import {settleConsent} from '../import/placement-consent.js'
+import {planTargets, type TargetOptions, type TargetPlan} from '../import/placement.js'
 import {currentUser} from '../util/paths.js'
 import {type CheckReport} from '../verify/report.js'
 import {type VerifyResult, verifyTarget} from '../verify/target-verifier.js'
+import {openclawCommand} from '../ui/hints.js'
 
 export type ArchiveCheck = {
+  authenticated: boolean
   compression: null | string
   encrypted: boolean
   error: MigrateError | null
+  plan: null | TargetPlan
   read: null | ReadArchiveResult
 }
 
-/** Full verification of an archive (decrypt, every hash, every safety rule) writing nothing. */
-export async function checkArchive(source: string, getKeys: () => Promise<DecryptionKeys>): Promise<ArchiveCheck> {
+/** The import's placement inputs: a check of an archive applies the same rules as the import would. */
+export type PlacementInputs = Omit<TargetOptions, 'authenticated'> & {acceptPlacement?: boolean}
+
+/**
+ * Full verification of an archive (decrypt, every hash, every safety rule) writing nothing; with
+ * placement inputs, also the import's placement on this machine (where every root would land, roots
+ * checked against the archived config, consent), so `check` never passes an archive import refuses.
+ */
+export async function checkArchive(
+  source: string,
+  getKeys: () => Promise<DecryptionKeys>,
+  placement?: PlacementInputs,
+  foreign: ForeignOptions = {},
+): Promise<ArchiveCheck> {
   let encrypted = false
+  let authenticated = false
   let compression: null | string = null
+  let plan: null | TargetPlan = null
+  let capture: ConfigCapture | undefined
+  let databases: DatabaseCopies | undefined
+  // As in the import: a placement refusal is reported once the archive is proven intact.
+  let refused: MigrateError | undefined
+  const sink: ArchiveSink = {
+    async file(entry) {
+      return capture?.writer(entry.path, databases?.writer(entry.path) ?? null) ?? null
+    },
+    async manifest(manifest) {
+      if (!placement) return
+      try {
+        plan = planTargets(manifest, {...placement, authenticated})
+        await settleConsent(plan, placement)
+      } catch (error) {
+        if (!isMigrateError(error) || error.code === 'USAGE') throw error
+        refused = error
+        return
+      }
+
+      databases = new DatabaseCopies(manifest)
+      capture = new ConfigCapture(manifest)
+    },
+    async symlink(entry) {
+      databases?.link(entry.path)
+    },
+  }
   try {
-    const opened = await openArchive(source, getKeys)
+    const opened = await openArchive(source, getKeys, foreign)
     encrypted = opened.encrypted
+    authenticated = opened.authenticated
     compression = opened.compression
-    return {compression, encrypted, error: null, read: await readArchive(opened.tar)}
+    const read = await readArchive(opened.tar, sink)
+    try {
+      if (refused) throw refused
+      if (capture) checkRootsAgainstConfig(read.manifest, capture)
+      // The import opens every archived database before activation: so does the check.
+      databases?.inspect()
+    } catch (error) {
+      read.entries.close()
+      throw error
+    }
+
+    return {authenticated, compression, encrypted, error: null, plan, read}
   } catch (error) {
     if (!isMigrateError(error)) throw error
-    return {compression, encrypted, error, read: null}
+    return {authenticated, compression, encrypted, error, plan, read: null}
+  } finally {
+    databases?.remove()
   }
 }
 
@@ -54,7 +114,7 @@ export type AgainstCheck = {
 export async function checkAgainst(
   context: HostContext,
   read: ReadArchiveResult,
-  options: {config?: Config; maps: string[]; profile?: null | string; stateDir?: string},
+  options: {config?: import('@oclif/core').Config; maps: string[]; profile?: null | string; stateDir?: string},
 ): Promise<AgainstCheck> {
   const plan = planTargets(read.manifest, {
     home: context.home,
@@ -62,9 +122,9 @@ export async function checkAgainst(
     profile: options.profile,
     stateDir: options.stateDir,
   })
-  const journal = listJournals(context.home).findLast(
-    (j) => j.archiveId === read.manifest.archiveId && j.state === 'activated',
-  )
+  const journal = listJournals(context.home)
+    .filter((j) => j.archiveId === read.manifest.archiveId && j.state === 'activated')
+    .at(-1)
   const targets = new Map(
     (journal?.targets ?? plan.targets.map((t) => ({rootId: t.root.id, target: t.target}))).map((t) => [
       t.rootId,
@@ -91,6 +151,7 @@ export async function checkAgainst(
     rehash: true,
     targets,
     uid: currentUser().uid,
+    upgradedBy: newerHost(read.manifest, context.hostVersion),
   })
   const {report} = verification
   if (!journal)
@@ -123,4 +184,10 @@ export async function checkAgainst(
     targets: [...targets].map(([rootId, target]) => ({rootId, target})),
     verification,
   }
+}
+
+/** The OpenClaw here when it is newer than the one that wrote the archive (it migrates the state its way). */
+function newerHost(manifest: ArchiveManifest, installed: null | string | undefined): null | string {
+  const source = sourceStateVersion(manifest)
+  return source && installed && compareHostVersions(source, installed) < 0 ? installed : null
 }

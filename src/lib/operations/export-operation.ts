@@ -9,12 +9,14 @@ import path from 'node:path'
 import type {HostContext} from '../host/host-context.js'
 
 import {writeArchive, type WriteArchiveResult} from '../archive/archive-writer.js'
+import {FAT32_VOLUME_SIZE, isFatFilesystem, volumePath} from '../archive/volumes.js'
 import {type Compression, extensionFor} from '../archive/compression.js'
 import {type EncryptionSpec} from '../archive/encryption.js'
 import {type ArchiveManifest, FORMAT_NAME, FORMAT_VERSION} from '../archive/manifest.js'
 import {MigrateError} from '../errors.js'
 import {detectGateway, type GatewayState, stopGateway} from '../host/gateway.js'
 import {HostCommands} from '../host/host-commands.js'
+import {zstdAvailable, zstdUnavailable} from '../runtime/node-runtime.js'
 import {buildExportPlan, type ExportPlan, type ExportSelection, type ProfileSource} from '../inventory/export-plan.js'
 import {openclawCommand} from '../ui/hints.js'
 import {currentUser, fileStamp, isInside} from '../util/paths.js'
@@ -30,6 +32,8 @@ export type ExportRequest = {
   encrypted: boolean
   output?: string
   selection: ExportSelection
+  /** Volume size in bytes for a split archive (`--split`); else split below 4 GiB only on FAT. */
+  split?: number
   stopGateway: boolean
 }
 
@@ -37,11 +41,14 @@ export type ExportPreparation = {
   gateway: GatewayState
   outputPath: null | string
   plan: ExportPlan
+  /** Bytes per volume when the archive is split (FAT32, or --split), else null. */
+  volumeSize: null | number
 }
 
 /** Everything that can be decided without writing: the plan, the gateway, the output path. */
 export async function prepareExport(request: ExportRequest): Promise<ExportPreparation> {
   const {context} = request
+  if (request.compression === 'zstd' && !zstdAvailable()) throw zstdUnavailable(false)
   const sources: ProfileSource[] = request.selection.allProfiles
     ? listProfileSources(context.home)
     : [{configPath: context.configPath, profile: context.profile, stateDir: context.stateDir}]
@@ -61,7 +68,18 @@ export async function prepareExport(request: ExportRequest): Promise<ExportPrepa
   }
 
   const outputPath = request.output === '-' ? null : resolveOutputPath(request, plan)
-  return {gateway, outputPath, plan}
+  if (outputPath === null && request.split)
+    throw new MigrateError('USAGE', '--split writes volume files; it cannot split stdout (-o -).', {
+      suggestions: ['Pipe through `split -b SIZE -d -a 3 - NAME.` instead, or write to a file.'],
+    })
+  const volumeSize = outputPath
+    ? (request.split ?? (isFatFilesystem(path.dirname(outputPath)) ? FAT32_VOLUME_SIZE : null))
+    : null
+  if (volumeSize && fs.existsSync(volumePath(outputPath!, 1)))
+    throw new MigrateError('OUTPUT_EXISTS', `${volumePath(outputPath!, 1)} already exists; it is never overwritten.`, {
+      suggestions: ['Choose another --output, or move the old volumes away.'],
+    })
+  return {gateway, outputPath, plan, volumeSize}
 }
 
 function defaultName(context: HostContext, compression: Compression, allProfiles: boolean, encrypted: boolean): string {
@@ -169,11 +187,17 @@ export async function runExport(
   request: ExportRequest,
   prepared: ExportPreparation,
   encryption: EncryptionSpec,
-  io: {onProgress?: (bytes: number, files: number) => void; stdout?: Writable},
+  io: {
+    /** Called as the gateway is told to stop: from here on it answers nobody (push measures downtime from it). */
+    onGatewayStopping?: () => void
+    onProgress?: (bytes: number, files: number) => void
+    stdout?: Writable
+  },
 ): Promise<ExportOutcome> {
   const {context} = request
   const gateway = {method: null as null | string, stopped: false, wasRunning: prepared.gateway.running}
   if (prepared.gateway.running) {
+    io.onGatewayStopping?.()
     const stop = await stopGateway(context, new HostCommands(context, request.config), prepared.gateway)
     gateway.stopped = true
     gateway.method = stop.method
@@ -189,7 +213,9 @@ export async function runExport(
       encryption,
       manifest,
       onProgress: (p) => io.onProgress?.(p.bytes, p.files),
-      output: outputPath ? {path: outputPath} : {stream: io.stdout ?? process.stdout},
+      output: outputPath
+        ? {path: outputPath, volumeSize: prepared.volumeSize ?? undefined}
+        : {stream: io.stdout ?? process.stdout},
       plan: prepared.plan,
       tempDir,
     })

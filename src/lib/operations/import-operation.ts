@@ -4,7 +4,7 @@ import {randomBytes} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import type {ArchiveManifest} from '../archive/manifest.js'
+import type {ArchiveManifest, PluginRecord} from '../archive/manifest.js'
 import type {HostContext} from '../host/host-context.js'
 
 import {type ArchiveSink, readArchive, type ReadArchiveResult} from '../archive/archive-reader.js'
@@ -24,21 +24,41 @@ import {
   saveJournal,
 } from '../import/import-journal.js'
 import {applyOwner, finalMode, type Owner, resolveOwner} from '../import/permissions.js'
+import {
+  type DroppedPlugin,
+  dropPluginEntries,
+  ownRecordIn,
+  type PluginPlan,
+  planPlugins,
+} from '../import/plugin-plan.js'
 import {planStaging, prepareStagingParents, removeStaging, type StagedRoot, StagingSink} from '../import/staging.js'
-import {planTargets, type TargetPlan} from '../import/target-planner.js'
+import {checkRootsAgainstConfig, ConfigCapture} from '../import/config-claims.js'
+import {settleConsent} from '../import/placement-consent.js'
+import {type ConsentItem, planTargets, type TargetPlan} from '../import/placement.js'
 import {type RebaseReport, rebaseStaged} from '../rebase/staged-rebaser.js'
-import {openclawCommand} from '../ui/hints.js'
-import {stepLine} from '../ui/step-line.js'
-import {currentUser, fileStamp, humanBytes, plural} from '../util/paths.js'
+import {currentUser, fileStamp, humanBytes, isInside, plural, toPosix} from '../util/paths.js'
 import {createPrivateTempDir} from '../util/private-temp.js'
 import {type VerifyResult, verifyTarget} from '../verify/target-verifier.js'
+import {openclawCommand} from '../ui/hints.js'
+import {stepLine} from '../ui/step-line.js'
 
 export type ImportRequest = {
+  /** Yes in advance to the roots the plan lists for consent (--accept-placement). */
+  acceptPlacement?: boolean
+  /**
+   * The channel, not the archive, authenticated the sender: `migrate push` pipes the user's own
+   * export over the user's ssh into `receive`. Existing non-OpenClaw data still needs consent.
+   */
+  senderAuthenticated?: boolean
   allowDowngrade: boolean
   config?: Config
+  /** Asks the user (on a TTY) to accept the roots listed for consent; absent: refused unless accepted. */
+  confirmPlacement?: (items: ConsentItem[]) => Promise<boolean>
   context: HostContext
   doctor: boolean
   dryRun: boolean
+  /** `--from-home` for archives made by another tool. */
+  fromHome?: string
   getKeys: () => Promise<DecryptionKeys>
   maps: string[]
   noHost: boolean
@@ -51,6 +71,8 @@ export type ImportRequest = {
   owner?: string
   profile?: null | string
   restart: boolean
+  /** Keep config entries of plugins that cannot be reinstalled here (the gateway may then wait for them). */
+  keepPluginEntries?: boolean
   rewriteWorkspacePaths: boolean
   /** Checked between entries: set by SIGINT. */
   signal?: AbortSignal
@@ -72,6 +94,8 @@ export type ImportOutcome = {
   movedAside: Array<{aside: string; target: string}>
   payloadBytes: number
   plan: TargetPlan
+  /** Configured plugins that cannot be reinstalled here: entries dropped (or kept with --keep-plugin-entries). */
+  plugins?: {dropped: DroppedPlugin[]; kept: DroppedPlugin[]}
   rebase: RebaseReport
   recovered: string[]
   verification: null | VerifyResult
@@ -94,7 +118,7 @@ function interrupted(): MigrateError {
 }
 
 /** Pre-write checks against the manifest: version, gateway, owner, free space. Nothing is written before they pass. */
-async function preflight(
+export async function preflight(
   request: ImportRequest,
   manifest: ArchiveManifest,
   plan: TargetPlan,
@@ -206,7 +230,12 @@ async function untilAborted<T>(work: Promise<T>, request: ImportRequest): Promis
 
 /** Dry runs stage into a private temp dir: only what rebasing reads is kept, everything is verified. */
 function dryRunStaging(plan: TargetPlan, tempDir: string): StagedRoot[] {
-  return plan.targets.map((t) => ({...t, createdParents: [], staging: path.join(tempDir, t.root.id)}))
+  return plan.targets.map((t) => {
+    const staging = path.join(tempDir, t.root.id)
+    if (path.dirname(staging) !== tempDir)
+      throw new MigrateError('ARCHIVE_UNSAFE_PLACEMENT', `Unsafe root id ${t.root.id}.`)
+    return {...t, createdParents: [], staging}
+  })
 }
 
 /** What activation would move aside: existing top-level targets (a dry run lists them, moves nothing). */
@@ -218,11 +247,11 @@ function wouldMoveAside(plan: TargetPlan, runId: string): ImportOutcome['movedAs
 }
 
 export async function runImport(request: ImportRequest): Promise<ImportOutcome> {
-  const {home} = request.context
+  const home = request.context.home
   const recovered = request.dryRun ? [] : recoverInterrupted(home).map((j) => j.runId)
   const owner: null | Owner = await resolveOwner(request.owner)
   request.onPhase?.('open')
-  const opened = await untilAborted(openArchive(request.source, request.getKeys), request)
+  const opened = await untilAborted(openArchive(request.source, request.getKeys, {fromHome: request.fromHome}), request)
   const runId = `${fileStamp()}-${randomBytes(3).toString('hex')}`
   const tempDir = request.dryRun ? createPrivateTempDir('dry') : null
 
@@ -231,21 +260,28 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
   let journal: ImportJournal | undefined
   let pre: Awaited<ReturnType<typeof preflight>> | undefined
   let staging: StagingSink | undefined
+  let capture: ConfigCapture | undefined
   let files = 0
   let bytes = 0
 
+  // A placement refusal is reported once the archive is proven intact: a tampered or damaged archive
+  // gets its archive code, not a placement complaint about what tampering changed. Nothing is staged meanwhile.
+  let refused: MigrateError | undefined
   const sink: ArchiveSink = {
     async directory(entry) {
       if (request.signal?.aborted) throw interrupted()
+      if (refused) return
       await staging!.directory(entry).catch(rethrowTarget)
     },
     async file(entry) {
       if (request.signal?.aborted) throw interrupted()
+      if (refused) return null
       files++
       bytes += entry.size
       request.onProgress?.(bytes, files)
-      const writer = await staging!.file(entry).catch(rethrowTarget)
+      const staged = await staging!.file(entry).catch(rethrowTarget)
       // A write that fails on this disk is the target's problem, never reported as a damaged archive.
+      const writer = capture!.writer(entry.path, staged)!
       return {
         close: () => writer.close().catch(rethrowTarget),
         write(chunk) {
@@ -259,7 +295,24 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
       }
     },
     async manifest(manifest) {
-      plan = planTargets(manifest, {home, maps: request.maps, profile: request.profile, stateDir: request.stateDir})
+      try {
+        plan = planTargets(manifest, {
+          authenticated: opened.authenticated || Boolean(request.senderAuthenticated),
+          home,
+          maps: request.maps,
+          profile: request.profile,
+          stateDir: request.stateDir,
+        })
+        // The plan is shown before anything is written.
+        for (const t of plan.targets) request.onStep?.(`plan: ${t.root.id} → ${t.target} (${t.why})`)
+        await settleConsent(plan, request)
+      } catch (error) {
+        if (!(error instanceof MigrateError) || error.code === 'USAGE') throw error
+        refused = error
+        return
+      }
+
+      capture = new ConfigCapture(manifest)
       pre = await preflight(request, manifest, plan)
       if (tempDir) {
         staged = dryRunStaging(plan, tempDir)
@@ -268,7 +321,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
         journal = newJournal(runId, manifest.archiveId, staged)
         saveJournal(home, journal)
         prepareStagingParents(staged)
-        for (const [i, s] of journal.steps.entries()) s.createdParents = staged[i].createdParents
+        journal.steps.forEach((s, i) => (s.createdParents = staged[i].createdParents))
         saveJournal(home, journal)
       }
 
@@ -281,12 +334,14 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
       )
     },
     async symlink(entry) {
+      if (refused) return
       await staging!.symlink(entry).catch(rethrowTarget)
     },
   }
 
   let read: ReadArchiveResult | undefined
   let rebase: RebaseReport
+  const ownBefore = new Map<string, null | PluginRecord>()
   const cleanup = () => {
     if (tempDir) fs.rmSync(tempDir, {force: true, recursive: true})
     else if (journal) rollBack(home, journal)
@@ -294,10 +349,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
   }
 
   try {
-    const onAbort = () => {
-      opened.tar.destroy(interrupted())
-    }
-
+    const onAbort = () => opened.tar.destroy(interrupted())
     request.signal?.addEventListener('abort', onAbort, {once: true})
     try {
       read = await readArchive(opened.tar, sink, {spaceLimit: () => pre?.spaceLimit})
@@ -306,8 +358,12 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     }
 
     if (request.signal?.aborted) throw interrupted()
+    if (refused) throw refused
+    checkRootsAgainstConfig(read.manifest, capture!)
     request.onStep?.(
-      `verified ${read.entries.size} entries (${humanBytes(read.payloadBytes)}) against the archive index`,
+      read.manifest.foreign
+        ? `checked ${read.entries.size} entries (${humanBytes(read.payloadBytes)}) of ${read.manifest.foreign.label}: ${read.manifest.foreign.verification}`
+        : `verified ${read.entries.size} entries (${humanBytes(read.payloadBytes)}) against the archive index`,
     )
     request.onPhase?.('rebase')
     rebase = await rebaseStaged(read.manifest, staged, plan!.mapper, {
@@ -326,6 +382,9 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     saveJournal(home, journal!)
     if (request.signal?.aborted) throw interrupted()
     request.onPhase?.('activate')
+    // Read before the state dir that is here now is moved aside: this machine's own install of this tool.
+    for (const p of plan!.profiles)
+      ownBefore.set(p.stateDir, fs.existsSync(p.stateDir) ? ownRecordIn(p.stateDir) : null)
     activate(home, journal!)
   } catch (error) {
     read?.entries.close()
@@ -343,6 +402,36 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     `activated ${plural(journal!.steps.filter((s) => !s.nested).length, 'root')}${movedAside.length > 0 ? `; moved aside ${movedAside.map((m) => m.aside).join(', ')}` : ''}`,
   )
 
+  // Before the host sees the state: configured plugins that cannot come back here would wedge the gateway.
+  const pluginPlans = new Map<string, PluginPlan>()
+  for (const p of request.noHost ? [] : plan!.profiles) {
+    const archived = read.manifest.profiles.find((x) => x.profile === p.source)?.plugins ?? []
+    const pluginPlan = planPlugins(
+      archived,
+      p.configPath,
+      ownBefore.get(p.stateDir) ?? null,
+      Boolean(request.keepPluginEntries),
+    )
+    pluginPlans.set(p.stateDir, pluginPlan)
+    if (
+      dropPluginEntries(
+        p.configPath,
+        pluginPlan.dropped.map((d) => d.id),
+      )
+    ) {
+      const root = plan!.targets.find((t) => t.target === p.configPath || isInside(p.configPath, t.target))
+      if (root)
+        journal!.rewritten.push({
+          rel: root.target === p.configPath ? '' : toPosix(path.relative(root.target, p.configPath)),
+          rootId: root.root.id,
+        })
+      saveJournal(home, journal!)
+      request.onStep?.(
+        `dropped the config entries of plugin(s) that cannot be reinstalled here: ${pluginPlan.dropped.map((d) => d.id).join(', ')}`,
+      )
+    }
+  }
+
   request.onPhase?.('check')
   const verification = await verifyTarget({
     entries: read.entries,
@@ -353,9 +442,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     rewritten: new Set(journal!.rewritten.map((r) => `${r.rootId}/${r.rel}`)),
     targets: new Map(plan!.targets.map((t) => [t.root.id, t.target])),
     uid: owner?.uid ?? currentUser().uid,
-  }).finally(() => {
-    read.entries.close()
-  })
+  }).finally(() => read.entries.close())
   let chain: ChainResult | null = null
   if (!request.noHost) request.onPhase?.('host')
   // Each imported profile gets its own validate → doctor → restart chain.
@@ -369,9 +456,10 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
         home,
         onStep: (s) => request.onStep?.(stepLine({...s, step: `${label}${s.step}`}, '')),
         onStepStart: (name) => request.onStepStart?.(`${label}${name}`),
-        plugins: read.manifest.profiles.find((x) => x.profile === p.source)?.plugins ?? [],
+        plugins: pluginPlans.get(p.stateDir)?.reinstall ?? [],
         profile: p.target,
         restart: request.restart,
+        sourceVersion: pre!.versions.source,
         startGateway: request.startGateway,
         stateDir: p.stateDir,
       },
@@ -388,7 +476,19 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
       : result
   }
 
-  return outcome(read, plan!, pre!, rebase, recovered, movedAside, verification, chain, false)
+  const result = outcome(read, plan!, pre!, rebase, recovered, movedAside, verification, chain, false)
+  const dropped = [...pluginPlans.values()].flatMap((x) => x.dropped)
+  const kept = [...pluginPlans.values()].flatMap((x) => x.kept)
+  result.plugins = {dropped, kept}
+  if (dropped.length > 0)
+    result.manualSteps.unshift(
+      `Plugins not reinstalled here (their config entries were removed so the gateway starts): ${dropped.map((d) => `${d.id}: ${d.reason}`).join('; ')}. Install them again with \`openclaw plugins install <spec>\` if you need them.`,
+    )
+  if (kept.length > 0)
+    result.manualSteps.unshift(
+      `Plugins kept in the config but not installed here (--keep-plugin-entries): ${kept.map((d) => `${d.id}: ${d.reason}`).join('; ')}. Until they are installed the gateway may wait for them.`,
+    )
+  return result
 }
 
 function outcome(

@@ -1,9 +1,13 @@
+import type {DatabaseSync} from 'node:sqlite'
+
 import {createHash} from 'node:crypto'
-import {DatabaseSync} from 'node:sqlite'
+import {setImmediate as yieldToLoop} from 'node:timers/promises'
 
 import type {PathMapper} from './path-mapper.js'
 
+import {MigrateError} from '../errors.js'
 import {minimalNeedles} from '../sqlite/sqlite-scan.js'
+import {databaseError, openStagedDatabase, quote, withoutTriggers} from './database-guard.js'
 
 export type SqliteRewrite = {
   column: string
@@ -87,8 +91,6 @@ function tablesAndTextColumns(db: DatabaseSync): Array<{columns: string[]; table
   })
 }
 
-const quote = (id: string) => `"${id.replaceAll('"', '""')}"`
-
 /** Rows rebased per round trip: a bounded page keeps memory flat however many cells change. */
 const PAGE = 500
 
@@ -111,11 +113,18 @@ function hasRowid(db: DatabaseSync, table: string): boolean {
  * JavaScript function: node:sqlite keeps every value such a function sees alive until the statement
  * ends, so a memory index of 100k notes cost ~100 MB of heap; paged, it is a few hundred rows.
  */
-export function rebaseDatabase(
+export async function rebaseDatabase(
   file: string,
   mapper: PathMapper,
-): {remaining: SqliteRewrite[]; rewrites: SqliteRewrite[]} {
-  const db = new DatabaseSync(file)
+  options: {shown?: string; signal?: AbortSignal} = {},
+): Promise<{remaining: SqliteRewrite[]; rewrites: SqliteRewrite[]}> {
+  const shown = options.shown ?? file
+  const db = openStagedDatabase(file, shown)
+  if (mapper.mappings.every((m) => m.from === m.to)) {
+    db.close()
+    return {remaining: [], rewrites: []}
+  }
+
   const rewrites: SqliteRewrite[] = []
   const remaining: SqliteRewrite[] = []
   const sha = (v: string) => createHash('sha256').update(v).digest('hex')
@@ -127,6 +136,7 @@ export function rebaseDatabase(
     const filterAll = (col: string) => needles.map(() => `instr(${quote(col)}, ?) > 0`).join(' OR ')
     const mentions = (value: string) => needles.some((n) => value.includes(n))
     db.exec('BEGIN IMMEDIATE')
+    const triggers = withoutTriggers(db)
     // Parent keys and the rows referencing them change in the same transaction: check at COMMIT.
     db.exec('PRAGMA defer_foreign_keys = ON')
     // Keys derived from paths (workspace_key = sha256(workspace path)) must follow their paths; the
@@ -175,6 +185,13 @@ export function rebaseDatabase(
 
             if (rows.length < PAGE) break
             after = rows.at(-1)!.rid
+            // Between pages Ctrl-C gets its turn: the transaction is rolled back, nothing is activated.
+            await yieldToLoop()
+            if (options.signal?.aborted)
+              throw new MigrateError(
+                'INTERRUPTED',
+                'Import interrupted while rebasing a database; nothing was activated.',
+              )
           }
         } else {
           // WITHOUT ROWID tables have no stable handle to page by; they are small keyed tables.
@@ -216,10 +233,11 @@ export function rebaseDatabase(
     }
 
     db.exec('DROP TABLE temp.migrate_rekey')
+    triggers.restore(new Set(rewrites.map((r) => r.table)))
     db.exec('COMMIT')
   } catch (error) {
     if (db.isTransaction) db.exec('ROLLBACK')
-    throw error
+    throw databaseError(error, shown)
   } finally {
     db.close()
   }

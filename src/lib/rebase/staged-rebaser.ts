@@ -7,6 +7,7 @@ import type {PathMapper} from './path-mapper.js'
 
 import {ourCommand} from '../cli-face.js'
 import {MigrateError} from '../errors.js'
+import {openRegularNoFollow} from '../import/no-follow.js'
 import {walkRoot} from '../inventory/tree-walker.js'
 import {rewriteStringLiterals} from './json-text-rebaser.js'
 import {rebaseDatabase} from './sqlite-rebaser.js'
@@ -19,7 +20,7 @@ export type RewriteRecord = {
   detail?: string
   /** Where the file will live after activation. */
   file: string
-  kind: 'config' | 'json' | 'sqlite' | 'workspace'
+  kind: 'config' | 'json' | 'sqlite' | 'transcript' | 'workspace'
   rel: string
   rootId: string
 }
@@ -28,12 +29,16 @@ export type RebaseReport = {
   /** Old-home paths still present after rebasing (free text, transcripts...). */
   remaining: Array<{count: number; detail?: string; file: string; kind: string}>
   rewrites: RewriteRecord[]
+  /** Session transcripts whose header (`cwd`) names the old home (rewritten with --rewrite-workspace-paths). */
+  transcriptHeaders: Array<{count: number; file: string}>
   /** Workspace files that mention the old home (rewritten only with --rewrite-workspace-paths). */
   workspaceMentions: Array<{count: number; file: string}>
 }
 
 export type RebaseOptions = {
   rewriteWorkspacePaths: boolean
+  /** Ctrl-C: checked between database pages. */
+  signal?: AbortSignal
 }
 
 function targetFile(s: StagedRoot, rel: string): string {
@@ -44,8 +49,19 @@ function stagedFile(s: StagedRoot, rel: string): string {
   return s.root.type === 'file' ? s.staging : path.join(s.staging, ...rel.split('/').filter(Boolean))
 }
 
+/** Reads a staged file without following a link at its end (its parents are dirs this tool made). */
+function readStagedText(file: string): string {
+  const fd = openRegularNoFollow(file)
+  try {
+    return fs.readFileSync(fd, 'utf8')
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
 function rewriteFileKeepingMode(file: string, text: string): void {
-  const stat = fs.statSync(file)
+  const stat = fs.lstatSync(file)
+  if (!stat.isFile()) throw new MigrateError('ARCHIVE_UNSAFE_ENTRY', `${file} is not a regular file.`)
   const tmp = `${file}.rebase-tmp`
   fs.writeFileSync(tmp, text, {flag: 'wx', mode: stat.mode & 0o7777})
   fs.utimesSync(tmp, stat.atime, stat.mtime)
@@ -63,8 +79,9 @@ export async function rebaseStaged(
   mapper: PathMapper,
   options: RebaseOptions,
 ): Promise<RebaseReport> {
-  const report: RebaseReport = {remaining: [], rewrites: [], workspaceMentions: []}
-  if (mapper.mappings.every((m) => m.from === m.to)) return report
+  const report: RebaseReport = {remaining: [], rewrites: [], transcriptHeaders: [], workspaceMentions: []}
+  // Same paths here as there: nothing to rewrite, but every database is still checked before activation.
+  const identity = mapper.mappings.every((m) => m.from === m.to)
   const sqliteArchivePaths = new Set(manifest.sqlite.map((s) => s.path))
   const configFiles = new Set(
     manifest.locations
@@ -92,10 +109,11 @@ export async function rebaseStaged(
       const key = `${s.root.id}/${rel}`
       const finalPath = targetFile(s, rel)
       if (sqliteArchivePaths.has(archivePath)) {
-        let result: ReturnType<typeof rebaseDatabase>
+        let result: Awaited<ReturnType<typeof rebaseDatabase>>
         try {
-          result = rebaseDatabase(file, mapper)
+          result = await rebaseDatabase(file, mapper, {shown: finalPath, signal: options.signal})
         } catch (error) {
+          if (error instanceof MigrateError) throw error
           throw new MigrateError(
             'INTERNAL',
             `Could not rebase the paths in the database ${finalPath}: ${(error as Error).message}. Nothing was activated.`,
@@ -122,7 +140,9 @@ export async function rebaseStaged(
         continue
       }
 
-      const isConfigBackup = s.root.kind === 'state' && /^(openclaw|clawdbot)\.json\.bak(\.\d+)?$/.test(rel)
+      if (identity) continue
+      // The .bak ring and `.last-good` (the host's last known good config, restored by doctor --fix) are configs too.
+      const isConfigBackup = s.root.kind === 'state' && /^(openclaw|clawdbot)\.json\.(bak(\.\d+)?|last-good)$/.test(rel)
       if (event.entry.stat.size > MAX_TEXT_BYTES || (!TEXT_EXT.test(rel || s.root.sourcePath) && !isConfigBackup))
         continue
       // The host's .bak ring is a config too: a restore from it must not bring old paths back.
@@ -130,8 +150,9 @@ export async function rebaseStaged(
       const workspace = inWorkspace(s.root.id, rel)
       const isStateJson =
         !workspace && s.root.kind === 'state' && /\.json5?$/.test(rel) && !rel.startsWith('credentials/')
+      const isTranscript = !workspace && s.root.kind === 'state' && /^agents\/[^/]+\/sessions\/[^/]+\.jsonl$/.test(rel)
       if (!isConfig && !workspace && !isStateJson && s.root.kind !== 'agentDir') continue
-      const text = fs.readFileSync(file, 'utf8')
+      const text = readStagedText(file)
       if (mapper.findMentions(text).length === 0) continue
       if (isConfig || isStateJson || (s.root.kind === 'agentDir' && /\.json5?$/.test(rel))) {
         const result = rewriteStringLiterals(text, (v) => mapper.map(v))
@@ -148,6 +169,24 @@ export async function rebaseStaged(
 
         const left = mapper.findMentions(result.text).length
         if (left > 0) report.remaining.push({count: left, file: finalPath, kind: isConfig ? 'config' : 'json'})
+      } else if (isTranscript) {
+        // A transcript's header line records the workspace it ran in (`cwd`); the rest is conversation.
+        const end = text.indexOf('\n')
+        const header = end === -1 ? text : text.slice(0, end)
+        const inHeader = mapper.findMentions(header).length
+        if (inHeader > 0 && options.rewriteWorkspacePaths) {
+          const result = rewriteStringLiterals(header, (v) => mapper.map(v))
+          if (result.count > 0) {
+            rewriteFileKeepingMode(file, result.text + (end === -1 ? '' : text.slice(end)))
+            report.rewrites.push({count: result.count, file: finalPath, kind: 'transcript', rel, rootId: s.root.id})
+          }
+        } else if (inHeader > 0) {
+          report.transcriptHeaders.push({count: inHeader, file: finalPath})
+        }
+
+        const inBody = end === -1 ? 0 : mapper.findMentions(text.slice(end)).length
+        if (inBody > 0)
+          report.remaining.push({count: inBody, detail: 'conversation text', file: finalPath, kind: 'text'})
       } else if (workspace && options.rewriteWorkspacePaths) {
         const result = mapper.rewriteText(text)
         if (result.count > 0) {

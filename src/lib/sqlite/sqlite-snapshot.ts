@@ -1,8 +1,10 @@
+import type {DatabaseSync} from 'node:sqlite'
+
 import fs from 'node:fs'
-import {backup, DatabaseSync} from 'node:sqlite'
 import {pathToFileURL} from 'node:url'
 
 import {MigrateError} from '../errors.js'
+import {openDatabase, sqliteModule} from '../runtime/node-runtime.js'
 
 export type SnapshotResult = {
   integrity: string
@@ -12,12 +14,12 @@ export type SnapshotResult = {
 function openSource(file: string): DatabaseSync {
   try {
     // Read-only first: a snapshot must not change the source, not even by checkpointing.
-    const db = new DatabaseSync(file, {readOnly: true})
+    const db = openDatabase(file, {readOnly: true})
     db.prepare('SELECT count(*) FROM sqlite_master').get()
     return db
   } catch {
     // A WAL database without its -shm cannot be opened read-only; a normal open is safe (we never write).
-    return new DatabaseSync(file)
+    return openDatabase(file)
   }
 }
 
@@ -32,7 +34,7 @@ export async function snapshotDatabase(source: string, destination: string): Pro
     db = openSource(source)
     const journal =
       (db.prepare('PRAGMA journal_mode').get() as undefined | {journal_mode?: string})?.journal_mode ?? 'unknown'
-    await backup(db, destination)
+    await copyConsistent(db, destination)
     fs.chmodSync(destination, 0o600)
     const integrity = checkIntegrity(destination)
     if (integrity !== 'ok') {
@@ -62,9 +64,24 @@ export async function snapshotDatabase(source: string, destination: string): Pro
   }
 }
 
+/**
+ * SQLite's online backup API where this Node has it (22.16+, 23.8+, 24+); else `VACUUM INTO`,
+ * which copies the database as one read transaction sees it (WAL content included) into a new
+ * file: just as consistent, only without the incremental steps.
+ */
+async function copyConsistent(db: DatabaseSync, destination: string): Promise<void> {
+  const {backup} = sqliteModule()
+  if (typeof backup === 'function') {
+    await backup(db, destination)
+    return
+  }
+
+  db.prepare('VACUUM INTO ?').run(destination)
+}
+
 /** Integrity-checks a snapshot and makes it self-contained (rollback journal, no -wal to carry). */
 export function checkIntegrity(file: string): string {
-  const db = new DatabaseSync(file)
+  const db = openDatabase(file)
   try {
     db.exec('PRAGMA journal_mode=DELETE')
     const rows = db.prepare('PRAGMA integrity_check').all() as Array<{integrity_check: string}>
@@ -83,7 +100,13 @@ export function openReadOnlyQuiet(file: string): DatabaseSync {
   if (fs.existsSync(`${file}-wal`)) return openSource(file)
   const url = pathToFileURL(file)
   url.searchParams.set('immutable', '1')
-  return new DatabaseSync(url, {readOnly: true})
+  try {
+    return openDatabase(url, {readOnly: true})
+  } catch (error) {
+    // Node before 22.15 takes no URL here; a read-only open of a database without -wal still changes nothing.
+    if ((error as {code?: string}).code !== 'ERR_INVALID_ARG_TYPE') throw error
+    return openDatabase(file, {readOnly: true})
+  }
 }
 
 export function countRows(file: string, table: string): number {

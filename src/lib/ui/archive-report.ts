@@ -13,6 +13,7 @@ export function archiveSummary(read: ReadArchiveResult, opened: Opened) {
     compression: opened.compression,
     createdAt: manifest.createdAt,
     encrypted: opened.encrypted,
+    foreign: manifest.foreign ?? null,
     entries: read.entries.size,
     payloadBytes: read.payloadBytes,
     profiles: manifest.profiles.map((p) => ({
@@ -25,6 +26,24 @@ export function archiveSummary(read: ReadArchiveResult, opened: Opened) {
     source: manifest.source,
     tool: manifest.tool,
   }
+}
+
+/** How the archive's content was verified, said in the same words everywhere. */
+export function verificationNote(manifest: ArchiveManifest): string {
+  return manifest.foreign
+    ? `${manifest.foreign.verification} (${manifest.foreign.label}: every entry checked by the safety rules, counts, SQLite integrity_check)`
+    : 'every hash verified'
+}
+
+/** What the adapter of a foreign archive found worth saying (where the old home came from, what it left out). */
+export function foreignNotes(manifest: ArchiveManifest): string[] {
+  if (!manifest.foreign) return []
+  const notes = manifest.warnings.filter((w) => w !== manifest.foreign!.verification)
+  return [
+    '',
+    `Made by another tool (${manifest.foreign.label}); old home ${manifest.source.home} (from ${manifest.foreign.homeSource})${notes.length > 0 ? ':' : '.'}`,
+    ...notes.map((w) => `  - ${w}`),
+  ]
 }
 
 /** One profile's counts as a sentence fragment, with correct plurals. */
@@ -41,8 +60,9 @@ export function renderArchiveSummary(read: ReadArchiveResult, opened: Opened): s
   const {manifest} = read
   const {source} = manifest
   return [
-    `Archive OK: ${plural(read.entries.size, 'entry', 'entries')}, ${humanBytes(read.payloadBytes)}, every hash verified (${opened.encrypted ? 'age-encrypted' : 'NOT encrypted'}, ${opened.compression}).`,
+    `Archive OK: ${plural(read.entries.size, 'entry', 'entries')}, ${humanBytes(read.payloadBytes)}, ${verificationNote(manifest)} (${opened.encrypted ? 'age-encrypted' : 'NOT encrypted'}, ${opened.compression}).`,
     `  from ${source.hostname} (${source.platform}) ${source.home}, profile ${source.profile ?? 'default'}, ${manifest.createdAt}`,
     ...manifest.profiles.map((p) => `  ${p.profile ?? 'default'}: ${countsLine(p.counts)}`),
+    ...foreignNotes(manifest),
   ].join('\n')
 }

@@ -4,9 +4,10 @@ import type {EncryptionSpec} from '../archive/encryption.js'
 import type {HostContext} from '../host/host-context.js'
 import type {ExportOutcome, ExportPreparation} from '../operations/export-operation.js'
 
-import {ourCommand} from '../cli-face.js'
+import {describeVolumes} from '../archive/volumes.js'
 import {humanBytes, plural} from '../util/paths.js'
 import {countsLine} from './archive-report.js'
+import {ourCommand} from '../cli-face.js'
 
 export const exportFlags = {
   agent: Flags.string({description: 'Export only this agent (repeatable).', multiple: true, multipleNonGreedy: true}),
@@ -115,6 +116,7 @@ export function summarizeExport(outcome: ExportOutcome, context: HostContext, en
   const {manifest, written} = outcome
   return {
     archive: outcome.outputPath ?? '-',
+    volumes: written.volumes,
     archiveBytes: written.archiveBytes,
     archiveId: manifest.archiveId,
     archiveSha256: written.archiveSha256,
@@ -140,6 +142,10 @@ export function renderExportResult(outcome: ExportOutcome, encryption: Encryptio
     `  databases   ${plural(written.sqliteSnapshots.length, 'SQLite snapshot')}, integrity ok`,
     `  skipped     ${plural(manifest.skipped.length, 'regenerable path')}`,
   ]
+  if (written.volumes)
+    lines.push(
+      `  volumes     ${written.volumes.length} (${describeVolumes(written.volumes)}); import or check the first one, the others are read in order`,
+    )
   if (outcome.gateway.stopped)
     lines.push(
       `  gateway     was running; stopped (${outcome.gateway.method}). It stays stopped: the new machine takes over.`,

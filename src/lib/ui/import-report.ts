@@ -3,9 +3,11 @@ import {Flags} from '@oclif/core'
 import type {ChainResult} from '../host/host-chain.js'
 import type {ImportOutcome} from '../operations/import-operation.js'
 
-import {ourCommand} from '../cli-face.js'
 import {MigrateError} from '../errors.js'
+
 import {humanBytes, plural} from '../util/paths.js'
+import {ourCommand} from '../cli-face.js'
+import {foreignNotes, verificationNote} from './archive-report.js'
 import {stepLine} from './step-line.js'
 
 export const keyFlags = {
@@ -22,10 +24,19 @@ export const keyFlags = {
   }),
 }
 
+/** Archives made by another tool (a plain tar of state dirs, `openclaw backup create`). */
+export const foreignFlags = {
+  'from-home': Flags.string({
+    description:
+      "The old machine's home, for a plain tar or `openclaw backup create` archive whose own paths do not say it (paths under it are placed under this home).",
+  }),
+}
+
 export function summarizeImport(o: ImportOutcome) {
   return {
     archiveId: o.manifest.archiveId,
     chain: o.chain,
+    foreign: o.manifest.foreign ?? null,
     dryRun: o.dryRun,
     entries: o.entries,
     gatewayStopped: o.gatewayStopped,
@@ -69,7 +80,7 @@ export function renderImport(o: ImportOutcome): string {
   const lines: string[] = [
     o.dryRun ? 'Import plan (dry run: verified, nothing written outside a temp dir)' : 'Imported',
     `  from        ${o.manifest.source.hostname} (${o.manifest.source.platform}), home ${o.manifest.source.home}, profile ${o.manifest.source.profile ?? 'default'}`,
-    `  archive     ${plural(o.entries, 'entry', 'entries')}, ${humanBytes(o.payloadBytes)}, every hash verified`,
+    `  archive     ${plural(o.entries, 'entry', 'entries')}, ${humanBytes(o.payloadBytes)}, ${verificationNote(o.manifest)}`,
     `  host        OpenClaw ${o.versions.installed ?? 'not installed'}${o.versions.source ? ` (state last written by ${o.versions.source})` : ''}${o.versions.downgrade ? ' — DOWNGRADE allowed' : ''}`,
     ...(o.gatewayStopped
       ? ['  gateway     the gateway on the target state was running: stopped it first (--stop-gateway)']
@@ -86,6 +97,7 @@ export function renderImport(o: ImportOutcome): string {
         : `Moved aside (never deleted; \`${ourCommand('import --undo')}\` puts them back):`,
       ...o.movedAside.map((m) => `  ${m.target} → ${m.aside}`),
     )
+  lines.push(...foreignNotes(o.manifest))
   const r = o.rebase
   lines.push(
     '',

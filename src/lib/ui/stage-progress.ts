@@ -13,11 +13,11 @@ export class StageProgress {
   private current: null | {started: number; title: string} = null
   private lastStatus = 0
 
-  constructor(private readonly enabled: boolean) {}
-
   static forCommand(json: boolean): StageProgress {
-    return new StageProgress(!json && Boolean(process.stderr.isTTY) && !process.env.CI)
+    return new StageProgress(!json && process.stderr.isTTY === true && !process.env.CI)
   }
+
+  constructor(private readonly enabled: boolean) {}
 
   /** Ends the current stage ("done (3.1 s)", or what it ended with). */
   done(result = 'done'): void {
@@ -29,8 +29,7 @@ export class StageProgress {
   /** A finished line (a host step's outcome) printed above the spinner. */
   line(text: string): void {
     if (!this.enabled) return
-    // eslint-disable-next-line @typescript-eslint/no-floating-promises -- kept exactly as the progress API uses it
-    if (this.current) ux.action.pause(() => process.stderr.write(`${text}\n`))
+    if (this.current) void ux.action.pause(() => process.stderr.write(`${text}\n`))
     else process.stderr.write(`${text}\n`)
   }
 

@@ -11,7 +11,8 @@ export function expandHome(p: string, home: string): string {
 /** True when `child` is `parent` itself or lies below it (both absolute, normalised). */
 export function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child)
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+  // `..x` is a name inside; only `..` itself or `../…` climbs out.
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel))
 }
 
 export function currentUser(): {gid: number; name: string; uid: number} {

@@ -10,9 +10,10 @@ import {detectGateway} from '../host/gateway.js'
 import {HostCommands} from '../host/host-commands.js'
 import {loadConfig} from '../inventory/config-reader.js'
 import {buildExportPlan, type ExportPlan} from '../inventory/export-plan.js'
-import {openclawCommand, ourCommand} from '../ui/hints.js'
+import {sqliteAdvice, sqliteModuleOrNull, zstdAvailable} from '../runtime/node-runtime.js'
 import {currentUser, humanBytes, plural} from '../util/paths.js'
 import {CheckReport} from './report.js'
+import {openclawCommand, ourCommand} from '../ui/hints.js'
 
 export type SourceReadiness = {
   plan: ExportPlan | null
@@ -80,6 +81,18 @@ export async function checkSource(
       `A legacy state dir ${legacy} also exists.`,
       `Run \`${openclawCommand(context, 'doctor')}\` to migrate it, or remove it once you are sure it is unused.`,
     )
+  const sqlite = sqliteModuleOrNull() !== null
+  if (sqlite)
+    report.ok(
+      'node',
+      `Node ${process.versions.node}: node:sqlite for consistent database snapshots, ${zstdAvailable() ? 'gzip and zstd' : 'gzip (no zstd in this zlib: Node 22.15+ has it)'}.`,
+    )
+  else
+    report.problem(
+      'node',
+      `Node ${process.versions.node} has no node:sqlite without a flag: export would refuse.`,
+      sqliteAdvice().join(' '),
+    )
   report.items.push({
     id: 'host',
     message: context.hostVersion
@@ -141,7 +154,7 @@ export async function checkSource(
     `${plural(plan.secrets.length, 'secret file')} found by path (values never read): they travel encrypted.`,
   )
 
-  let free = Infinity
+  let free = Number.POSITIVE_INFINITY
   try {
     const stats = fs.statfsSync(options.outputDir)
     free = stats.bavail * stats.bsize

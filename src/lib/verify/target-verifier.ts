@@ -8,8 +8,9 @@ import type {PathMapper} from '../rebase/path-mapper.js'
 
 import {finalMode} from '../import/permissions.js'
 import {loadConfig} from '../inventory/config-reader.js'
+import {countState} from '../inventory/state-counts.js'
+import {HostMigrations, hostOwnedFile, hostWorkspaceFile} from './host-migrations.js'
 import {scanDatabaseFor} from '../sqlite/sqlite-scan.js'
-import {countRows} from '../sqlite/sqlite-snapshot.js'
 import {CheckReport} from './report.js'
 
 export type VerifyInput = {
@@ -29,12 +30,25 @@ export type VerifyInput = {
   rewritten: Set<string>
   /** rootId → where it lives on this machine. */
   targets: Map<string, string>
+  /**
+   * The OpenClaw here is newer than the one that wrote the archive: its own one-way migrations
+   * (JSON → SQLite, `*.migrated`, `backups/`) are reported as such, not as loss.
+   */
+  upgradedBy?: null | string
   uid: number
 }
 
 export type VerifyResult = {
   counts: Array<{expected: ProfileCounts; found: Partial<ProfileCounts>; profile: null | string}>
-  files: {differ: string[]; missing: string[]; rewritten: number; rotated: string[]; verified: number}
+  files: {
+    differ: string[]
+    /** Moved or rewritten by the newer host's own migrations (see HostMigrations). */
+    migrated: string[]
+    missing: string[]
+    rewritten: number
+    rotated: string[]
+    verified: number
+  }
   report: CheckReport
 }
 
@@ -102,27 +116,13 @@ function countFiles(dir: string): number {
   return n
 }
 
-/** Counts the things a user would miss, the same way export counted them. */
-export function countTarget(stateDir: string): Partial<ProfileCounts> {
-  const found: Partial<ProfileCounts> = {agents: 0, credentialDirs: 0, cronJobs: 0, sessions: 0, sessionsPerAgent: {}}
-  const agentsDir = path.join(stateDir, 'agents')
-  for (const id of fs.existsSync(agentsDir) ? fs.readdirSync(agentsDir) : []) {
-    if (!fs.statSync(path.join(agentsDir, id)).isDirectory()) continue
-    found.agents!++
-    const db = path.join(agentsDir, id, 'agent', 'openclaw-agent.sqlite')
-    let n = fs.existsSync(db) ? countRows(db, 'session_nodes') : 0
-    const legacy = path.join(agentsDir, id, 'sessions')
-    if (fs.existsSync(legacy)) n += fs.readdirSync(legacy).filter((f) => f.endsWith('.jsonl')).length
-    found.sessions! += n
-    if (n > 0) found.sessionsPerAgent![id] = n
-  }
-
+/** Counts the things a user would miss, by the rule export counted them with (state-counts). */
+export function countTarget(stateDir: string, agents: null | string[] = null): Partial<ProfileCounts> {
   const creds = path.join(stateDir, 'credentials')
-  if (fs.existsSync(creds))
-    found.credentialDirs = fs.readdirSync(creds).filter((n) => fs.statSync(path.join(creds, n)).isDirectory()).length
-  const stateDb = path.join(stateDir, 'state', 'openclaw.sqlite')
-  if (fs.existsSync(stateDb)) found.cronJobs = countRows(stateDb, 'cron_jobs')
-  return found
+  const credentialDirs = fs.existsSync(creds)
+    ? fs.readdirSync(creds).filter((n) => fs.statSync(path.join(creds, n)).isDirectory()).length
+    : 0
+  return {...countState(stateDir, {agents}), credentialDirs}
 }
 
 /**
@@ -152,11 +152,15 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
   const secrets = new Set(input.manifest.secrets.map((s) => s.path))
   const result: VerifyResult = {
     counts: [],
-    files: {differ: [], missing: [], rewritten: 0, rotated: [], verified: 0},
+    files: {differ: [], migrated: [], missing: [], rewritten: 0, rotated: [], verified: 0},
     report,
   }
   const badModes: string[] = []
   const badOwner: string[] = []
+  const migrations = input.upgradedBy ? new HostMigrations(input.profiles.map((p) => p.stateDir)) : null
+  /** Archived files the newer host moved away (into its database archive, backups/): still accounted for. */
+  const movedFiles: Array<{rel: string; rootId: string}> = []
+  const stateRoot = (rootId: string) => input.manifest.roots.find((r) => r.id === rootId)?.kind === 'state'
   for (const [entryPath, seen] of input.entries) {
     const where = targetPathOf(entryPath, input.manifest, input.targets)
     if (!where) continue
@@ -164,7 +168,18 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
     try {
       stat = fs.lstatSync(where.abs)
     } catch {
-      result.files.missing.push(where.abs)
+      const target = stateRoot(where.rootId) ? input.targets.get(where.rootId) : undefined
+      const moved = migrations
+        ? (migrations.migratedCopy(where.abs) ??
+          migrations.backupOf(seen.sha256) ??
+          (target ? migrations.absorbedByHost(target, where.rel) : null))
+        : null
+      if (moved) {
+        result.files.migrated.push(`${where.abs} → ${moved}`)
+        if (seen.type === 'file') movedFiles.push(where)
+      }
+      // A newer host drops the dirs of the layouts it migrated away from; their files are accounted for above.
+      else if (!(seen.type === 'dir' && migrations && stateRoot(where.rootId))) result.files.missing.push(where.abs)
       continue
     }
 
@@ -194,6 +209,8 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
     if (stat.size === seen.size && (!input.rehash || (await sha256File(where.abs)) === seen.sha256))
       result.files.verified++
     else if (isConfigBackup(where.abs, input.profiles)) result.files.rotated.push(where.abs)
+    else if (migrations && (stateRoot(where.rootId) ? hostOwnedFile(where.rel) : hostWorkspaceFile(where.rel)))
+      result.files.migrated.push(where.abs)
     else result.files.differ.push(where.abs)
   }
 
@@ -214,6 +231,11 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
     report.ok(
       'files',
       `${files.verified} files ${input.rehash ? 'identical to the archive' : 'in place, hashed against the archive as they were written'}, ${files.rewritten} rebased on purpose${files.rotated.length > 0 ? `, ${files.rotated.length} config backup(s) rotated by OpenClaw since` : ''}.`,
+    )
+  if (files.migrated.length > 0)
+    report.ok(
+      'host-migrations',
+      `${files.migrated.length} path(s) migrated by OpenClaw ${input.upgradedBy} from the archive's older layout (moved into its database as *.migrated, into backups/, or rewritten by it), e.g. ${files.migrated[0]}.`,
     )
   if (badModes.length > 0)
     report.problem(
@@ -243,8 +265,13 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
       const base = input.targets.get(loc.rootId)
       if (!base) continue
       const key = loc.agentId ?? 'default'
+      const moved = movedFiles.filter(
+        (m) => m.rootId === loc.rootId && (loc.relPath === '' || m.rel.startsWith(`${loc.relPath}/`)),
+      ).length
       found.workspaceFiles[key] =
-        (found.workspaceFiles[key] ?? 0) + countFiles(loc.relPath ? path.join(base, ...loc.relPath.split('/')) : base)
+        (found.workspaceFiles[key] ?? 0) +
+        countFiles(loc.relPath ? path.join(base, ...loc.relPath.split('/')) : base) +
+        moved
     }
 
     for (const [key, n] of Object.entries(expected.workspaceFiles ?? {}))
@@ -277,7 +304,18 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
     const needles = input.mapper.mappings.filter((m) => m.from !== m.to).map((m) => m.from)
     const leftovers: string[] = []
     if (fs.existsSync(p.configPath)) {
-      for (const file of loadConfig(p.configPath).files) {
+      let files: string[] = []
+      try {
+        files = loadConfig(p.configPath, {within: [...input.targets.values()]}).files
+      } catch (error) {
+        report.problem(
+          'config',
+          `The imported config cannot be read: ${(error as Error).message}`,
+          'Fix the config, then run `openclaw config validate`.',
+        )
+      }
+
+      for (const file of files) {
         const text = fs.readFileSync(file, 'utf8')
         if (input.mapper.findMentions(text).length > 0) leftovers.push(file)
       }

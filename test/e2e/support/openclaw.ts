@@ -36,19 +36,26 @@ export function childPath(extraFirst: string[] = []): string {
     .join(path.delimiter)
 }
 
-export type Host = {
+function nodeVersionOf(node: string): string {
+  const match = /node-(\d+\.\d+\.\d+)/.exec(node)
+  return match ? match[1] : 'other'
+}
+
+export interface Host {
+  version: string
+  /** The Node that runs this host (the suite's Node 24 unless an older host asks for its own Node 22). */
+  node: string
+  dir: string
+  /** node_modules/openclaw/openclaw.mjs */
+  script: string
   /** A dir holding an `openclaw` wrapper that runs the script with this Node. */
   binDir: string
-  dir: string
   /** True when this run installed it (false: reused from the cache). */
   installed: boolean
   installMs: number
-  /** node_modules/openclaw/openclaw.mjs */
-  script: string
-  version: string
 }
 
-function installedVersion(dir: string): null | string {
+function installedVersion(dir: string): string | null {
   try {
     return (
       (
@@ -62,15 +69,14 @@ function installedVersion(dir: string): null | string {
   }
 }
 
-function writeWrapper(dir: string, script: string): string {
-  const binDir = ensureDir(path.join(dir, 'e2e-bin'))
+function writeWrapper(dir: string, script: string, node: string): string {
+  const binDir = ensureDir(path.join(dir, node === process.execPath ? 'e2e-bin' : `e2e-bin-node${nodeVersionOf(node)}`))
   const wrapper = path.join(binDir, 'openclaw')
-  const text = `#!/bin/sh\nexec "${process.execPath}" "${script}" "$@"\n`
+  const text = `#!/bin/sh\nexec "${node}" "${script}" "$@"\n`
   if (!fs.existsSync(wrapper) || fs.readFileSync(wrapper, 'utf8') !== text) {
     fs.writeFileSync(wrapper, text)
     fs.chmodSync(wrapper, 0o755)
   }
-
   return binDir
 }
 
@@ -78,8 +84,12 @@ function writeWrapper(dir: string, script: string): string {
  * `.cache/openclaw-<version>/node_modules/openclaw`, installed with Node 24 first on PATH (a Node 20
  * `npm install openclaw` fails in its preinstall). Reused when it is already there.
  */
-export async function ensureHost(version: string): Promise<Host> {
-  assertHostNode()
+export async function ensureHost(
+  version: string,
+  options: {extraPackages?: string[]; node?: string} = {},
+): Promise<Host> {
+  const node = options.node ?? process.execPath
+  if (!options.node) assertHostNode()
   const dir = path.join(CACHE_DIR, `openclaw-${version}`)
   const started = Date.now()
   let installed = false
@@ -99,12 +109,19 @@ export async function ensureHost(version: string): Promise<Host> {
         2,
       ) + '\n',
     )
-    const env: NodeJS.ProcessEnv = {...process.env, PATH: childPath()}
+    const env: NodeJS.ProcessEnv = {...process.env, PATH: childPath([path.dirname(node)])}
     for (const key of Object.keys(env))
       if (/^npm_(lifecycle|package|config_(global|prefix|save|omit|include|only))/i.test(key)) delete env[key]
     const result = await runProcess(
       'npm',
-      ['install', '--no-audit', '--no-fund', '--loglevel=error', `openclaw@${version}`],
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        `openclaw@${version}`,
+        ...(options.extraPackages ?? []),
+      ],
       {cwd: staging, env, timeoutMs: 600_000},
     )
     if (result.code !== 0) throw new Error(`Installing openclaw@${version} failed: ${describeRun(result)}`)
@@ -115,9 +132,16 @@ export async function ensureHost(version: string): Promise<Host> {
     fs.writeFileSync(path.join(dir, '.e2e-complete'), new Date().toISOString() + '\n')
     installed = true
   }
-
   const script = path.join(dir, 'node_modules', 'openclaw', 'openclaw.mjs')
-  return {binDir: writeWrapper(dir, script), dir, installed, installMs: Date.now() - started, script, version}
+  return {
+    binDir: writeWrapper(dir, script, node),
+    dir,
+    installed,
+    installMs: Date.now() - started,
+    node,
+    script,
+    version,
+  }
 }
 
 /**
@@ -130,17 +154,16 @@ export function machineEnv(host: Host, home: string, extra: Record<string, strin
   for (const [key, value] of Object.entries(process.env)) {
     if (
       /^(OPENCLAW_|npm_|NPM_)/i.test(key) ||
-      ['CI', 'COLOR', 'EDITOR', 'FORCE_COLOR', 'HOME', 'INIT_CWD', 'NODE', 'NODE_ENV', 'PATH', 'VISUAL'].includes(key)
+      ['CI', 'HOME', 'PATH', 'NODE', 'NODE_ENV', 'INIT_CWD', 'COLOR', 'FORCE_COLOR', 'EDITOR', 'VISUAL'].includes(key)
     )
       continue
     env[key] = value
   }
-
   Object.assign(env, {
     FORCE_COLOR: '0',
     HOME: home,
     NO_COLOR: '1',
-    PATH: childPath([host.binDir]),
+    PATH: childPath([host.binDir, path.dirname(host.node)]),
     TERM: 'dumb',
     // One npm cache for the plugin installs of every HOME (the host runs npm for plugin dependencies).
     npm_config_audit: 'false',
@@ -180,7 +203,7 @@ export class Machine {
 
   /** `openclaw --profile work <args>` */
   oc(args: string[], timeoutMs = 180_000): Promise<RunResult> {
-    return runProcess(process.execPath, [this.host.script, '--profile', PROFILE, ...args], {env: this.env, timeoutMs})
+    return runProcess(this.host.node, [this.host.script, '--profile', PROFILE, ...args], {env: this.env, timeoutMs})
   }
 
   /** Like oc(), but throws with the command's output unless it exits 0. */
@@ -190,7 +213,7 @@ export class Machine {
     return r
   }
 
-  async ocJson<T = any>(args: string[], timeoutMs = 180_000): Promise<{data: T; r: RunResult}> {
+  async ocJson<T = any>(args: string[], timeoutMs = 180_000): Promise<{r: RunResult; data: T}> {
     const r = await this.ocOk(args, timeoutMs)
     const data = parseJson<T>(r.stdout)
     if (data === null) throw new Error(`${this.label}: openclaw ${args.join(' ')} printed no JSON: ${describeRun(r)}`)
@@ -198,22 +221,20 @@ export class Machine {
   }
 
   /** The pid in `<stateDir>/tmp/openclaw-<uid>/gateway.state.lock`, when that process is alive. */
-  lockedGatewayPid(): null | number {
+  lockedGatewayPid(): number | null {
     const tmp = path.join(this.stateDir, 'tmp')
-    let names: string[]
+    let names: string[] = []
     try {
       names = fs.readdirSync(tmp)
     } catch {
       return null
     }
-
     for (const name of names.filter((n) => n.startsWith('openclaw-'))) {
       try {
         const lock = JSON.parse(fs.readFileSync(path.join(tmp, name, 'gateway.state.lock'), 'utf8')) as {pid?: number}
         if (typeof lock.pid === 'number' && alive(lock.pid)) return lock.pid
       } catch {}
     }
-
     return null
   }
 
@@ -228,12 +249,12 @@ export class Machine {
   /** Polls the host's status probe until the RPC answers (or the gateway process exits / time runs out). */
   async waitGatewayReady(
     port: number,
-    options: {pid?: number; timeoutMs?: number} = {},
-  ): Promise<{ms: number; ready: boolean; status: null | RunResult}> {
+    options: {timeoutMs?: number; pid?: number} = {},
+  ): Promise<{ready: boolean; ms: number; status: RunResult | null}> {
     const started = Date.now()
     // A polling deadline, not a timing assertion: a loaded 2-core machine needs minutes to start a gateway.
     const deadline = started + (options.timeoutMs ?? 300_000)
-    let status: null | RunResult = null
+    let status: RunResult | null = null
     while (Date.now() < deadline) {
       if (options.pid !== undefined && !alive(options.pid)) break
       if (await portOpen(port)) {
@@ -241,10 +262,8 @@ export class Machine {
         if (status.code === 0 && parseJson<{rpc?: {ok?: boolean}}>(status.stdout)?.rpc?.ok)
           return {ms: Date.now() - started, ready: true, status}
       }
-
       await sleep(1000)
     }
-
     return {ms: Date.now() - started, ready: false, status}
   }
 
@@ -255,22 +274,18 @@ export class Machine {
   async startGateway(
     port: number,
     logFile: string,
-  ): Promise<{exit: Promise<null | number>; lockPid: null | number; ms: number; pid: number; ready: boolean}> {
+  ): Promise<{pid: number; lockPid: number | null; ready: boolean; ms: number; exit: Promise<number | null>}> {
     const {spawn} = await import('node:child_process')
     const fd = fs.openSync(logFile, 'a')
     const child = spawn(
-      process.execPath,
+      this.host.node,
       [this.host.script, '--profile', PROFILE, 'gateway', 'run', '--bind', 'loopback', '--port', String(port)],
       {cwd: this.home, detached: true, env: this.env, stdio: ['ignore', fd, fd]},
     )
     fs.closeSync(fd)
     const pid = child.pid!
     trackPid(pid, `${this.label} gateway (gateway run --port ${port})`)
-    const exit = new Promise<null | number>((resolve) =>
-      child.on('exit', (code) => {
-        resolve(code)
-      }),
-    )
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
     child.unref()
     const ready = await this.waitGatewayReady(port, {pid})
     const lockPid = this.lockedGatewayPid()
@@ -286,9 +301,7 @@ export function portOpen(port: number): Promise<boolean> {
       socket.destroy()
       resolve(true)
     })
-    socket.once('error', () => {
-      resolve(false)
-    })
+    socket.once('error', () => resolve(false))
   })
 }
 
@@ -298,9 +311,7 @@ export function freePort(): Promise<number> {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const {port} = server.address() as net.AddressInfo
-      server.close(() => {
-        resolve(port)
-      })
+      server.close(() => resolve(port))
     })
   })
 }

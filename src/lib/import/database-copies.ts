@@ -1,0 +1,71 @@
+import fs from 'node:fs'
+import path from 'node:path'
+
+import type {FileWriter} from '../archive/archive-reader.js'
+import type {ArchiveManifest} from '../archive/manifest.js'
+
+import {MigrateError} from '../errors.js'
+import {openStagedDatabase} from '../rebase/database-guard.js'
+import {createPrivateTempDir} from '../util/private-temp.js'
+
+const SIDE = ['-journal', '-wal', '-shm']
+
+/**
+ * `check ARCHIVE` writes nothing but, like the import, must open every archived database before it
+ * says OK (not a database, malformed, oversized cells, side files that are links): the databases
+ * and their side files are copied into a private 0700 temp dir as they stream by, inspected, removed.
+ */
+export class DatabaseCopies {
+  private dir: null | string = null
+  private readonly links: string[] = []
+  private readonly names = new Map<string, string>()
+
+  constructor(manifest: ArchiveManifest) {
+    for (const [i, s] of (manifest.sqlite ?? []).entries()) {
+      this.names.set(s.path, `${i}.sqlite`)
+      for (const suffix of SIDE) this.names.set(`${s.path}${suffix}`, `${i}.sqlite${suffix}`)
+    }
+  }
+
+  inspect(): void {
+    if (this.links.length > 0)
+      throw new MigrateError('ARCHIVE_UNSAFE_ENTRY', `${this.links[0]} is not a regular file; refusing to open it.`)
+    for (const [key, name] of this.names) {
+      if (!name.endsWith('.sqlite') || !this.dir) continue
+      const file = path.join(this.dir, name)
+      if (fs.existsSync(file)) openStagedDatabase(file, key).close()
+    }
+  }
+
+  /** A symlink entry: one standing for a database's side file would be written through by SQLite. */
+  link(key: string): void {
+    if (this.names.has(key)) this.links.push(key)
+  }
+
+  remove(): void {
+    if (this.dir) fs.rmSync(this.dir, {force: true, recursive: true})
+    this.dir = null
+  }
+
+  writer(key: string): FileWriter | null {
+    const name = this.names.get(key)
+    if (!name) return null
+    this.dir ??= createPrivateTempDir('check')
+    const fd = fs.openSync(
+      path.join(this.dir, name),
+      fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL,
+      0o600,
+    )
+    let closed = false
+    return {
+      async close() {
+        if (!closed) fs.closeSync(fd)
+        closed = true
+      },
+      write(chunk: Buffer) {
+        let offset = 0
+        while (offset < chunk.length) offset += fs.writeSync(fd, chunk, offset)
+      },
+    }
+  }
+}

@@ -1,0 +1,284 @@
+import {expect} from 'chai'
+import fs from 'node:fs'
+import path from 'node:path'
+
+import type {ArchiveManifest} from '../../src/lib/archive/manifest.js'
+
+import {runCli} from '../support/cli.js'
+import {craftTar, minimalEntries, minimalManifest, withTotals} from '../support/hostile-archive.js'
+import {
+  changes,
+  checkIn,
+  configNaming,
+  craft,
+  importIn,
+  makeScratch,
+  OLD_HOME,
+  OLD_STATE,
+  type Scratch,
+  scratchPrint,
+  type Spec,
+  tmpRoot,
+  writeArchive,
+} from '../support/trust-harness.js'
+
+/**
+ * Issue 11: nothing in an archive decides a path outside the plan the target computes. Each class of
+ * the issue as a crafted archive (index and trailer recomputed, every hash right); import and
+ * `check ARCHIVE` give the same code, and the whole scratch machine (home, temp dir, an outside dir
+ * with a victim file) is byte-identical after every refusal.
+ */
+type Case = {
+  accept?: boolean
+  code: string
+  /** Also try it as a dry run (same code, nothing written). */
+  dryRun?: boolean
+  name: string
+  passphrase?: boolean
+  spec: (s: Scratch) => Buffer | Spec
+}
+
+const OUTSIDE_ROOT = (sourcePath: string, kind: 'include' | 'workspace' = 'workspace') => ({
+  config:
+    kind === 'workspace'
+      ? configNaming(sourcePath)
+      : `{ "$include": ${JSON.stringify(sourcePath)}, gateway: { mode: "local" } }\n`,
+  roots: [{id: 'x', kind, sourcePath, type: kind === 'include' ? ('file' as const) : ('dir' as const)}],
+})
+
+const CASES: Case[] = [
+  {
+    code: 'ARCHIVE_UNSAFE_ENTRY',
+    name: 'a root nested under a symlink that an earlier entry pointed outside',
+    spec: (s) => ({
+      entries: [{linkpath: s.outside, path: 'roots/st/escape', type: 'SymbolicLink'}],
+      manifest: (m) => m.symlinksOutside.push({path: `${OLD_STATE}/escape`, target: s.outside}),
+      roots: [{id: 'ws', kind: 'workspace', sourcePath: `${OLD_STATE}/escape/ws`}],
+    }),
+  },
+  {
+    code: 'ARCHIVE_UNSAFE_PLACEMENT',
+    dryRun: true,
+    name: 'a workspace at ~/.bashrc',
+    spec: () => OUTSIDE_ROOT(`${OLD_HOME}/.bashrc`),
+  },
+  {
+    code: 'ARCHIVE_UNSAFE_PLACEMENT',
+    name: 'an include at ~/.ssh/authorized_keys',
+    spec: () => OUTSIDE_ROOT(`${OLD_HOME}/.ssh/authorized_keys`, 'include'),
+  },
+  {
+    code: 'PLACEMENT_NEEDS_MAP',
+    dryRun: true,
+    name: 'a root outside every home (/etc/cron.d)',
+    spec: () => OUTSIDE_ROOT('/etc/cron.d'),
+  },
+  {code: 'ARCHIVE_UNSAFE_PLACEMENT', name: 'a relative source path', spec: () => OUTSIDE_ROOT('projects/ws')},
+  {
+    code: 'ARCHIVE_UNSAFE_PLACEMENT',
+    name: 'a profile named x/../../escaped',
+    spec: () => ({
+      manifest: (m) => {
+        m.profiles[0].profile = 'x/../../escaped'
+        for (const r of m.roots) r.profile = 'x/../../escaped'
+      },
+    }),
+  },
+  {
+    code: 'ARCHIVE_UNSAFE_PLACEMENT',
+    name: "a root inside the tool's own dir (~/.openclaw-migrate/imports)",
+    spec: () => OUTSIDE_ROOT(`${OLD_HOME}/.openclaw-migrate/imports`),
+  },
+  {
+    code: 'ARCHIVE_UNSAFE_ENTRY',
+    dryRun: true,
+    name: 'a root id ".."',
+    spec: () => ({
+      manifest: (m) => {
+        m.roots.push({
+          archivePath: 'roots/..',
+          id: '..',
+          kind: 'workspace',
+          profile: null,
+          sourcePath: `${OLD_HOME}/w`,
+          type: 'dir',
+        })
+      },
+    }),
+  },
+  {
+    code: 'ARCHIVE_UNSAFE_PLACEMENT',
+    name: "a workspace in another program's dotfiles (~/.config/autostart), named by the config",
+    spec: () => OUTSIDE_ROOT(`${OLD_HOME}/.config/autostart`),
+  },
+  {
+    accept: true,
+    code: 'ARCHIVE_UNSAFE_PLACEMENT',
+    name: 'a workspace the archived config does not name (accepted placement)',
+    spec: () => ({...OUTSIDE_ROOT(`${OLD_HOME}/projects/ws`), config: '{ gateway: { mode: "local" } }\n'}),
+  },
+  {
+    code: 'PLACEMENT_CONSENT',
+    dryRun: true,
+    name: 'a root outside the state dir in an unauthenticated (plain) archive',
+    spec: () => OUTSIDE_ROOT(`${OLD_HOME}/projects/ws`),
+  },
+  {
+    code: 'PLACEMENT_CONSENT',
+    name: 'an existing non-OpenClaw dir as target, even in a passphrase archive',
+    passphrase: true,
+    spec: () => OUTSIDE_ROOT(`${OLD_HOME}/Documents/autostart`),
+  },
+  {
+    code: 'ARCHIVE_NOT_DATABASE',
+    name: 'a non-database listed as a SQLite database',
+    spec: () => ({
+      entries: [
+        {path: 'roots/st/state/', type: 'Directory'},
+        {body: Buffer.from('not sqlite at all\n'.repeat(64)), path: 'roots/st/state/openclaw.sqlite', type: 'File'},
+      ],
+      manifest: (m) =>
+        m.sqlite.push({path: 'roots/st/state/openclaw.sqlite', source: `${OLD_STATE}/state/openclaw.sqlite`}),
+    }),
+  },
+  {
+    code: 'ARCHIVE_UNSAFE_ENTRY',
+    name: "a database's -journal as a symlink to the outside",
+    spec: (s) => ({
+      entries: [
+        {path: 'roots/st/state/', type: 'Directory'},
+        {body: emptyDatabase(), path: 'roots/st/state/openclaw.sqlite', type: 'File'},
+        {
+          linkpath: path.join(s.outside, 'victim.txt'),
+          path: 'roots/st/state/openclaw.sqlite-journal',
+          type: 'SymbolicLink',
+        },
+      ],
+      manifest: (m) => {
+        m.sqlite.push({path: 'roots/st/state/openclaw.sqlite', source: `${OLD_STATE}/state/openclaw.sqlite`})
+        m.symlinksOutside.push({
+          path: `${OLD_STATE}/state/openclaw.sqlite-journal`,
+          target: path.join(s.outside, 'victim.txt'),
+        })
+      },
+    }),
+  },
+  {
+    code: 'ARCHIVE_LIMIT',
+    name: 'an index line of 1 MiB',
+    spec: () => {
+      const entries = minimalEntries()
+      const manifest = withTotals(minimalManifest(), entries)
+      return craftTar({editIndex: (lines) => [`{"path":"${'a'.repeat(1024 * 1024)}"}`, ...lines], entries, manifest})
+    },
+  },
+  {
+    code: 'ARCHIVE_LIMIT',
+    name: 'a manifest of 20,000 roots',
+    spec: () => ({
+      manifest: (m: ArchiveManifest) => {
+        for (let i = 0; i < 20_000; i++)
+          m.roots.push({
+            archivePath: `roots/r${i}`,
+            id: `r${i}`,
+            kind: 'workspace',
+            profile: null,
+            sourcePath: `${OLD_HOME}/r${i}`,
+            type: 'dir',
+          })
+      },
+    }),
+  },
+]
+
+let dbBytes: Buffer | undefined
+function emptyDatabase(): Buffer {
+  if (dbBytes) return dbBytes
+  const dir = tmpRoot('trust-db')
+  const file = path.join(dir, 'x.sqlite')
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const {DatabaseSync} = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite')
+  const db = new DatabaseSync(file)
+  db.exec('CREATE TABLE t (v TEXT)')
+  db.close()
+  dbBytes = fs.readFileSync(file)
+  fs.rmSync(dir, {force: true, recursive: true})
+  return dbBytes
+}
+
+describe('hostile archives: the target decides every path (issue 11)', function () {
+  this.timeout(120_000)
+  let root: string
+  before(() => {
+    root = tmpRoot('trust')
+  })
+  after(() => fs.rmSync(root, {force: true, recursive: true}))
+
+  let n = 0
+  for (const c of CASES) {
+    it(`${c.name}: import and check ARCHIVE both say ${c.code}; nothing anywhere changed`, async () => {
+      const s = makeScratch(path.join(root, `m${++n}`))
+      const built = c.spec(s)
+      const tar = Buffer.isBuffer(built) ? built : craft(built)
+      const archive = await writeArchive(s, c.name, tar, c.passphrase)
+      const before = scratchPrint(s)
+      const checked = await checkIn(s, archive, {accept: c.accept})
+      expect(checked.code, 'check ARCHIVE').to.equal(c.code)
+      expect(changes(before, scratchPrint(s)), 'check wrote something').to.deep.equal([])
+      const imported = await importIn(s, archive, {accept: c.accept, passphrase: c.passphrase})
+      expect(imported.code, 'import').to.equal(c.code)
+      expect(changes(before, scratchPrint(s)), 'the refused import changed the machine').to.deep.equal([])
+      if (c.dryRun) {
+        const dry = await importIn(s, archive, {accept: c.accept, dryRun: true})
+        expect(dry.code, 'import --dry-run').to.equal(c.code)
+        expect(changes(before, scratchPrint(s)), 'the dry run changed the machine').to.deep.equal([])
+      }
+    })
+  }
+
+  it('a good archive with a workspace outside the state dir: passphrase needs no yes; only planned paths change', async () => {
+    const s = makeScratch(path.join(root, 'good'))
+    const archive = await writeArchive(s, 'good', craft(OUTSIDE_ROOT(`${OLD_HOME}/projects/notes`)), true)
+    const before = scratchPrint(s)
+    const checked = await checkIn(s, archive)
+    expect(checked.code).to.equal(null)
+    const imported = await importIn(s, archive)
+    expect(imported.code).to.equal(null)
+    expect(imported.plan).to.deep.equal(checked.plan)
+    expect(imported.plan).to.have.members([path.join(s.home, '.openclaw'), path.join(s.home, 'projects', 'notes')])
+    const allowed = [...imported.plan!, path.join(s.home, '.openclaw-migrate'), path.join(s.home, 'projects')].map(
+      (p) => path.relative(s.root, p),
+    )
+    const outside = changes(before, scratchPrint(s)).filter((d) => !allowed.some((a) => d.slice(2).startsWith(a)))
+    expect(outside, 'changes outside the plan').to.deep.equal([])
+    expect(fs.readFileSync(path.join(s.home, 'projects', 'notes', 'MEMORY.md'), 'utf8')).to.equal('# memory\n')
+  })
+
+  it('the same archive unencrypted: refused without a yes, imported with --accept-placement', async () => {
+    const s = makeScratch(path.join(root, 'plain'))
+    const archive = await writeArchive(s, 'plain', craft(OUTSIDE_ROOT(`${OLD_HOME}/projects/notes`)))
+    expect((await checkIn(s, archive)).code).to.equal('PLACEMENT_CONSENT')
+    expect((await checkIn(s, archive, {accept: true})).code).to.equal(null)
+    expect((await importIn(s, archive, {accept: true})).code).to.equal(null)
+  })
+
+  it('archive-provided names reach the terminal escaped: no title, clear-screen or clipboard sequence', async () => {
+    const s = makeScratch(path.join(root, 'escapes'))
+    const evil = 'old\u001B]0;pwned\u0007\u001B[2J\u001B]52;c;ZXZpbA==\u0007host'
+    const archive = await writeArchive(
+      s,
+      'escapes',
+      craft({
+        manifest: (m) => {
+          m.source.hostname = evil
+          m.source.user = evil
+        },
+      }),
+    )
+    const result = await runCli(['check', archive], {home: s.home})
+    expect(result.code, result.err).to.equal(0)
+    // eslint-disable-next-line no-control-regex
+    expect(`${result.out}${result.err}`).to.not.match(/[\u0000-\u0008\u000B-\u001F\u007F]/)
+    expect(result.out).to.include('old\\x1b]0;pwned\\x07')
+  })
+})
