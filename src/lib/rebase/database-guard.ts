@@ -1,7 +1,9 @@
+import type {DatabaseSync} from 'node:sqlite'
+
 import fs from 'node:fs'
-import {DatabaseSync} from 'node:sqlite'
 
 import {MigrateError} from '../errors.js'
+import {openDatabase} from '../runtime/node-runtime.js'
 
 /** Text cells above this are refused, never loaded: memory stays bounded whatever an archive holds. */
 export const MAX_CELL_BYTES = 64 * 1024 * 1024
@@ -22,7 +24,7 @@ export function openStagedDatabase(file: string, shown: string): DatabaseSync {
 
   let db: DatabaseSync | undefined
   try {
-    db = new DatabaseSync(file)
+    db = openDatabase(file)
     // Functions named in the schema (views, triggers, indexes) are not trusted to have side effects.
     db.exec('PRAGMA trusted_schema = OFF')
     const rows = db.prepare('PRAGMA integrity_check(5)').all() as Array<{integrity_check: string}>

@@ -1,8 +1,10 @@
+import type {DatabaseSync} from 'node:sqlite'
+
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
-import {DatabaseSync} from 'node:sqlite'
 
 import {MigrateError} from '../../errors.js'
+import {openDatabase} from '../../runtime/node-runtime.js'
 
 const SIDE_FILES = ['-wal', '-journal'] as const
 
@@ -40,7 +42,7 @@ export function sha256File(file: string): {sha256: string; size: number} {
 
 /** Opens an archived (untrusted) database copy: no extensions, schema code not trusted. */
 function openUntrusted(file: string): DatabaseSync {
-  const db = new DatabaseSync(file, {allowExtension: false})
+  const db = openDatabase(file, {allowExtension: false})
   db.exec('PRAGMA trusted_schema = OFF')
   return db
 }
