@@ -50,16 +50,16 @@ const PASSPHRASE = 'correct horse battery staple, benchmark edition'
 /** Bump when the generator changes, so old homes are regenerated. */
 const GENERATOR_VERSION = '2'
 
-interface Args {
-  sizes: string[]
-  runs?: number
-  data: string
-  only: string[] | null
-  host: boolean
+type Args = {
   build: boolean
   cli?: string
+  data: string
+  host: boolean
   node?: string
+  only: null | string[]
+  runs?: number
   scratch?: string
+  sizes: string[]
 }
 
 function parseArgs(argv: string[]): Args {
@@ -67,6 +67,7 @@ function parseArgs(argv: string[]): Args {
     const i = argv.indexOf(flag)
     return i === -1 ? undefined : argv[i + 1]
   }
+
   const sizes = (get('--sizes') ?? '60mb,600mb').split(',').map((s) => s.trim().toLowerCase())
   for (const s of sizes) if (!SIZES[s]) throw new Error(`unknown size ${s} (${Object.keys(SIZES).join(', ')})`)
   return {
@@ -85,28 +86,28 @@ function parseArgs(argv: string[]): Args {
 // ------------------------------------------------------------------------------------------
 // Running and timing
 
-interface Measurement {
-  job: string
-  round: number
-  wall: number
-  user: number
-  sys: number
-  rssMB: number
-  code: number
-  load: number
-  bytes?: number
+type Measurement = {
   archiveBytes?: number
+  bytes?: number
+  code: number
+  job: string
+  load: number
   note?: string
+  round: number
+  rssMB: number
+  sys: number
+  user: number
+  wall: number
 }
 
-interface RunResult {
-  wall: number
-  user: number
-  sys: number
-  rssMB: number
+type RunResult = {
   code: number
-  stdout: string
+  rssMB: number
   stderr: string
+  stdout: string
+  sys: number
+  user: number
+  wall: number
 }
 
 function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
@@ -124,11 +125,12 @@ function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv 
     if (v === undefined) delete env[k]
     else env[k] = v
   }
+
   return env
 }
 
 /** Runs a command under /usr/bin/time; wall from our own clock, CPU and peak RSS from time(1). */
-function timed(cmd: string, args: string[], options: {env: NodeJS.ProcessEnv; cwd?: string}): Promise<RunResult> {
+function timed(cmd: string, args: string[], options: {cwd?: string; env: NodeJS.ProcessEnv}): Promise<RunResult> {
   const timeFile = path.join(os.tmpdir(), `bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`)
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint()
@@ -166,7 +168,7 @@ function load1(): number {
 
 function median(values: number[]): number {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  if (v.length === 0) return Number.NaN
+  if (v.length === 0) return NaN
   const mid = Math.floor(v.length / 2)
   return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2
 }
@@ -178,7 +180,7 @@ function rmrf(target: string): void {
 function version(cmd: string, args: string[]): string {
   try {
     return execFileSync(cmd, args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
-      .split('\n')[0]
+      .split('\n', 1)[0]
       .trim()
   } catch {
     return 'not found'
@@ -196,6 +198,7 @@ function installCli(args: Args): string {
   for (const item of ['bin', 'dist', 'package.json', 'openclaw.plugin.json']) {
     if (fs.existsSync(path.join(REPO, item))) fs.cpSync(path.join(REPO, item), path.join(dir, item), {recursive: true})
   }
+
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'))
   execFileSync(NODE, [path.join(REPO, 'node_modules', 'oclif', 'bin', 'run.js'), 'manifest'], {
     cwd: dir,
@@ -206,14 +209,14 @@ function installCli(args: Args): string {
   return path.join(dir, 'bin', 'run.js')
 }
 
-interface Home {
+type Home = {
+  bytes: number
+  excludeFile: string
+  files: number
   home: string
   /** Member paths (relative to home) and excluded paths for GNU tar: the export's exact file set. */
   members: string[]
-  excludeFile: string
   sumsFile: string
-  files: number
-  bytes: number
 }
 
 function ensureHome(dir: string, make: () => void): void {
@@ -233,7 +236,8 @@ async function describeHome(cli: string, home: string, work: string): Promise<Ho
     env: cleanEnv({HOME: home}),
   })
   if (r.code !== 0) throw new Error(`dry run failed: ${r.stderr}`)
-  const plan = (JSON.parse(r.stdout) as {result: {roots: {sourcePath: string}[]; skipped: {path: string}[]}}).result
+  const plan = (JSON.parse(r.stdout) as {result: {roots: Array<{sourcePath: string}>; skipped: Array<{path: string}>}})
+    .result
   const rel = (p: string) => path.relative(home, p)
   const members = plan.roots
     .map((root) => rel(root.sourcePath))
@@ -259,6 +263,7 @@ async function describeHome(cli: string, home: string, work: string): Promise<Ho
       bytes += st.size
     }
   }
+
   for (const m of members) walk(path.join(home, m))
   const sumsFile = path.join(work, 'SHA256SUMS')
   fs.writeFileSync(sumsFile, `${lines.join('\n')}\n`)
@@ -268,17 +273,17 @@ async function describeHome(cli: string, home: string, work: string): Promise<Ho
 // ------------------------------------------------------------------------------------------
 // Jobs
 
-interface Context {
+type Context = {
   cli: string
-  /** Where imports and extractions write. */
-  scratch: string
-  size: string
-  work: string
   home: Home
   hostHome: Home | null
   identityFile: string
   recipient: string
   refs: Record<string, string>
+  /** Where imports and extractions write. */
+  scratch: string
+  size: string
+  work: string
 }
 
 type Job = {name: string; run: (ctx: Context, round: number) => Promise<Omit<Measurement, 'job' | 'load' | 'round'>>}
@@ -414,7 +419,7 @@ function gnuTarCreate(name: string, compress: '--gzip' | '--zstd', which: 'home'
         ),
         name,
       )
-      const size = fs.statSync(out).size
+      const {size} = fs.statSync(out)
       rmrf(out)
       return {
         archiveBytes: size,
@@ -451,6 +456,7 @@ function gnuSha256(name: string): Job {
         fs.mkdirSync(dir)
         execFileSync('tar', ['-xzf', ctx.refs.gnu, '-C', dir])
       }
+
       spawnSync('sync')
       const r = check(
         await timed('sha256sum', ['--quiet', '-c', ctx.home.sumsFile], {cwd: dir, env: cleanEnv({})}),
@@ -481,7 +487,7 @@ function hostBackup(name: string): Job {
         .readdirSync(out)
         .map((f) => path.join(out, f))
         .find((f) => f.endsWith('.tar.gz'))
-      const size = file ? fs.statSync(file).size : Number.NaN
+      const size = file ? fs.statSync(file).size : NaN
       const result = JSON.parse(r.stdout) as {skippedVolatileCount?: number}
       rmrf(out)
       return {
@@ -539,6 +545,7 @@ function jobsFor(withHost: boolean, otherNode?: string): Job[] {
       gnuTarCreate('host home: tar -czf', '--gzip', 'hostHome'),
     )
   }
+
   return jobs
 }
 
@@ -555,6 +562,7 @@ async function makeReferences(ctx: Context): Promise<void> {
       )
     ctx.refs[key] = out
   }
+
   await ref('gzip', ['--compression', 'gzip', '--no-encrypt'])
   await ref('zstd', ['--compression', 'zstd', '--no-encrypt'])
   await ref('gzipAge', ['--compression', 'gzip', '--recipient', ctx.recipient])
@@ -575,13 +583,13 @@ async function makeReferences(ctx: Context): Promise<void> {
 // ------------------------------------------------------------------------------------------
 // Reporting
 
-interface SizeReport {
-  size: string
-  home: {files: number; bytes: number}
-  hostHome: {files: number; bytes: number} | null
-  runs: number
+type SizeReport = {
+  helpRuns?: Array<{rssMB: number; wall: number}>
+  home: {bytes: number; files: number}
+  hostHome: null | {bytes: number; files: number}
   measurements: Measurement[]
-  helpRuns?: {wall: number; rssMB: number}[]
+  runs: number
+  size: string
 }
 
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–')
@@ -603,22 +611,26 @@ function summarize(report: SizeReport): string {
       const b = (byJob.get(base) ?? []).find((x) => x.round === m.round)
       if (b) ratios.push(of(m) / of(b))
     }
+
     return median(ratios)
   }
-  const baseOf = (job: string): string | null => {
+
+  const baseOf = (job: string): null | string => {
     if (job.startsWith('host home: export') || job.startsWith('host:')) return 'host home: tar -czf'
     if (job.startsWith('export')) return 'tar -czf'
     if (job.startsWith('import')) return 'tar -xzf'
     return null
   }
+
   for (const [job, ms] of byJob) {
     const wall = median(ms.map((m) => m.wall))
-    const bytes = median(ms.map((m) => m.bytes ?? Number.NaN))
+    const bytes = median(ms.map((m) => m.bytes ?? NaN))
     const base = baseOf(job)
     lines.push(
-      `| ${job} | ${fmt(wall)} | ${fmt(median(ms.map((m) => m.user)))} | ${fmt(median(ms.map((m) => m.sys)))} | ${fmt(median(ms.map((m) => m.user + m.sys)))} | ${fmt(median(ms.map((m) => m.rssMB)), 0)} | ${fmt(mb(bytes) / wall, 0)} | ${fmt(mb(median(ms.map((m) => m.archiveBytes ?? Number.NaN))), 1)} | ${base ? `${fmt(ratioTo(job, base, (m) => m.wall))}x ${base}` : ''} | ${base ? `${fmt(ratioTo(job, base, (m) => m.user + m.sys))}x` : ''} | ${fmt(median(ms.map((m) => m.load)), 1)} |`,
+      `| ${job} | ${fmt(wall)} | ${fmt(median(ms.map((m) => m.user)))} | ${fmt(median(ms.map((m) => m.sys)))} | ${fmt(median(ms.map((m) => m.user + m.sys)))} | ${fmt(median(ms.map((m) => m.rssMB)), 0)} | ${fmt(mb(bytes) / wall, 0)} | ${fmt(mb(median(ms.map((m) => m.archiveBytes ?? NaN))), 1)} | ${base ? `${fmt(ratioTo(job, base, (m) => m.wall))}x ${base}` : ''} | ${base ? `${fmt(ratioTo(job, base, (m) => m.user + m.sys))}x` : ''} | ${fmt(median(ms.map((m) => m.load)), 1)} |`,
     )
   }
+
   const notes = [...new Set(report.measurements.filter((m) => m.note).map((m) => `${m.job}: ${m.note}`))]
   if (notes.length > 0) lines.push('', ...notes.map((n) => `- ${n}`))
   if (report.helpRuns)
@@ -654,9 +666,10 @@ async function main(): Promise<void> {
       console.log(`${summarize((JSON.parse(fs.readFileSync(file, 'utf8')) as {report: SizeReport}).report)}\n`)
     return
   }
+
   const args = parseArgs(process.argv.slice(2))
   if (!fs.existsSync(TIME)) throw new Error(`${TIME} is missing: apt-get install time`)
-  if (Number(process.versions.node.split('.')[0]) < 24)
+  if (Number(process.versions.node.split('.', 1)[0]) < 24)
     throw new Error(`Node ${process.version}: run through npm (node_modules/.bin/node is Node 24)`)
   fs.mkdirSync(args.data, {recursive: true})
   const free = fs.statfsSync(args.data)
@@ -704,6 +717,7 @@ async function main(): Promise<void> {
       fs.mkdirSync(hostWork, {recursive: true})
       hostHome = await describeHome(cli, path.join(base, 'host-home'), hostWork)
     }
+
     const scratch = args.scratch ? path.join(args.scratch, size) : work
     fs.mkdirSync(scratch, {recursive: true})
     const ctx: Context = {cli, home, hostHome, identityFile, recipient, refs: {}, scratch, size, work}
@@ -729,8 +743,10 @@ async function main(): Promise<void> {
           `  [${size} r${round}] ${job.name.padEnd(40)} ${fmt(m.wall).padStart(8)} s  cpu ${fmt(m.user + m.sys).padStart(7)} s  rss ${fmt(m.rssMB, 0).padStart(5)} MB  load ${fmt(load, 1)}`,
         )
       }
+
       fs.writeFileSync(path.join(rawDir, `${stamp}-${size}.json`), JSON.stringify({info, report}, null, 2))
     }
+
     if (size === args.sizes[0] && !args.only) {
       report.helpRuns = []
       for (let i = 0; i < 10; i++) {
@@ -738,10 +754,12 @@ async function main(): Promise<void> {
         report.helpRuns.push({rssMB: r.rssMB, wall: r.wall})
       }
     }
+
     fs.writeFileSync(path.join(rawDir, `${stamp}-${size}.json`), JSON.stringify({info, report}, null, 2))
     reports.push(report)
     console.log(`\n${summarize(report)}\n`)
   }
+
   const summary = [
     `Machine: ${Object.entries(info)
       .map(([k, v]) => `${k}: ${v}`)

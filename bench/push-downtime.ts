@@ -17,8 +17,8 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {cliEnv} from '../test/support/cli.js'
-import {installStandInOpenClaw} from '../test/support/stand-in-openclaw.js'
 import {chownTree, ensureUser, type LocalUser, removeUser, sshdUnavailable, TestSshd} from '../test/support/sshd.js'
+import {installStandInOpenClaw} from '../test/support/stand-in-openclaw.js'
 import {generateBenchHome, SIZES} from './generate-home.js'
 
 const DEV_BIN = fileURLToPath(new URL('../bin/dev.js', import.meta.url))
@@ -91,7 +91,9 @@ async function main(): Promise<void> {
           )
           const out: Buffer[] = []
           child.stdout.on('data', (c: Buffer) => out.push(c))
-          child.on('close', () => resolve(Buffer.concat(out)))
+          child.on('close', () => {
+            resolve(Buffer.concat(out))
+          })
         })
         const wall = Date.now() - started
         const envelope = JSON.parse(push.toString()) as {
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
         console.log(
           JSON.stringify({
             bytes: out?.exported.bytes,
-            downtimeS: (out?.downtimeMs ?? Number.NaN) / 1000,
+            downtimeS: (out?.downtimeMs ?? NaN) / 1000,
             error: envelope.error,
             mode: 'one-phase',
             size: name,

@@ -1,11 +1,11 @@
 import {Command, Flags, type Interfaces, ux} from '@oclif/core'
 
+import {prefixFor, setCommandPrefix} from './cli-face.js'
 import {type Envelope, envelope, envelopeError} from './envelope.js'
 import {MigrateError} from './errors.js'
 import {type HostContext, resolveHostContext} from './host/host-context.js'
-import {redactText} from './util/redact.js'
-import {prefixFor, setCommandPrefix} from './cli-face.js'
 import {getNativeHostContext} from './host/native-bridge.js'
+import {redactText} from './util/redact.js'
 import {terminalSafe} from './util/terminal-text.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<

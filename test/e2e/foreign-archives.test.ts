@@ -25,14 +25,14 @@ function tool(machine: Machine, args: string[]): Promise<RunResult> {
   })
 }
 
-describe(`foreign archives with the real OpenClaw ${E2E_OPENCLAW_VERSION}`, function () {
+describe(`foreign archives with the real OpenClaw ${E2E_OPENCLAW_VERSION}`, () => {
   let host: Host
   let root: string
   let A: Machine
   const note = `# Memory\n\nThe garden gate code is 4711 (${Date.now()}).\n`
   const archives: Record<string, string> = {}
 
-  before(async function () {
+  before(async () => {
     host = await ensureHost(E2E_OPENCLAW_VERSION)
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-foreign-e2e-'))
     A = new Machine(host, path.join(root, 'machine-a', 'home', 'alice'), 'A')
@@ -62,13 +62,13 @@ describe(`foreign archives with the real OpenClaw ${E2E_OPENCLAW_VERSION}`, func
       await B.ocOk(['setup', '--baseline'])
       const checked = await tool(B, ['check', archives[kind], '--json'])
       expect(checked.code, describeRun(checked)).to.equal(0)
-      expect(parseJson<any>(checked.stdout).result.summary.foreign.verification).to.equal(
+      expect(parseJson(checked.stdout).result.summary.foreign.verification).to.equal(
         'no index: structural verification only',
       )
 
       const imported = await tool(B, ['import', archives[kind], '--no-restart', '--json'])
       expect(imported.code, describeRun(imported)).to.equal(0)
-      const out = parseJson<any>(imported.stdout).result
+      const out = parseJson(imported.stdout).result
       expect(out.foreign.kind).to.equal(kind === 'backup' ? 'openclaw-backup' : 'guide-tar')
       expect(out.verification.ok, JSON.stringify(out.verification.checks)).to.equal(true)
       expect(out.movedAside.map((m: any) => m.target)).to.include(B.stateDir)
@@ -82,7 +82,7 @@ describe(`foreign archives with the real OpenClaw ${E2E_OPENCLAW_VERSION}`, func
 
       const against = await tool(B, ['check', '--against', archives[kind], '--json'])
       expect(
-        parseJson<any>(against.stdout)?.result?.checks?.filter((c: any) => c.status === 'problem'),
+        parseJson(against.stdout)?.result?.checks?.filter((c: any) => c.status === 'problem'),
         describeRun(against),
       ).to.deep.equal([])
     })

@@ -14,12 +14,12 @@ import {describeRun, parseJson, runProcess} from './support/proc.js'
 
 const NODES = [NODE22, '22.14.0', '22.12.0']
 
-describe('the standalone tool on Node 22', function () {
+describe('the standalone tool on Node 22', () => {
   let root = ''
   let runJs = ''
   let home = ''
 
-  before(async function () {
+  before(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'ocm-e2e-node22-'))
     runJs = (await sharedStandalone(fs.mkdtempSync(path.join(os.tmpdir(), 'ocm-e2e-tool-')))).runJs
     home = path.join(root, 'home')
@@ -27,18 +27,20 @@ describe('the standalone tool on Node 22', function () {
     for (const d of g.holders) d.close()
   })
 
-  after(() => fs.rmSync(root, {force: true, recursive: true}))
+  after(() => {
+    fs.rmSync(root, {force: true, recursive: true})
+  })
 
   const env = () => ({HOME: home, LANG: 'C', PATH: '/usr/bin:/bin'})
   const run = (node: string, args: string[]) =>
     runProcess(node, ['--no-warnings', runJs, ...args], {cwd: root, env: env(), timeoutMs: 300_000})
 
   for (const version of NODES) {
-    it(`Node ${version}: check, export and check ARCHIVE do what this Node allows`, async function () {
+    it(`Node ${version}: check, export and check ARCHIVE do what this Node allows`, async () => {
       const node = await ensureNode(version)
       const archive = path.join(root, `work-${version}.tar.gz`)
       const check = await run(node, ['check', '--profile', 'work', '--json'])
-      const nodeItem = ((parseJson<any>(check.stdout)?.checks ?? []) as any[]).find((c) => c.id === 'node')
+      const nodeItem = ((parseJson(check.stdout)?.checks ?? []) as any[]).find((c) => c.id === 'node')
       const exported = await run(node, ['export', '--profile', 'work', '--no-encrypt', '-o', archive, '--json'])
       const zstd = await run(node, [
         'export',
@@ -56,7 +58,7 @@ describe('the standalone tool on Node 22', function () {
         expect(check.code, describeRun(check)).to.equal(1)
         expect(nodeItem?.status).to.equal('problem')
         expect(exported.code, describeRun(exported)).to.equal(2)
-        const error = parseJson<any>(exported.stdout)?.error
+        const error = parseJson(exported.stdout)?.error
         expect(error?.code).to.equal('NODE_UNSUPPORTED')
         expect(error?.suggestions.join(' ')).to.include('NODE_OPTIONS=--experimental-sqlite')
         expect(fs.existsSync(archive)).to.equal(false)
@@ -66,13 +68,13 @@ describe('the standalone tool on Node 22', function () {
       expect(check.code, describeRun(check)).to.equal(0)
       expect(nodeItem?.status).to.equal('ok')
       expect(exported.code, describeRun(exported)).to.equal(0)
-      const data = parseJson<any>(exported.stdout)
+      const data = parseJson(exported.stdout)
       expect(data.profiles[0].counts.sessions).to.be.greaterThan(0)
       const verified = await run(node, ['check', archive, '--json'])
       expect(verified.code, describeRun(verified)).to.equal(0)
       if (version === '22.14.0') {
         expect(zstd.code, describeRun(zstd)).to.equal(2)
-        expect(parseJson<any>(zstd.stdout)?.error?.message).to.include('--compression zstd')
+        expect(parseJson(zstd.stdout)?.error?.message).to.include('--compression zstd')
       } else {
         expect(zstd.code, describeRun(zstd)).to.equal(0)
       }

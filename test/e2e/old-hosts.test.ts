@@ -59,7 +59,7 @@ function versionAtLeast(version: string, min: string): boolean {
   return true
 }
 
-function sessionsOf(data: any): {key: string; sessionId: string; agentId: string}[] {
+function sessionsOf(data: any): Array<{agentId: string; key: string; sessionId: string}> {
   return ((data?.sessions ?? []) as any[])
     .map((x) => ({agentId: String(x.agentId ?? ''), key: String(x.key), sessionId: String(x.sessionId)}))
     .sort((a, b) => a.key.localeCompare(b.key))
@@ -81,6 +81,7 @@ function treeFiles(dir: string): Map<string, string> {
       else if (e.isFile()) out.set(path.join(rel, e.name), sha256(fs.readFileSync(abs)))
     }
   }
+
   if (fs.existsSync(dir)) walk(dir, '')
   return out
 }
@@ -113,7 +114,7 @@ function mergeConfig(file: string, patch: (config: any) => void): void {
   fs.writeFileSync(file, JSON.stringify(config, null, 2) + '\n', {mode: 0o600})
 }
 
-describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`, function () {
+describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`, () => {
   before(async function () {
     if (SOURCES.length === 0) this.skip()
     runRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'ocm-e2e-old-'))
@@ -134,7 +135,7 @@ describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`,
     if (this.currentTest?.state === 'failed') failures++
   })
 
-  after(async function () {
+  after(async () => {
     if (!runRoot) return
     const stopped = await stopAllTracked()
     await mock?.close()
@@ -149,7 +150,7 @@ describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`,
   })
 
   for (const version of SOURCES) {
-    describe(`from OpenClaw ${version} (Node 22)`, function () {
+    describe(`from OpenClaw ${version} (Node 22)`, () => {
       const face = version
       const done = new Set<string>()
       let A: Machine
@@ -158,7 +159,7 @@ describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`,
       let archive = ''
       let passphraseFile = ''
       let port = 0
-      let gatewayA: {exit: Promise<number | null>; pid: number} | undefined
+      let gatewayA: undefined | {exit: Promise<null | number>; pid: number}
       let gatewayBPid: null | number = null
       let cronJobId = ''
       let researchWorkspace = ''
@@ -167,7 +168,7 @@ describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`,
         cron: any[]
         mainWs: Map<string, string>
         researchWs: Map<string, string>
-        sessions: {key: string; sessionId: string; agentId: string}[]
+        sessions: Array<{agentId: string; key: string; sessionId: string}>
       }
 
       function need(this: Mocha.Context, ...steps: string[]) {
@@ -183,7 +184,7 @@ describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`,
         return runProcess(nodeBin, [runJs, ...args, '--profile', PROFILE], {env: machine.env, timeoutMs: 600_000})
       }
 
-      before(async function () {
+      before(async () => {
         dir = ensureDir(path.join(runRoot, version))
         const t = Date.now()
         const source = await ensureHost(version, {extraPackages: EXTRA_PACKAGES[version], node: node22})
@@ -195,12 +196,12 @@ describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`,
         archive = path.join(ensureDir(path.join(dir, 'out')), `work-${version}.tar.gz.age`)
       })
 
-      after(async function () {
+      after(async () => {
         for (const pid of [gatewayA?.pid, gatewayBPid, A?.lockedGatewayPid(), B?.lockedGatewayPid()])
           if (pid) await stopPid(pid)
       })
 
-      it('A: old host builds real state (setup, mock model, 2nd agent outside, turns, gateway, cron add)', async function () {
+      it('A: old host builds real state (setup, mock model, 2nd agent outside, turns, gateway, cron add)', async () => {
         const t0 = Date.now()
         await A.ocOk(versionAtLeast(version, '2026.7.0') ? ['setup', '--baseline'] : ['setup'])
         port = await freePort()
@@ -344,6 +345,7 @@ describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`,
           expect(counts.agents, 'manifest agent count').to.equal(2)
           expect(counts.cronJobs, 'manifest cron job count').to.equal(seen.cron.length)
         }
+
         seen.mainWs = treeFiles(mainWorkspace)
         seen.researchWs = treeFiles(researchWorkspace)
         done.add('export')

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
-import {spawnSync} from 'node:child_process'
 import fc from 'fast-check'
+import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 
@@ -64,10 +64,14 @@ const caseArb = fc.record({
 describe('trust properties: nothing a crafted archive says writes outside the plan', function () {
   this.timeout(1_800_000)
   let root: string
+
   before(() => {
     root = tmpRoot('trust-prop')
   })
-  after(() => fs.rmSync(root, {force: true, recursive: true}))
+
+  after(() => {
+    fs.rmSync(root, {force: true, recursive: true})
+  })
 
   it('import and check agree; a refusal leaves the machine byte-identical; a success writes only the plan', async () => {
     let n = 0
@@ -81,7 +85,7 @@ describe('trust properties: nothing a crafted archive says writes outside the pl
         const agentDirs = roots.filter((r) => r.named && r.kind === 'agentDir')
         const includes = roots.filter((r) => r.named && r.kind === 'include').map((r) => r.sourcePath)
         const config = JSON.stringify({
-          ...(includes.length > 0 ? {$include: includes} : {}),
+          ...(includes.length > 0 && {$include: includes}),
           agents: {
             defaults: workspaces[0] ? {workspace: workspaces[0]} : {},
             list: [
@@ -94,7 +98,7 @@ describe('trust properties: nothing a crafted archive says writes outside the pl
         const spec: Spec = {
           config,
           entries: c.escapeLink ? [{linkpath: s.outside, path: 'roots/st/escape', type: 'SymbolicLink'}] : [],
-          manifest: (m) => {
+          manifest(m) {
             if (c.escapeLink) m.symlinksOutside.push({path: `${OLD_STATE}/escape`, target: s.outside})
           },
           roots: roots.map((r) => ({

@@ -4,8 +4,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import {describeRun, makeRemote, parseJson, resultOf, rmrf, tarCat, tarNames, tmpDir} from '../support/cli.js'
+import {type GeneratedHome, generateHome} from '../support/home-generator.js'
 import {runInProcess as runCli} from '../support/in-process.js'
-import {generateHome, type GeneratedHome} from '../support/home-generator.js'
 
 function lockFile(stateDir: string): string {
   return path.join(stateDir, 'tmp', `openclaw-${process.getuid?.() ?? 0}`, 'gateway.state.lock')
@@ -22,13 +22,15 @@ describe('migrate export refusals', function () {
     fs.mkdirSync(out)
   })
 
-  after(() => rmrf(root))
+  after(() => {
+    rmrf(root)
+  })
 
   describe('a running gateway (live pid in the state lock)', () => {
     let home: string
     let g: GeneratedHome
     let gateway: ChildProcess | undefined
-    let exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>
+    let exited: Promise<{code: null | number; signal: NodeJS.Signals | null}>
 
     beforeEach(() => {
       home = fs.mkdtempSync(path.join(root, 'home-'))
@@ -37,7 +39,11 @@ describe('migrate export refusals', function () {
       const script = path.join(home, 'openclaw.mjs')
       fs.writeFileSync(script, 'setTimeout(() => {}, 300_000)\n')
       gateway = spawn(process.execPath, [script, 'gateway', 'run'], {stdio: 'ignore'})
-      exited = new Promise((resolve) => gateway!.once('exit', (code, signal) => resolve({code, signal})))
+      exited = new Promise((resolve) =>
+        gateway!.once('exit', (code, signal) => {
+          resolve({code, signal})
+        }),
+      )
       expect(gateway.pid).to.be.a('number')
       fs.writeFileSync(
         lockFile(g.stateDir),
@@ -178,6 +184,7 @@ describe('migrate export refusals', function () {
       expect(error.code).to.equal('STATE_NOT_FOUND')
       expect(error.message).to.include(dir)
     }
+
     expect(fs.readdirSync(home)).to.deep.equal([])
     expect(fs.existsSync(path.join(out, 'none.tar.gz'))).to.equal(false)
   })

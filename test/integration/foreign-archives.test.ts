@@ -24,7 +24,7 @@ import {
   tmpDir,
 } from '../support/cli.js'
 import {backupArchive, craftedTar, guideTar} from '../support/foreign-archives.js'
-import {generateHome, type GeneratedHome} from '../support/home-generator.js'
+import {type GeneratedHome, generateHome} from '../support/home-generator.js'
 import {diffSnapshots, journals, sha256, snapshotHome, targetHome} from '../support/import-fixtures.js'
 
 const STRUCTURAL = 'no index: structural verification only'
@@ -193,7 +193,9 @@ describe('foreign archives: the guide plain tar of two profiles', function () {
   })
 
   it('--from-home overrides the old home the archive suggests; a relative one is a usage error', async () => {
-    const r = await runCli(['check', archive, '--from-home', '/srv/old-home/', '--accept-placement', '--json'], {home: target.home})
+    const r = await runCli(['check', archive, '--from-home', '/srv/old-home/', '--accept-placement', '--json'], {
+      home: target.home,
+    })
     expectOk(r, 'check --from-home')
     expect(resultOf(r).summary.source.home).to.equal('/srv/old-home')
     const bad = await runCli(['check', archive, '--from-home', 'old-home', '--json'], {home: target.home})
@@ -326,18 +328,25 @@ describe('foreign archives: what is refused', function () {
     [
       'a zip',
       'notes.zip',
-      (root) =>
-        fs.writeFileSync(
-          path.join(root, 'notes.zip'),
-          Buffer.concat([Buffer.from('PK\u0003\u0004'), randomBytes(600)]),
-        ),
+      (root) => {
+        fs.writeFileSync(path.join(root, 'notes.zip'), Buffer.concat([Buffer.from('PK\u{3}\u{4}'), randomBytes(600)]))
+      },
       /not age, gzip, zstd or tar/,
     ],
-    ['an empty file', 'empty.tgz', (root) => fs.writeFileSync(path.join(root, 'empty.tgz'), ''), /empty/],
+    [
+      'an empty file',
+      'empty.tgz',
+      (root) => {
+        fs.writeFileSync(path.join(root, 'empty.tgz'), '')
+      },
+      /empty/,
+    ],
     [
       'gzip of random bytes',
       'noise.gz',
-      (root) => fs.writeFileSync(path.join(root, 'noise.gz'), gzipSync(randomBytes(4096))),
+      (root) => {
+        fs.writeFileSync(path.join(root, 'noise.gz'), gzipSync(randomBytes(4096)))
+      },
       /not a tar/,
     ],
     [

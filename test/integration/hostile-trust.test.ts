@@ -78,7 +78,7 @@ const CASES: Case[] = [
     code: 'ARCHIVE_UNSAFE_PLACEMENT',
     name: 'a profile named x/../../escaped',
     spec: () => ({
-      manifest: (m) => {
+      manifest(m) {
         m.profiles[0].profile = 'x/../../escaped'
         for (const r of m.roots) r.profile = 'x/../../escaped'
       },
@@ -94,7 +94,7 @@ const CASES: Case[] = [
     dryRun: true,
     name: 'a root id ".."',
     spec: () => ({
-      manifest: (m) => {
+      manifest(m) {
         m.roots.push({
           archivePath: 'roots/..',
           id: '..',
@@ -154,7 +154,7 @@ const CASES: Case[] = [
           type: 'SymbolicLink',
         },
       ],
-      manifest: (m) => {
+      manifest(m) {
         m.sqlite.push({path: 'roots/st/state/openclaw.sqlite', source: `${OLD_STATE}/state/openclaw.sqlite`})
         m.symlinksOutside.push({
           path: `${OLD_STATE}/state/openclaw.sqlite-journal`,
@@ -166,7 +166,7 @@ const CASES: Case[] = [
   {
     code: 'ARCHIVE_LIMIT',
     name: 'an index line of 1 MiB',
-    spec: () => {
+    spec() {
       const entries = minimalEntries()
       const manifest = withTotals(minimalManifest(), entries)
       return craftTar({editIndex: (lines) => [`{"path":"${'a'.repeat(1024 * 1024)}"}`, ...lines], entries, manifest})
@@ -176,7 +176,7 @@ const CASES: Case[] = [
     code: 'ARCHIVE_LIMIT',
     name: 'a manifest of 20,000 roots',
     spec: () => ({
-      manifest: (m: ArchiveManifest) => {
+      manifest(m: ArchiveManifest) {
         for (let i = 0; i < 20_000; i++)
           m.roots.push({
             archivePath: `roots/r${i}`,
@@ -196,7 +196,7 @@ function emptyDatabase(): Buffer {
   if (dbBytes) return dbBytes
   const dir = tmpRoot('trust-db')
   const file = path.join(dir, 'x.sqlite')
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const {DatabaseSync} = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite')
   const db = new DatabaseSync(file)
   db.exec('CREATE TABLE t (v TEXT)')
@@ -209,10 +209,14 @@ function emptyDatabase(): Buffer {
 describe('hostile archives: the target decides every path (issue 11)', function () {
   this.timeout(120_000)
   let root: string
+
   before(() => {
     root = tmpRoot('trust')
   })
-  after(() => fs.rmSync(root, {force: true, recursive: true}))
+
+  after(() => {
+    fs.rmSync(root, {force: true, recursive: true})
+  })
 
   let n = 0
   for (const c of CASES) {
@@ -264,12 +268,12 @@ describe('hostile archives: the target decides every path (issue 11)', function 
 
   it('archive-provided names reach the terminal escaped: no title, clear-screen or clipboard sequence', async () => {
     const s = makeScratch(path.join(root, 'escapes'))
-    const evil = 'old\u001B]0;pwned\u0007\u001B[2J\u001B]52;c;ZXZpbA==\u0007host'
+    const evil = 'old\u{1B}]0;pwned\u{7}\u{1B}[2J\u{1B}]52;c;ZXZpbA==\u{7}host'
     const archive = await writeArchive(
       s,
       'escapes',
       craft({
-        manifest: (m) => {
+        manifest(m) {
           m.source.hostname = evil
           m.source.user = evil
         },
@@ -277,8 +281,8 @@ describe('hostile archives: the target decides every path (issue 11)', function 
     )
     const result = await runCli(['check', archive], {home: s.home})
     expect(result.code, result.err).to.equal(0)
-    // eslint-disable-next-line no-control-regex
+
     expect(`${result.out}${result.err}`).to.not.match(/[\u0000-\u0008\u000B-\u001F\u007F]/)
-    expect(result.out).to.include('old\\x1b]0;pwned\\x07')
+    expect(result.out).to.include(String.raw`old\x1b]0;pwned\x07`)
   })
 })

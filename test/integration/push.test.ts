@@ -11,19 +11,19 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import {
-  type CliResult,
   cliEnv,
-  DEV_BIN,
+  type CliResult,
   describeRun,
+  DEV_BIN,
   parseJson,
   pathWithoutOpenClaw,
   rmrf,
   tmpDir,
 } from '../support/cli.js'
-import {generateHome, type GeneratedHome} from '../support/home-generator.js'
+import {type GeneratedHome, generateHome} from '../support/home-generator.js'
 import {snapshotHome} from '../support/import-fixtures.js'
-import {installStandInOpenClaw, type StandInOpenClaw} from '../support/stand-in-openclaw.js'
 import {chownTree, ensureUser, type LocalUser, removeUser, sshdUnavailable, TestSshd} from '../support/sshd.js'
+import {installStandInOpenClaw, type StandInOpenClaw} from '../support/stand-in-openclaw.js'
 
 // Fresh users for every pair of machines: a user whose processes still run cannot be re-homed.
 const TAG = randomBytes(2).toString('hex')
@@ -41,7 +41,7 @@ type Machines = {
 function lockPid(stateDir: string, user: LocalUser): null | number {
   const lock = path.join(stateDir, 'tmp', `openclaw-${user.uid}`, 'gateway.state.lock')
   try {
-    const pid = (JSON.parse(fs.readFileSync(lock, 'utf8')) as {pid: number}).pid
+    const {pid} = JSON.parse(fs.readFileSync(lock, 'utf8')) as {pid: number}
     process.kill(pid, 0)
     return pid
   } catch {
@@ -217,7 +217,7 @@ describe('push over ssh (real sshd on 127.0.0.1, two local users)', function () 
     const newBefore = snapshotHome(m.neu.home, {ignore: ignoreTmp})
     const result = await runAs(m, ['push', ALIAS, '--profile', 'work', '--json'])
     expect(result.code, describeRun(result)).to.equal(5)
-    const error = parseJson(result).error
+    const {error} = parseJson(result)
     expect(error.code).to.equal('REMOTE_REFUSED')
     expect(error.details.problems.map((p: {code: string}) => p.code)).to.have.members([
       'TARGET_GATEWAY_RUNNING',
@@ -235,7 +235,7 @@ describe('push over ssh (real sshd on 127.0.0.1, two local users)', function () 
     const oldPid = await startGateway(m.old, m.oldOpenClaw, m.g.stateDir)
     const result = await runAs(m, ['push', ALIAS, '--profile', 'work', '--start-gateway', '--json'])
     expect(result.code, describeRun(result)).to.equal(5)
-    const error = parseJson(result).error
+    const {error} = parseJson(result)
     expect(error.code).to.equal('REMOTE_IMPORT_FAILED')
     expect(error.message).to.include('doctor --fix failed')
     expect(error.message).to.include('This machine is as it was before the push. Its gateway was started again')

@@ -29,7 +29,10 @@ describe('split archives (--split, FAT32 volumes)', function () {
     out = path.join(root, 'out')
     fs.mkdirSync(out)
   })
-  after(() => rmrf(root))
+
+  after(() => {
+    rmrf(root)
+  })
 
   it('writes volumes of at most SIZE that check and import read in order as one stream; a missing or swapped volume is caught', async () => {
     const base = path.join(out, 'work.tar.gz')
@@ -38,29 +41,29 @@ describe('split archives (--split, FAT32 volumes)', function () {
       {home},
     )
     expect(exported.code, describeRun(exported)).to.equal(0)
-    const volumes: string[] = parseJson(exported).result.volumes
+    const {volumes} = parseJson(exported).result
     expect(volumes.length).to.be.greaterThan(2)
     expect(volumes[0]).to.equal(`${base}.001`)
     expect(fs.existsSync(base)).to.equal(false)
     for (const v of volumes.slice(0, -1)) expect(fs.statSync(v).size).to.equal(VOLUME)
-    expect(fs.statSync(volumes.at(-1)!).size).to.be.within(1, VOLUME)
+    expect(fs.statSync(volumes.at(-1)).size).to.be.within(1, VOLUME)
     expect(fs.statSync(volumes[0]).mode & 0o777).to.equal(0o600)
     expect(fs.readdirSync(out).filter((n) => n.includes('.partial-'))).to.deep.equal([])
 
-    const checked = await runCli(['check', volumes[0], '--json'], {home})
+    const checked = await runCli(['check', volumes[0], '--accept-placement', '--json'], {home})
     expect(checked.code, describeRun(checked)).to.equal(0)
     const target = path.join(root, 'home', 'bob')
     fs.mkdirSync(target, {recursive: true})
-    const imported = await runCli(['import', volumes[0], '--no-host', '--json'], {home: target})
+    const imported = await runCli(['import', volumes[0], '--no-host', '--accept-placement', '--json'], {home: target})
     expect(imported.code, describeRun(imported)).to.equal(0)
     expect(fs.existsSync(path.join(target, '.openclaw-work', 'openclaw.json'))).to.equal(true)
 
     // The base name works as well as the first volume.
-    expect((await runCli(['check', base, '--json'], {home})).code).to.equal(0)
+    expect((await runCli(['check', base, '--accept-placement', '--json'], {home})).code).to.equal(0)
 
     const last = volumes.at(-1)!
     fs.renameSync(last, `${last}.away`)
-    const truncated = await runCli(['check', volumes[0], '--json'], {home})
+    const truncated = await runCli(['check', volumes[0], '--accept-placement', '--json'], {home})
     expect(truncated.code, describeRun(truncated)).to.not.equal(0)
     expect(parseJson(truncated).error.code).to.equal('ARCHIVE_TRUNCATED')
     fs.renameSync(`${last}.away`, last)
@@ -68,7 +71,7 @@ describe('split archives (--split, FAT32 volumes)', function () {
     fs.renameSync(volumes[1], `${volumes[1]}.tmp`)
     fs.renameSync(volumes[2], volumes[1])
     fs.renameSync(`${volumes[1]}.tmp`, volumes[2])
-    const swapped = await runCli(['check', volumes[0], '--json'], {home})
+    const swapped = await runCli(['check', volumes[0], '--accept-placement', '--json'], {home})
     expect(swapped.code, describeRun(swapped)).to.not.equal(0)
     expect(parseJson(swapped).error.code).to.match(/^ARCHIVE_(CORRUPT|MISMATCH|TRUNCATED)$/)
   })
@@ -104,6 +107,7 @@ describe('split archives (--split, FAT32 volumes)', function () {
       mounted = spawnSync('fusefat', ['-o', 'rw+', image, mnt], {env}).status === 0
       if (!mounted) this.skip()
     })
+
     after(() => {
       if (mounted) for (let i = 0; i < 20 && spawnSync('umount', [mnt]).status !== 0; i++) spawnSync('sleep', ['0.2'])
     })
@@ -117,12 +121,12 @@ describe('split archives (--split, FAT32 volumes)', function () {
         {home},
       )
       expect(exported.code, describeRun(exported)).to.equal(0)
-      const volumes: string[] = parseJson(exported).result.volumes
+      const {volumes} = parseJson(exported).result
       expect(volumes.length).to.be.greaterThan(1)
       expect(fs.readdirSync(mnt).filter((n) => n.includes('.partial-'))).to.deep.equal([])
       const target = path.join(root, 'home', 'carol')
       fs.mkdirSync(target, {recursive: true})
-      const imported = await runCli(['import', volumes[0], '--no-host', '--json'], {home: target})
+      const imported = await runCli(['import', volumes[0], '--no-host', '--accept-placement', '--json'], {home: target})
       expect(imported.code, describeRun(imported)).to.equal(0)
     })
   })

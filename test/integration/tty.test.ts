@@ -113,7 +113,7 @@ describe('at a terminal (expect)', function () {
     expect(wrong.err).to.include('This archive is encrypted to a key, not to a passphrase.')
     expect(wrong.err).to.include('--identity')
     // And --identity before the archive does not swallow it: the archive is checked.
-    const right = await runCli(['check', '--identity', keyFile, archive], {home: g.home})
+    const right = await runCli(['check', '--identity', keyFile, '--accept-placement', archive], {home: g.home})
     expect(right.code, describeRun(right)).to.equal(0)
     expect(right.out).to.match(/^Archive OK: /m)
   })

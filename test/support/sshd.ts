@@ -49,7 +49,9 @@ async function freePort(): Promise<number> {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const {port} = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
+      server.close(() => {
+        resolve(port)
+      })
     })
   })
 }
@@ -142,7 +144,9 @@ export class TestSshd {
           s.destroy()
           resolve(true)
         })
-        s.on('error', () => resolve(false))
+        s.on('error', () => {
+          resolve(false)
+        })
       })
       if (open) return
       if (Date.now() > deadline) throw new Error(`sshd did not listen on ${this.port}: ${log}`)

@@ -12,16 +12,7 @@ import type {HostContext} from '../../src/lib/host/host-context.js'
 
 import {checkArchive} from '../../src/lib/operations/check-operation.js'
 import {runImport} from '../../src/lib/operations/import-operation.js'
-import {
-  ageEncrypt,
-  craftTar,
-  minimalEntries,
-  minimalManifest,
-  OLD_HOME,
-  OLD_STATE,
-  type RawEntry,
-  withTotals,
-} from './hostile-archive.js'
+import {ageEncrypt, craftTar, minimalEntries, minimalManifest, type RawEntry, withTotals} from './hostile-archive.js'
 import {diffFingerprints, homeFingerprint} from './hostile-cli.js'
 
 export const PASS = 'trust suite passphrase'
@@ -49,7 +40,7 @@ export function makeScratch(root: string): Scratch {
 /** Everything under the scratch root except the archives the test wrote: the whole machine, as far as a test can see. */
 export function scratchPrint(s: Scratch): Map<string, string> {
   const all = homeFingerprint(s.root, {mtimes: true})
-  for (const k of [...all.keys()]) if (k === 'archives' || k.startsWith(`archives${path.sep}`)) all.delete(k)
+  for (const k of all.keys()) if (k === 'archives' || k.startsWith(`archives${path.sep}`)) all.delete(k)
   // The tool's journal dir is left out by homeFingerprint only at the root: add it back explicitly.
   const journal = path.join(s.home, '.openclaw-migrate')
   if (fs.existsSync(journal))
@@ -188,5 +179,6 @@ export async function writeArchive(s: Scratch, name: string, tar: Buffer, passph
   return file
 }
 
-export {OLD_HOME, OLD_STATE}
 export const tmpRoot = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `ocm-${prefix}-`))
+
+export {OLD_HOME, OLD_STATE} from './hostile-archive.js'

@@ -5,10 +5,10 @@
  */
 import {expect} from 'chai'
 
-import {isMigrateError} from '../../src/lib/errors.js'
 import {addLocation, rootId} from '../../src/lib/archive/foreign/foreign-layout.js'
 import {HomeVotes, normaliseFromHome} from '../../src/lib/archive/foreign/home-detection.js'
 import {normaliseRawName} from '../../src/lib/archive/foreign/tar-walk.js'
+import {isMigrateError} from '../../src/lib/errors.js'
 
 describe('foreign archive adapter', () => {
   describe('raw entry names', () => {
@@ -25,8 +25,8 @@ describe('foreign archive adapter', () => {
       'C:/x',
       '.openclaw//x',
       '.openclaw/./x',
-      'a\\b',
-      'a\u0000b',
+      String.raw`a\b`,
+      'a\u{0}b',
     ])
       it(`refuses ${JSON.stringify(bad)} with ARCHIVE_UNSAFE_ENTRY`, () => {
         let error: unknown
@@ -68,7 +68,7 @@ describe('foreign archive adapter', () => {
     it('--from-home is normalised, not trusted to be tidy', () => {
       expect(normaliseFromHome('/home/ana/')).to.equal('/home/ana')
       expect(normaliseFromHome('/home//ana/./')).to.equal('/home/ana')
-      expect(normaliseFromHome('C:\\Users\\ana\\')).to.equal('C:\\Users\\ana')
+      expect(normaliseFromHome('C:\\Users\\ana\\')).to.equal(String.raw`C:\Users\ana`)
       expect(() => normaliseFromHome('home/ana')).to.throw(/not an absolute path/)
     })
   })

@@ -114,7 +114,7 @@ describe('gateway locks of every host version', () => {
     const titledLock = {...lock, pid: titled.pid!}
     expect(proveGatewayPid(titledLock).proven, 'a bare title without a start time').to.equal(false)
     const stat = fs.readFileSync(`/proc/${titled.pid}/stat`, 'utf8')
-    const startTime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
+    const startTime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ', 20)[19])
     expect(proveGatewayPid({...titledLock, startTime}).proven).to.equal(true)
     expect(proveGatewayPid({...titledLock, startTime: startTime + 1}).proven).to.equal(false)
     expect(proveGatewayPid({...lock, namesUs: false}).proven, 'a lock that does not name us').to.equal(false)

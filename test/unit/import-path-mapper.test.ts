@@ -4,18 +4,18 @@
  * config/database rebased with the plan's mapper.
  */
 import {expect} from 'chai'
+import JSON5 from 'json5'
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {DatabaseSync} from 'node:sqlite'
-import JSON5 from 'json5'
 
 import type {ArchiveManifest, ArchiveRoot} from '../../src/lib/archive/manifest.js'
 
 import {MigrateError} from '../../src/lib/errors.js'
-import {planStaging, type StagedRoot} from '../../src/lib/import/staging.js'
 import {planTargets} from '../../src/lib/import/placement.js'
+import {planStaging, type StagedRoot} from '../../src/lib/import/staging.js'
 import {rewriteStringLiterals} from '../../src/lib/rebase/json-text-rebaser.js'
 import {PathMapper} from '../../src/lib/rebase/path-mapper.js'
 import {rebaseCell} from '../../src/lib/rebase/sqlite-rebaser.js'
@@ -31,6 +31,7 @@ function catchError(fn: () => unknown): MigrateError {
     expect(error).to.be.instanceOf(MigrateError)
     return error as MigrateError
   }
+
   throw new Error('expected a MigrateError, nothing was thrown')
 }
 
@@ -38,7 +39,7 @@ function catchError(fn: () => unknown): MigrateError {
 function manifestFrom(
   home: string,
   sep: '/' | '\\',
-  extraRoots: {id: string; kind: ArchiveRoot['kind']; sourcePath: string; type?: 'dir' | 'file'}[] = [],
+  extraRoots: Array<{id: string; kind: ArchiveRoot['kind']; sourcePath: string; type?: 'dir' | 'file'}> = [],
 ): ArchiveManifest {
   const j = (...parts: string[]) => [home, ...parts].join(sep)
   const stateDir = j('.openclaw-work')
@@ -160,38 +161,38 @@ function manifestFrom(
 }
 
 describe('import path mapping from other operating systems', () => {
-  describe('PathMapper, Windows source (C:\\Users\\ana)', () => {
+  describe(String.raw`PathMapper, Windows source (C:\Users\ana)`, () => {
     const mapper = new PathMapper([
-      {from: 'C:\\Users\\ana', reason: 'home', to: BOB},
-      {from: 'C:\\Users\\ana\\.openclaw-work', reason: 'state', to: `${BOB}/.openclaw-work`},
+      {from: String.raw`C:\Users\ana`, reason: 'home', to: BOB},
+      {from: String.raw`C:\Users\ana\.openclaw-work`, reason: 'state', to: `${BOB}/.openclaw-work`},
     ])
 
     it('maps either separator, any drive-letter/name case, longest prefix first', () => {
-      expect(mapper.map('C:\\Users\\ana\\projects\\notes\\MEMORY.md')).to.equal(`${BOB}/projects/notes/MEMORY.md`)
+      expect(mapper.map(String.raw`C:\Users\ana\projects\notes\MEMORY.md`)).to.equal(`${BOB}/projects/notes/MEMORY.md`)
       expect(mapper.map('c:/users/ANA/projects/notes')).to.equal(`${BOB}/projects/notes`)
-      expect(mapper.map('C:\\Users\\ana')).to.equal(BOB)
+      expect(mapper.map(String.raw`C:\Users\ana`)).to.equal(BOB)
       expect(mapper.map('C:\\Users\\ana\\')).to.equal(BOB)
-      expect(mapper.map('C:\\Users\\ana\\.openclaw-work\\cron\\jobs.json')).to.equal(
+      expect(mapper.map(String.raw`C:\Users\ana\.openclaw-work\cron\jobs.json`)).to.equal(
         `${BOB}/.openclaw-work/cron/jobs.json`,
       )
-      expect(mapper.mappings[0].from).to.equal('C:\\Users\\ana\\.openclaw-work')
+      expect(mapper.mappings[0].from).to.equal(String.raw`C:\Users\ana\.openclaw-work`)
     })
 
     it('never maps a sibling that merely shares the prefix, another drive, or a relative path', () => {
-      expect(mapper.map('C:\\Users\\anastasia\\notes')).to.equal(null)
-      expect(mapper.map('D:\\Users\\ana\\notes')).to.equal(null)
-      expect(mapper.map('Users\\ana\\notes')).to.equal(null)
+      expect(mapper.map(String.raw`C:\Users\anastasia\notes`)).to.equal(null)
+      expect(mapper.map(String.raw`D:\Users\ana\notes`)).to.equal(null)
+      expect(mapper.map(String.raw`Users\ana\notes`)).to.equal(null)
       expect(mapper.map('/home/ana/notes')).to.equal(null)
     })
 
     it('finds mentions in free text, in JSON-escaped text and with forward slashes', () => {
-      expect(mapper.findMentions('see C:\\Users\\ana\\projects\\x.md for details')).to.have.length(1)
+      expect(mapper.findMentions(String.raw`see C:\Users\ana\projects\x.md for details`)).to.have.length(1)
       expect(
-        mapper.findMentions('{"workspace": "C:\\\\Users\\\\ana\\\\projects\\\\x"}').length,
+        mapper.findMentions(String.raw`{"workspace": "C:\\Users\\ana\\projects\\x"}`).length,
         'JSON-escaped backslashes',
       ).to.be.greaterThan(0)
       expect(mapper.findMentions('workspace: "C:/Users/ana/projects/x"').length, 'forward slashes').to.be.greaterThan(0)
-      expect(mapper.findMentions('C:\\Users\\anastasia\\x')).to.deep.equal([])
+      expect(mapper.findMentions(String.raw`C:\Users\anastasia\x`)).to.deep.equal([])
     })
 
     it('rewrites Windows paths in free text (opt-in workspace rewrite)', () => {
@@ -215,13 +216,15 @@ describe('import path mapping from other operating systems', () => {
     })
 
     it('rebases a whole path cell and JSON cells, leaving free text alone', () => {
-      expect(rebaseCell('C:\\Users\\ana\\.openclaw-work\\cron\\jobs.json', mapper)).to.equal(
+      expect(rebaseCell(String.raw`C:\Users\ana\.openclaw-work\cron\jobs.json`, mapper)).to.equal(
         `${BOB}/.openclaw-work/cron/jobs.json`,
       )
       expect(
-        JSON.parse(rebaseCell(JSON.stringify({installPath: 'C:\\Users\\ana\\.openclaw-work\\npm\\x', n: 1}), mapper)!),
+        JSON.parse(
+          rebaseCell(JSON.stringify({installPath: String.raw`C:\Users\ana\.openclaw-work\npm\x`, n: 1}), mapper)!,
+        ),
       ).to.deep.equal({installPath: `${BOB}/.openclaw-work/npm/x`, n: 1})
-      expect(rebaseCell('the user ran it in C:\\Users\\ana yesterday', mapper)).to.equal(null)
+      expect(rebaseCell(String.raw`the user ran it in C:\Users\ana yesterday`, mapper)).to.equal(null)
     })
   })
 
@@ -239,17 +242,17 @@ describe('import path mapping from other operating systems', () => {
 
   describe('planTargets', () => {
     it('Windows: state to the canonical profile dir, home roots under this home, an outside root needs --map', () => {
-      const manifest = manifestFrom('C:\\Users\\ana', '\\', [
-        {id: 'work.agentDir.research', kind: 'agentDir', sourcePath: 'D:\\agents\\research'},
+      const manifest = manifestFrom(String.raw`C:\Users\ana`, '\\', [
+        {id: 'work.agentDir.research', kind: 'agentDir', sourcePath: String.raw`D:\agents\research`},
       ])
       const refused = catchError(() => planTargets(manifest, {home: BOB, maps: []}))
       expect(refused.code).to.equal('PLACEMENT_NEEDS_MAP')
       expect(refused.exitCode).to.equal(2)
-      expect(refused.message).to.include('D:\\agents\\research')
-      expect(refused.suggestions?.join(' ')).to.include('--map D:\\agents\\research=')
+      expect(refused.message).to.include(String.raw`D:\agents\research`)
+      expect(refused.suggestions?.join(' ')).to.include(String.raw`--map D:\agents\research=`)
 
-      const plan = planTargets(manifest, {home: BOB, maps: ['D:\\agents\\research=/srv/agents/research']})
-      expect(plan.sourceHome).to.equal('C:\\Users\\ana')
+      const plan = planTargets(manifest, {home: BOB, maps: [String.raw`D:\agents\research=/srv/agents/research`]})
+      expect(plan.sourceHome).to.equal(String.raw`C:\Users\ana`)
       expect(plan.profiles).to.deep.equal([
         {
           configPath: `${BOB}/.openclaw-work/openclaw.json`,
@@ -266,10 +269,10 @@ describe('import path mapping from other operating systems', () => {
       })
       expect(plan.targets.find((t) => t.root.id === 'work.agentDir.research')!.why).to.include('--map')
       expect(plan.warnings).to.deep.equal([])
-      expect(plan.mapper.map('D:\\agents\\research\\auth-profiles.json')).to.equal(
+      expect(plan.mapper.map(String.raw`D:\agents\research\auth-profiles.json`)).to.equal(
         '/srv/agents/research/auth-profiles.json',
       )
-      expect(plan.mapper.map('c:\\users\\ana\\.openclaw-work\\state\\openclaw.sqlite')).to.equal(
+      expect(plan.mapper.map(String.raw`c:\users\ana\.openclaw-work\state\openclaw.sqlite`)).to.equal(
         `${BOB}/.openclaw-work/state/openclaw.sqlite`,
       )
     })
@@ -318,14 +321,18 @@ describe('import path mapping from other operating systems', () => {
 
   describe('rebaseStaged with a Windows manifest', () => {
     let dir: string
+
     beforeEach(() => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocm-xos-'))
     })
-    afterEach(() => fs.rmSync(dir, {force: true, recursive: true}))
+
+    afterEach(() => {
+      fs.rmSync(dir, {force: true, recursive: true})
+    })
 
     it('rewrites the config, a file-root $include and the state database of a staged import', async () => {
       const home = path.join(dir, 'home', 'bob')
-      const manifest = manifestFrom('C:\\Users\\ana', '\\')
+      const manifest = manifestFrom(String.raw`C:\Users\ana`, '\\')
       const plan = planTargets(manifest, {home, maps: []})
       const staged: StagedRoot[] = planStaging(plan, 'run1')
       const state = staged.find((s) => s.root.id === 'work.state')!
@@ -348,18 +355,21 @@ describe('import path mapping from other operating systems', () => {
         {mode: 0o600},
       )
       fs.writeFileSync(path.join(workspace.staging, 'MEMORY.md'), 'Lives at C:\\Users\\ana\\projects\\research-notes\n')
-      const oldWs = 'C:\\Users\\ana\\projects\\research-notes'
+      const oldWs = String.raw`C:\Users\ana\projects\research-notes`
       const db = new DatabaseSync(path.join(state.staging, 'state', 'openclaw.sqlite'))
       db.exec(`CREATE TABLE cron_jobs (store_key TEXT NOT NULL, job_id TEXT NOT NULL, PRIMARY KEY (store_key, job_id)) STRICT;
         CREATE TABLE workspace_setup_state (workspace_key TEXT NOT NULL PRIMARY KEY, workspace_path TEXT) STRICT;
         CREATE TABLE workspace_generated_bootstrap_hashes (workspace_key TEXT NOT NULL REFERENCES workspace_setup_state(workspace_key), filename TEXT NOT NULL) STRICT;
         CREATE TABLE config_machine_state (state_key TEXT PRIMARY KEY, value_json TEXT NOT NULL) STRICT;`)
-      db.prepare('INSERT INTO cron_jobs VALUES (?, ?)').run('C:\\Users\\ana\\.openclaw-work\\cron\\jobs.json', 'job-1')
+      db.prepare('INSERT INTO cron_jobs VALUES (?, ?)').run(
+        String.raw`C:\Users\ana\.openclaw-work\cron\jobs.json`,
+        'job-1',
+      )
       db.prepare('INSERT INTO workspace_setup_state VALUES (?, ?)').run(sha(oldWs), oldWs)
       db.prepare('INSERT INTO workspace_generated_bootstrap_hashes VALUES (?, ?)').run(sha(oldWs), 'AGENTS.md')
       db.prepare('INSERT INTO config_machine_state VALUES (?, ?)').run(
         'plugins',
-        JSON.stringify({installPath: 'C:\\Users\\ana\\.openclaw-work\\npm\\projects\\x'}),
+        JSON.stringify({installPath: String.raw`C:\Users\ana\.openclaw-work\npm\projects\x`}),
       )
       db.close()
 

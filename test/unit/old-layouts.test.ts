@@ -1,9 +1,9 @@
 import {expect} from 'chai'
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
-import {DatabaseSync} from 'node:sqlite'
 import os from 'node:os'
 import path from 'node:path'
+import {DatabaseSync} from 'node:sqlite'
 
 import {dropPluginEntries, planPlugins} from '../../src/lib/import/plugin-plan.js'
 import {listInstalledPlugins} from '../../src/lib/inventory/plugins.js'
@@ -24,10 +24,14 @@ function db(file: string, sql: string): void {
 
 describe('older OpenClaw layouts', () => {
   let root: string
+
   beforeEach(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'ocm-layouts-'))
   })
-  afterEach(() => fs.rmSync(root, {force: true, recursive: true}))
+
+  afterEach(() => {
+    fs.rmSync(root, {force: true, recursive: true})
+  })
 
   describe('one counting rule', () => {
     it('2026.4 (all JSON): sessions are sessions.json keys, not transcript or trajectory files; cron jobs from cron/jobs.json', () => {

@@ -114,7 +114,7 @@ describe('rebaseDatabase (paged, schema-agnostic)', () => {
     const before = fs.readFileSync(file)
     const error = await rebaseDatabase(file, mapper).then(
       () => null,
-      (e: Error) => e,
+      (error_: Error) => error_,
     )
     expect(error?.message).to.match(/CHECK constraint/)
     expect(fs.readFileSync(file).equals(before)).to.equal(true)
@@ -124,7 +124,7 @@ describe('rebaseDatabase (paged, schema-agnostic)', () => {
     const codeOf = (p: Promise<unknown>) =>
       p.then(
         () => 'resolved',
-        (e: {code?: string}) => e.code ?? 'no code',
+        (error: {code?: string}) => error.code ?? 'no code',
       )
 
     it("never runs the archive's triggers (one writing a row, one recursive), and keeps them in the schema", async () => {

@@ -13,10 +13,14 @@ import {terminalSafe} from '../../src/lib/util/terminal-text.js'
 
 describe('trust guards (issue 11)', () => {
   let dir: string
+
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocm-trust-guards-'))
   })
-  afterEach(() => fs.rmSync(dir, {force: true, recursive: true}))
+
+  afterEach(() => {
+    fs.rmSync(dir, {force: true, recursive: true})
+  })
 
   describe('plugins: only npm registry name@version is installed unasked', () => {
     for (const good of ['voice-call@2026.9.1', '@openclaw/voice-call@2026.9.1', 'x@1.2.3-beta.1', 'x@1.0.0+build.5'])
@@ -52,6 +56,7 @@ describe('trust guards (issue 11)', () => {
   describe('a gateway pid is signalled only once proven', () => {
     const stateDir = '/home/bob/.openclaw'
     const configPath = `${stateDir}/openclaw.json`
+
     it('refuses a live process that is not an OpenClaw gateway, pid 1, and a lock of another state dir', async () => {
       const sleeper = spawn('sleep', ['30'], {stdio: 'ignore'})
       const named = spawn('bash', ['-c', 'exec -a openclaw-gateway sleep 30'], {stdio: 'ignore'})
@@ -70,11 +75,11 @@ describe('trust guards (issue 11)', () => {
   })
 
   it('terminal-safe output: escape sequences from archive strings are shown, not obeyed', () => {
-    const hostile = 'host\u001B]0;pwned\u0007\u001B[2J\u001B]52;c;ZXZpbA==\u0007\u202Eevil\u009B'
+    const hostile = 'host\u{1B}]0;pwned\u{7}\u{1B}[2J\u{1B}]52;c;ZXZpbA==\u{7}\u{202E}evil\u{9B}'
     const safe = terminalSafe(hostile)
-    // eslint-disable-next-line no-control-regex
+
     expect(safe).to.not.match(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202E]/)
-    expect(safe).to.equal('host\\x1b]0;pwned\\x07\\x1b[2J\\x1b]52;c;ZXZpbA==\\x07\\u202eevil\\x9b')
+    expect(safe).to.equal(String.raw`host\x1b]0;pwned\x07\x1b[2J\x1b]52;c;ZXZpbA==\x07\u202eevil\x9b`)
     expect(terminalSafe('two\nlines')).to.equal('two\nlines')
   })
 

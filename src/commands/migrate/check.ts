@@ -70,14 +70,19 @@ Exits 0 when everything is fine, 1 when something must be fixed, with one line p
     this.mode = flags.against ? 'against' : 'archive'
     // The import's placement on this machine, with the same flags: never OK for what import refuses.
     const {home} = await this.hostContext({noBinary: true})
-    const checked = await checkArchive(archive, () => resolveDecryption(flags), {
-      // Against an import already made, consent was given (or not) at import time.
-      acceptPlacement: flags['accept-placement'] || Boolean(flags.against),
-      home,
-      maps: flags.map ?? [],
-      profile: flags.profile ?? (flags.dev ? 'dev' : undefined),
-      stateDir: flags['state-dir'],
-    }, {fromHome: flags['from-home']})
+    const checked = await checkArchive(
+      archive,
+      () => resolveDecryption(flags),
+      {
+        // Against an import already made, consent was given (or not) at import time.
+        acceptPlacement: flags['accept-placement'] || Boolean(flags.against),
+        home,
+        maps: flags.map ?? [],
+        profile: flags.profile ?? (flags.dev ? 'dev' : undefined),
+        stateDir: flags['state-dir'],
+      },
+      {fromHome: flags['from-home']},
+    )
     if (!checked.read) throw checked.error!
     try {
       const placement = checked.plan!.targets.map((t) => ({root: t.root.id, target: t.target, why: t.why}))

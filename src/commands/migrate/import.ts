@@ -1,15 +1,15 @@
 import {Args, Flags} from '@oclif/core'
 
 import {MigrateCommand} from '../../lib/base-command.js'
+import {ourCommand} from '../../lib/cli-face.js'
 import {MigrateError} from '../../lib/errors.js'
 import {recoverInterrupted, undoLastImport} from '../../lib/import/import-journal.js'
 import {type ImportPhase, runImport} from '../../lib/operations/import-operation.js'
 import {chainFailure, foreignFlags, keyFlags, renderImport, summarizeImport} from '../../lib/ui/import-report.js'
-import {confirmPlacementOnTty} from '../../lib/ui/placement-prompt.js'
 import {resolveDecryption} from '../../lib/ui/passphrase.js'
+import {confirmPlacementOnTty} from '../../lib/ui/placement-prompt.js'
 import {StageProgress} from '../../lib/ui/stage-progress.js'
 import {humanBytes} from '../../lib/util/paths.js'
-import {ourCommand} from '../../lib/cli-face.js'
 
 const IMPORT_STAGES: Record<ImportPhase, string> = {
   activate: 'Activating (rename into place, old state moved aside)',
@@ -27,6 +27,7 @@ export default class MigrateImport extends MigrateCommand<typeof MigrateImport> 
         'Archive written by `migrate export` (or - for stdin), a plain tar of ~/.openclaw* state dirs, or an `openclaw backup create` archive.',
     }),
   }
+
   static override description = `Every entry is verified against the archive's index while it is staged next to its target; paths are rebased for this machine, then activated by rename; OpenClaw's config validate, plugin reinstalls, doctor and gateway restart follow.
 
 An existing state dir or workspace (e.g. one onboarding created) is moved aside to <path>.pre-migrate-<UTC time>, never deleted; --undo puts it back.`
@@ -117,34 +118,37 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
       })
     const context = await this.hostContext({noBinary: !flags.host})
     const abort = new AbortController()
-    const onSigint = () => abort.abort()
+    const onSigint = () => {
+      abort.abort()
+    }
+
     process.once('SIGINT', onSigint)
     const progress = StageProgress.forCommand(this.jsonEnabled())
     try {
       const outcome = await runImport({
-        ...{
-          acceptPlacement: flags['accept-placement'],
-          allowDowngrade: flags['allow-downgrade'],
-          doctor: flags.doctor,
-          dryRun: flags['dry-run'],
-          maps: flags.map ?? [],
-          noHost: !flags.host,
-          owner: flags.owner,
-        },
-        ...{
-          restart: flags.restart,
-          keepPluginEntries: flags['keep-plugin-entries'],
-          rewriteWorkspacePaths: flags['rewrite-workspace-paths'],
-          startGateway: flags['start-gateway'],
-          stopGateway: flags['stop-gateway'],
-        },
+        acceptPlacement: flags['accept-placement'],
+        allowDowngrade: flags['allow-downgrade'],
+        doctor: flags.doctor,
+        dryRun: flags['dry-run'],
+        maps: flags.map ?? [],
+        noHost: !flags.host,
+        owner: flags.owner,
+        restart: flags.restart,
+        keepPluginEntries: flags['keep-plugin-entries'],
+        rewriteWorkspacePaths: flags['rewrite-workspace-paths'],
+        startGateway: flags['start-gateway'],
+        stopGateway: flags['stop-gateway'],
         config: this.config,
         confirmPlacement: this.jsonEnabled() ? undefined : confirmPlacementOnTty,
         context,
         fromHome: flags['from-home'],
         getKeys: () => progress.pause(() => resolveDecryption(flags)),
-        onPhase: (phase) => progress.stage(IMPORT_STAGES[phase]),
-        onProgress: (bytes, files) => progress.status(`${humanBytes(bytes)}, ${files} files`),
+        onPhase(phase) {
+          progress.stage(IMPORT_STAGES[phase])
+        },
+        onProgress(bytes, files) {
+          progress.status(`${humanBytes(bytes)}, ${files} files`)
+        },
         onStep: (message) => {
           if (!progress.active) {
             this.say(`  ${message}`, true)
@@ -154,7 +158,9 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
           progress.done()
           progress.line(`  ${message}`)
         },
-        onStepStart: (step) => progress.stage(`OpenClaw: ${step}`),
+        onStepStart(step) {
+          progress.stage(`OpenClaw: ${step}`)
+        },
         profile: flags.profile ?? (flags.dev ? 'dev' : undefined),
         signal: abort.signal,
         source: args.archive,

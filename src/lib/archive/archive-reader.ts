@@ -108,7 +108,7 @@ export function archiveError(error: unknown): MigrateError {
 async function readAll(entry: ReadEntry, limit: number, what: string): Promise<Buffer> {
   if (entry.size > limit) throw mismatch(`${what} is implausibly large (${entry.size} bytes).`)
   const chunks: Buffer[] = []
-  for await (const chunk of entry) chunks.push(chunk as Buffer)
+  for await (const chunk of entry) chunks.push(chunk)
   return Buffer.concat(chunks)
 }
 
@@ -169,7 +169,7 @@ export async function readArchive(
   sink: ArchiveSink = {},
   options: {spaceLimit?: () => number | undefined} = {},
 ): Promise<ReadArchiveResult> {
-  const parser = new Parser({maxDecompressionRatio: Number.POSITIVE_INFINITY, strict: true})
+  const parser = new Parser({maxDecompressionRatio: Infinity, strict: true})
   const entries = new EntryLedger()
   const dirs = new Set<string>()
   // Symlinks are few and the chain check needs them all at the end: they stay in memory.
@@ -180,8 +180,8 @@ export async function readArchive(
   let indexDone = false
   let sawEof = false
   let payloadBytes = 0
-  let entryLimit = Number.POSITIVE_INFINITY
-  let byteLimit = Number.POSITIVE_INFINITY
+  let entryLimit = Infinity
+  let byteLimit = Infinity
   let failure: MigrateError | undefined
   let chain = Promise.resolve()
 
@@ -189,7 +189,7 @@ export async function readArchive(
   const fail = (error: unknown) => {
     if (failure) return
     failure = archiveError(error)
-    tar.unpipe(parser as unknown as NodeJS.WritableStream)
+    tar.unpipe(parser)
     tar.destroy()
     parser.end()
   }
@@ -298,9 +298,9 @@ export async function readArchive(
     let size = 0
     try {
       for await (const chunk of entry) {
-        hash.update(chunk as Buffer)
-        size += (chunk as Buffer).length
-        if (writer) await writer.write(chunk as Buffer)
+        hash.update(chunk)
+        size += chunk.length
+        if (writer) await writer.write(chunk)
       }
     } finally {
       await writer?.close()
@@ -379,7 +379,7 @@ export async function readArchive(
 
     // A multi-byte character can straddle two chunks: decode the stream, not each chunk.
     const decoder = new StringDecoder('utf8')
-    for await (const chunk of entry) feed(decoder.write(chunk as Buffer))
+    for await (const chunk of entry) feed(decoder.write(chunk))
     feed(decoder.end())
     checkLine(pending.join(''))
     if (!trailer) throw truncated('the index has no trailer')
@@ -403,14 +403,22 @@ export async function readArchive(
           fail(error)
         })
     })
-    parser.on('error', (error: Error) => fail(error))
+    parser.on('error', (error: Error) => {
+      fail(error)
+    })
     parser.on('eof', () => {
       sawEof = true
     })
-    parser.on('end', () => resolve())
-    parser.on('close', () => resolve())
-    tar.on('error', (error) => fail(error))
-    tar.pipe(parser as unknown as NodeJS.WritableStream)
+    parser.on('end', () => {
+      resolve()
+    })
+    parser.on('close', () => {
+      resolve()
+    })
+    tar.on('error', (error) => {
+      fail(error)
+    })
+    tar.pipe(parser)
   })
   try {
     await chain

@@ -7,9 +7,9 @@ import {readHead} from '../util/stream-head.js'
 import {archiveError} from './archive-reader.js'
 import {type Compression, decompressor, detectCompression} from './compression.js'
 import {AGE_MAGIC, type DecryptionKeys, decryptStream} from './encryption.js'
-import {findVolumes, readVolumes} from './volumes.js'
 import {adaptForeignArchive, type ForeignOptions, unknownArchive} from './foreign/foreign-archive.js'
 import {MANIFEST_ENTRY} from './manifest.js'
+import {findVolumes, readVolumes} from './volumes.js'
 
 const ARMOR_MAGIC = '-----BEGIN AGE ENCRYPTED FILE-----'
 
@@ -113,7 +113,7 @@ async function openTar(source: string, getKeys: () => Promise<DecryptionKeys>): 
   const second = await readHead(plain, (head) => head.length >= 512)
   const compression = detectCompression(second.head)
   if (compression === 'unknown') {
-    if (!encrypted && /^age-encryption\.org\//.test(text)) {
+    if (!encrypted && text.startsWith('age-encryption.org/')) {
       throw new MigrateError('ARCHIVE_VERSION', 'This archive uses an age format version this tool does not know.')
     }
 

@@ -503,11 +503,10 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<WriteA
    */
   const run = async (output: Promise<void>): Promise<void> => {
     const [produced, consumed] = await Promise.allSettled([produce(), consume(output)])
-    /* eslint-disable @typescript-eslint/only-throw-error -- rethrows whatever the producer or consumer threw */
+
     if (produced.status === 'rejected' && !(produced.reason instanceof OutputClosed)) throw produced.reason
     if (consumed.status === 'rejected') throw consumed.reason
     if (produced.status === 'rejected') throw produced.reason
-    /* eslint-enable @typescript-eslint/only-throw-error */
   }
 
   let volumes: null | string[] = null

@@ -78,9 +78,9 @@ export type ProfileManifest = {
 export type ArchiveManifest = {
   archiveId: string
   createdAt: string
-  format: typeof FORMAT_NAME
   /** Set when the archive was made by another tool (a plain tar, `openclaw backup create`) and adapted on reading. */
   foreign?: {homeSource: string; kind: string; label: string; verification: string}
+  format: typeof FORMAT_NAME
   formatVersion: number
   gateway: {stopped: boolean; wasRunning: boolean}
   host: {source: null | string; version: null | string}

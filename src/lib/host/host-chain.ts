@@ -6,20 +6,20 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {PluginRecord} from '../archive/manifest.js'
 import type {HostContext} from './host-context.js'
 
+import {openclawCommand} from '../ui/hints.js'
+import {childEnv} from '../util/child-env.js'
 import {redactText} from '../util/redact.js'
 import {HostCommands, type HostStepResult} from './host-commands.js'
 import {OpenClawBinary} from './openclaw-binary.js'
+import {isRegistrySpec} from './plugin-spec.js'
 import {canonicalStateDir} from './state-rules.js'
 import {compareHostVersions} from './version-guard.js'
-import {openclawCommand} from '../ui/hints.js'
 
 /**
  * ok; skipped (summary says why); warning (it ran, and summary is what the host said that needs a
  * look); failed (summary is the host's own message, whole).
  */
 export type StepStatus = 'failed' | 'ok' | 'skipped' | 'warning'
-import {childEnv} from '../util/child-env.js'
-import {isRegistrySpec} from './plugin-spec.js'
 
 export type ChainStep = {
   command: string

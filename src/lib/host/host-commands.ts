@@ -57,7 +57,6 @@ async function inHostProcess(
   const exitCode = Number(process.exitCode ?? 0) || 0
   process.exitCode = savedExitCode
   for (const [k, v] of savedEnv) {
-    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- restores the environment key by key
     if (v === undefined) delete process.env[k]
     else process.env[k] = v
   }

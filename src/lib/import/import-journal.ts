@@ -5,9 +5,9 @@ import type {StagedRoot} from './staging.js'
 
 import {ourCommand} from '../cli-face.js'
 import {MigrateError} from '../errors.js'
-import {journalProblem} from './journal-validation.js'
 import {fileStamp} from '../util/paths.js'
 import {processAlive} from '../util/process.js'
+import {journalProblem} from './journal-validation.js'
 
 export type JournalState = 'abandoned' | 'activated' | 'activating' | 'rolled-back' | 'staging' | 'undone'
 

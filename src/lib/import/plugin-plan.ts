@@ -9,10 +9,10 @@ import {isOwnPlugin, ownPluginIds} from '../util/tool-info.js'
 export type DroppedPlugin = {id: string; reason: string}
 
 export type PluginPlan = {
-  /** Config entries that stay although the plugin cannot be reinstalled (--keep-plugin-entries). */
-  kept: DroppedPlugin[]
   /** Installed plugins the new gateway would wait for forever: their config entries are removed. */
   dropped: DroppedPlugin[]
+  /** Config entries that stay although the plugin cannot be reinstalled (--keep-plugin-entries). */
+  kept: DroppedPlugin[]
   reinstall: PluginRecord[]
 }
 
@@ -81,7 +81,7 @@ export function ownRecordIn(stateDir: string): null | PluginRecord {
   try {
     const configPath = `${stateDir}/openclaw.json`
     const config = fs.existsSync(configPath) ? loadConfig(configPath).merged : {}
-    const plugins = (config.plugins ?? {}) as {installs?: Record<string, {spec?: unknown; sourcePath?: unknown}>}
+    const plugins = (config.plugins ?? {}) as {installs?: Record<string, {sourcePath?: unknown; spec?: unknown}>}
     for (const [id, rec] of Object.entries(plugins.installs ?? {})) {
       if (!isOwnPlugin({id})) continue
       const spec =

@@ -103,7 +103,7 @@ export async function buildExportPlan(
     if (existing) return existing
     const base = `${profileKey(profile)}.${kind}${agentId ? `.${agentId}` : ''}`.replaceAll(SLUG, '_')
     let id = base
-    // eslint-disable-next-line @typescript-eslint/no-loop-func -- the callback runs synchronously inside the iteration
+
     for (let n = 2; roots.some((r) => r.id === id); n++) id = `${base}.${n}`
     const root: ArchiveRoot = {agentId, archivePath: `${ROOTS_DIR}/${id}`, id, kind, profile, sourcePath, type}
     roots.push(root)

@@ -12,15 +12,15 @@ import {detectGateway} from '../host/gateway.js'
 import {targetHost} from '../host/host-chain.js'
 import {HostCommands} from '../host/host-commands.js'
 import {compareHostVersions, sourceStateVersion} from '../host/version-guard.js'
-import {listJournals} from '../import/import-journal.js'
 import {checkRootsAgainstConfig, ConfigCapture} from '../import/config-claims.js'
 import {DatabaseCopies} from '../import/database-copies.js'
+import {listJournals} from '../import/import-journal.js'
 import {settleConsent} from '../import/placement-consent.js'
 import {planTargets, type TargetOptions, type TargetPlan} from '../import/placement.js'
+import {openclawCommand} from '../ui/hints.js'
 import {currentUser} from '../util/paths.js'
 import {type CheckReport} from '../verify/report.js'
 import {type VerifyResult, verifyTarget} from '../verify/target-verifier.js'
-import {openclawCommand} from '../ui/hints.js'
 
 export type ArchiveCheck = {
   authenticated: boolean
@@ -122,9 +122,9 @@ export async function checkAgainst(
     profile: options.profile,
     stateDir: options.stateDir,
   })
-  const journal = listJournals(context.home)
-    .filter((j) => j.archiveId === read.manifest.archiveId && j.state === 'activated')
-    .at(-1)
+  const journal = listJournals(context.home).findLast(
+    (j) => j.archiveId === read.manifest.archiveId && j.state === 'activated',
+  )
   const targets = new Map(
     (journal?.targets ?? plan.targets.map((t) => ({rootId: t.root.id, target: t.target}))).map((t) => [
       t.rootId,

@@ -15,6 +15,7 @@ import {detectGateway, stopGateway} from '../host/gateway.js'
 import {type ChainResult, runHostChain, targetHost} from '../host/host-chain.js'
 import {HostCommands} from '../host/host-commands.js'
 import {guardHostVersion} from '../host/version-guard.js'
+import {checkRootsAgainstConfig, ConfigCapture} from '../import/config-claims.js'
 import {
   activate,
   type ImportJournal,
@@ -24,32 +25,26 @@ import {
   saveJournal,
 } from '../import/import-journal.js'
 import {applyOwner, finalMode, type Owner, resolveOwner} from '../import/permissions.js'
+import {settleConsent} from '../import/placement-consent.js'
+import {type ConsentItem, planTargets, type TargetPlan} from '../import/placement.js'
 import {
   type DroppedPlugin,
   dropPluginEntries,
   ownRecordIn,
-  type PluginPlan,
   planPlugins,
+  type PluginPlan,
 } from '../import/plugin-plan.js'
 import {planStaging, prepareStagingParents, removeStaging, type StagedRoot, StagingSink} from '../import/staging.js'
-import {checkRootsAgainstConfig, ConfigCapture} from '../import/config-claims.js'
-import {settleConsent} from '../import/placement-consent.js'
-import {type ConsentItem, planTargets, type TargetPlan} from '../import/placement.js'
 import {type RebaseReport, rebaseStaged} from '../rebase/staged-rebaser.js'
+import {openclawCommand} from '../ui/hints.js'
+import {stepLine} from '../ui/step-line.js'
 import {currentUser, fileStamp, humanBytes, isInside, plural, toPosix} from '../util/paths.js'
 import {createPrivateTempDir} from '../util/private-temp.js'
 import {type VerifyResult, verifyTarget} from '../verify/target-verifier.js'
-import {openclawCommand} from '../ui/hints.js'
-import {stepLine} from '../ui/step-line.js'
 
 export type ImportRequest = {
   /** Yes in advance to the roots the plan lists for consent (--accept-placement). */
   acceptPlacement?: boolean
-  /**
-   * The channel, not the archive, authenticated the sender: `migrate push` pipes the user's own
-   * export over the user's ssh into `receive`. Existing non-OpenClaw data still needs consent.
-   */
-  senderAuthenticated?: boolean
   allowDowngrade: boolean
   config?: Config
   /** Asks the user (on a TTY) to accept the roots listed for consent; absent: refused unless accepted. */
@@ -60,6 +55,8 @@ export type ImportRequest = {
   /** `--from-home` for archives made by another tool. */
   fromHome?: string
   getKeys: () => Promise<DecryptionKeys>
+  /** Keep config entries of plugins that cannot be reinstalled here (the gateway may then wait for them). */
+  keepPluginEntries?: boolean
   maps: string[]
   noHost: boolean
   /** A phase begins: the progress reporter shows one stage per phase. */
@@ -71,9 +68,12 @@ export type ImportRequest = {
   owner?: string
   profile?: null | string
   restart: boolean
-  /** Keep config entries of plugins that cannot be reinstalled here (the gateway may then wait for them). */
-  keepPluginEntries?: boolean
   rewriteWorkspacePaths: boolean
+  /**
+   * The channel, not the archive, authenticated the sender: `migrate push` pipes the user's own
+   * export over the user's ssh into `receive`. Existing non-OpenClaw data still needs consent.
+   */
+  senderAuthenticated?: boolean
   /** Checked between entries: set by SIGINT. */
   signal?: AbortSignal
   source: string
@@ -247,7 +247,7 @@ function wouldMoveAside(plan: TargetPlan, runId: string): ImportOutcome['movedAs
 }
 
 export async function runImport(request: ImportRequest): Promise<ImportOutcome> {
-  const home = request.context.home
+  const {home} = request.context
   const recovered = request.dryRun ? [] : recoverInterrupted(home).map((j) => j.runId)
   const owner: null | Owner = await resolveOwner(request.owner)
   request.onPhase?.('open')
@@ -321,7 +321,7 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
         journal = newJournal(runId, manifest.archiveId, staged)
         saveJournal(home, journal)
         prepareStagingParents(staged)
-        journal.steps.forEach((s, i) => (s.createdParents = staged[i].createdParents))
+        for (const [i, s] of journal.steps.entries()) s.createdParents = staged[i].createdParents
         saveJournal(home, journal)
       }
 
@@ -442,7 +442,9 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     rewritten: new Set(journal!.rewritten.map((r) => `${r.rootId}/${r.rel}`)),
     targets: new Map(plan!.targets.map((t) => [t.root.id, t.target])),
     uid: owner?.uid ?? currentUser().uid,
-  }).finally(() => read.entries.close())
+  }).finally(() => {
+    read.entries.close()
+  })
   let chain: ChainResult | null = null
   if (!request.noHost) request.onPhase?.('host')
   // Each imported profile gets its own validate → doctor → restart chain.

@@ -91,7 +91,7 @@ export class PathMapper {
         String.raw`(?<![A-Za-z0-9._-])${escaped}((?:[/\\][^\s"'\`,;:)\]}]*)?)(?=$|[\s"'\`,;:)\]}])`,
         isWindowsPath(m.from) ? 'gi' : 'g',
       )
-      // eslint-disable-next-line @typescript-eslint/no-loop-func -- replace calls it synchronously inside the iteration
+
       out = out.replace(pattern, (_all, rest: string) => {
         count++
         const tail = rest.replaceAll('\\', '/').replace(/^\/+/, '')

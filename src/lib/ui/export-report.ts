@@ -5,9 +5,9 @@ import type {HostContext} from '../host/host-context.js'
 import type {ExportOutcome, ExportPreparation} from '../operations/export-operation.js'
 
 import {describeVolumes} from '../archive/volumes.js'
+import {ourCommand} from '../cli-face.js'
 import {humanBytes, plural} from '../util/paths.js'
 import {countsLine} from './archive-report.js'
-import {ourCommand} from '../cli-face.js'
 
 export const exportFlags = {
   agent: Flags.string({description: 'Export only this agent (repeatable).', multiple: true, multipleNonGreedy: true}),

@@ -3,10 +3,9 @@ import {Flags} from '@oclif/core'
 import type {ChainResult} from '../host/host-chain.js'
 import type {ImportOutcome} from '../operations/import-operation.js'
 
-import {MigrateError} from '../errors.js'
-
-import {humanBytes, plural} from '../util/paths.js'
 import {ourCommand} from '../cli-face.js'
+import {MigrateError} from '../errors.js'
+import {humanBytes, plural} from '../util/paths.js'
 import {foreignNotes, verificationNote} from './archive-report.js'
 import {stepLine} from './step-line.js'
 

@@ -14,7 +14,7 @@ export class StageProgress {
   private lastStatus = 0
 
   static forCommand(json: boolean): StageProgress {
-    return new StageProgress(!json && process.stderr.isTTY === true && !process.env.CI)
+    return new StageProgress(!json && process.stderr.isTTY && !process.env.CI)
   }
 
   constructor(private readonly enabled: boolean) {}

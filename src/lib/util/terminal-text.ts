@@ -4,7 +4,7 @@
  * moves) and bidi overrides disguise what is shown; each becomes a visible escape. Newlines are
  * kept only where the caller's own layout puts them.
  */
-// eslint-disable-next-line no-control-regex
+
 const UNSAFE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g
 
 export function terminalSafe(text: string, keepNewlines = true): string {

@@ -42,6 +42,7 @@ function indexBackups(stateDirs: string[]): Map<string, string> {
     for (const agent of listDirs(path.join(stateDir, 'agents')))
       walk(path.join(stateDir, 'agents', agent, 'session-sqlite-import-archive'), 0)
   }
+
   return index
 }
 

@@ -11,9 +11,9 @@ import {HostCommands} from '../host/host-commands.js'
 import {loadConfig} from '../inventory/config-reader.js'
 import {buildExportPlan, type ExportPlan} from '../inventory/export-plan.js'
 import {sqliteAdvice, sqliteModuleOrNull, zstdAvailable} from '../runtime/node-runtime.js'
+import {openclawCommand, ourCommand} from '../ui/hints.js'
 import {currentUser, humanBytes, plural} from '../util/paths.js'
 import {CheckReport} from './report.js'
-import {openclawCommand, ourCommand} from '../ui/hints.js'
 
 export type SourceReadiness = {
   plan: ExportPlan | null
@@ -154,7 +154,7 @@ export async function checkSource(
     `${plural(plan.secrets.length, 'secret file')} found by path (values never read): they travel encrypted.`,
   )
 
-  let free = Number.POSITIVE_INFINITY
+  let free = Infinity
   try {
     const stats = fs.statfsSync(options.outputDir)
     free = stats.bavail * stats.bsize

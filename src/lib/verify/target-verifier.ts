@@ -9,8 +9,8 @@ import type {PathMapper} from '../rebase/path-mapper.js'
 import {finalMode} from '../import/permissions.js'
 import {loadConfig} from '../inventory/config-reader.js'
 import {countState} from '../inventory/state-counts.js'
-import {HostMigrations, hostOwnedFile, hostWorkspaceFile} from './host-migrations.js'
 import {scanDatabaseFor} from '../sqlite/sqlite-scan.js'
+import {HostMigrations, hostOwnedFile, hostWorkspaceFile} from './host-migrations.js'
 import {CheckReport} from './report.js'
 
 export type VerifyInput = {
@@ -30,12 +30,12 @@ export type VerifyInput = {
   rewritten: Set<string>
   /** rootId → where it lives on this machine. */
   targets: Map<string, string>
+  uid: number
   /**
    * The OpenClaw here is newer than the one that wrote the archive: its own one-way migrations
    * (JSON → SQLite, `*.migrated`, `backups/`) are reported as such, not as loss.
    */
   upgradedBy?: null | string
-  uid: number
 }
 
 export type VerifyResult = {

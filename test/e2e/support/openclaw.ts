@@ -41,21 +41,21 @@ function nodeVersionOf(node: string): string {
   return match ? match[1] : 'other'
 }
 
-export interface Host {
-  version: string
-  /** The Node that runs this host (the suite's Node 24 unless an older host asks for its own Node 22). */
-  node: string
-  dir: string
-  /** node_modules/openclaw/openclaw.mjs */
-  script: string
+export type Host = {
   /** A dir holding an `openclaw` wrapper that runs the script with this Node. */
   binDir: string
+  dir: string
   /** True when this run installed it (false: reused from the cache). */
   installed: boolean
   installMs: number
+  /** The Node that runs this host (the suite's Node 24 unless an older host asks for its own Node 22). */
+  node: string
+  /** node_modules/openclaw/openclaw.mjs */
+  script: string
+  version: string
 }
 
-function installedVersion(dir: string): string | null {
+function installedVersion(dir: string): null | string {
   try {
     return (
       (
@@ -77,6 +77,7 @@ function writeWrapper(dir: string, script: string, node: string): string {
     fs.writeFileSync(wrapper, text)
     fs.chmodSync(wrapper, 0o755)
   }
+
   return binDir
 }
 
@@ -132,6 +133,7 @@ export async function ensureHost(
     fs.writeFileSync(path.join(dir, '.e2e-complete'), new Date().toISOString() + '\n')
     installed = true
   }
+
   const script = path.join(dir, 'node_modules', 'openclaw', 'openclaw.mjs')
   return {
     binDir: writeWrapper(dir, script, node),
@@ -154,11 +156,12 @@ export function machineEnv(host: Host, home: string, extra: Record<string, strin
   for (const [key, value] of Object.entries(process.env)) {
     if (
       /^(OPENCLAW_|npm_|NPM_)/i.test(key) ||
-      ['CI', 'HOME', 'PATH', 'NODE', 'NODE_ENV', 'INIT_CWD', 'COLOR', 'FORCE_COLOR', 'EDITOR', 'VISUAL'].includes(key)
+      ['CI', 'COLOR', 'EDITOR', 'FORCE_COLOR', 'HOME', 'INIT_CWD', 'NODE', 'NODE_ENV', 'PATH', 'VISUAL'].includes(key)
     )
       continue
     env[key] = value
   }
+
   Object.assign(env, {
     FORCE_COLOR: '0',
     HOME: home,
@@ -213,7 +216,7 @@ export class Machine {
     return r
   }
 
-  async ocJson<T = any>(args: string[], timeoutMs = 180_000): Promise<{r: RunResult; data: T}> {
+  async ocJson<T = any>(args: string[], timeoutMs = 180_000): Promise<{data: T; r: RunResult}> {
     const r = await this.ocOk(args, timeoutMs)
     const data = parseJson<T>(r.stdout)
     if (data === null) throw new Error(`${this.label}: openclaw ${args.join(' ')} printed no JSON: ${describeRun(r)}`)
@@ -221,7 +224,7 @@ export class Machine {
   }
 
   /** The pid in `<stateDir>/tmp/openclaw-<uid>/gateway.state.lock`, when that process is alive. */
-  lockedGatewayPid(): number | null {
+  lockedGatewayPid(): null | number {
     const tmp = path.join(this.stateDir, 'tmp')
     let names: string[] = []
     try {
@@ -229,12 +232,14 @@ export class Machine {
     } catch {
       return null
     }
+
     for (const name of names.filter((n) => n.startsWith('openclaw-'))) {
       try {
         const lock = JSON.parse(fs.readFileSync(path.join(tmp, name, 'gateway.state.lock'), 'utf8')) as {pid?: number}
         if (typeof lock.pid === 'number' && alive(lock.pid)) return lock.pid
       } catch {}
     }
+
     return null
   }
 
@@ -249,12 +254,12 @@ export class Machine {
   /** Polls the host's status probe until the RPC answers (or the gateway process exits / time runs out). */
   async waitGatewayReady(
     port: number,
-    options: {timeoutMs?: number; pid?: number} = {},
-  ): Promise<{ready: boolean; ms: number; status: RunResult | null}> {
+    options: {pid?: number; timeoutMs?: number} = {},
+  ): Promise<{ms: number; ready: boolean; status: null | RunResult}> {
     const started = Date.now()
     // A polling deadline, not a timing assertion: a loaded 2-core machine needs minutes to start a gateway.
     const deadline = started + (options.timeoutMs ?? 300_000)
-    let status: RunResult | null = null
+    let status: null | RunResult = null
     while (Date.now() < deadline) {
       if (options.pid !== undefined && !alive(options.pid)) break
       if (await portOpen(port)) {
@@ -262,8 +267,10 @@ export class Machine {
         if (status.code === 0 && parseJson<{rpc?: {ok?: boolean}}>(status.stdout)?.rpc?.ok)
           return {ms: Date.now() - started, ready: true, status}
       }
+
       await sleep(1000)
     }
+
     return {ms: Date.now() - started, ready: false, status}
   }
 
@@ -274,7 +281,7 @@ export class Machine {
   async startGateway(
     port: number,
     logFile: string,
-  ): Promise<{pid: number; lockPid: number | null; ready: boolean; ms: number; exit: Promise<number | null>}> {
+  ): Promise<{exit: Promise<null | number>; lockPid: null | number; ms: number; pid: number; ready: boolean}> {
     const {spawn} = await import('node:child_process')
     const fd = fs.openSync(logFile, 'a')
     const child = spawn(
@@ -285,7 +292,11 @@ export class Machine {
     fs.closeSync(fd)
     const pid = child.pid!
     trackPid(pid, `${this.label} gateway (gateway run --port ${port})`)
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    const exit = new Promise<null | number>((resolve) =>
+      child.on('exit', (code) => {
+        resolve(code)
+      }),
+    )
     child.unref()
     const ready = await this.waitGatewayReady(port, {pid})
     const lockPid = this.lockedGatewayPid()
@@ -301,7 +312,9 @@ export function portOpen(port: number): Promise<boolean> {
       socket.destroy()
       resolve(true)
     })
-    socket.once('error', () => resolve(false))
+    socket.once('error', () => {
+      resolve(false)
+    })
   })
 }
 
@@ -311,7 +324,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const {port} = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
+      server.close(() => {
+        resolve(port)
+      })
     })
   })
 }

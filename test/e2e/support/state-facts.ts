@@ -97,7 +97,7 @@ export function shareArchive(
   fs.copyFileSync(from.archive, archive)
   fs.chmodSync(archive, 0o600)
   fs.copyFileSync(from.tgz, tgz)
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- drops the key from the copy
+
   const {passphraseFile: _, ...rest} = from
   shared = {
     ...rest,
