@@ -108,6 +108,12 @@ async function ocGatewayJson(machine: Machine, args: string[]): Promise<{data: a
   }
 }
 
+/** Our --json output: the one envelope `{command, ok, exitCode, result, error, warnings}`, flattened for the checks below. */
+function resultOf(r: RunResult): any {
+  const envelope = parseJson(r.stdout)
+  return envelope ? {...envelope.result, error: envelope.error, ok: envelope.ok} : null
+}
+
 function mergeConfig(file: string, patch: (config: any) => void): void {
   const config = readJson(file)
   patch(config)
@@ -301,7 +307,7 @@ describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`,
       it('check on Node 22 (old machine) runs and reports the running gateway', async function () {
         need.call(this, 'A')
         const r = await tool(A, node22, ['check', '--json'])
-        const data = parseJson(r.stdout)
+        const data = resultOf(r)
         const items = (data?.checks ?? []) as any[]
         const gateway = items.find((c) => c.id === 'gateway')
         const node = items.find((c) => c.id === 'node')
@@ -328,7 +334,7 @@ describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`,
           '--json',
         ])
         timing(face, 'export (Node 22)', r.ms)
-        const data = parseJson(r.stdout)
+        const data = resultOf(r)
         const gatewayExit = await Promise.race([gatewayA!.exit, sleep(15_000).then(() => 'still running' as const)])
         const counts = data?.profiles?.[0]?.counts
         observe(
@@ -354,7 +360,7 @@ describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`,
       it('check ARCHIVE on Node 22 verifies it', async function () {
         need.call(this, 'export')
         const r = await tool(A, node22, ['check', archive, '--passphrase-file', passphraseFile, '--json'])
-        const data = parseJson(r.stdout)
+        const data = resultOf(r)
         observe(face, 'check ARCHIVE (Node 22)', r.code === 0, `exit ${r.code}; ok=${data?.ok}`)
         expect(r.code, describeRun(r)).to.equal(0)
       })
@@ -371,7 +377,7 @@ describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`,
           '--json',
         ])
         timing(face, 'import (Node 24)', r.ms)
-        const data = parseJson(r.stdout)
+        const data = resultOf(r)
         fs.writeFileSync(path.join(dir, 'import.json'), r.stdout)
         for (let i = 0; i < 30 && !B.lockedGatewayPid(); i++) await sleep(1000)
         gatewayBPid = B.lockedGatewayPid()
@@ -457,7 +463,7 @@ describe(`old hosts on Node 22 → OpenClaw ${E2E_OPENCLAW_VERSION} on Node 24`,
           passphraseFile,
           '--json',
         ])
-        const data = parseJson(r.stdout)
+        const data = resultOf(r)
         const notOk = ((data?.checks ?? []) as any[]).filter((i) => i.status !== 'ok')
         observe(
           face,
