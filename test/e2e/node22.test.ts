@@ -40,7 +40,7 @@ describe('the standalone tool on Node 22', () => {
       const node = await ensureNode(version)
       const archive = path.join(root, `work-${version}.tar.gz`)
       const check = await run(node, ['check', '--profile', 'work', '--json'])
-      const nodeItem = ((parseJson<any>(check.stdout)?.result?.checks ?? []) as any[]).find((c) => c.id === 'node')
+      const nodeItem = ((parseJson(check.stdout)?.result?.checks ?? []) as any[]).find((c) => c.id === 'node')
       const exported = await run(node, ['export', '--profile', 'work', '--no-encrypt', '-o', archive, '--json'])
       const zstd = await run(node, [
         'export',
@@ -68,7 +68,7 @@ describe('the standalone tool on Node 22', () => {
       expect(check.code, describeRun(check)).to.equal(0)
       expect(nodeItem?.status).to.equal('ok')
       expect(exported.code, describeRun(exported)).to.equal(0)
-      const data = parseJson<any>(exported.stdout)?.result
+      const data = parseJson(exported.stdout)?.result
       expect(data.profiles[0].counts.sessions).to.be.greaterThan(0)
       // Our own unencrypted archive: its roots outside the state dir need the user's consent to be placed.
       const verified = await run(node, ['check', archive, '--accept-placement', '--json'])
