@@ -124,6 +124,12 @@ describe('older OpenClaw layouts', () => {
         version: null,
       }
       expect(planPlugins(archived, config, here, false).reinstall.map((p) => p.id)).to.include('migrate-machine')
+      // Only the record this machine wrote is marked as its own (the host chain then installs even an npm-pack: spec);
+      // nothing from the archive is.
+      const {reinstall} = planPlugins(archived, config, {...here, spec: 'npm-pack:/tmp/x.tgz'}, false)
+      expect(reinstall.filter((p) => p.fromThisMachine).map((p) => [p.id, p.spec])).to.deep.equal([
+        ['migrate-machine', 'npm-pack:/tmp/x.tgz'],
+      ])
 
       expect(
         dropPluginEntries(

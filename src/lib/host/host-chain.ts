@@ -4,6 +4,7 @@ import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {PluginRecord} from '../archive/manifest.js'
+import type {ReinstallPlugin} from '../import/plugin-plan.js'
 import type {HostContext} from './host-context.js'
 
 import {openclawCommand} from '../ui/hints.js'
@@ -41,7 +42,7 @@ export type ChainOptions = {
   onStep?: (step: ChainStep) => void
   /** A host command is about to run (it may take a while: doctor, a plugin install). */
   onStepStart?: (step: string) => void
-  plugins: PluginRecord[]
+  plugins: ReinstallPlugin[]
   profile: null | string
   restart: boolean
   /** The OpenClaw version that wrote the archive: older than the target's, the host migrates first. */
@@ -177,8 +178,9 @@ export async function runHostChain(
       continue
     }
 
-    if (!isRegistrySpec(plugin.spec)) {
-      // The archive chose this spec: only an exact npm registry version is installed unasked.
+    if (!plugin.fromThisMachine && !isRegistrySpec(plugin.spec)) {
+      // The archive chose this spec: only an exact npm registry version is installed unasked. A record this
+      // machine wrote before the import (this tool's own plugin, e.g. from npm-pack:) is the user's own choice.
       skip(
         `reinstall plugin ${plugin.id}`,
         `openclaw plugins install ${plugin.spec}`,

@@ -8,12 +8,15 @@ import {isOwnPlugin, ownPluginIds} from '../util/tool-info.js'
 
 export type DroppedPlugin = {id: string; reason: string}
 
+/** A plugin to install again; `fromThisMachine` marks a record this machine wrote itself, never one from the archive. */
+export type ReinstallPlugin = PluginRecord & {fromThisMachine?: boolean}
+
 export type PluginPlan = {
   /** Installed plugins the new gateway would wait for forever: their config entries are removed. */
   dropped: DroppedPlugin[]
   /** Config entries that stay although the plugin cannot be reinstalled (--keep-plugin-entries). */
   kept: DroppedPlugin[]
-  reinstall: PluginRecord[]
+  reinstall: ReinstallPlugin[]
 }
 
 function configuredPluginIds(config: JsonObject): Set<string> {
@@ -59,12 +62,12 @@ export function planPlugins(
   for (const plugin of archived) {
     const reason = cannotReinstall(plugin)
     if (reason) blocked.push({id: plugin.id, reason})
-    else plan.reinstall.push(plugin)
+    else plan.reinstall.push({...plugin, fromThisMachine: false})
   }
 
   for (const id of configured) {
     if (!isOwnPlugin({id})) continue
-    if (ownHere) plan.reinstall.push({...ownHere, id})
+    if (ownHere) plan.reinstall.push({...ownHere, fromThisMachine: true, id})
     else
       blocked.push({
         id,
