@@ -61,6 +61,7 @@ export const ErrorCodes = {
   HOST_TOO_OLD: {exit: ExitCode.TARGET},
   HOST_COMMAND_FAILED: {exit: ExitCode.HOST},
   UNDO_NOTHING: {exit: ExitCode.TARGET},
+  IMPORT_LOCKED: {exit: ExitCode.TARGET},
   INTERRUPTED: {exit: ExitCode.INTERRUPTED},
   NOT_READY: {exit: ExitCode.NOT_READY},
   INTERNAL: {exit: 1},

@@ -95,7 +95,12 @@ export async function stopGateway(
   if (!gone() && state.pid !== null && state.lockPath) {
     // An unmanaged `gateway run` the host could not stop: it is ours to signal, it holds our state dir's lock.
     method = `SIGTERM to pid ${state.pid}`
-    process.kill(state.pid, 'SIGTERM')
+    try {
+      process.kill(state.pid, 'SIGTERM')
+    } catch {
+      // EPERM: another user's process; reported below as still running
+    }
+
     const hardDeadline = Date.now() + 30_000
     while (!gone() && Date.now() < hardDeadline) await sleep(250)
   }

@@ -17,17 +17,20 @@ import {HostCommands} from '../host/host-commands.js'
 import {guardHostVersion} from '../host/version-guard.js'
 import {
   activate,
+  ASIDE_MARK,
   type ImportJournal,
   newJournal,
   recoverInterrupted,
   rollBack,
   saveJournal,
+  unresolvedJournals,
 } from '../import/import-journal.js'
+import {acquireImportLock} from '../import/import-lock.js'
 import {applyOwner, finalMode, type Owner, resolveOwner} from '../import/permissions.js'
 import {planStaging, prepareStagingParents, removeStaging, type StagedRoot, StagingSink} from '../import/staging.js'
 import {planTargets, type TargetPlan} from '../import/target-planner.js'
 import {type RebaseReport, rebaseStaged} from '../rebase/staged-rebaser.js'
-import {currentUser, fileStamp, humanBytes, plural} from '../util/paths.js'
+import {boundedSibling, currentUser, fileStamp, humanBytes, plural} from '../util/paths.js'
 import {createPrivateTempDir} from '../util/private-temp.js'
 import {type VerifyResult, verifyTarget} from '../verify/target-verifier.js'
 import {openclawCommand} from '../ui/hints.js'
@@ -214,16 +217,30 @@ function wouldMoveAside(plan: TargetPlan, runId: string): ImportOutcome['movedAs
   const stamp = fileStamp()
   return planStaging(plan, runId)
     .filter((s) => !s.nestedIn && fs.lstatSync(s.target, {throwIfNoEntry: false}) !== undefined)
-    .map((s) => ({aside: `${s.target}.pre-migrate-${stamp}`, target: s.target}))
+    .map((s) => ({aside: boundedSibling(s.target, `${ASIDE_MARK}${stamp}`), target: s.target}))
 }
 
+/**
+ * Imports into one home run one at a time (IMPORT_LOCKED names the run holding it); a dry run
+ * writes nothing there and takes no lock.
+ */
 export async function runImport(request: ImportRequest): Promise<ImportOutcome> {
+  const runId = `${fileStamp()}-${randomBytes(3).toString('hex')}`
+  if (request.dryRun) return importUnlocked(request, runId)
+  const release = acquireImportLock(request.context.home, {command: 'import', runId})
+  try {
+    return await importUnlocked(request, runId)
+  } finally {
+    release()
+  }
+}
+
+async function importUnlocked(request: ImportRequest, runId: string): Promise<ImportOutcome> {
   const home = request.context.home
   const recovered = request.dryRun ? [] : recoverInterrupted(home).map((j) => j.runId)
   const owner: null | Owner = await resolveOwner(request.owner)
   request.onPhase?.('open')
   const opened = await untilAborted(openArchive(request.source, request.getKeys), request)
-  const runId = `${fileStamp()}-${randomBytes(3).toString('hex')}`
   const tempDir = request.dryRun ? createPrivateTempDir('dry') : null
 
   let plan: TargetPlan | undefined
@@ -383,7 +400,12 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
       : result
   }
 
-  return outcome(read, plan!, pre!, rebase, recovered, movedAside, verification, chain, false)
+  const result = outcome(read, plan!, pre!, rebase, recovered, movedAside, verification, chain, false)
+  for (const stuck of unresolvedJournals(home))
+    result.manualSteps.unshift(
+      `An earlier import (run ${stuck.runId}) could not be rolled back completely; finish it by hand: ${stuck.unresolved?.join('; ')}`,
+    )
+  return result
 }
 
 function outcome(
