@@ -53,6 +53,7 @@ export const ErrorCodes = {
   ARCHIVE_MISMATCH: {exit: ExitCode.ARCHIVE},
   ARCHIVE_VERSION: {exit: ExitCode.ARCHIVE},
   ARCHIVE_NOT_FOUND: {exit: ExitCode.USAGE},
+  ARCHIVE_UNREADABLE: {exit: ExitCode.ARCHIVE},
   TARGET_EXISTS: {exit: ExitCode.TARGET},
   TARGET_GATEWAY_RUNNING: {exit: ExitCode.TARGET},
   TARGET_UNWRITABLE: {exit: ExitCode.TARGET},
