@@ -10,6 +10,7 @@ import {finalMode} from '../import/permissions.js'
 import {loadConfig} from '../inventory/config-reader.js'
 import {scanDatabaseFor} from '../sqlite/sqlite-scan.js'
 import {countRows} from '../sqlite/sqlite-snapshot.js'
+import {isRealDir} from '../util/paths.js'
 import {CheckReport} from './report.js'
 
 export type VerifyInput = {
@@ -107,7 +108,7 @@ export function countTarget(stateDir: string): Partial<ProfileCounts> {
   const found: Partial<ProfileCounts> = {agents: 0, credentialDirs: 0, cronJobs: 0, sessions: 0, sessionsPerAgent: {}}
   const agentsDir = path.join(stateDir, 'agents')
   for (const id of fs.existsSync(agentsDir) ? fs.readdirSync(agentsDir) : []) {
-    if (!fs.statSync(path.join(agentsDir, id)).isDirectory()) continue
+    if (!isRealDir(path.join(agentsDir, id))) continue
     found.agents!++
     const db = path.join(agentsDir, id, 'agent', 'openclaw-agent.sqlite')
     let n = fs.existsSync(db) ? countRows(db, 'session_nodes') : 0
@@ -119,7 +120,7 @@ export function countTarget(stateDir: string): Partial<ProfileCounts> {
 
   const creds = path.join(stateDir, 'credentials')
   if (fs.existsSync(creds))
-    found.credentialDirs = fs.readdirSync(creds).filter((n) => fs.statSync(path.join(creds, n)).isDirectory()).length
+    found.credentialDirs = fs.readdirSync(creds).filter((n) => isRealDir(path.join(creds, n))).length
   const stateDb = path.join(stateDir, 'state', 'openclaw.sqlite')
   if (fs.existsSync(stateDb)) found.cronJobs = countRows(stateDb, 'cron_jobs')
   return found
