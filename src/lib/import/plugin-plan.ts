@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import type {PluginRecord} from '../archive/manifest.js'
 
 import {type JsonObject, loadConfig} from '../inventory/config-reader.js'
+import {listInstalledPlugins} from '../inventory/plugins.js'
 import {isOwnPlugin, ownPluginIds} from '../util/tool-info.js'
 
 export type DroppedPlugin = {id: string; reason: string}
@@ -95,6 +96,12 @@ export function ownRecordIn(stateDir: string): null | PluginRecord {
             : null
       if (spec && !cannotReinstall({id, source: 'this machine', spec, version: null}))
         return {id, source: 'this machine (before the import)', spec, version: null}
+    }
+
+    // Hosts since 2026.8 keep install records in the state database, not in the config.
+    for (const record of listInstalledPlugins(stateDir, config)) {
+      if (!isOwnPlugin(record) || !record.spec || cannotReinstall(record)) continue
+      return {...record, source: 'this machine (before the import)'}
     }
   } catch {}
 
