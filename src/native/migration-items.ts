@@ -138,18 +138,16 @@ export function planFromOutcome(o: ImportOutcome, context: PlanContext): Migrati
       target: m.aside,
     })),
     ...rebaseItems(o),
-    ...o.manifest.profiles.flatMap((p) =>
-      p.plugins.map((plugin): MigrationItem => ({
-        action: 'reinstall',
-        details: {spec: plugin.spec, version: plugin.version},
-        id: `plugin:${plugin.id}`,
-        kind: 'plugin',
-        message: plugin.spec
-          ? `reinstalled with openclaw plugins install ${plugin.spec}`
-          : `no npm spec recorded (${plugin.source}): reinstall it by hand`,
-        status: plugin.spec ? 'planned' : 'skipped',
-      })),
-    ),
+    ...(o.plugins?.reinstall ?? o.manifest.profiles.flatMap((p) => p.plugins)).map((plugin): MigrationItem => ({
+      action: 'reinstall',
+      details: {spec: plugin.spec, version: plugin.version},
+      id: `plugin:${plugin.id}`,
+      kind: 'plugin',
+      message: plugin.spec
+        ? `reinstalled with openclaw plugins install ${plugin.spec}`
+        : `no npm spec recorded (${plugin.source}): reinstall it by hand`,
+      status: plugin.spec ? 'planned' : 'skipped',
+    })),
     ...o.manualSteps.map((step, i) => ({
       action: 'manual',
       id: `manual:step-${i + 1}`,

@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {DatabaseSync} from 'node:sqlite'
 
-import {dropPluginEntries, planPlugins} from '../../src/lib/import/plugin-plan.js'
+import {dropPluginEntries, ownRecordIn, planPlugins} from '../../src/lib/import/plugin-plan.js'
 import {listInstalledPlugins} from '../../src/lib/inventory/plugins.js'
 import {countState} from '../../src/lib/inventory/state-counts.js'
 import {HostMigrations} from '../../src/lib/verify/host-migrations.js'
@@ -86,6 +86,34 @@ describe('older OpenClaw layouts', () => {
       expect(plugins.map((p) => [p.id, p.spec, p.source])).to.deep.equal([
         ['voice-call', '@openclaw/voice-call@2026.6.1', 'state db installed_plugin_index'],
       ])
+    })
+
+    it("finds this machine's own install record in a 2026.8+ state database and reinstalls it even when the archive never had it", () => {
+      const s = path.join(root, 'here')
+      const tgz = path.join(root, 'openclaw-plugin-migrate-0.1.0.tgz')
+      write(tgz, 'pack')
+      write(path.join(s, 'openclaw.json'), '{}')
+      const index = {
+        index: {
+          installRecords: {
+            'migrate-machine': {artifactKind: 'npm-pack', sourcePath: tgz, spec: '@openclaw/plugin-migrate@0.1.0'},
+          },
+        },
+      }
+      db(
+        path.join(s, 'state', 'openclaw.sqlite'),
+        `CREATE TABLE config_machine_state (state_key TEXT PRIMARY KEY, value_json TEXT NOT NULL);
+         INSERT INTO config_machine_state VALUES ('plugins.installedIndex', '${JSON.stringify(index)}')`,
+      )
+      const own = ownRecordIn(s)
+      expect(own && [own.id, own.spec]).to.deep.equal(['migrate-machine', `npm-pack:${tgz}`])
+      // The archive's config has no entry for this tool: it still comes back, marked as this machine's own.
+      const {dropped, reinstall} = planPlugins([], path.join(root, 'missing.json'), own, false)
+      expect(dropped).to.deep.equal([])
+      expect(reinstall.map((p) => [p.id, p.fromThisMachine])).to.deep.equal([['migrate-machine', true]])
+      // Without a record here, nothing of this tool is reinstalled.
+      fs.rmSync(tgz)
+      expect(ownRecordIn(s)).to.equal(null)
     })
 
     it('drops configured plugins that cannot be reinstalled here (this tool, a missing npm-pack), keeps bundled ones', () => {

@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import type {PluginRecord} from '../archive/manifest.js'
 
 import {type JsonObject, loadConfig} from '../inventory/config-reader.js'
-import {listInstalledPlugins} from '../inventory/plugins.js'
+import {installRecords} from '../inventory/plugins.js'
 import {isOwnPlugin, ownPluginIds} from '../util/tool-info.js'
 
 export type DroppedPlugin = {id: string; reason: string}
@@ -66,14 +66,15 @@ export function planPlugins(
     else plan.reinstall.push({...plugin, fromThisMachine: false})
   }
 
+  // Installed here before the import: it comes back whether or not the old machine had it, so the
+  // command that ran the import is still there after it.
+  if (ownHere) plan.reinstall.push({...ownHere, fromThisMachine: true})
   for (const id of configured) {
-    if (!isOwnPlugin({id})) continue
-    if (ownHere) plan.reinstall.push({...ownHere, fromThisMachine: true, id})
-    else
-      blocked.push({
-        id,
-        reason: `it is openclaw-migrate's own plugin entry from the old machine (install it here with \`openclaw plugins install @openclaw/plugin-migrate\` if you want \`openclaw ${[...ownPluginIds()][0] ?? 'migrate-machine'}\`)`,
-      })
+    if (!isOwnPlugin({id}) || ownHere) continue
+    blocked.push({
+      id,
+      reason: `it is openclaw-migrate's own plugin entry from the old machine (install it here with \`openclaw plugins install @openclaw/plugin-migrate\` if you want \`openclaw ${[...ownPluginIds()][0] ?? 'migrate-machine'}\`)`,
+    })
   }
 
   for (const entry of blocked) (keep ? plan.kept : plan.dropped).push(entry)
@@ -99,7 +100,7 @@ export function ownRecordIn(stateDir: string): null | PluginRecord {
     }
 
     // Hosts since 2026.8 keep install records in the state database, not in the config.
-    for (const record of listInstalledPlugins(stateDir, config)) {
+    for (const record of installRecords(stateDir, config)) {
       if (!isOwnPlugin(record) || !record.spec || cannotReinstall(record)) continue
       return {...record, source: 'this machine (before the import)'}
     }

@@ -21,6 +21,12 @@ function readJson(file: string): null | Record<string, unknown> {
  * Sources: the config's install records, and the npm project dirs the host installs into.
  */
 export function listInstalledPlugins(stateDir: string, config: JsonObject): PluginRecord[] {
+  // This tool's own entry (left by a native install, even a failed one) is never carried to be reinstalled.
+  return installRecords(stateDir, config).filter((p) => !isOwnPlugin(p))
+}
+
+/** Every install record of the state dir, this tool's own included, sorted by id. */
+export function installRecords(stateDir: string, config: JsonObject): PluginRecord[] {
   const plugins = new Map<string, PluginRecord>()
   const installs = getPath(config, 'plugins.installs')
   if (installs && typeof installs === 'object') {
@@ -97,8 +103,7 @@ export function listInstalledPlugins(stateDir: string, config: JsonObject): Plug
     }
   }
 
-  // This tool's own entry (left by a native install, even a failed one) is never carried to be reinstalled.
-  return [...plugins.values()].filter((p) => !isOwnPlugin(p)).sort((a, b) => a.id.localeCompare(b.id))
+  return [...plugins.values()].sort((a, b) => a.id.localeCompare(b.id))
 }
 
 function* walkPackageDirs(dir: string, depth = 0): Generator<string> {

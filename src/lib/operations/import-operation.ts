@@ -33,6 +33,7 @@ import {
   ownRecordIn,
   planPlugins,
   type PluginPlan,
+  type ReinstallPlugin,
 } from '../import/plugin-plan.js'
 import {planStaging, prepareStagingParents, removeStaging, type StagedRoot, StagingSink} from '../import/staging.js'
 import {type RebaseReport, rebaseStaged} from '../rebase/staged-rebaser.js'
@@ -94,8 +95,11 @@ export type ImportOutcome = {
   movedAside: Array<{aside: string; target: string}>
   payloadBytes: number
   plan: TargetPlan
-  /** Configured plugins that cannot be reinstalled here: entries dropped (or kept with --keep-plugin-entries). */
-  plugins?: {dropped: DroppedPlugin[]; kept: DroppedPlugin[]}
+  /**
+   * Plugins the host chain installs again, and configured ones that cannot be reinstalled here:
+   * entries dropped (or kept with --keep-plugin-entries). A dry run previews the reinstalls only.
+   */
+  plugins?: {dropped: DroppedPlugin[]; kept: DroppedPlugin[]; reinstall: ReinstallPlugin[]}
   rebase: RebaseReport
   recovered: string[]
   verification: null | VerifyResult
@@ -373,7 +377,18 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
     if (request.dryRun) {
       cleanup()
       read.entries.close()
-      return outcome(read, plan!, pre!, rebase, recovered, wouldMoveAside(plan!, runId), null, null, true)
+      const result = outcome(read, plan!, pre!, rebase, recovered, wouldMoveAside(plan!, runId), null, null, true)
+      const archivedOf = (source: null | string) =>
+        read!.manifest.profiles.find((x) => x.profile === source)?.plugins ?? []
+      const reinstall = request.noHost
+        ? []
+        : plan!.profiles.flatMap(
+            (p) =>
+              planPlugins(archivedOf(p.source), '', fs.existsSync(p.stateDir) ? ownRecordIn(p.stateDir) : null, true)
+                .reinstall,
+          )
+      result.plugins = {dropped: [], kept: [], reinstall}
+      return result
     }
 
     await applyOwner(staged, owner)
@@ -481,7 +496,8 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
   const result = outcome(read, plan!, pre!, rebase, recovered, movedAside, verification, chain, false)
   const dropped = [...pluginPlans.values()].flatMap((x) => x.dropped)
   const kept = [...pluginPlans.values()].flatMap((x) => x.kept)
-  result.plugins = {dropped, kept}
+  const reinstall = [...pluginPlans.values()].flatMap((x) => x.reinstall)
+  result.plugins = {dropped, kept, reinstall}
   if (dropped.length > 0)
     result.manualSteps.unshift(
       `Plugins not reinstalled here (their config entries were removed so the gateway starts): ${dropped.map((d) => `${d.id}: ${d.reason}`).join('; ')}. Install them again with \`openclaw plugins install <spec>\` if you need them.`,
