@@ -29,6 +29,8 @@ export type CliOptions = {
   /** Written to stdin, then closed. stdin is a pipe, never a TTY. */
   input?: string
   timeoutMs?: number
+  /** Run as this (unprivileged) user through runuser(1); the caller must be root. */
+  asUser?: string
 }
 
 /** PATH without any directory that holds an `openclaw` executable, so no real host answers. */
@@ -57,7 +59,10 @@ export function cliEnv(options: CliOptions): NodeJS.ProcessEnv {
 /** Runs `openclaw-migrate <args>` (standalone face) and collects everything it printed. */
 export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEV_BIN, ...args], {
+    const command = options.asUser
+      ? ['runuser', '-m', '-u', options.asUser, '--', process.execPath, DEV_BIN, ...args]
+      : [process.execPath, DEV_BIN, ...args]
+    const child = spawn(command[0], command.slice(1), {
       cwd: options.cwd ?? options.home,
       env: cliEnv(options),
       stdio: ['pipe', 'pipe', 'pipe'],

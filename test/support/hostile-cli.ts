@@ -157,7 +157,7 @@ export function leftovers(dir: string): string[] {
 
     for (const name of names) {
       const abs = path.join(p, name)
-      if (/\.migrate-staging-|\.partial-[0-9a-f]+$/.test(name)) found.push(abs)
+      if (/\.migrate-staging-|\.partial-(\d+-)?[0-9a-f]+$/.test(name)) found.push(abs)
       let st: fs.Stats
       try {
         st = fs.lstatSync(abs)

@@ -1,4 +1,4 @@
-import {createHash, randomBytes} from 'node:crypto'
+import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {PassThrough, type Readable, Transform, type Writable} from 'node:stream'
@@ -11,6 +11,7 @@ import {snapshotDatabase} from '../sqlite/sqlite-snapshot.js'
 import {type Compression, gzipConcurrency, gzipMember, zstdCompressor} from './compression.js'
 import {type EncryptionSpec, encryptStream} from './encryption.js'
 import {type ArchiveManifest, INDEX_ENTRY, type IndexEntry, type IndexTrailer, MANIFEST_ENTRY} from './manifest.js'
+import {partialPathFor, publishError, publishExclusive, type PublishMethod, publishWithoutCopy} from './publish.js'
 import {encodeTarHeader, tarPadding, tarTrailer} from './tar-format.js'
 import {VolumeSink} from './volumes.js'
 
@@ -49,6 +50,8 @@ export type WriteArchiveResult = {
   archiveSha256: string
   entries: number
   payloadBytes: number
+  /** How a file output was put under its final name: link, or exclusive copy (exFAT, FAT32). */
+  published: null | PublishMethod
   sqliteSnapshots: Array<{integrity: string; path: string}>
   /** The volume files of a split archive, in order; null when it is one file or a stream. */
   volumes: null | string[]
@@ -454,7 +457,7 @@ function sinkFor(compression: Compression, pool: BlockPool): BlockSink {
 
 /**
  * Writes the archive as one stream: tar → gzip/zstd → age → file or stdout. A file output is
- * written under a temporary name next to the target and linked into place only when complete,
+ * written under a partial name next to the target and published (publish.ts) only when complete,
  * so a failed or interrupted export never leaves a partial archive under the final name.
  *
  * The tar is produced on the main thread (walk, read, hash) while the blocks are compressed on
@@ -510,20 +513,18 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<WriteA
   }
 
   let volumes: null | string[] = null
+  let published: null | PublishMethod = null
   if ('stream' in options.output) {
     await run(pipelineAsync(encrypted, meter, options.output.stream, {end: options.output.stream !== process.stdout}))
   } else if (options.output.volumeSize) {
-    const volumeSink = new VolumeSink(options.output.path, options.output.volumeSize, partialVolumePath)
+    const volumeSink = new VolumeSink(options.output.path, options.output.volumeSize, partialPathFor)
     const files = await writeVolumes(options.output.path, volumeSink, async () =>
       run(pipelineAsync(encrypted, meter, volumeSink)),
     )
     volumes = files.length > 1 ? files : null
   } else {
     const finalPath = options.output.path
-    const partial = path.join(
-      path.dirname(finalPath),
-      `.${path.basename(finalPath)}.partial-${randomBytes(4).toString('hex')}`,
-    )
+    const partial = partialPathFor(finalPath)
     try {
       await run(
         pipelineAsync(
@@ -532,26 +533,12 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<WriteA
           fs.createWriteStream(partial, {flags: 'wx', highWaterMark: BLOCK_SIZE, mode: 0o600}),
         ),
       )
-      await fs.promises.link(partial, finalPath)
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new MigrateError('OUTPUT_EXISTS', `${finalPath} appeared while exporting; it was not overwritten.`, {
-          suggestions: ['Choose another --output.'],
-        })
-      }
-
-      if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
-        throw new MigrateError(
-          'NO_SPACE',
-          `The disk holding ${path.dirname(finalPath)} is full; the partial archive was removed.`,
-          {suggestions: ['Free space or choose another --output.']},
-        )
-      }
-
-      throw error
-    } finally {
       await fs.promises.rm(partial, {force: true})
+      throw publishError(error, finalPath)
     }
+
+    published = await publishExclusive(partial, finalPath)
   }
 
   return {
@@ -559,32 +546,10 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<WriteA
     archiveSha256: archiveHash.digest('hex'),
     entries: state.entries,
     payloadBytes: state.payloadBytes,
+    published,
     sqliteSnapshots: state.sqlite,
     volumes,
   }
-}
-
-function partialVolumePath(final: string): string {
-  return path.join(path.dirname(final), `.${path.basename(final)}.partial-${randomBytes(4).toString('hex')}`)
-}
-
-const NO_HARD_LINKS = new Set(['ENOSYS', 'ENOTSUP', 'EOPNOTSUPP', 'EPERM'])
-
-/**
- * By link(2), which never replaces a name. FAT (the reason for volumes) has no hard links: there
- * the volume is renamed after checking the name is free, because copying would write every
- * 4 GiB volume twice on a slow stick; the window is the user's own export to the same name.
- */
-async function publishVolume(partial: string, final: string): Promise<void> {
-  try {
-    await fs.promises.link(partial, final)
-    return
-  } catch (error) {
-    if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error
-  }
-
-  if (fs.existsSync(final)) throw Object.assign(new Error(`${final} exists`), {code: 'EEXIST'})
-  await fs.promises.rename(partial, final)
 }
 
 /**
@@ -598,7 +563,7 @@ async function writeVolumes(base: string, sink: VolumeSink, write: () => Promise
     // Everything fit in one volume: it is an ordinary archive under the name asked for.
     if (sink.volumes.length === 1) sink.volumes[0].final = base
     for (const v of sink.volumes) {
-      await publishVolume(v.partial, v.final)
+      await publishWithoutCopy(v.partial, v.final)
       published.push(v.final)
     }
 

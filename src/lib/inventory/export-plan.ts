@@ -10,7 +10,7 @@ import {
   type SkippedPath,
 } from '../archive/manifest.js'
 import {MigrateError} from '../errors.js'
-import {expandHome, isInside, toPosix} from '../util/paths.js'
+import {expandHome, isDirFollowingLinks, isInside, toPosix} from '../util/paths.js'
 import {configuredAgents, getPath, type JsonObject, loadConfig} from './config-reader.js'
 import {listInstalledPlugins} from './plugins.js'
 import {isSqliteName, secretKind} from './rules.js'
@@ -164,7 +164,7 @@ export async function buildExportPlan(
     const agentIds = new Set(agents.map((a) => a.id))
     const agentsDir = path.join(source.stateDir, 'agents')
     for (const name of fs.existsSync(agentsDir) ? fs.readdirSync(agentsDir) : []) {
-      if (fs.statSync(path.join(agentsDir, name)).isDirectory()) agentIds.add(name)
+      if (isDirFollowingLinks(path.join(agentsDir, name))) agentIds.add(name)
     }
 
     const selected = (id: string) => !selection.agents || selection.agents.includes(id)

@@ -4,6 +4,7 @@ import path from 'node:path'
 import type {PluginRecord} from '../archive/manifest.js'
 
 import {readJsonCell} from '../sqlite/sqlite-scan.js'
+import {isDirFollowingLinks} from '../util/paths.js'
 import {isOwnPlugin} from '../util/tool-info.js'
 import {getPath, type JsonObject} from './config-reader.js'
 
@@ -115,7 +116,7 @@ function* walkPackageDirs(dir: string, depth = 0): Generator<string> {
 
   for (const name of fs.readdirSync(dir)) {
     const full = path.join(dir, name)
-    if (name !== 'node_modules' && fs.statSync(full).isDirectory()) yield* walkPackageDirs(full, depth + 1)
+    if (name !== 'node_modules' && isDirFollowingLinks(full)) yield* walkPackageDirs(full, depth + 1)
   }
 }
 

@@ -13,6 +13,7 @@ import {type Compression, extensionFor} from '../archive/compression.js'
 import {type EncryptionSpec} from '../archive/encryption.js'
 import {type ArchiveManifest, FORMAT_NAME, FORMAT_VERSION} from '../archive/manifest.js'
 import {FAT32_VOLUME_SIZE, isFatFilesystem, volumePath} from '../archive/volumes.js'
+import {sweepStalePartials} from '../archive/publish.js'
 import {MigrateError} from '../errors.js'
 import {detectGateway, type GatewayState, stopGateway} from '../host/gateway.js'
 import {HostCommands} from '../host/host-commands.js'
@@ -49,10 +50,12 @@ export type ExportPreparation = {
 export async function prepareExport(request: ExportRequest): Promise<ExportPreparation> {
   const {context} = request
   if (request.compression === 'zstd' && !zstdAvailable()) throw zstdUnavailable(false)
+  const skippedProfiles: string[] = []
   const sources: ProfileSource[] = request.selection.allProfiles
-    ? listProfileSources(context.home)
+    ? listProfileSources(context.home, skippedProfiles)
     : [{configPath: context.configPath, profile: context.profile, stateDir: context.stateDir}]
   const plan = await buildExportPlan(sources, request.selection, context.home)
+  plan.warnings.push(...skippedProfiles)
   const host = new HostCommands(context, request.config)
   const gateway = await detectGateway(context, host)
   if (gateway.running && !request.stopGateway && !request.dryRun) {
@@ -124,6 +127,8 @@ export type ExportOutcome = {
   gateway: {method: null | string; stopped: boolean; wasRunning: boolean}
   manifest: ArchiveManifest
   outputPath: null | string
+  /** Partial archives of killed exports removed from the output dir. */
+  sweptPartials: string[]
   written: WriteArchiveResult
 }
 
@@ -175,7 +180,7 @@ export function abandonExport(): void {
   const {outputPath, tempDir} = inProgress
   fs.rmSync(tempDir, {force: true, recursive: true})
   if (outputPath) {
-    const prefix = `.${path.basename(outputPath)}.partial-`
+    const prefix = `.${path.basename(outputPath)}.partial-${process.pid}-`
     for (const name of fs.readdirSync(path.dirname(outputPath)))
       if (name.startsWith(prefix)) fs.rmSync(path.join(path.dirname(outputPath), name), {force: true})
   }
@@ -204,6 +209,7 @@ export async function runExport(
   }
 
   const {outputPath} = prepared
+  const sweptPartials = outputPath ? sweepStalePartials(path.dirname(outputPath)) : []
   const manifest = buildManifest(prepared.plan, context, gateway)
   const tempDir = createPrivateTempDir('export')
   inProgress = {outputPath, tempDir}
@@ -219,7 +225,7 @@ export async function runExport(
       plan: prepared.plan,
       tempDir,
     })
-    return {gateway, manifest, outputPath, written}
+    return {gateway, manifest, outputPath, sweptPartials, written}
   } finally {
     fs.rmSync(tempDir, {force: true, recursive: true})
     inProgress = null

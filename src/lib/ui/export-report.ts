@@ -127,9 +127,11 @@ export function summarizeExport(outcome: ExportOutcome, context: HostContext, en
     payloadBytes: written.payloadBytes,
     plugins: manifest.profiles.flatMap((p) => p.plugins),
     profiles: manifest.profiles.map((p) => ({counts: p.counts, profile: p.profile, stateDir: p.stateDir})),
+    published: written.published,
     roots: manifest.roots.map((r) => ({id: r.id, kind: r.kind, sourcePath: r.sourcePath})),
     skipped: manifest.skipped,
     sqlite: written.sqliteSnapshots,
+    sweptPartials: outcome.sweptPartials,
   }
 }
 
@@ -146,6 +148,10 @@ export function renderExportResult(outcome: ExportOutcome, encryption: Encryptio
     lines.push(
       `  volumes     ${written.volumes.length} (${describeVolumes(written.volumes)}); import or check the first one, the others are read in order`,
     )
+  if (written.published === 'copy')
+    lines.push('  published   by exclusive copy (this filesystem has no hard links, e.g. exFAT or FAT32)')
+  if (outcome.sweptPartials.length > 0)
+    lines.push(`  swept       ${outcome.sweptPartials.length} partial archive(s) left by killed exports`)
   if (outcome.gateway.stopped)
     lines.push(
       `  gateway     was running; stopped (${outcome.gateway.method}). It stays stopped: the new machine takes over.`,

@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -48,4 +49,25 @@ export function toPosix(p: string): string {
 /** "1 agent", "2 agents"; `many` for irregular plurals. */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`
+}
+
+/**
+ * A directory, or a symlink to one. A dangling or looping link, or nothing at all, is not: an
+ * ordinary state can hold a link whose target is gone, which must never crash an inventory.
+ */
+export function isDirFollowingLinks(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** A real directory (not a link to one): how export counts agents and credential dirs. */
+export function isRealDir(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isDirectory()
+  } catch {
+    return false
+  }
 }

@@ -11,6 +11,7 @@ import {loadConfig} from '../inventory/config-reader.js'
 import {countState} from '../inventory/state-counts.js'
 import {scanDatabaseFor} from '../sqlite/sqlite-scan.js'
 import {HostMigrations, hostOwnedFile, hostWorkspaceFile} from './host-migrations.js'
+import {isRealDir} from '../util/paths.js'
 import {CheckReport} from './report.js'
 
 export type VerifyInput = {
@@ -120,7 +121,7 @@ function countFiles(dir: string): number {
 export function countTarget(stateDir: string, agents: null | string[] = null): Partial<ProfileCounts> {
   const creds = path.join(stateDir, 'credentials')
   const credentialDirs = fs.existsSync(creds)
-    ? fs.readdirSync(creds).filter((n) => fs.statSync(path.join(creds, n)).isDirectory()).length
+    ? fs.readdirSync(creds).filter((n) => isRealDir(path.join(creds, n))).length
     : 0
   return {...countState(stateDir, {agents}), credentialDirs}
 }
