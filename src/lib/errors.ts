@@ -87,6 +87,7 @@ export const ErrorCodes = {
   REMOTE_REFUSED: {exit: ExitCode.TARGET},
   REMOTE_IMPORT_FAILED: {exit: ExitCode.TARGET},
   RESTORE_NOTHING: {exit: ExitCode.SOURCE},
+  IMPORT_LOCKED: {exit: ExitCode.TARGET},
   INTERRUPTED: {exit: ExitCode.INTERRUPTED},
   NOT_READY: {exit: ExitCode.NOT_READY},
   INTERNAL: {exit: 1},

@@ -17,7 +17,8 @@ import {
   newJournal,
   recoverInterrupted,
   saveJournal,
-  undoLastImport,
+  lastActivatedImport,
+  undoImport,
 } from '../../src/lib/import/import-journal.js'
 import {type StagedRoot} from '../../src/lib/import/staging.js'
 import {type CliResult, describeRun, parseJson, resultOf, rmrf, runCli, tmpDir} from '../support/cli.js'
@@ -476,8 +477,9 @@ describe('import failures: refused before any write, and killed at any point', f
       expect(fs.readFileSync(path.join(first.home, asides[1], 'IMPORTED'), 'utf8')).to.equal(RUN1)
       expect(fs.readFileSync(path.join(first.state, 'IMPORTED'), 'utf8')).to.equal(RUN2)
       // ...and undo (also within that second) brings the first import back, keeping the second.
-      const undone = undoLastImport(first.home, '20261124T100000Z')
-      expect(undone.journal.runId).to.equal(RUN2)
+      const last = lastActivatedImport(first.home)
+      expect(last.runId).to.equal(RUN2)
+      undoImport(first.home, last, '20261124T100000Z')
       expect(fs.readFileSync(path.join(first.state, 'IMPORTED'), 'utf8')).to.equal(RUN1)
     })
   })

@@ -3,8 +3,8 @@ import {Args, Flags} from '@oclif/core'
 import {MigrateCommand} from '../../lib/base-command.js'
 import {ourCommand} from '../../lib/cli-face.js'
 import {MigrateError} from '../../lib/errors.js'
-import {recoverInterrupted, undoLastImport} from '../../lib/import/import-journal.js'
 import {type ImportPhase, runImport} from '../../lib/operations/import-operation.js'
+import {runUndo} from '../../lib/operations/undo-operation.js'
 import {chainFailure, foreignFlags, keyFlags, renderImport, summarizeImport} from '../../lib/ui/import-report.js'
 import {resolveDecryption} from '../../lib/ui/passphrase.js'
 import {confirmPlacementOnTty} from '../../lib/ui/placement-prompt.js'
@@ -180,27 +180,33 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
 
   private async undo() {
     this.mode = 'undo'
-    const {home} = await this.hostContext({noBinary: true})
-    // An import killed mid-activation is the last import: undoing it means finishing its rollback.
-    const recovered = recoverInterrupted(home)
-    if (recovered.length > 0) {
-      for (const j of recovered)
-        this.say(`The interrupted import ${j.runId} was rolled back: everything it had moved is back in place.`)
-      return {
-        archiveId: recovered.at(-1)!.archiveId,
-        recovered: recovered.map((j) => j.runId),
-        restored: [],
-        undone: null,
-      }
-    }
-
-    const {journal, restored} = undoLastImport(home)
-    for (const r of restored)
+    const {flags} = this
+    const context = await this.hostContext({noBinary: !flags.host})
+    const outcome = await runUndo({
+      config: this.config,
+      context,
+      noHost: !flags.host,
+      stopGateway: flags['stop-gateway'],
+    })
+    for (const j of outcome.recovered)
+      this.say(`The interrupted import ${j.runId} was rolled back: everything it had moved is back in place.`)
+    for (const dir of outcome.gatewaysStopped) this.say(`Stopped the gateway running on ${dir}.`)
+    for (const r of outcome.restored)
       this.say(
         r.from
           ? `${r.target}: restored from ${r.from}; the imported copy is now ${r.importedNowAt}`
           : `${r.target}: nothing was there before; the imported copy is now ${r.importedNowAt}`,
       )
-    return {archiveId: journal.archiveId, recovered: [], restored, undone: journal.runId}
+    if (outcome.restored.length > 0)
+      this.say(
+        'The imported copies (*.undone-*) hold secrets (API keys, channel logins): remove them once you no longer need them.',
+      )
+    return {
+      archiveId: (outcome.undone ?? outcome.recovered.at(-1))?.archiveId ?? null,
+      gatewaysStopped: outcome.gatewaysStopped,
+      recovered: outcome.recovered.map((j) => j.runId),
+      restored: outcome.restored,
+      undone: outcome.undone?.runId ?? null,
+    }
   }
 }

@@ -101,7 +101,12 @@ export async function stopGateway(
       method = result
         ? `${method} (${hostStopSummary(result)}), then SIGTERM to pid ${state.pid}`
         : `SIGTERM to pid ${state.pid}`
-      process.kill(state.lock.pid, 'SIGTERM')
+      try {
+        process.kill(state.lock.pid, 'SIGTERM')
+      } catch {
+        // EPERM: another user's process; reported below as still running
+      }
+
       const hardDeadline = Date.now() + 30_000
       while (!gone() && Date.now() < hardDeadline) await sleep(250)
     }

@@ -5,11 +5,12 @@ import type {StagedRoot} from './staging.js'
 
 import {ourCommand} from '../cli-face.js'
 import {MigrateError} from '../errors.js'
-import {fileStamp} from '../util/paths.js'
+import {boundedSibling, fileStamp} from '../util/paths.js'
 import {processAlive} from '../util/process.js'
 import {journalProblem} from './journal-validation.js'
 
-export type JournalState = 'abandoned' | 'activated' | 'activating' | 'rolled-back' | 'staging' | 'undone'
+export type JournalState =
+  'abandoned' | 'activated' | 'activating' | 'rollback-failed' | 'rolled-back' | 'staging' | 'undone'
 
 export type JournalStep = {
   /** Planned before the rename, so a crash in between can still be undone. */
@@ -23,6 +24,8 @@ export type JournalStep = {
 }
 
 export type ImportJournal = {
+  /** When activation completed: undo goes by this order, not by start order. */
+  activatedAt?: string
   archiveId: string
   createdAt: string
   pid: number
@@ -33,23 +36,59 @@ export type ImportJournal = {
   state: JournalState
   steps: JournalStep[]
   targets: Array<{rootId: string; target: string}>
+  /** What a rollback that failed could not do, as exact steps for the user ('rollback-failed'). */
+  unresolved?: string[]
   undoneAt?: string
   version: 1
 }
 
 const MAX_JOURNAL_BYTES = 64 * 1024 * 1024
+/** Suffixes of the copies an import moves aside and an undo steps away (they hold secrets). */
+export const ASIDE_MARK = '.pre-migrate-'
+export const UNDONE_MARK = '.undone-'
 
 export function journalDir(home: string): string {
   return path.join(home, '.openclaw-migrate', 'imports')
 }
 
+/**
+ * Writes the journal durably: the new content is flushed to the disk before it replaces the old
+ * one by rename, and the directory is flushed after, so a power cut leaves either the old or the
+ * new journal, never an empty or missing one.
+ */
 export function saveJournal(home: string, journal: ImportJournal): void {
   const dir = journalDir(home)
   fs.mkdirSync(dir, {mode: 0o700, recursive: true})
   const file = path.join(dir, `${journal.runId}.json`)
   const tmp = `${file}.tmp`
-  fs.writeFileSync(tmp, JSON.stringify(journal, null, 2), {mode: 0o600})
+  const fd = fs.openSync(tmp, 'w', 0o600)
+  try {
+    fs.writeFileSync(fd, JSON.stringify(journal, null, 2))
+    fs.fsyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+
   fs.renameSync(tmp, file)
+  syncDir(dir)
+}
+
+/** fsync(2) of a directory, so a rename or removal in it survives a power cut. */
+export function syncDir(dir: string): void {
+  let fd: number
+  try {
+    fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY)
+  } catch {
+    return
+  }
+
+  try {
+    fs.fsyncSync(fd)
+  } catch {
+    // Some filesystems refuse fsync on a directory (EINVAL); the rename is then as durable as they make it.
+  } finally {
+    fs.closeSync(fd)
+  }
 }
 
 export function listJournals(home: string): ImportJournal[] {
@@ -117,8 +156,8 @@ export function activate(home: string, journal: ImportJournal, stamp = fileStamp
     if (step.nested) continue
     if (exists(step.target)) {
       // A second import within the same second must not collide with the first one's aside.
-      step.aside = `${step.target}.pre-migrate-${stamp}`
-      for (let n = 2; exists(step.aside); n++) step.aside = `${step.target}.pre-migrate-${stamp}-${n}`
+      step.aside = boundedSibling(step.target, `${ASIDE_MARK}${stamp}`)
+      for (let n = 2; exists(step.aside); n++) step.aside = boundedSibling(step.target, `${ASIDE_MARK}${stamp}-${n}`)
       saveJournal(home, journal)
       fs.renameSync(step.target, step.aside)
     }
@@ -127,29 +166,49 @@ export function activate(home: string, journal: ImportJournal, stamp = fileStamp
     saveJournal(home, journal)
     fs.renameSync(step.staging, step.target)
     step.phase = 'activated'
+    syncDir(path.dirname(step.target))
     saveJournal(home, journal)
   }
 
   journal.state = 'activated'
+  journal.activatedAt = new Date().toISOString()
   saveJournal(home, journal)
 }
 
-/** Puts everything back as it was before activation began; the imported copy is discarded. */
+/**
+ * Puts everything back as it was before activation began; the imported copy is discarded. Each
+ * step is tried on its own: what cannot be done is recorded in the journal (`rollback-failed`)
+ * as the exact command to run, and never blocks later imports.
+ */
 export function rollBack(home: string, journal: ImportJournal): void {
+  const unresolved: string[] = []
+  const attempt = (what: string, fn: () => void) => {
+    try {
+      fn()
+    } catch (error) {
+      unresolved.push(`${what} (failed: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    }
+  }
+
   for (const step of journal.steps.toReversed()) {
     if (step.nested) continue
     const activated =
       step.phase === 'activated' || (step.phase === 'moved-aside' && !exists(step.staging) && exists(step.target))
     if (activated && exists(step.target)) {
       // The imported copy goes back to its staging name and is removed below: the archive still has it.
-      fs.renameSync(step.target, step.staging)
+      attempt(`mv ${shellQuote(step.target)} ${shellQuote(step.staging)}`, () =>
+        fs.renameSync(step.target, step.staging),
+      )
     }
 
-    if (step.aside && exists(step.aside) && !exists(step.target)) fs.renameSync(step.aside, step.target)
+    if (step.aside && exists(step.aside) && !exists(step.target))
+      attempt(`mv ${shellQuote(step.aside)} ${shellQuote(step.target)}`, () => fs.renameSync(step.aside!, step.target))
     step.phase = 'pending'
   }
 
-  for (const step of journal.steps) if (!step.nested) fs.rmSync(step.staging, {force: true, recursive: true})
+  for (const step of journal.steps)
+    if (!step.nested)
+      attempt(`rm -rf ${shellQuote(step.staging)}`, () => fs.rmSync(step.staging, {force: true, recursive: true}))
   for (const step of journal.steps.toReversed()) {
     for (const d of step.createdParents.toReversed()) {
       try {
@@ -160,6 +219,13 @@ export function rollBack(home: string, journal: ImportJournal): void {
     }
   }
 
+  if (unresolved.length > 0) {
+    journal.state = 'rollback-failed'
+    journal.unresolved = unresolved
+    saveJournal(home, journal)
+    return
+  }
+
   if (journal.state === 'staging') {
     // Nothing was ever activated: leave the machine exactly as it was, journal included.
     forgetJournal(home, journal)
@@ -168,6 +234,10 @@ export function rollBack(home: string, journal: ImportJournal): void {
 
   journal.state = 'rolled-back'
   saveJournal(home, journal)
+}
+
+function shellQuote(p: string): string {
+  return `'${p.replaceAll("'", "'\\''")}'`
 }
 
 /** Removes a journal that records nothing done, and the journal dirs if that leaves them empty. */
@@ -183,12 +253,21 @@ function forgetJournal(home: string, journal: ImportJournal): void {
   }
 }
 
-/** Finishes the business of an import that was killed: staging removed, half activation undone. */
+/**
+ * Finishes the business of an import that was killed: staging removed, half activation undone.
+ * A journal whose rollback fails is left in 'rollback-failed' with its manual steps (see
+ * `unresolvedJournals`); it never stops this run.
+ */
 export function recoverInterrupted(home: string): ImportJournal[] {
   const recovered: ImportJournal[] = []
   for (const journal of listJournals(home)) {
     if ((journal.state === 'staging' || journal.state === 'activating') && !processAlive(journal.pid)) {
-      rollBack(home, journal)
+      try {
+        rollBack(home, journal)
+      } catch {
+        continue // not even the journal could be written: it is tried again next time
+      }
+
       recovered.push(journal)
     }
   }
@@ -196,14 +275,17 @@ export function recoverInterrupted(home: string): ImportJournal[] {
   return recovered
 }
 
-/** `import --undo`: the imported state steps aside, the moved-aside state comes back. Nothing is deleted. */
-export function undoLastImport(
-  home: string,
-  stamp = fileStamp(),
-): {journal: ImportJournal; restored: Array<{from: null | string; importedNowAt: string; target: string}>} {
+/** Journals whose rollback could not be completed, with what the user must do by hand. */
+export function unresolvedJournals(home: string): ImportJournal[] {
+  return listJournals(home).filter((j) => j.state === 'rollback-failed')
+}
+
+/** The import `--undo` reverts: the last one activated (not the last one started). */
+export function lastActivatedImport(home: string): ImportJournal {
+  // Two overlapping imports are undone in the order they were activated, whatever order they started in.
   const journal = listJournals(home)
     .filter((j) => j.state === 'activated')
-    .toSorted((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .toSorted((a, b) => (a.activatedAt ?? a.createdAt).localeCompare(b.activatedAt ?? b.createdAt))
     .at(-1)
   if (!journal) {
     throw new MigrateError('UNDO_NOTHING', 'There is no completed import to undo on this machine.', {
@@ -213,18 +295,29 @@ export function undoLastImport(
     })
   }
 
+  return journal
+}
+
+/** `import --undo`: the imported state steps aside, the moved-aside state comes back. Nothing is deleted. */
+export function undoImport(
+  home: string,
+  journal: ImportJournal,
+  stamp = fileStamp(),
+): Array<{from: null | string; importedNowAt: string; target: string}> {
   const restored: Array<{from: null | string; importedNowAt: string; target: string}> = []
   for (const step of journal.steps.toReversed()) {
     if (step.nested) continue
-    let importedNowAt = `${step.target}.undone-${stamp}`
-    for (let n = 2; exists(importedNowAt); n++) importedNowAt = `${step.target}.undone-${stamp}-${n}`
+    let importedNowAt = boundedSibling(step.target, `${UNDONE_MARK}${stamp}`)
+    for (let n = 2; exists(importedNowAt); n++)
+      importedNowAt = boundedSibling(step.target, `${UNDONE_MARK}${stamp}-${n}`)
     if (exists(step.target)) fs.renameSync(step.target, importedNowAt)
     if (step.aside && exists(step.aside)) fs.renameSync(step.aside, step.target)
+    syncDir(path.dirname(step.target))
     restored.push({from: step.aside, importedNowAt, target: step.target})
   }
 
   journal.state = 'undone'
   journal.undoneAt = new Date().toISOString()
   saveJournal(home, journal)
-  return {journal, restored}
+  return restored
 }

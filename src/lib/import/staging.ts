@@ -5,7 +5,7 @@ import type {ArchiveSink, FileWriter, PayloadEntry} from '../archive/archive-rea
 import type {RootTarget, TargetPlan} from './placement.js'
 
 import {MigrateError} from '../errors.js'
-import {isInside} from '../util/paths.js'
+import {boundedSibling, isInside} from '../util/paths.js'
 import {assertRealDir, mkdirNoFollow} from './no-follow.js'
 
 export const STAGING_MARK = '.migrate-staging-'
@@ -37,7 +37,7 @@ export function planStaging(plan: TargetPlan, runId: string): StagedRoot[] {
       staged.push({
         ...t,
         createdParents: [],
-        staging: path.join(path.dirname(t.target), `.${path.basename(t.target)}${STAGING_MARK}${runId}`),
+        staging: boundedSibling(t.target, `${STAGING_MARK}${runId}`, '.'),
       })
     }
   }

@@ -18,12 +18,15 @@ import {guardHostVersion} from '../host/version-guard.js'
 import {checkRootsAgainstConfig, ConfigCapture} from '../import/config-claims.js'
 import {
   activate,
+  ASIDE_MARK,
   type ImportJournal,
   newJournal,
   recoverInterrupted,
   rollBack,
   saveJournal,
+  unresolvedJournals,
 } from '../import/import-journal.js'
+import {acquireImportLock} from '../import/import-lock.js'
 import {applyOwner, finalMode, type Owner, resolveOwner} from '../import/permissions.js'
 import {settleConsent} from '../import/placement-consent.js'
 import {type ConsentItem, planTargets, type TargetPlan} from '../import/placement.js'
@@ -39,7 +42,7 @@ import {planStaging, prepareStagingParents, removeStaging, type StagedRoot, Stag
 import {type RebaseReport, rebaseStaged} from '../rebase/staged-rebaser.js'
 import {openclawCommand} from '../ui/hints.js'
 import {stepLine} from '../ui/step-line.js'
-import {currentUser, fileStamp, humanBytes, isInside, plural, toPosix} from '../util/paths.js'
+import {boundedSibling, currentUser, fileStamp, humanBytes, isInside, plural, toPosix} from '../util/paths.js'
 import {createPrivateTempDir} from '../util/private-temp.js'
 import {type VerifyResult, verifyTarget} from '../verify/target-verifier.js'
 
@@ -247,16 +250,30 @@ function wouldMoveAside(plan: TargetPlan, runId: string): ImportOutcome['movedAs
   const stamp = fileStamp()
   return planStaging(plan, runId)
     .filter((s) => !s.nestedIn && fs.lstatSync(s.target, {throwIfNoEntry: false}) !== undefined)
-    .map((s) => ({aside: `${s.target}.pre-migrate-${stamp}`, target: s.target}))
+    .map((s) => ({aside: boundedSibling(s.target, `${ASIDE_MARK}${stamp}`), target: s.target}))
 }
 
+/**
+ * Imports into one home run one at a time (IMPORT_LOCKED names the run holding it); a dry run
+ * writes nothing there and takes no lock.
+ */
 export async function runImport(request: ImportRequest): Promise<ImportOutcome> {
+  const runId = `${fileStamp()}-${randomBytes(3).toString('hex')}`
+  if (request.dryRun) return importUnlocked(request, runId)
+  const release = acquireImportLock(request.context.home, {command: 'import', runId})
+  try {
+    return await importUnlocked(request, runId)
+  } finally {
+    release()
+  }
+}
+
+async function importUnlocked(request: ImportRequest, runId: string): Promise<ImportOutcome> {
   const {home} = request.context
   const recovered = request.dryRun ? [] : recoverInterrupted(home).map((j) => j.runId)
   const owner: null | Owner = await resolveOwner(request.owner)
   request.onPhase?.('open')
   const opened = await untilAborted(openArchive(request.source, request.getKeys, {fromHome: request.fromHome}), request)
-  const runId = `${fileStamp()}-${randomBytes(3).toString('hex')}`
   const tempDir = request.dryRun ? createPrivateTempDir('dry') : null
 
   let plan: TargetPlan | undefined
@@ -505,6 +522,10 @@ export async function runImport(request: ImportRequest): Promise<ImportOutcome> 
   if (kept.length > 0)
     result.manualSteps.unshift(
       `Plugins kept in the config but not installed here (--keep-plugin-entries): ${kept.map((d) => `${d.id}: ${d.reason}`).join('; ')}. Until they are installed the gateway may wait for them.`,
+    )
+  for (const stuck of unresolvedJournals(home))
+    result.manualSteps.unshift(
+      `An earlier import (run ${stuck.runId}) could not be rolled back completely; finish it by hand: ${stuck.unresolved?.join('; ')}`,
     )
   return result
 }

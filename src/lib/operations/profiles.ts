@@ -15,7 +15,7 @@ export function listProfileSources(home: string, warnings: string[] = []): Profi
   if (fs.existsSync(main)) sources.push({configPath: path.join(main, 'openclaw.json'), profile: null, stateDir: main})
   for (const name of fs.readdirSync(home).toSorted()) {
     const match = /^\.openclaw-([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(name)
-    if (!match || name.includes('.pre-migrate-')) continue
+    if (!match || name.includes('.pre-migrate-') || name.includes('.undone-')) continue
     const dir = path.join(home, name)
     if (isDirFollowingLinks(dir))
       sources.push({configPath: path.join(dir, 'openclaw.json'), profile: match[1], stateDir: dir})

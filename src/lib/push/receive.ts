@@ -6,9 +6,9 @@ import {isMigrateError, MigrateError} from '../errors.js'
 import {detectGateway, stopGateway} from '../host/gateway.js'
 import {targetHost} from '../host/host-chain.js'
 import {HostCommands} from '../host/host-commands.js'
-import {undoLastImport} from '../import/import-journal.js'
 import {planTargets} from '../import/placement.js'
 import {type ImportOutcome, type ImportRequest, preflight, runImport} from '../operations/import-operation.js'
+import {runUndo} from '../operations/undo-operation.js'
 import {toolVersion} from '../util/tool-info.js'
 
 /** What the new machine says about a push before anything moves on either side. */
@@ -138,7 +138,7 @@ export async function receiveArchive(
       steps: (outcome.chain?.steps ?? []).map((s) => ({ok: s.ok, step: s.step, summary: s.summary})),
     }
 
-  await undoReceived(options, outcome)
+  await undoReceived(options)
   options.onStep('the import was undone: this machine is as it was before the push')
   throw new MigrateError(
     'REMOTE_IMPORT_FAILED',
@@ -149,13 +149,7 @@ export async function receiveArchive(
   )
 }
 
-async function undoReceived(options: ReceiveOptions, outcome: ImportOutcome): Promise<void> {
-  for (const p of outcome.plan.profiles) {
-    const target = targetHost(options.context, {...p, home: outcome.plan.home, profile: p.target})
-    const host = new HostCommands(target, options.config)
-    const gateway = await detectGateway(target, host)
-    if (gateway.running) await stopGateway(target, host, gateway)
-  }
-
-  undoLastImport(options.context.home)
+/** Undoes the import just made, stopping the gateway it may have started. */
+async function undoReceived(options: ReceiveOptions): Promise<void> {
+  await runUndo({config: options.config, context: options.context, stopGateway: true})
 }

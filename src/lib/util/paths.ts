@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -70,4 +71,30 @@ export function isRealDir(p: string): boolean {
   } catch {
     return false
   }
+}
+
+/** Longest file name (bytes) on the filesystems a state lives on (ext4, xfs, btrfs, APFS, exFAT). */
+export const NAME_MAX = 255
+
+/**
+ * `${stem}${suffix}` as one file name, never longer than NAME_MAX bytes: a legal 220-byte
+ * workspace name plus a staging or aside suffix would not fit. Too long a stem is cut (on a
+ * character boundary) and marked with a hash of the whole stem, so different stems stay apart.
+ */
+export function boundedName(stem: string, suffix: string): string {
+  if (Buffer.byteLength(stem + suffix) <= NAME_MAX) return stem + suffix
+  const mark = `~${createHash('sha256').update(stem).digest('hex').slice(0, 12)}`
+  const room = NAME_MAX - Buffer.byteLength(suffix) - mark.length
+  let cut = ''
+  for (const char of stem) {
+    if (Buffer.byteLength(cut + char) > room) break
+    cut += char
+  }
+
+  return cut + mark + suffix
+}
+
+/** `boundedName` for a sibling of `file` (same directory). */
+export function boundedSibling(file: string, suffix: string, prefix = ''): string {
+  return path.join(path.dirname(file), boundedName(prefix + path.basename(file), suffix))
 }

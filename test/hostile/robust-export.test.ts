@@ -1,7 +1,8 @@
 /**
  * Ordinary states that used to crash the tool or leave debris, as root and as an unprivileged
  * user (test/support/unprivileged.ts): dangling symlinks (export, --all-profiles, import and
- * check --against), and partial archives left by a SIGKILLed export.
+ * check --against), and partial archives left by a SIGKILLed export. Slow (as root and as the
+ * user): in `npm run test:hostile`.
  */
 import {expect} from 'chai'
 import {spawn} from 'node:child_process'
