@@ -64,6 +64,27 @@ for (const runner of runners()) {
       )
     })
 
+    it('old home /…/x/home, new home /…/x/home2: the rebase is right and verification agrees (boundary-aware)', async () => {
+      const oldHome = path.join(root, 'x', 'home')
+      const newHome = path.join(root, 'x', 'home2')
+      fs.mkdirSync(oldHome, {recursive: true})
+      fs.mkdirSync(newHome)
+      const g = generateHome({home: oldHome, sessions: 1})
+      for (const h of g.holders) h.close()
+      giveTo(runner, path.join(root, 'x'))
+      const archive = path.join(root, 'x.tar.gz')
+      const exported = await runCli(['export', '--profile', 'work', '--no-encrypt', '-o', archive], {
+        ...as,
+        home: oldHome,
+      })
+      expect(exported.code, describeRun(exported)).to.equal(0)
+      const imported = await runCli(['import', archive, '--no-host', '--json'], {...as, home: newHome})
+      expect(imported.code, describeRun(imported)).to.equal(0)
+      const checked = await runCli(['check', '--against', archive, '--json'], {...as, home: newHome})
+      expect(checked.code, describeRun(checked)).to.equal(0)
+      observed.push(`${runner.label}: /x/home → /x/home2: import ${imported.code}, check --against ${checked.code}`)
+    })
+
     it('a SIGKILLed export leaves a partial archive; the next export into that dir sweeps it', async () => {
       const out = path.join(root, 'out')
       fs.mkdirSync(out)

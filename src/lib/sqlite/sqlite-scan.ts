@@ -13,10 +13,16 @@ export function minimalNeedles(needles: string[]): string[] {
   return unique.filter((n) => !unique.some((m) => m !== n && n.includes(m)))
 }
 
-/** Counts, read-only, the text cells of a database that still mention any of the given prefixes. */
+/**
+ * Counts, read-only, the text cells of a database that still mention any of the given prefixes.
+ * SQL finds the cells that contain a prefix; `mentions` (the path mapper's rule, the one the
+ * rebaser uses) then decides whether a cell really names a path below it: `/x/home2/...`
+ * contains `/x/home` but does not mention it.
+ */
 export function scanDatabaseFor(
   file: string,
   needles: string[],
+  mentions: (text: string) => boolean = () => true,
   skipTables = new Set<string>(['diagnostic_events']),
 ): Array<{column: string; rows: number; table: string}> {
   needles = minimalNeedles(needles)
@@ -37,10 +43,14 @@ export function scanDatabaseFor(
       for (const c of cols) {
         if (c.type !== '' && !/TEXT|CHAR|CLOB|JSON/i.test(c.type)) continue
         const where = needles.map(() => `instr(${quote(c.name)}, ?) > 0`).join(' OR ')
-        const row = db
-          .prepare(`SELECT count(*) AS n FROM ${quote(name)} WHERE typeof(${quote(c.name)}) = 'text' AND (${where})`)
-          .get(...needles) as {n: number}
-        if (Number(row.n) > 0) found.push({column: c.name, rows: Number(row.n), table: name})
+        const cells = db
+          .prepare(
+            `SELECT ${quote(c.name)} AS v FROM ${quote(name)} WHERE typeof(${quote(c.name)}) = 'text' AND (${where})`,
+          )
+          .iterate(...needles) as Iterable<{v: string}>
+        let rows = 0
+        for (const cell of cells) if (mentions(cell.v)) rows++
+        if (rows > 0) found.push({column: c.name, rows, table: name})
       }
     }
   } finally {

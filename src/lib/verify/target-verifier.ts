@@ -324,7 +324,7 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
 
     const stateDb = path.join(p.stateDir, 'state', 'openclaw.sqlite')
     if (fs.existsSync(stateDb))
-      for (const hit of scanDatabaseFor(stateDb, needles))
+      for (const hit of scanDatabaseFor(stateDb, needles, (text) => input.mapper.findMentions(text).length > 0))
         leftovers.push(`${stateDb} ${hit.table}.${hit.column} (${hit.rows} rows)`)
     if (leftovers.length > 0)
       report.problem(
