@@ -72,6 +72,7 @@ export const ErrorCodes = {
   PLACEMENT_CONSENT: {exit: ExitCode.USAGE},
   /** An import journal that names paths this tool does not create: never acted on. */
   JOURNAL_INVALID: {exit: ExitCode.TARGET},
+  ARCHIVE_UNREADABLE: {exit: ExitCode.ARCHIVE},
   TARGET_EXISTS: {exit: ExitCode.TARGET},
   TARGET_GATEWAY_RUNNING: {exit: ExitCode.TARGET},
   TARGET_UNWRITABLE: {exit: ExitCode.TARGET},

@@ -94,7 +94,22 @@ async function openTar(source: string, getKeys: () => Promise<DecryptionKeys>): 
     }
 
     if (!stat.isFile()) throw new MigrateError('ARCHIVE_NOT_FOUND', `${source} is not a file.`)
-    input = fs.createReadStream(source, {highWaterMark: 1024 * 1024})
+    let fd: number
+    try {
+      fd = fs.openSync(source, 'r')
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error'
+      throw new MigrateError('ARCHIVE_UNREADABLE', `Cannot read the archive ${source} (${code}).`, {
+        cause: error,
+        suggestions: [
+          code === 'EACCES'
+            ? 'Make it readable by this user (e.g. chown or chmod the file you copied), then run this again.'
+            : 'Check the file and the disk it is on, then run this again.',
+        ],
+      })
+    }
+
+    input = fs.createReadStream(source, {fd, highWaterMark: 1024 * 1024})
   }
 
   const first = await readHead(input, (head) => head.length >= 64)

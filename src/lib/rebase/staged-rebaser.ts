@@ -110,19 +110,17 @@ export async function rebaseStaged(
       const finalPath = targetFile(s, rel)
       if (sqliteArchivePaths.has(archivePath)) {
         let result: Awaited<ReturnType<typeof rebaseDatabase>>
+        // A database archived read-only (0444) is still rebased: owner write for the rebase, in a
+        // private (0700) staging dir, then its mode back.
+        const {mode} = fs.statSync(file)
+        if ((mode & 0o200) === 0) fs.chmodSync(file, (mode & 0o7777) | 0o200)
         try {
           result = await rebaseDatabase(file, mapper, {shown: finalPath, signal: options.signal})
         } catch (error) {
           if (error instanceof MigrateError) throw error
-          throw new MigrateError(
-            'INTERNAL',
-            `Could not rebase the paths in the database ${finalPath}: ${(error as Error).message}. Nothing was activated.`,
-            {
-              suggestions: [
-                `Import with --no-host to inspect, or report this with the output of \`${ourCommand('check <archive>')}\`.`,
-              ],
-            },
-          )
+          throw databaseError(error, finalPath)
+        } finally {
+          if ((mode & 0o200) === 0) fs.chmodSync(file, mode & 0o7777)
         }
 
         const rows = result.rewrites.reduce((n, r) => n + r.rows, 0)
@@ -202,4 +200,41 @@ export async function rebaseStaged(
   }
 
   return report
+}
+
+/** SQLite's primary result codes that are this machine's fault, not the archive's. */
+const SQLITE_READONLY = 8
+const SQLITE_FULL = 13
+const SQLITE_CANTOPEN = 14
+
+function databaseError(error: unknown, finalPath: string): MigrateError {
+  const primary = ((error as {errcode?: number}).errcode ?? -1) & 0xff
+  const errno = (error as NodeJS.ErrnoException).code
+  if (primary === SQLITE_FULL || errno === 'ENOSPC' || errno === 'EDQUOT')
+    return new MigrateError(
+      'NO_SPACE',
+      `The target disk filled up while rebasing the database ${finalPath}; nothing was activated and the staged files were removed.`,
+      {
+        cause: error,
+        suggestions: [
+          'Free space on the target disk (the rebase needs room for a journal the size of the database), then import again.',
+        ],
+      },
+    )
+  if (primary === SQLITE_READONLY || primary === SQLITE_CANTOPEN || errno === 'EACCES' || errno === 'EROFS')
+    return new MigrateError(
+      'TARGET_UNWRITABLE',
+      `Could not write the database ${finalPath} while rebasing it (${(error as Error).message}); nothing was activated.`,
+      {cause: error, suggestions: ['Check the permissions and the filesystem of the target location.']},
+    )
+  return new MigrateError(
+    'INTERNAL',
+    `Could not rebase the paths in the database ${finalPath}: ${(error as Error).message}. Nothing was activated.`,
+    {
+      cause: error,
+      suggestions: [
+        `Import with --no-host to inspect, or report this with the output of \`${ourCommand('check <archive>')}\`.`,
+      ],
+    },
+  )
 }
