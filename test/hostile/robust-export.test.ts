@@ -85,6 +85,24 @@ for (const runner of runners()) {
       observed.push(`${runner.label}: /x/home → /x/home2: import ${imported.code}, check --against ${checked.code}`)
     })
 
+    it('-o through a symlink into the state (~/link-to-state/x.tar.gz) is OUTPUT_INSIDE_SOURCE (real paths)', async () => {
+      const link = path.join(home, 'link-to-state')
+      fs.symlinkSync(path.join(home, '.openclaw-work'), link)
+      giveTo(runner, link)
+      const r = await runCli(
+        ['export', '--profile', 'work', '--no-encrypt', '-o', path.join(link, 'x.tar.gz'), '--json'],
+        {
+          ...as,
+          home,
+        },
+      )
+      expect(r.code, describeRun(r)).to.equal(2)
+      expect(parseJson(r).error.code).to.equal('OUTPUT_INSIDE_SOURCE')
+      expect(fs.readdirSync(path.join(home, '.openclaw-work')).filter((n) => n.includes('x.tar.gz'))).to.deep.equal([])
+      fs.rmSync(link)
+      observed.push(`${runner.label}: -o ~/link-to-state/x.tar.gz → exit ${r.code} OUTPUT_INSIDE_SOURCE`)
+    })
+
     it('a SIGKILLed export leaves a partial archive; the next export into that dir sweeps it', async () => {
       const out = path.join(root, 'out')
       fs.mkdirSync(out)

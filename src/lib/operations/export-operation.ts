@@ -91,12 +91,25 @@ function defaultName(context: HostContext, compression: Compression, allProfiles
   return `openclaw-migrate-${profile}-${host}-${fileStamp()}${extensionFor(compression)}${encrypted ? '.age' : ''}`
 }
 
+/** The real path (symlinks resolved) of an existing path, else the path itself. */
+function realPathOrSelf(p: string): string {
+  try {
+    return fs.realpathSync(p)
+  } catch {
+    return p
+  }
+}
+
 function resolveOutputPath(request: ExportRequest, plan: ExportPlan): string {
   const {output} = request
   const name = () => defaultName(request.context, request.compression, plan.selection.allProfiles, request.encrypted)
   let target = path.resolve(output ?? name())
   if (output && fs.existsSync(target) && fs.statSync(target).isDirectory()) target = path.join(target, name())
-  const inside = plan.roots.find((r) => r.type === 'dir' && isInside(target, r.sourcePath))
+  // Containment by real paths, as OpenClaw's backup does: `-o ~/link-to-state/x` is inside the state.
+  const realTarget = path.join(realPathOrSelf(path.dirname(target)), path.basename(target))
+  const inside = plan.roots.find(
+    (r) => r.type === 'dir' && (isInside(target, r.sourcePath) || isInside(realTarget, realPathOrSelf(r.sourcePath))),
+  )
   if (inside) {
     throw new MigrateError(
       'OUTPUT_INSIDE_SOURCE',
