@@ -1,3 +1,4 @@
+import {chownr} from 'chownr'
 import {execa} from 'execa'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -50,6 +51,32 @@ export async function applyOwner(staged: StagedRoot[], owner: null | Owner): Pro
     if (stat.isDirectory()) for (const name of await fs.promises.readdir(abs)) await visit(path.join(abs, name))
   }
 
-  for (const s of staged) if (!s.nestedIn) await visit(s.staging)
+  for (const s of staged) {
+    if (s.nestedIn) continue
+    await visit(s.staging)
+    // Parents the import created (e.g. ~/work for a workspace) belong to the user too, or the
+    // user could not even reach what was imported for them.
+    for (const dir of s.createdParents) {
+      await fs.promises.lchown(dir, owner.uid, owner.gid)
+      count++
+    }
+  }
+
   return count
+}
+
+/**
+ * The tool's own files in a home that belongs to --owner (the journal, so the user's own
+ * `--undo` finds the import) go to that user as well. A home of someone else is left alone.
+ */
+export async function giveToolFilesTo(home: string, toolDir: string, owner: null | Owner): Promise<void> {
+  if (!owner) return
+  const homeStat = fs.statSync(home, {throwIfNoEntry: false})
+  if (homeStat?.uid !== owner.uid || !fs.existsSync(toolDir)) return
+  await new Promise<void>((resolve, reject) => {
+    chownr(toolDir, owner.uid, owner.gid, (error) => {
+      if (error) reject(error instanceof Error ? error : new Error('chownr failed'))
+      else resolve()
+    })
+  })
 }

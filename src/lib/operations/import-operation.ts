@@ -19,6 +19,7 @@ import {checkRootsAgainstConfig, ConfigCapture} from '../import/config-claims.js
 import {
   activate,
   ASIDE_MARK,
+  journalDir,
   type ImportJournal,
   newJournal,
   recoverInterrupted,
@@ -27,7 +28,7 @@ import {
   unresolvedJournals,
 } from '../import/import-journal.js'
 import {acquireImportLock} from '../import/import-lock.js'
-import {applyOwner, finalMode, type Owner, resolveOwner} from '../import/permissions.js'
+import {applyOwner, finalMode, giveToolFilesTo, type Owner, resolveOwner} from '../import/permissions.js'
 import {settleConsent} from '../import/placement-consent.js'
 import {type ConsentItem, planTargets, type TargetPlan} from '../import/placement.js'
 import {
@@ -260,11 +261,14 @@ function wouldMoveAside(plan: TargetPlan, runId: string): ImportOutcome['movedAs
 export async function runImport(request: ImportRequest): Promise<ImportOutcome> {
   const runId = `${fileStamp()}-${randomBytes(3).toString('hex')}`
   if (request.dryRun) return importUnlocked(request, runId)
-  const release = acquireImportLock(request.context.home, {command: 'import', runId})
+  const {home} = request.context
+  const release = acquireImportLock(home, {command: 'import', runId})
   try {
     return await importUnlocked(request, runId)
   } finally {
     release()
+    const owner = await resolveOwner(request.owner).catch(() => null)
+    await giveToolFilesTo(home, path.dirname(journalDir(home)), owner).catch(() => {})
   }
 }
 
