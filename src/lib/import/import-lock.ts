@@ -59,8 +59,9 @@ export function acquireImportLock(home: string, who: {command: string; runId?: n
     runId: who.runId ?? null,
     startedAt: new Date().toISOString(),
   }
+  let created: string | undefined
   try {
-    fs.mkdirSync(path.dirname(file), {mode: 0o700, recursive: true})
+    created = fs.mkdirSync(path.dirname(file), {mode: 0o700, recursive: true})
   } catch (error) {
     throw unwritableHome(path.dirname(file), error)
   }
@@ -105,6 +106,13 @@ export function acquireImportLock(home: string, who: {command: string; runId?: n
       if (released) return
       released = true
       if (readHolder(file)?.pid === process.pid) fs.rmSync(file, {force: true})
+      // A run refused before it wrote anything leaves the home as it was: the tool dir too.
+      if (created)
+        try {
+          fs.rmdirSync(path.dirname(file))
+        } catch {
+          // journals live there now
+        }
     }
   }
 }
