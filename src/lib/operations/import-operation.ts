@@ -344,10 +344,15 @@ async function importUnlocked(request: ImportRequest, runId: string): Promise<Im
       } else {
         staged = planStaging(plan, runId)
         journal = newJournal(runId, manifest.archiveId, staged)
-        saveJournal(home, journal)
-        prepareStagingParents(staged)
-        for (const [i, s] of journal.steps.entries()) s.createdParents = staged[i].createdParents
-        saveJournal(home, journal)
+        // A journal or a parent that cannot be written is this machine's problem, not the archive's.
+        try {
+          saveJournal(home, journal)
+          prepareStagingParents(staged)
+          for (const [i, s] of journal.steps.entries()) s.createdParents = staged[i].createdParents
+          saveJournal(home, journal)
+        } catch (error) {
+          rethrowTarget(error)
+        }
       }
 
       const secrets = new Set(manifest.secrets.map((s) => s.path))
