@@ -10,7 +10,7 @@ import {randomBytes} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {cliEnv, DEV_BIN, describeRun, parseJson, rmrf, runCli} from '../support/cli.js'
+import {cliEnv, describeRun, DEV_BIN, parseJson, rmrf, runCli} from '../support/cli.js'
 import {generateHome} from '../support/home-generator.js'
 import {waitFor} from '../support/import-fixtures.js'
 import {giveTo, runners, runnerTmpDir} from '../support/unprivileged.js'
@@ -36,7 +36,9 @@ for (const runner of runners()) {
       giveTo(runner, root)
     })
 
-    after(() => rmrf(root))
+    after(() => {
+      rmrf(root)
+    })
 
     it('dangling symlinks: export, export --all-profiles, import, check --against all succeed', async () => {
       const one = path.join(root, 'one.tar.gz')

@@ -56,7 +56,9 @@ for (const runner of runners()) {
       expect(r.code, describeRun(r)).to.equal(0)
     })
 
-    after(() => rmrf(root))
+    after(() => {
+      rmrf(root)
+    })
 
     it('a 220-character workspace name imports (bounded staging/aside names) and undoes', async () => {
       const r = await runCli(['import', archive, '--no-host', '--json'], {...as, home: newHome})

@@ -31,7 +31,9 @@ describe('import --owner USER', function () {
     fs.chmodSync(archive, 0o644)
   })
 
-  after(() => rmrf(root))
+  after(() => {
+    rmrf(root)
+  })
 
   it('as root: created parents and the journal belong to USER; USER’s own --undo works', async () => {
     const runner = runners()[1]

@@ -51,7 +51,9 @@ for (const runner of runners()) {
       expect(r.code, describeRun(r)).to.equal(0)
     })
 
-    after(() => rmrf(root))
+    after(() => {
+      rmrf(root)
+    })
 
     it('HOME not writable → TARGET_UNWRITABLE (exit 5), nothing written', async () => {
       const home = path.join(root, 'ro-home')
@@ -136,7 +138,7 @@ for (const runner of runners()) {
       const size = Math.ceil(totals * 1.05 + 20 * 1024 * 1024)
       const home = path.join(root, 'tmpfs-home')
       fs.mkdirSync(home)
-      const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', home])
+      const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', home], {encoding: 'utf8'})
       if (mount.status !== 0) {
         console.log(`      skipped: cannot mount a tmpfs: ${mount.stderr}`)
         this.skip()

@@ -14,10 +14,10 @@ import {
   activate,
   type ImportJournal,
   journalDir,
+  lastActivatedImport,
   newJournal,
   recoverInterrupted,
   saveJournal,
-  lastActivatedImport,
   undoImport,
 } from '../../src/lib/import/import-journal.js'
 import {type StagedRoot} from '../../src/lib/import/staging.js'

@@ -22,6 +22,8 @@ export type CliResult = {
 }
 
 export type CliOptions = {
+  /** Run as this (unprivileged) user through runuser(1); the caller must be root. */
+  asUser?: string
   cwd?: string
   /** Extra environment (merged over a clean base); `undefined` values delete the variable. */
   env?: Record<string, string | undefined>
@@ -29,8 +31,6 @@ export type CliOptions = {
   /** Written to stdin, then closed. stdin is a pipe, never a TTY. */
   input?: string
   timeoutMs?: number
-  /** Run as this (unprivileged) user through runuser(1); the caller must be root. */
-  asUser?: string
 }
 
 /** PATH without any directory that holds an `openclaw` executable, so no real host answers. */

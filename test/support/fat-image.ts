@@ -16,7 +16,7 @@ export type FatMount = {dir: string; unmount(): void}
 const SBIN_PATH = `${process.env.PATH}:/usr/sbin:/sbin`
 
 function sh(cmd: string, args: string[]): {ok: boolean; out: string} {
-  const r = spawnSync(cmd, args, {env: {...process.env, PATH: SBIN_PATH}})
+  const r = spawnSync(cmd, args, {encoding: 'utf8', env: {...process.env, PATH: SBIN_PATH}})
   return {ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`.trim()}
 }
 
@@ -31,7 +31,10 @@ export function mountFat(kind: FatKind, owner: {gid: number; uid: number}, sizeM
   fs.chmodSync(work, 0o755)
   fs.writeFileSync(image, '')
   fs.truncateSync(image, sizeMiB * 1024 * 1024)
-  const cleanup = () => fs.rmSync(work, {force: true, recursive: true})
+  const cleanup = () => {
+    fs.rmSync(work, {force: true, recursive: true})
+  }
+
   const mkfs = kind === 'vfat' ? sh('mkfs.vfat', ['-F', '32', image]) : sh('mkfs.exfat', [image])
   if (!mkfs.ok) {
     cleanup()

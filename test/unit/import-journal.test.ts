@@ -17,10 +17,14 @@ import {rmrf} from '../support/cli.js'
 
 describe('journal: a rollback that cannot complete, undo order', () => {
   let home: string
+
   beforeEach(() => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'ocm-test-journal-'))
   })
-  afterEach(() => rmrf(home))
+
+  afterEach(() => {
+    rmrf(home)
+  })
 
   function journalFor(runId: string, target: string): ImportJournal {
     const staging = path.join(path.dirname(target), `.${path.basename(target)}.migrate-staging-${runId}`)

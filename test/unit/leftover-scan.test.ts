@@ -10,10 +10,14 @@ import {rmrf} from '../support/cli.js'
 
 describe('leftover-path check: path boundaries, the rebaser’s rule', () => {
   let dir: string
+
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocm-test-leftover-'))
   })
-  after(() => rmrf(dir))
+
+  after(() => {
+    rmrf(dir)
+  })
 
   it('a new home that extends the old one (/x/home → /x/home2) is no leftover; a real old path is', () => {
     const file = path.join(dir, 'state.sqlite')

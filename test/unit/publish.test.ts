@@ -15,15 +15,19 @@ function deadPid(): number {
 
 describe('publish: link, else exclusive copy; sweep of stale partials', () => {
   let dir: string
+
   beforeEach(() => {
     dir = tmpDir('publish')
   })
-  afterEach(() => rmrf(dir))
+
+  afterEach(() => {
+    rmrf(dir)
+  })
 
   it('publishes by link where the filesystem has hard links, and removes the partial', async () => {
     const final = path.join(dir, 'a.tar.gz')
     const partial = partialPathFor(final)
-    expect(path.basename(partial)).to.match(new RegExp(`^\\.a\\.tar\\.gz\\.partial-${process.pid}-[0-9a-f]{8}$`))
+    expect(path.basename(partial)).to.match(new RegExp(String.raw`^\.a\.tar\.gz\.partial-${process.pid}-[0-9a-f]{8}$`))
     fs.writeFileSync(partial, 'archive bytes', {mode: 0o600})
     expect(await publishExclusive(partial, final)).to.equal('link')
     expect(fs.readFileSync(final, 'utf8')).to.equal('archive bytes')

@@ -36,9 +36,9 @@ export type ImportJournal = {
   state: JournalState
   steps: JournalStep[]
   targets: Array<{rootId: string; target: string}>
+  undoneAt?: string
   /** What a rollback that failed could not do, as exact steps for the user ('rollback-failed'). */
   unresolved?: string[]
-  undoneAt?: string
   version: 1
 }
 
@@ -196,19 +196,23 @@ export function rollBack(home: string, journal: ImportJournal): void {
       step.phase === 'activated' || (step.phase === 'moved-aside' && !exists(step.staging) && exists(step.target))
     if (activated && exists(step.target)) {
       // The imported copy goes back to its staging name and is removed below: the archive still has it.
-      attempt(`mv ${shellQuote(step.target)} ${shellQuote(step.staging)}`, () =>
-        fs.renameSync(step.target, step.staging),
-      )
+      attempt(`mv ${shellQuote(step.target)} ${shellQuote(step.staging)}`, () => {
+        fs.renameSync(step.target, step.staging)
+      })
     }
 
     if (step.aside && exists(step.aside) && !exists(step.target))
-      attempt(`mv ${shellQuote(step.aside)} ${shellQuote(step.target)}`, () => fs.renameSync(step.aside!, step.target))
+      attempt(`mv ${shellQuote(step.aside)} ${shellQuote(step.target)}`, () => {
+        fs.renameSync(step.aside!, step.target)
+      })
     step.phase = 'pending'
   }
 
   for (const step of journal.steps)
     if (!step.nested)
-      attempt(`rm -rf ${shellQuote(step.staging)}`, () => fs.rmSync(step.staging, {force: true, recursive: true}))
+      attempt(`rm -rf ${shellQuote(step.staging)}`, () => {
+        fs.rmSync(step.staging, {force: true, recursive: true})
+      })
   for (const step of journal.steps.toReversed()) {
     for (const d of step.createdParents.toReversed()) {
       try {
@@ -237,7 +241,7 @@ export function rollBack(home: string, journal: ImportJournal): void {
 }
 
 function shellQuote(p: string): string {
-  return `'${p.replaceAll("'", "'\\''")}'`
+  return `'${p.replaceAll("'", String.raw`'\''`)}'`
 }
 
 /** Removes a journal that records nothing done, and the journal dirs if that leaves them empty. */

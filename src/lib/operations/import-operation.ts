@@ -19,8 +19,8 @@ import {checkRootsAgainstConfig, ConfigCapture} from '../import/config-claims.js
 import {
   activate,
   ASIDE_MARK,
-  journalDir,
   type ImportJournal,
+  journalDir,
   newJournal,
   recoverInterrupted,
   rollBack,

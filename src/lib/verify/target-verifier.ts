@@ -10,8 +10,8 @@ import {finalMode} from '../import/permissions.js'
 import {loadConfig} from '../inventory/config-reader.js'
 import {countState} from '../inventory/state-counts.js'
 import {scanDatabaseFor} from '../sqlite/sqlite-scan.js'
-import {HostMigrations, hostOwnedFile, hostWorkspaceFile} from './host-migrations.js'
 import {isRealDir} from '../util/paths.js'
+import {HostMigrations, hostOwnedFile, hostWorkspaceFile} from './host-migrations.js'
 import {CheckReport} from './report.js'
 
 export type VerifyInput = {
