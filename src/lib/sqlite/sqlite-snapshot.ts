@@ -64,15 +64,22 @@ export async function snapshotDatabase(source: string, destination: string): Pro
   }
 }
 
+/** Pages per backup step: all of them, so the copy is one step under one read transaction. */
+const ALL_PAGES = 2_147_483_647
+
 /**
  * SQLite's online backup API where this Node has it (22.16+, 23.8+, 24+); else `VACUUM INTO`,
  * which copies the database as one read transaction sees it (WAL content included) into a new
  * file: just as consistent, only without the incremental steps.
+ * The backup runs as a single step: in small steps, every write by another connection restarts
+ * it, and a database that keeps being written is never copied at all. One step holds one read
+ * transaction, so it ends in time proportional to the file whatever the writers do; pages go
+ * through SQLite's page cache, so memory stays flat.
  */
 async function copyConsistent(db: DatabaseSync, destination: string): Promise<void> {
   const {backup} = sqliteModule()
   if (typeof backup === 'function') {
-    await backup(db, destination)
+    await backup(db, destination, {rate: ALL_PAGES})
     return
   }
 
