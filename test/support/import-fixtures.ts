@@ -244,12 +244,16 @@ export function journals(home: string): any[] {
 export type SpawnedCli = {
   child: ChildProcess
   done: Promise<CliResult>
+  /** What it has printed on stderr so far. */
+  stderrSoFar(): string
 }
 
 /** Starts `openclaw-migrate <args>` (bin/dev.js) without waiting, so a test can signal it mid-flight. */
-export function spawnCli(args: string[], options: CliOptions): SpawnedCli {
+export function spawnCli(args: string[], options: CliOptions & {processGroup?: boolean}): SpawnedCli {
   const child = spawn(process.execPath, [DEV_BIN, ...args], {
     cwd: options.cwd ?? options.home,
+    // Its own process group, so a test can signal the group the way a terminal's Ctrl-C does.
+    detached: Boolean(options.processGroup),
     env: cliEnv(options),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -266,7 +270,7 @@ export function spawnCli(args: string[], options: CliOptions): SpawnedCli {
       resolve({code, err: Buffer.concat(err).toString('utf8'), out: stdout.toString('utf8'), signal, stdout})
     })
   })
-  return {child, done}
+  return {child, done, stderrSoFar: () => Buffer.concat(err).toString('utf8')}
 }
 
 /** Polls until `test()` is true (or the child exited / the deadline passed); returns whether it became true. */

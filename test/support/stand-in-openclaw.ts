@@ -18,6 +18,7 @@
  *
  * Every call appends one record to a log: its argv and the OPENCLAW_* variables it saw.
  * STANDIN_OPENCLAW_FAIL (comma-separated command prefixes, e.g. "doctor --lint") makes those exit 1.
+ * STANDIN_OPENCLAW_HOLD (a command prefix) holds that call until STANDIN_OPENCLAW_HOLD_FILE exists.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -84,6 +85,12 @@ IFS=',' read -ra FAILING <<< "\${STANDIN_OPENCLAW_FAIL:-}"
 for f in "\${FAILING[@]}"; do
   if [ -n "$f" ] && [[ "$CMD" == "$f"* ]]; then echo "stand-in openclaw: $f told to fail" >&2; exit 1; fi
 done
+# STANDIN_OPENCLAW_HOLD=<command prefix> with STANDIN_OPENCLAW_HOLD_FILE=<file>: that call writes its pid to
+# <file>.reached and waits until <file> exists, so a test can act while a host step runs.
+if [ -n "\${STANDIN_OPENCLAW_HOLD:-}" ] && [[ "$CMD" == "$STANDIN_OPENCLAW_HOLD"* ]]; then
+  echo $$ > "$STANDIN_OPENCLAW_HOLD_FILE.reached"
+  while [ ! -e "$STANDIN_OPENCLAW_HOLD_FILE" ]; do sleep 0.1; done
+fi
 case "$CMD" in
   "--version") echo "OpenClaw ${options.version ?? '2026.9.6'} (abc)" ;;
   "config file --json") printf '{"path":"%s/openclaw.json"}\\n' "$STATE" ;;

@@ -118,11 +118,25 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
       })
     const context = await this.hostContext({noBinary: !flags.host})
     const abort = new AbortController()
+    const insist = new AbortController()
+    let activated = false
+    // Before activation Ctrl-C stops the import; after it, the import finishes unless pressed again.
+    // The answer goes to stderr even with --json: it replies to the key the person just pressed.
     const onSigint = () => {
+      if (abort.signal.aborted) {
+        if (activated && !insist.signal.aborted) process.stderr.write('Rolling the import back…\n')
+        insist.abort()
+        return
+      }
+
       abort.abort()
+      if (activated)
+        process.stderr.write(
+          'The imported state is already in place: finishing the import. Press Ctrl-C again to roll it back.\n',
+        )
     }
 
-    process.once('SIGINT', onSigint)
+    process.on('SIGINT', onSigint)
     const progress = StageProgress.forCommand(this.jsonEnabled())
     try {
       const outcome = await runImport({
@@ -143,7 +157,9 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
         context,
         fromHome: flags['from-home'],
         getKeys: () => progress.pause(() => resolveDecryption(flags)),
+        insist: insist.signal,
         onPhase(phase) {
+          if (phase === 'activate' || phase === 'check' || phase === 'host') activated = true
           progress.stage(IMPORT_STAGES[phase])
         },
         onProgress(bytes, files) {

@@ -45,6 +45,8 @@ export type ChainOptions = {
   plugins: ReinstallPlugin[]
   profile: null | string
   restart: boolean
+  /** The user insisted on stopping (a second Ctrl-C): the running host command ends, no other starts. */
+  signal?: AbortSignal
   /** The OpenClaw version that wrote the archive: older than the target's, the host migrates first. */
   sourceVersion?: null | string
   startGateway: boolean
@@ -83,6 +85,13 @@ export function targetHost(
     : []
   const binary = base ? new OpenClawBinary(base.file, [...prefix, ...targetProfileArgs(options.profile)], env) : null
   return {...context, binary, configPath: options.configPath, profile: options.profile, stateDir: options.stateDir}
+}
+
+/** The chain stopped because the user insisted (the caller rolls the import back). */
+export class ChainStopped extends Error {
+  constructor() {
+    super('stopped by the user')
+  }
 }
 
 /** The last line the host printed that says something (not box drawing), for a step that went well. */
@@ -124,6 +133,10 @@ export async function runHostChain(
   const host = new HostCommands(target, config)
   const steps: ChainStep[] = []
   const oclifArgs = target.hostKind === 'oclif' ? targetProfileArgs(options.profile) : []
+  const stopIfInsisted = () => {
+    if (options.signal?.aborted) throw new ChainStopped()
+  }
+
   const record = (step: ChainStep) => {
     steps.push(step)
     options.onStep?.(step)
@@ -138,8 +151,10 @@ export async function runHostChain(
     judge: (r: HostStepResult) => null | {status: StepStatus; summary: string} = () => null,
     timeoutMs = 180_000,
   ) => {
+    stopIfInsisted()
     options.onStepStart?.(name)
-    const result = await host.run(id, [...args, ...oclifArgs], {timeoutMs})
+    const result = await host.run(id, [...args, ...oclifArgs], {signal: options.signal, timeoutMs})
+    stopIfInsisted()
     const verdict = judge(result) ?? {
       status: result.exitCode === 0 ? 'ok' : 'failed',
       summary: result.exitCode === 0 ? lastLine(result) : wholeMessage(result),
@@ -189,9 +204,17 @@ export async function runHostChain(
       continue
     }
 
+    stopIfInsisted()
     options.onStepStart?.(`reinstall plugin ${plugin.id}`)
-    const install = () =>
-      target.binary!.run(['plugins', 'install', plugin.spec!, '--force', '--accept-capabilities'], {timeoutMs: 300_000})
+    const install = async () => {
+      const installed = await target.binary!.run(
+        ['plugins', 'install', plugin.spec!, '--force', '--accept-capabilities'],
+        {signal: options.signal, timeoutMs: 300_000},
+      )
+      stopIfInsisted()
+      return installed
+    }
+
     let result = await install()
     let firstFailure: null | string = null
     // The imported install record names a package dir that is not there yet: the host flags the plugin while
@@ -243,6 +266,7 @@ export async function runHostChain(
     if (result.exitCode !== 0) {
       needStart = startCommand
       if (options.startGateway && target.binary) {
+        stopIfInsisted()
         await startDetached(target.binary, options.stateDir)
         record(
           step(
@@ -263,9 +287,12 @@ export async function runHostChain(
     // A gateway takes 20-40 s to answer on a quiet machine, minutes on a busy small one.
     const deadline = Date.now() + (needStart ? 0 : 300_000)
     for (;;) {
+      stopIfInsisted()
       const result = await host.run('gateway:status', ['--json', '--timeout', '3000', ...oclifArgs], {
+        signal: options.signal,
         timeoutMs: 60_000,
       })
+      stopIfInsisted()
       const data = result.data as null | {rpc?: {ok?: boolean}}
       gatewayRunning = result.exitCode === 0 && Boolean(data?.rpc?.ok ?? target.hostKind === 'oclif')
       if (gatewayRunning || Date.now() >= deadline) {

@@ -84,7 +84,11 @@ export class HostCommands {
     return this.hasOclifCommand(id) || this.context.binary !== null
   }
 
-  async run(id: string, args: string[], options: {timeoutMs?: number} = {}): Promise<HostStepResult> {
+  async run(
+    id: string,
+    args: string[],
+    options: {signal?: AbortSignal; timeoutMs?: number} = {},
+  ): Promise<HostStepResult> {
     const words = id.split(':')
     if (this.hasOclifCommand(id) && this.config) {
       const started = Date.now()
@@ -118,7 +122,7 @@ export class HostCommands {
       )
     }
 
-    const result = await binary.run([...words, ...args], {timeoutMs: options.timeoutMs})
+    const result = await binary.run([...words, ...args], {signal: options.signal, timeoutMs: options.timeoutMs})
     return {
       ...result,
       data: parseHostJson(result.stdout),

@@ -18,6 +18,8 @@ export type HostRunOptions = {
   /** Extra environment for this call only. */
   env?: NodeJS.ProcessEnv
   input?: string
+  /** Ends the call (SIGTERM to the host process): the user insisted on stopping. */
+  signal?: AbortSignal
   timeoutMs?: number
 }
 
@@ -91,6 +93,10 @@ export class OpenClawBinary {
     const fullArgs = [...this.profileArgs, ...args]
     const started = Date.now()
     const result = await execa(this.file, fullArgs, {
+      cancelSignal: options.signal,
+      // Its own process group: a Ctrl-C in the terminal reaches this tool, which decides whether a
+      // host step (doctor after activation) finishes or is stopped; it does not kill the step midway.
+      detached: true,
       env: childEnv({...this.env, ...options.env, NO_COLOR: '1', FORCE_COLOR: '0'}),
       extendEnv: false,
       reject: false,

@@ -28,6 +28,7 @@ import {
   unresolvedJournals,
 } from '../import/import-journal.js'
 import {acquireImportLock} from '../import/import-lock.js'
+import {FINISHED_AFTER_INTERRUPT, rollBackInsisted} from '../import/late-interrupt.js'
 import {applyOwner, finalMode, giveToolFilesTo, type Owner, resolveOwner} from '../import/permissions.js'
 import {settleConsent} from '../import/placement-consent.js'
 import {type ConsentItem, planTargets, type TargetPlan} from '../import/placement.js'
@@ -60,6 +61,11 @@ export type ImportRequest = {
   /** `--from-home` for archives made by another tool. */
   fromHome?: string
   getKeys: () => Promise<DecryptionKeys>
+  /**
+   * The user insisted (a second Ctrl-C): after activation, the import is rolled back. Before
+   * activation `signal` already stops it.
+   */
+  insist?: AbortSignal
   /** Keep config entries of plugins that cannot be reinstalled here (the gateway may then wait for them). */
   keepPluginEntries?: boolean
   maps: string[]
@@ -79,7 +85,7 @@ export type ImportRequest = {
    * export over the user's ssh into `receive`. Existing non-OpenClaw data still needs consent.
    */
   senderAuthenticated?: boolean
-  /** Checked between entries: set by SIGINT. */
+  /** Checked between entries: set by SIGINT. Once the state is activated, the import finishes instead. */
   signal?: AbortSignal
   source: string
   startGateway: boolean
@@ -438,105 +444,121 @@ async function importUnlocked(request: ImportRequest, runId: string): Promise<Im
     throw targetError(error)
   }
 
-  const movedAside = journal!.steps.filter((s) => s.aside).map((s) => ({aside: s.aside!, target: s.target}))
-  request.onStep?.(
-    `activated ${plural(journal!.steps.filter((s) => !s.nested).length, 'root')}${movedAside.length > 0 ? `; moved aside ${movedAside.map((m) => m.aside).join(', ')}` : ''}`,
-  )
+  const archive = read
+  try {
+    const result = await finishActivated()
+    if (request.signal?.aborted) result.manualSteps.unshift(FINISHED_AFTER_INTERRUPT)
+    return result
+  } catch (error) {
+    if (!request.insist?.aborted) throw error
+    archive.entries.close()
+    throw await rollBackInsisted(request, home, journal!, plan!.profiles)
+  }
 
-  // Before the host sees the state: configured plugins that cannot come back here would wedge the gateway.
-  const pluginPlans = new Map<string, PluginPlan>()
-  for (const p of request.noHost ? [] : plan!.profiles) {
-    const archived = read.manifest.profiles.find((x) => x.profile === p.source)?.plugins ?? []
-    const pluginPlan = planPlugins(
-      archived,
-      p.configPath,
-      ownBefore.get(p.stateDir) ?? null,
-      Boolean(request.keepPluginEntries),
+  /** After activation: plugins, verification and the host's chain; a second Ctrl-C rolls it all back. */
+  async function finishActivated(): Promise<ImportOutcome> {
+    const movedAside = journal!.steps.filter((s) => s.aside).map((s) => ({aside: s.aside!, target: s.target}))
+    request.onStep?.(
+      `activated ${plural(journal!.steps.filter((s) => !s.nested).length, 'root')}${movedAside.length > 0 ? `; moved aside ${movedAside.map((m) => m.aside).join(', ')}` : ''}`,
     )
-    pluginPlans.set(p.stateDir, pluginPlan)
-    if (
-      dropPluginEntries(
+
+    // Before the host sees the state: configured plugins that cannot come back here would wedge the gateway.
+    const pluginPlans = new Map<string, PluginPlan>()
+    for (const p of request.noHost ? [] : plan!.profiles) {
+      const archived = archive.manifest.profiles.find((x) => x.profile === p.source)?.plugins ?? []
+      const pluginPlan = planPlugins(
+        archived,
         p.configPath,
-        pluginPlan.dropped.map((d) => d.id),
+        ownBefore.get(p.stateDir) ?? null,
+        Boolean(request.keepPluginEntries),
       )
-    ) {
-      const root = plan!.targets.find((t) => t.target === p.configPath || isInside(p.configPath, t.target))
-      if (root)
-        journal!.rewritten.push({
-          rel: root.target === p.configPath ? '' : toPosix(path.relative(root.target, p.configPath)),
-          rootId: root.root.id,
-        })
-      saveJournal(home, journal!)
-      request.onStep?.(
-        `dropped the config entries of plugin(s) that cannot be reinstalled here: ${pluginPlan.dropped.map((d) => d.id).join(', ')}`,
-      )
+      pluginPlans.set(p.stateDir, pluginPlan)
+      if (
+        dropPluginEntries(
+          p.configPath,
+          pluginPlan.dropped.map((d) => d.id),
+        )
+      ) {
+        const root = plan!.targets.find((t) => t.target === p.configPath || isInside(p.configPath, t.target))
+        if (root)
+          journal!.rewritten.push({
+            rel: root.target === p.configPath ? '' : toPosix(path.relative(root.target, p.configPath)),
+            rootId: root.root.id,
+          })
+        saveJournal(home, journal!)
+        request.onStep?.(
+          `dropped the config entries of plugin(s) that cannot be reinstalled here: ${pluginPlan.dropped.map((d) => d.id).join(', ')}`,
+        )
+      }
     }
-  }
 
-  request.onPhase?.('check')
-  const verification = await verifyTarget({
-    entries: read.entries,
-    manifest: read.manifest,
-    mapper: plan!.mapper,
-    profiles: plan!.profiles.map((p) => ({configPath: p.configPath, source: p.source, stateDir: p.stateDir})),
-    rehash: false,
-    rewritten: new Set(journal!.rewritten.map((r) => `${r.rootId}/${r.rel}`)),
-    targets: new Map(plan!.targets.map((t) => [t.root.id, t.target])),
-    uid: owner?.uid ?? currentUser().uid,
-  }).finally(() => {
-    read.entries.close()
-  })
-  let chain: ChainResult | null = null
-  if (!request.noHost) request.onPhase?.('host')
-  // Each imported profile gets its own validate → doctor → restart chain.
-  for (const p of request.noHost ? [] : plan!.profiles) {
-    const label = plan!.profiles.length > 1 ? `[${p.target ?? 'default'}] ` : ''
-    const result = await runHostChain(
-      request.context,
-      {
-        configPath: p.configPath,
-        doctor: request.doctor,
-        home,
-        onStep: (s) => request.onStep?.(stepLine({...s, step: `${label}${s.step}`}, '')),
-        onStepStart: (name) => request.onStepStart?.(`${label}${name}`),
-        plugins: pluginPlans.get(p.stateDir)?.reinstall ?? [],
-        profile: p.target,
-        restart: request.restart,
-        sourceVersion: pre!.versions.source,
-        startGateway: request.startGateway,
-        stateDir: p.stateDir,
-      },
-      request.config,
-    )
-    for (const step of result.steps) step.step = `${label}${step.step}`
-    chain = chain
-      ? {
-          gatewayRunning: chain.gatewayRunning && result.gatewayRunning,
-          ok: chain.ok && result.ok,
-          startCommand: [chain.startCommand, result.startCommand].filter(Boolean).join(' ; ') || null,
-          steps: [...chain.steps, ...result.steps],
-        }
-      : result
-  }
+    request.onPhase?.('check')
+    const verification = await verifyTarget({
+      entries: archive.entries,
+      manifest: archive.manifest,
+      mapper: plan!.mapper,
+      profiles: plan!.profiles.map((p) => ({configPath: p.configPath, source: p.source, stateDir: p.stateDir})),
+      rehash: false,
+      rewritten: new Set(journal!.rewritten.map((r) => `${r.rootId}/${r.rel}`)),
+      targets: new Map(plan!.targets.map((t) => [t.root.id, t.target])),
+      uid: owner?.uid ?? currentUser().uid,
+    }).finally(() => {
+      archive.entries.close()
+    })
+    if (request.insist?.aborted) throw interrupted()
+    let chain: ChainResult | null = null
+    if (!request.noHost) request.onPhase?.('host')
+    // Each imported profile gets its own validate → doctor → restart chain.
+    for (const p of request.noHost ? [] : plan!.profiles) {
+      const label = plan!.profiles.length > 1 ? `[${p.target ?? 'default'}] ` : ''
+      const result = await runHostChain(
+        request.context,
+        {
+          configPath: p.configPath,
+          doctor: request.doctor,
+          home,
+          onStep: (s) => request.onStep?.(stepLine({...s, step: `${label}${s.step}`}, '')),
+          onStepStart: (name) => request.onStepStart?.(`${label}${name}`),
+          plugins: pluginPlans.get(p.stateDir)?.reinstall ?? [],
+          profile: p.target,
+          restart: request.restart,
+          signal: request.insist,
+          sourceVersion: pre!.versions.source,
+          startGateway: request.startGateway,
+          stateDir: p.stateDir,
+        },
+        request.config,
+      )
+      for (const step of result.steps) step.step = `${label}${step.step}`
+      chain = chain
+        ? {
+            gatewayRunning: chain.gatewayRunning && result.gatewayRunning,
+            ok: chain.ok && result.ok,
+            startCommand: [chain.startCommand, result.startCommand].filter(Boolean).join(' ; ') || null,
+            steps: [...chain.steps, ...result.steps],
+          }
+        : result
+    }
 
-  const result = outcome(read, plan!, pre!, rebase, recovered, movedAside, verification, chain, false)
-  const dropped = [...pluginPlans.values()].flatMap((x) => x.dropped)
-  const kept = [...pluginPlans.values()].flatMap((x) => x.kept)
-  const reinstall = [...pluginPlans.values()].flatMap((x) => x.reinstall)
-  result.plugins = {dropped, kept, reinstall}
-  if (dropped.length > 0)
-    result.manualSteps.unshift(
-      `Plugins not reinstalled here (their config entries were removed so the gateway starts): ${dropped.map((d) => `${d.id}: ${d.reason}`).join('; ')}. Install them again with \`openclaw plugins install <spec>\` if you need them.`,
-    )
-  if (kept.length > 0)
-    result.manualSteps.unshift(
-      `Plugins kept in the config but not installed here (--keep-plugin-entries): ${kept.map((d) => `${d.id}: ${d.reason}`).join('; ')}. Until they are installed the gateway may wait for them.`,
-    )
-  for (const stuck of unresolvedJournals(home))
-    result.manualSteps.unshift(
-      `An earlier import (run ${stuck.runId}) could not be rolled back completely; finish it by hand: ${stuck.unresolved?.join('; ')}`,
-    )
-  return result
+    const result = outcome(archive, plan!, pre!, rebase, recovered, movedAside, verification, chain, false)
+    const dropped = [...pluginPlans.values()].flatMap((x) => x.dropped)
+    const kept = [...pluginPlans.values()].flatMap((x) => x.kept)
+    const reinstall = [...pluginPlans.values()].flatMap((x) => x.reinstall)
+    result.plugins = {dropped, kept, reinstall}
+    if (dropped.length > 0)
+      result.manualSteps.unshift(
+        `Plugins not reinstalled here (their config entries were removed so the gateway starts): ${dropped.map((d) => `${d.id}: ${d.reason}`).join('; ')}. Install them again with \`openclaw plugins install <spec>\` if you need them.`,
+      )
+    if (kept.length > 0)
+      result.manualSteps.unshift(
+        `Plugins kept in the config but not installed here (--keep-plugin-entries): ${kept.map((d) => `${d.id}: ${d.reason}`).join('; ')}. Until they are installed the gateway may wait for them.`,
+      )
+    for (const stuck of unresolvedJournals(home))
+      result.manualSteps.unshift(
+        `An earlier import (run ${stuck.runId}) could not be rolled back completely; finish it by hand: ${stuck.unresolved?.join('; ')}`,
+      )
+    return result
+  }
 }
 
 function outcome(
