@@ -148,6 +148,18 @@ export function planFromOutcome(o: ImportOutcome, context: PlanContext): Migrati
         : `no npm spec recorded (${plugin.source}): reinstall it by hand`,
       status: plugin.spec ? 'planned' : 'skipped',
     })),
+    // A dry run: the OpenClaw commands the import would run (the applied import reports the steps it ran).
+    ...(o.plannedChain ?? [])
+      .filter((s) => !s.step.includes('reinstall plugin '))
+      .map((s): MigrationItem => ({
+        action: 'run',
+        details: {command: s.command},
+        id: `host:${slug(s.step)}`,
+        kind: 'host',
+        message: s.when ? `${s.command} (if ${s.when})` : s.command,
+        reason: s.skipped ?? undefined,
+        status: s.skipped ? 'skipped' : 'planned',
+      })),
     ...o.manualSteps.map((step, i) => ({
       action: 'manual',
       id: `manual:step-${i + 1}`,

@@ -78,6 +78,7 @@ describe('import chaining into OpenClaw', function () {
         scenario('downgrade', ['--allow-downgrade', '--json'], {version: '2026.8.1'}),
         scenario('missing', ['--json'], {host: false}),
         scenario('nohost', ['--no-host', '--json'], {host: false}),
+        scenario('dry', ['--dry-run', '--json']),
       ])
     })
 
@@ -115,6 +116,25 @@ describe('import chaining into OpenClaw', function () {
         // The host's --profile sets the env itself: nothing may point it at another state dir.
         expect(c.env, c.argv.join(' ')).to.not.have.any.keys('OPENCLAW_STATE_DIR', 'OPENCLAW_CONFIG_PATH')
       }
+    })
+
+    it('a dry run lists the OpenClaw commands the import runs, as typed, in the same order, and runs none of them', () => {
+      const dry = scenarios.dry
+      expect(dry.result.code, describeRun(dry.result)).to.equal(0)
+      const planned = resultOf(dry.result).plannedChain as Array<{
+        command: string
+        skipped: null | string
+        when: null | string
+      }>
+      // Without --start-gateway, `gateway run` is only printed for the user; everything else runs as listed.
+      const runs = planned.filter((s) => !s.skipped).map((s) => s.command)
+      expect(runs.every((c) => c.startsWith('openclaw --profile work '))).to.equal(true)
+      expect(runs.map((c) => c.slice('openclaw --profile work '.length))).to.deep.equal(
+        chainCalls(scenarios.full).map((c) => c.command),
+      )
+      expect(planned.find((s) => s.step === 'gateway start')?.command).to.equal('openclaw --profile work gateway run')
+      const calls = dry.standIn!.calls().map((c) => c.command)
+      expect(calls.filter((c) => !CONTEXT_CALLS.has(c) && !c.startsWith('gateway status'))).to.deep.equal([])
     })
 
     it('prints the exact start command when the gateway service cannot be restarted', () => {

@@ -12,6 +12,7 @@ import {openArchive} from '../archive/archive-source.js'
 import {type DecryptionKeys} from '../archive/encryption.js'
 import {MigrateError} from '../errors.js'
 import {detectGateway, stopGateway} from '../host/gateway.js'
+import {planHostChain, type PlannedStep} from '../host/chain-plan.js'
 import {type ChainResult, runHostChain, targetHost} from '../host/host-chain.js'
 import {HostCommands} from '../host/host-commands.js'
 import {guardHostVersion} from '../host/version-guard.js'
@@ -105,6 +106,8 @@ export type ImportOutcome = {
   movedAside: Array<{aside: string; target: string}>
   payloadBytes: number
   plan: TargetPlan
+  /** A dry run: the OpenClaw commands the import would run after activation, in order. */
+  plannedChain?: PlannedStep[]
   /**
    * Plugins the host chain installs again, and configured ones that cannot be reinstalled here:
    * entries dropped (or kept with --keep-plugin-entries). A dry run previews the reinstalls only.
@@ -409,18 +412,7 @@ async function importUnlocked(request: ImportRequest, runId: string): Promise<Im
     if (request.dryRun) {
       cleanup()
       read.entries.close()
-      const result = outcome(read, plan!, pre!, rebase, recovered, wouldMoveAside(plan!, runId), null, null, true)
-      const archivedOf = (source: null | string) =>
-        read!.manifest.profiles.find((x) => x.profile === source)?.plugins ?? []
-      const reinstall = request.noHost
-        ? []
-        : plan!.profiles.flatMap(
-            (p) =>
-              planPlugins(archivedOf(p.source), '', fs.existsSync(p.stateDir) ? ownRecordIn(p.stateDir) : null, true)
-                .reinstall,
-          )
-      result.plugins = {dropped: [], kept: [], reinstall}
-      return result
+      return previewOutcome(request, read, plan!, pre!, rebase, recovered, wouldMoveAside(plan!, runId))
     }
 
     await applyOwner(staged, owner)
@@ -559,6 +551,44 @@ async function importUnlocked(request: ImportRequest, runId: string): Promise<Im
       )
     return result
   }
+}
+
+/** A dry run's outcome: the verified plan, the plugins it would reinstall and the OpenClaw commands it would run. */
+function previewOutcome(
+  request: ImportRequest,
+  read: ReadArchiveResult,
+  plan: TargetPlan,
+  pre: NonNullable<Awaited<ReturnType<typeof preflight>>>,
+  rebase: RebaseReport,
+  recovered: string[],
+  movedAside: ImportOutcome['movedAside'],
+): ImportOutcome {
+  const result = outcome(read, plan, pre, rebase, recovered, movedAside, null, null, true)
+  result.plugins = {dropped: [], kept: [], reinstall: []}
+  result.plannedChain = []
+  for (const p of plan.profiles) {
+    const archived = read.manifest.profiles.find((x) => x.profile === p.source)?.plugins ?? []
+    const own = fs.existsSync(p.stateDir) ? ownRecordIn(p.stateDir) : null
+    const {reinstall} = planPlugins(archived, '', own, true)
+    result.plugins.reinstall.push(...reinstall)
+    if (request.noHost) continue
+    const label = plan.profiles.length > 1 ? `[${p.target ?? 'default'}] ` : ''
+    const steps = planHostChain({
+      configPath: p.configPath,
+      doctor: request.doctor,
+      home: request.context.home,
+      hostVersion: pre.versions.installed,
+      plugins: reinstall,
+      profile: p.target,
+      restart: request.restart,
+      sourceVersion: pre.versions.source,
+      startGateway: request.startGateway,
+      stateDir: p.stateDir,
+    })
+    result.plannedChain.push(...steps.map((s) => ({...s, step: `${label}${s.step}`})))
+  }
+
+  return result
 }
 
 function outcome(

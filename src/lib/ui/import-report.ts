@@ -42,6 +42,7 @@ export function summarizeImport(o: ImportOutcome) {
     manualSteps: o.manualSteps,
     movedAside: o.movedAside,
     payloadBytes: o.payloadBytes,
+    plannedChain: o.plannedChain ?? null,
     profiles: o.plan.profiles,
     rebase: o.rebase,
     recoveredInterruptedImports: o.recovered,
@@ -121,6 +122,16 @@ export function renderImport(o: ImportOutcome): string {
     lines.push('', 'OpenClaw:')
     for (const s of o.chain.steps) lines.push(stepLine(s))
   }
+
+  if (o.plannedChain && o.plannedChain.length > 0)
+    lines.push(
+      '',
+      'OpenClaw commands it would run after activation:',
+      ...o.plannedChain.map(
+        (s) =>
+          `  ${s.skipped ? '(not run) ' : ''}${s.command}${s.when ? `  — if ${s.when}` : ''}${s.skipped ? `  — ${s.skipped}` : ''}`,
+      ),
+    )
 
   lines.push('', 'Still to do by hand:', ...o.manualSteps.map((m) => `  - ${m}`))
   return lines.join('\n')
