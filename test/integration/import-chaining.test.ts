@@ -119,7 +119,7 @@ describe('import chaining into OpenClaw', function () {
     })
 
     it('a dry run lists the OpenClaw commands the import runs, as typed, in the same order, and runs none of them', () => {
-      const dry = scenarios.dry
+      const {dry} = scenarios
       expect(dry.result.code, describeRun(dry.result)).to.equal(0)
       const planned = resultOf(dry.result).plannedChain as Array<{
         command: string

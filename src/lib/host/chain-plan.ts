@@ -31,8 +31,10 @@ export type ChainPlanOptions = Pick<
 export function planHostChain(options: ChainPlanOptions): PlannedStep[] {
   const command = (words: string) => openclawCommand(options, words)
   const steps: PlannedStep[] = []
-  const add = (step: string, words: string, extra: Partial<PlannedStep> = {}) =>
+  const add = (step: string, words: string, extra: Partial<PlannedStep> = {}) => {
     steps.push({command: command(words), skipped: null, step, when: null, ...extra})
+  }
+
   const crossVersion =
     Boolean(options.sourceVersion && options.hostVersion) &&
     compareHostVersions(options.sourceVersion!, options.hostVersion!) < 0
@@ -52,16 +54,18 @@ export function planHostChain(options: ChainPlanOptions): PlannedStep[] {
       continue
     }
 
-    const words = `plugins install ${plugin.spec} --force --accept-capabilities`
-    if (!plugin.fromThisMachine && !isRegistrySpec(plugin.spec)) {
-      add(step, `plugins install ${plugin.spec}`, {
+    const {spec} = plugin
+    // Not `isRegistrySpec(spec)` directly: it narrows, and the refused spec is what the user must see.
+    const fromRegistry: boolean = isRegistrySpec(spec)
+    if (!plugin.fromThisMachine && !fromRegistry) {
+      add(step, `plugins install ${spec}`, {
         skipped: 'not an npm registry name@version: listed for you to install if you trust it',
       })
       continue
     }
 
     reinstalls++
-    add(step, words)
+    add(step, `plugins install ${spec} --force --accept-capabilities`)
   }
 
   if (options.doctor) {
