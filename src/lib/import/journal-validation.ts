@@ -2,7 +2,7 @@ import path from 'node:path'
 
 import type {ImportJournal} from './import-journal.js'
 
-import {isInside} from '../util/paths.js'
+import {boundedSibling, isInside} from '../util/paths.js'
 import {TOOL_DIR_NAME} from './placement-rules.js'
 import {STAGING_MARK} from './staging.js'
 
@@ -41,16 +41,13 @@ export function journalProblem(journal: ImportJournal, fileName: string, home: s
       )
         return 'a nested step is staged outside every staging dir of the run'
     } else {
-      const expected = path.join(
-        path.dirname(step.target),
-        `.${path.basename(step.target)}${STAGING_MARK}${journal.runId}`,
-      )
-      if (step.staging !== expected) return 'a staging path is not one this tool makes'
+      // The names planStaging and activate make, bounded to NAME_MAX bytes the same way.
+      if (step.staging !== boundedSibling(step.target, `${STAGING_MARK}${journal.runId}`, '.'))
+        return 'a staging path is not one this tool makes'
+      const asideSuffix = typeof step.aside === 'string' ? ASIDE.exec(step.aside)?.[0] : undefined
       if (
         step.aside !== null &&
-        (!normalAbsolute(step.aside) ||
-          !step.aside.startsWith(`${step.target}.pre-migrate-`) ||
-          !ASIDE.test(step.aside))
+        (!normalAbsolute(step.aside) || !asideSuffix || step.aside !== boundedSibling(step.target, asideSuffix))
       )
         return 'an aside path is not one this tool makes'
     }
