@@ -10,7 +10,7 @@ import {randomBytes} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {cliEnv, describeRun, DEV_BIN, parseJson, rmrf, runCli} from '../support/cli.js'
+import {cliEnv, describeRun, DEV_BIN, parseJson, resultOf, rmrf, runCli} from '../support/cli.js'
 import {generateHome} from '../support/home-generator.js'
 import {waitFor} from '../support/import-fixtures.js'
 import {giveTo, runners, runnerTmpDir} from '../support/unprivileged.js'
@@ -55,7 +55,7 @@ for (const runner of runners()) {
       const target = path.join(root, 'new-home')
       fs.mkdirSync(target)
       giveTo(runner, target)
-      const imported = await runCli(['import', one, '--no-host', '--json'], {...as, home: target})
+      const imported = await runCli(['import', one, '--accept-placement', '--no-host', '--json'], {...as, home: target})
       expect(imported.code, describeRun(imported)).to.equal(0)
       const slack = path.join(target, '.openclaw-work', 'credentials', 'slack')
       expect(fs.readlinkSync(slack)).to.equal('slack-v1')
@@ -80,7 +80,7 @@ for (const runner of runners()) {
         home: oldHome,
       })
       expect(exported.code, describeRun(exported)).to.equal(0)
-      const imported = await runCli(['import', archive, '--no-host', '--json'], {...as, home: newHome})
+      const imported = await runCli(['import', archive, '--accept-placement', '--no-host', '--json'], {...as, home: newHome})
       expect(imported.code, describeRun(imported)).to.equal(0)
       const checked = await runCli(['check', '--against', archive, '--json'], {...as, home: newHome})
       expect(checked.code, describeRun(checked)).to.equal(0)
@@ -142,7 +142,7 @@ for (const runner of runners()) {
         },
       )
       expect(next.code, describeRun(next)).to.equal(0)
-      expect(parseJson(next).sweptPartials).to.deep.equal([path.join(out, left[0])])
+      expect(resultOf(next).sweptPartials).to.deep.equal([path.join(out, left[0])])
       expect(fs.readdirSync(out)).to.deep.equal(['next.tar.gz'])
       observed.push(`${runner.label}: SIGKILLed export left ${left[0]}; next export exit 0 swept it`)
     })

@@ -11,7 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {importLockPath} from '../../src/lib/import/import-lock.js'
-import {describeRun, parseJson, rmrf, runCli} from '../support/cli.js'
+import {describeRun, parseJson, resultOf, rmrf, runCli} from '../support/cli.js'
 import {generateHome} from '../support/home-generator.js'
 import {giveTo, type Runner, runners, runnerTmpDir} from '../support/unprivileged.js'
 
@@ -61,7 +61,7 @@ for (const runner of runners()) {
     })
 
     it('a 220-character workspace name imports (bounded staging/aside names) and undoes', async () => {
-      const r = await runCli(['import', archive, '--no-host', '--json'], {...as, home: newHome})
+      const r = await runCli(['import', archive, '--accept-placement', '--no-host', '--json'], {...as, home: newHome})
       expect(r.code, describeRun(r)).to.equal(0)
       const asides = fs.readdirSync(path.join(newHome, 'projects')).filter((n) => n.includes('.pre-migrate-'))
       expect(asides).to.have.length(1)
@@ -89,7 +89,7 @@ for (const runner of runners()) {
       try {
         write(holder.pid)
         const [imp, undo] = await Promise.all([
-          runCli(['import', archive, '--no-host', '--json'], {...as, home: newHome}),
+          runCli(['import', archive, '--accept-placement', '--no-host', '--json'], {...as, home: newHome}),
           runCli(['import', '--undo', '--no-host', '--json'], {...as, home: newHome}),
         ])
         for (const r of [imp, undo]) {
@@ -106,7 +106,7 @@ for (const runner of runners()) {
 
       await new Promise((r) => setTimeout(r, 200))
       write(holder.pid) // now dead
-      const r = await runCli(['import', archive, '--no-host', '--json'], {...as, home: newHome})
+      const r = await runCli(['import', archive, '--accept-placement', '--no-host', '--json'], {...as, home: newHome})
       expect(r.code, describeRun(r)).to.equal(0)
       expect(fs.existsSync(lock)).to.equal(false)
       observed.push(`${runner.label}: stale lock (dead pid) → import exit ${r.code}`)
@@ -129,7 +129,7 @@ for (const runner of runners()) {
           home: newHome,
         })
         expect(stopped.code, describeRun(stopped)).to.equal(0)
-        expect(parseJson(stopped).gatewaysStopped).to.deep.equal([state()])
+        expect(resultOf(stopped).gatewaysStopped).to.deep.equal([state()])
         observed.push(
           `${runner.label}: undo under a running gateway → ${refused.code} TARGET_GATEWAY_RUNNING; --stop-gateway → ${stopped.code}`,
         )

@@ -7,7 +7,7 @@ import {expect} from 'chai'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {describeRun, parseJson, rmrf, runCli} from '../support/cli.js'
+import {describeRun, parseJson, resultOf, rmrf, runCli} from '../support/cli.js'
 import {generateHome} from '../support/home-generator.js'
 import {giveTo, runners, runnerTmpDir, testUser} from '../support/unprivileged.js'
 
@@ -40,7 +40,7 @@ describe('import --owner USER', function () {
     const home = path.join(root, 'new')
     fs.mkdirSync(home)
     giveTo(runner, home)
-    const r = await runCli(['import', archive, '--no-host', '--owner', user!.name, '--json'], {home})
+    const r = await runCli(['import', archive, '--accept-placement', '--no-host', '--owner', user!.name, '--json'], {home})
     expect(r.code, describeRun(r)).to.equal(0)
     for (const created of ['projects', 'agent-homes', 'shared-config', '.openclaw-work', '.openclaw-migrate']) {
       const stat = fs.statSync(path.join(home, created))
@@ -52,7 +52,7 @@ describe('import --owner USER', function () {
       expect(fs.statSync(path.join(journals, name)).uid, name).to.equal(user!.uid)
     const undo = await runCli(['import', '--undo', '--no-host', '--json'], {asUser: user!.name, home})
     expect(undo.code, describeRun(undo)).to.equal(0)
-    expect(parseJson(undo).undone).to.be.a('string')
+    expect(resultOf(undo).undone).to.be.a('string')
     console.log(
       `      observed: root --owner ${user!.name} → import exit ${r.code}, parents+journal owned by uid ${user!.uid}; the user's --undo exit ${undo.code}`,
     )
@@ -63,7 +63,7 @@ describe('import --owner USER', function () {
     const home = path.join(root, 'user-home')
     fs.mkdirSync(home)
     giveTo(runner, home)
-    const r = await runCli(['import', archive, '--no-host', '--owner', 'root', '--json'], {asUser: runner.asUser, home})
+    const r = await runCli(['import', archive, '--accept-placement', '--no-host', '--owner', 'root', '--json'], {asUser: runner.asUser, home})
     expect(r.code, describeRun(r)).to.equal(2)
     expect(parseJson(r).error.code).to.equal('USAGE')
     console.log(`      observed: ${runner.label} --owner root → exit ${r.code} USAGE`)

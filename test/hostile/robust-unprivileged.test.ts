@@ -60,7 +60,7 @@ for (const runner of runners()) {
       fs.mkdirSync(home)
       giveTo(runner, home)
       fs.chmodSync(home, 0o555)
-      const r = await runCli(['import', archive, '--no-host', '--json'], {...as, home})
+      const r = await runCli(['import', archive, '--accept-placement', '--no-host', '--json'], {...as, home})
       expectCode(r, 'TARGET_UNWRITABLE', 5)
       if (runner.user) expect(fs.readdirSync(home)).to.deep.equal([])
       observed.push(`${runner.label}: HOME 0555 → exit ${r.code} ${r.code ? parseJson(r).error.code : ''}`)
@@ -71,7 +71,7 @@ for (const runner of runners()) {
       fs.mkdirSync(path.join(home, '.openclaw-migrate'), {recursive: true})
       giveTo(runner, home)
       fs.chmodSync(path.join(home, '.openclaw-migrate'), 0o500)
-      const r = await runCli(['import', archive, '--no-host', '--json'], {...as, home})
+      const r = await runCli(['import', archive, '--accept-placement', '--no-host', '--json'], {...as, home})
       expectCode(r, 'TARGET_UNWRITABLE', 5)
       observed.push(
         `${runner.label}: ~/.openclaw-migrate 0500 → exit ${r.code} ${r.code ? parseJson(r).error.code : ''}`,
@@ -87,7 +87,7 @@ for (const runner of runners()) {
       fs.chownSync(copy, 0, 0)
       fs.chmodSync(copy, 0o600)
       const [imp, chk] = await Promise.all([
-        runCli(['import', copy, '--no-host', '--json'], {...as, home}),
+        runCli(['import', copy, '--accept-placement', '--no-host', '--json'], {...as, home}),
         runCli(['check', copy, '--json'], {...as, home}),
       ])
       expectCode(imp, 'ARCHIVE_UNREADABLE', 3)
@@ -100,7 +100,7 @@ for (const runner of runners()) {
       const home = path.join(root, 'new')
       fs.mkdirSync(home)
       giveTo(runner, home)
-      const r = await runCli(['import', archive, '--no-host', '--json'], {...as, home})
+      const r = await runCli(['import', archive, '--accept-placement', '--no-host', '--json'], {...as, home})
       expect(r.code, describeRun(r)).to.equal(0)
       const ro = path.join(home, '.openclaw-work', 'memory', 'notes-index.sqlite')
       expect(fs.statSync(ro).mode & 0o777).to.equal(0o444)
@@ -146,7 +146,7 @@ for (const runner of runners()) {
 
       try {
         giveTo(runner, home)
-        const r = await runCli(['import', bigArchive, '--no-host', '--json'], {...as, home})
+        const r = await runCli(['import', bigArchive, '--accept-placement', '--no-host', '--json'], {...as, home})
         expect(r.code, describeRun(r)).to.equal(5)
         expect(parseJson(r).error.code).to.equal('NO_SPACE')
         expect(parseJson(r).error.message).to.include('while rebasing the database')

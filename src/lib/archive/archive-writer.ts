@@ -11,7 +11,7 @@ import {snapshotDatabase} from '../sqlite/sqlite-snapshot.js'
 import {type Compression, gzipConcurrency, gzipMember, zstdCompressor} from './compression.js'
 import {type EncryptionSpec, encryptStream} from './encryption.js'
 import {type ArchiveManifest, INDEX_ENTRY, type IndexEntry, type IndexTrailer, MANIFEST_ENTRY} from './manifest.js'
-import {partialPathFor, publishError, publishExclusive, type PublishMethod, publishWithoutCopy} from './publish.js'
+import {partialPathFor, publishError, publishExclusive, type PublishMethod} from './publish.js'
 import {encodeTarHeader, tarPadding, tarTrailer} from './tar-format.js'
 import {VolumeSink} from './volumes.js'
 
@@ -518,10 +518,11 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<WriteA
     await run(pipelineAsync(encrypted, meter, options.output.stream, {end: options.output.stream !== process.stdout}))
   } else if (options.output.volumeSize) {
     const volumeSink = new VolumeSink(options.output.path, options.output.volumeSize, partialPathFor)
-    const files = await writeVolumes(options.output.path, volumeSink, async () =>
+    const {files, method} = await writeVolumes(options.output.path, volumeSink, async () =>
       run(pipelineAsync(encrypted, meter, volumeSink)),
     )
     volumes = files.length > 1 ? files : null
+    published = method
   } else {
     const finalPath = options.output.path
     const partial = partialPathFor(finalPath)
@@ -553,37 +554,30 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<WriteA
 }
 
 /**
- * Writes all volumes under partial names, then publishes them in order by link (never replacing a
- * name). On any failure every partial volume and every volume published by this run goes.
+ * Writes all volumes under partial names, then publishes them in order (link, else exclusive copy:
+ * never replacing a name). On any failure every partial volume and every volume published by this
+ * run goes.
  */
-async function writeVolumes(base: string, sink: VolumeSink, write: () => Promise<void>): Promise<string[]> {
+async function writeVolumes(
+  base: string,
+  sink: VolumeSink,
+  write: () => Promise<void>,
+): Promise<{files: string[]; method: null | PublishMethod}> {
   const published: string[] = []
+  let method: null | PublishMethod = null
   try {
     await write()
     // Everything fit in one volume: it is an ordinary archive under the name asked for.
     if (sink.volumes.length === 1) sink.volumes[0].final = base
     for (const v of sink.volumes) {
-      await publishWithoutCopy(v.partial, v.final)
+      method = await publishExclusive(v.partial, v.final)
       published.push(v.final)
     }
 
-    return published
+    return {files: published, method}
   } catch (error) {
     for (const f of published) await fs.promises.rm(f, {force: true})
-    const {code} = error as NodeJS.ErrnoException
-    if (code === 'EEXIST')
-      throw new MigrateError(
-        'OUTPUT_EXISTS',
-        `A volume of this archive appeared while exporting; nothing was overwritten.`,
-        {
-          suggestions: ['Choose another --output.'],
-        },
-      )
-    if (code === 'ENOSPC')
-      throw new MigrateError('NO_SPACE', 'The disk is full; the partial volumes were removed.', {
-        suggestions: ['Free space or choose another --output.'],
-      })
-    throw error
+    throw publishError(error, base)
   } finally {
     sink.discard()
   }

@@ -55,25 +55,6 @@ export async function publishExclusive(partial: string, finalPath: string): Prom
   }
 }
 
-/**
- * Publishes a volume of a split archive without copying it: by link(2), else (FAT, the reason for
- * volumes, has no hard links) by rename after checking the name is free, because an exclusive
- * copy would write every 4 GiB volume twice on a slow stick. The window between the check and the
- * rename is the user's own export to the same name. A taken name is EEXIST.
- */
-export async function publishWithoutCopy(partial: string, finalPath: string): Promise<void> {
-  try {
-    await fs.promises.link(partial, finalPath)
-    await fs.promises.rm(partial, {force: true})
-    return
-  } catch (error) {
-    if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error
-  }
-
-  if (fs.existsSync(finalPath)) throw Object.assign(new Error(`${finalPath} exists`), {code: 'EEXIST'})
-  await fs.promises.rename(partial, finalPath)
-}
-
 async function copyExclusive(from: string, to: string): Promise<void> {
   const source = await fs.promises.open(from, 'r')
   let out: fs.promises.FileHandle | undefined
@@ -116,12 +97,29 @@ export function publishError(error: unknown, finalPath: string): Error {
       cause: error,
       suggestions: ['Choose another --output.'],
     })
+  // Some filesystems (fusefat) answer a full disk with EPERM: a write refused on a disk with no room left is NO_SPACE.
+  if (code === 'EPERM' && diskFull(path.dirname(finalPath)))
+    return new MigrateError(
+      'NO_SPACE',
+      `The disk holding ${path.dirname(finalPath)} is full; the partial archive was removed.`,
+      {cause: error, suggestions: ['Free space or choose another --output.']},
+    )
   if (['EACCES', 'EPERM', 'EROFS'].includes(code))
     return new MigrateError('OUTPUT_UNWRITABLE', `Cannot write ${finalPath} (${code}).`, {
       cause: error,
       suggestions: ['Choose a writable --output location.'],
     })
   return error instanceof Error ? error : new Error(String(error))
+}
+
+/** Less room left than one allocation unit of a stick (FAT clusters go up to 1 MiB). */
+function diskFull(dir: string): boolean {
+  try {
+    const {bavail, bsize} = fs.statfsSync(dir)
+    return bavail * bsize < 1024 * 1024
+  } catch {
+    return false
+  }
 }
 
 function processGone(pid: number): boolean {
