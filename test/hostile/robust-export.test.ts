@@ -80,7 +80,10 @@ for (const runner of runners()) {
         home: oldHome,
       })
       expect(exported.code, describeRun(exported)).to.equal(0)
-      const imported = await runCli(['import', archive, '--accept-placement', '--no-host', '--json'], {...as, home: newHome})
+      const imported = await runCli(['import', archive, '--accept-placement', '--no-host', '--json'], {
+        ...as,
+        home: newHome,
+      })
       expect(imported.code, describeRun(imported)).to.equal(0)
       const checked = await runCli(['check', '--against', archive, '--json'], {...as, home: newHome})
       expect(checked.code, describeRun(checked)).to.equal(0)

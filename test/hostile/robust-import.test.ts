@@ -18,9 +18,14 @@ import {giveTo, type Runner, runners, runnerTmpDir} from '../support/unprivilege
 const observed: string[] = []
 const LONG = 'n'.repeat(220)
 
+/** A process that looks like a gateway (`openclaw … gateway` on its command line): only such a pid is ever signalled. */
 function sleeper(runner: Runner): {kill: () => void; pid: number} {
   const ids = runner.user ? {gid: runner.user.gid, uid: runner.user.uid} : {}
-  const child = spawn('sleep', ['300'], {stdio: 'ignore', ...ids})
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 300_000)', 'gateway'], {
+    argv0: 'openclaw',
+    stdio: 'ignore',
+    ...ids,
+  })
   return {kill: () => child.kill('SIGKILL'), pid: child.pid!}
 }
 

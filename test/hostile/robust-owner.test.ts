@@ -40,7 +40,9 @@ describe('import --owner USER', function () {
     const home = path.join(root, 'new')
     fs.mkdirSync(home)
     giveTo(runner, home)
-    const r = await runCli(['import', archive, '--accept-placement', '--no-host', '--owner', user!.name, '--json'], {home})
+    const r = await runCli(['import', archive, '--accept-placement', '--no-host', '--owner', user!.name, '--json'], {
+      home,
+    })
     expect(r.code, describeRun(r)).to.equal(0)
     for (const created of ['projects', 'agent-homes', 'shared-config', '.openclaw-work', '.openclaw-migrate']) {
       const stat = fs.statSync(path.join(home, created))
@@ -63,7 +65,10 @@ describe('import --owner USER', function () {
     const home = path.join(root, 'user-home')
     fs.mkdirSync(home)
     giveTo(runner, home)
-    const r = await runCli(['import', archive, '--accept-placement', '--no-host', '--owner', 'root', '--json'], {asUser: runner.asUser, home})
+    const r = await runCli(['import', archive, '--accept-placement', '--no-host', '--owner', 'root', '--json'], {
+      asUser: runner.asUser,
+      home,
+    })
     expect(r.code, describeRun(r)).to.equal(2)
     expect(parseJson(r).error.code).to.equal('USAGE')
     console.log(`      observed: ${runner.label} --owner root → exit ${r.code} USAGE`)
