@@ -81,6 +81,10 @@ export const ErrorCodes = {
   HOST_TOO_OLD: {exit: ExitCode.TARGET},
   HOST_COMMAND_FAILED: {exit: ExitCode.HOST},
   UNDO_NOTHING: {exit: ExitCode.TARGET},
+  /** The copy an import moved aside is gone (pruned): undo would restore nothing, so it changes nothing. */
+  UNDO_ASIDE_GONE: {exit: ExitCode.TARGET},
+  /** A destructive step (`import --prune-asides`) needs a yes: a terminal to ask on, or --yes. */
+  CONFIRMATION_REQUIRED: {exit: ExitCode.USAGE},
   // push: the new machine (reached over ssh) could not or would not take the state.
   SSH_FAILED: {exit: ExitCode.TARGET},
   REMOTE_TOOL_MISSING: {exit: ExitCode.TARGET},

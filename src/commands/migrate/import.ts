@@ -3,8 +3,10 @@ import {Args, Flags} from '@oclif/core'
 import {MigrateCommand} from '../../lib/base-command.js'
 import {ourCommand} from '../../lib/cli-face.js'
 import {MigrateError} from '../../lib/errors.js'
+import {listAsides, pruneAsides} from '../../lib/operations/asides-operation.js'
 import {type ImportPhase, runImport} from '../../lib/operations/import-operation.js'
 import {runUndo} from '../../lib/operations/undo-operation.js'
+import {pruneConfirmation, renderAsides, renderPrune} from '../../lib/ui/asides-report.js'
 import {chainFailure, foreignFlags, keyFlags, renderImport, summarizeImport} from '../../lib/ui/import-report.js'
 import {resolveDecryption} from '../../lib/ui/passphrase.js'
 import {confirmPlacementOnTty} from '../../lib/ui/placement-prompt.js'
@@ -19,6 +21,9 @@ const IMPORT_STAGES: Record<ImportPhase, string> = {
   rebase: "Rebasing paths onto this machine's home",
   verify: 'Staging and verifying every entry against the index',
 }
+
+/** Flags that only mean something when an archive is imported. */
+const ARCHIVE_ONLY = ['dry-run', 'map', 'owner', 'rewrite-workspace-paths', 'identity', 'passphrase-file']
 
 export default class MigrateImport extends MigrateCommand<typeof MigrateImport> {
   static override args = {
@@ -46,6 +51,14 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
       description: 'Verify the archive and print the plan (targets, moves aside, rewrites, OpenClaw commands).',
     },
     {command: '<%= config.bin %> <%= command.id %> --undo', description: 'Put back what the last import moved aside.'},
+    {
+      command: '<%= config.bin %> <%= command.id %> --list-asides',
+      description: 'List the copies imports, undos and pushes left behind (they hold secrets).',
+    },
+    {
+      command: '<%= config.bin %> <%= command.id %> --prune-asides --older-than 30d',
+      description: 'Remove those older than 30 days, after a yes (or --yes).',
+    },
   ]
 
   static override flags = {
@@ -80,6 +93,20 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
     }),
     owner: Flags.string({description: 'When importing as root: give everything to this user.'}),
     restart: Flags.boolean({allowNo: true, default: true, description: 'Restart the gateway after the import.'}),
+    'list-asides': Flags.boolean({
+      description:
+        'List the copies imports moved aside (*.pre-migrate-*), undos stepped away (*.undone-*) and pushes retired (*.moved-to-*): what each is, its age, its size. They hold secrets.',
+      exclusive: ['prune-asides', 'undo', ...ARCHIVE_ONLY],
+    }),
+    'older-than': Flags.string({
+      description: 'With --list-asides or --prune-asides: only copies at least this old (30d, 12h, 2w).',
+    }),
+    'prune-asides': Flags.boolean({
+      description:
+        'Remove those copies for good, after a yes on the terminal (or --yes); a copy an unfinished import still needs is kept.',
+      exclusive: ['undo', ...ARCHIVE_ONLY],
+    }),
+    yes: Flags.boolean({char: 'y', description: 'With --prune-asides: remove without asking.'}),
     'keep-plugin-entries': Flags.boolean({
       description:
         'Keep the config entries of plugins that cannot be reinstalled here (by default they are dropped so the gateway starts).',
@@ -103,6 +130,7 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
   static override usage = [
     '<%= command.id %> ARCHIVE|- [--passphrase-file FILE | -i KEYFILE...] [--profile NAME | --dev | --state-dir DIR] [--map OLD=NEW...] [--owner USER] [--stop-gateway] [--start-gateway] [--no-doctor] [--no-restart] [--no-host] [--allow-downgrade] [--rewrite-workspace-paths] [--dry-run] [--json]',
     '<%= command.id %> --undo [--json]',
+    '<%= command.id %> --list-asides | --prune-asides [--older-than 30d] [--yes] [--json]',
   ]
 
   static override summary = 'Import an archive: verify, rebase, activate, run OpenClaw.'
@@ -111,6 +139,11 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
   async run() {
     const {args, flags} = this
     if (flags.undo) return this.undo()
+    if (flags['list-asides'] || flags['prune-asides']) return this.asides()
+    if (flags['older-than'] || flags.yes)
+      throw new MigrateError('USAGE', '--older-than and --yes go with --list-asides or --prune-asides.', {
+        suggestions: [ourCommand('import --prune-asides --older-than 30d')],
+      })
     if (flags['dry-run']) this.mode = 'dry-run'
     if (!args.archive)
       throw new MigrateError('USAGE', 'Which archive? Pass its path, or - to read it from stdin.', {
@@ -194,6 +227,33 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
     }
   }
 
+  private async asides() {
+    const {flags} = this
+    this.mode = flags['prune-asides'] ? 'prune-asides' : 'list-asides'
+    const context = await this.hostContext({noBinary: true})
+    const request = {context, olderThan: flags['older-than']}
+    if (!flags['prune-asides']) {
+      const listing = listAsides(request)
+      this.say(renderAsides(listing))
+      return listing
+    }
+
+    const confirm = pruneConfirmation({
+      interactive: !this.jsonEnabled(),
+      olderThan: flags['older-than'],
+      yes: flags.yes,
+    })
+    const outcome = await pruneAsides({...request, confirm})
+    this.say(renderPrune(outcome))
+    if (outcome.failed.length > 0)
+      this.fail(
+        new MigrateError('TARGET_UNWRITABLE', `${outcome.failed.length} cop(ies) could not be removed.`, {
+          suggestions: outcome.failed.map((f) => `${f.path}: ${f.reason}`),
+        }),
+      )
+    return outcome
+  }
+
   private async undo() {
     this.mode = 'undo'
     const {flags} = this
@@ -215,7 +275,7 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
       )
     if (outcome.restored.length > 0)
       this.say(
-        'The imported copies (*.undone-*) hold secrets (API keys, channel logins): remove them once you no longer need them.',
+        `The imported copies (*.undone-*) hold secrets (API keys, channel logins): remove them once you no longer need them (${ourCommand('import --prune-asides')}).`,
       )
     return {
       archiveId: (outcome.undone ?? outcome.recovered.at(-1))?.archiveId ?? null,

@@ -7,7 +7,10 @@ import {ourCommand} from '../cli-face.js'
 import {MigrateError} from '../errors.js'
 import {boundedSibling, fileStamp} from '../util/paths.js'
 import {processAlive} from '../util/process.js'
+import {ASIDE_MARK, UNDONE_MARK} from './aside-names.js'
 import {journalProblem} from './journal-validation.js'
+
+export {ASIDE_MARK, UNDONE_MARK} from './aside-names.js'
 
 export type JournalState =
   'abandoned' | 'activated' | 'activating' | 'rollback-failed' | 'rolled-back' | 'staging' | 'undone'
@@ -21,6 +24,8 @@ export type JournalStep = {
   rootId: string
   staging: string
   target: string
+  /** Where `--undo` stepped the imported copy away to (`<target>.undone-<UTC>`). */
+  undone?: string
 }
 
 export type ImportJournal = {
@@ -30,6 +35,8 @@ export type ImportJournal = {
   createdAt: string
   pid: number
   profiles: Array<{source: null | string; stateDir: string; target: null | string}>
+  /** Copies of this run (asides, undone copies) removed by `import --prune-asides`, and when. */
+  pruned?: Array<{at: string; path: string}>
   /** Files changed by rebasing, relative to their root, for `check --against`. */
   rewritten: Array<{rel: string; rootId: string}>
   runId: string
@@ -43,9 +50,6 @@ export type ImportJournal = {
 }
 
 const MAX_JOURNAL_BYTES = 64 * 1024 * 1024
-/** Suffixes of the copies an import moves aside and an undo steps away (they hold secrets). */
-export const ASIDE_MARK = '.pre-migrate-'
-export const UNDONE_MARK = '.undone-'
 
 export function journalDir(home: string): string {
   return path.join(home, '.openclaw-migrate', 'imports')
@@ -302,19 +306,50 @@ export function lastActivatedImport(home: string): ImportJournal {
   return journal
 }
 
+/**
+ * Refuses an undo that could not put back what the import replaced: a moved-aside copy that is gone
+ * (removed by `import --prune-asides`, or by hand). Nothing is moved then: stepping the imported
+ * state away would leave no state at all where the old one was.
+ */
+export function assertUndoable(journal: ImportJournal): void {
+  const gone = journal.steps.filter((s) => !s.nested && s.aside !== null && !exists(s.aside))
+  if (gone.length === 0) return
+  const how = (aside: string) => {
+    const pruned = journal.pruned?.find((p) => p.path === aside)
+    return pruned ? `removed by \`import --prune-asides\` at ${pruned.at}` : 'no longer there'
+  }
+
+  throw new MigrateError(
+    'UNDO_ASIDE_GONE',
+    `Import ${journal.runId} cannot be undone: what it replaced can no longer be restored: ${gone.map((s) => `${s.target} (its copy ${s.aside} was ${how(s.aside!)})`).join('; ')}. Nothing was changed; the imported state stays in place.`,
+    {
+      details: {gone: gone.map((s) => ({aside: s.aside, target: s.target})), runId: journal.runId},
+      suggestions: [
+        'Keep using the imported state, or import an archive of the old state again.',
+        `To see the copies that are left: ${ourCommand('import --list-asides')}`,
+      ],
+    },
+  )
+}
+
 /** `import --undo`: the imported state steps aside, the moved-aside state comes back. Nothing is deleted. */
 export function undoImport(
   home: string,
   journal: ImportJournal,
   stamp = fileStamp(),
 ): Array<{from: null | string; importedNowAt: string; target: string}> {
+  assertUndoable(journal)
   const restored: Array<{from: null | string; importedNowAt: string; target: string}> = []
   for (const step of journal.steps.toReversed()) {
     if (step.nested) continue
     let importedNowAt = boundedSibling(step.target, `${UNDONE_MARK}${stamp}`)
     for (let n = 2; exists(importedNowAt); n++)
       importedNowAt = boundedSibling(step.target, `${UNDONE_MARK}${stamp}-${n}`)
-    if (exists(step.target)) fs.renameSync(step.target, importedNowAt)
+    if (exists(step.target)) {
+      step.undone = importedNowAt
+      fs.renameSync(step.target, importedNowAt)
+    }
+
     if (step.aside && exists(step.aside)) fs.renameSync(step.aside, step.target)
     syncDir(path.dirname(step.target))
     restored.push({from: step.aside, importedNowAt, target: step.target})

@@ -3,11 +3,11 @@ import path from 'node:path'
 import type {ImportJournal} from './import-journal.js'
 
 import {boundedSibling, isInside} from '../util/paths.js'
+import {isCopyOf} from './aside-names.js'
 import {TOOL_DIR_NAME} from './placement-rules.js'
 import {STAGING_MARK} from './staging.js'
 
 const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/
-const ASIDE = /\.pre-migrate-\d{8}T\d{6}Z(-\d{1,4})?$/
 
 function normalAbsolute(p: unknown): p is string {
   return typeof p === 'string' && path.isAbsolute(p) && path.normalize(p) === p && !p.includes('\0')
@@ -16,7 +16,8 @@ function normalAbsolute(p: unknown): p is string {
 /**
  * Why a journal cannot be acted on, or null when it can. Recovery and undo rename and delete what a
  * journal names, so a journal may only name what this tool creates for that run: staging dirs
- * `.<target>.migrate-staging-<runId>` next to their target, asides `<target>.pre-migrate-<UTC>`,
+ * `.<target>.migrate-staging-<runId>` next to their target, asides `<target>.pre-migrate-<UTC>`
+ * (undone copies `<target>.undone-<UTC>`),
  * and empty parents above its own staging dirs; never anything in this tool's own dir. A journal
  * that names anything else (planted, edited, damaged) is ignored, never obeyed.
  */
@@ -26,6 +27,7 @@ export function journalProblem(journal: ImportJournal, fileName: string, home: s
   if (typeof journal.runId !== 'string' || !RUN_ID.test(journal.runId)) return 'bad run id'
   if (fileName !== `${journal.runId}.json`) return 'file name does not match its run id'
   if (!Array.isArray(journal.steps) || !Array.isArray(journal.targets)) return 'no steps'
+  if (journal.pruned !== undefined && !Array.isArray(journal.pruned)) return 'bad pruned list'
   const toolDir = path.join(home, TOOL_DIR_NAME)
   const tops = journal.steps.filter((s) => s && !s.nested)
   for (const step of journal.steps) {
@@ -41,15 +43,13 @@ export function journalProblem(journal: ImportJournal, fileName: string, home: s
       )
         return 'a nested step is staged outside every staging dir of the run'
     } else {
-      // The names planStaging and activate make, bounded to NAME_MAX bytes the same way.
+      // Names as staging.ts and activation make them: bounded to 255 bytes, so a long name is cut and hashed.
       if (step.staging !== boundedSibling(step.target, `${STAGING_MARK}${journal.runId}`, '.'))
         return 'a staging path is not one this tool makes'
-      const asideSuffix = typeof step.aside === 'string' ? ASIDE.exec(step.aside)?.[0] : undefined
-      if (
-        step.aside !== null &&
-        (!normalAbsolute(step.aside) || !asideSuffix || step.aside !== boundedSibling(step.target, asideSuffix))
-      )
+      if (step.aside !== null && !(normalAbsolute(step.aside) && isCopyOf(step.aside, step.target, 'moved-aside')))
         return 'an aside path is not one this tool makes'
+      if (step.undone !== undefined && !(normalAbsolute(step.undone) && isCopyOf(step.undone, step.target, 'undone')))
+        return 'an undone path is not one this tool makes'
     }
 
     if (!Array.isArray(step.createdParents)) return 'bad parents'

@@ -15,7 +15,7 @@ export const TOOL_DIR_NAME = '.openclaw-migrate'
 /** Never written by an import, whatever the archive or a --map says. */
 const RESERVED = new Set(['.aws', '.docker', '.gnupg', '.kube', '.pki', '.ssh', TOOL_DIR_NAME])
 /** Dot-dirs of home OpenClaw data lives in; every other dotfile belongs to another program. */
-const OPENCLAW_DOT = /^\.(openclaw(-[A-Za-z0-9_-]{1,64})?|clawdbot)$/
+export const OPENCLAW_DOT = /^\.(openclaw(-[A-Za-z0-9_-]{1,64})?|clawdbot)$/
 
 export const MAX_ROOTS = 4096
 export const MAX_PROFILES = 64

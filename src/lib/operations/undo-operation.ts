@@ -8,7 +8,13 @@ import {MigrateError} from '../errors.js'
 import {detectGateway, stopGateway} from '../host/gateway.js'
 import {targetHost} from '../host/host-chain.js'
 import {HostCommands} from '../host/host-commands.js'
-import {type ImportJournal, lastActivatedImport, recoverInterrupted, undoImport} from '../import/import-journal.js'
+import {
+  assertUndoable,
+  type ImportJournal,
+  lastActivatedImport,
+  recoverInterrupted,
+  undoImport,
+} from '../import/import-journal.js'
 import {acquireImportLock} from '../import/import-lock.js'
 
 export type UndoRequest = {config?: Config; context: HostContext; noHost?: boolean; stopGateway: boolean}
@@ -61,6 +67,8 @@ export async function runUndo(request: UndoRequest): Promise<UndoOutcome> {
     const recovered = recoverInterrupted(home)
     if (recovered.length > 0) return {gatewaysStopped: [], recovered, restored: [], undone: null}
     const journal = lastActivatedImport(home)
+    // Before any gateway is stopped: an undo that cannot restore what the import replaced changes nothing.
+    assertUndoable(journal)
     const gatewaysStopped = await guardGateways(request, journal)
     const restored = undoImport(home, journal)
     return {gatewaysStopped, recovered, restored, undone: journal}

@@ -7,6 +7,7 @@ import type {HostContext} from '../host/host-context.js'
 
 import {MigrateError} from '../errors.js'
 import {HostCommands} from '../host/host-commands.js'
+import {RETIRED_MARK} from '../import/aside-names.js'
 import {fileStamp, isInside} from '../util/paths.js'
 
 /** One retired copy: what was moved where, so `push --restore-source` can put it back. */
@@ -74,8 +75,8 @@ export async function retireSource(context: HostContext, hostLabel: string, conf
   if (!isInside(context.configPath, context.stateDir) && fs.existsSync(context.configPath))
     sources.push(context.configPath)
   for (const from of sources) {
-    let to = `${from}.moved-to-${hostLabel}-${stamp}`
-    for (let n = 2; fs.existsSync(to); n++) to = `${from}.moved-to-${hostLabel}-${stamp}-${n}`
+    let to = `${from}${RETIRED_MARK}${hostLabel}-${stamp}`
+    for (let n = 2; fs.existsSync(to); n++) to = `${from}${RETIRED_MARK}${hostLabel}-${stamp}-${n}`
     fs.renameSync(from, to)
     moves.push({from, to})
   }

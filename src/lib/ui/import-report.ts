@@ -94,7 +94,7 @@ export function renderImport(o: ImportOutcome): string {
       '',
       o.dryRun
         ? 'Would be moved aside (never deleted):'
-        : `Moved aside (never deleted; \`${ourCommand('import --undo')}\` puts them back). They hold secrets (API keys, channel logins): remove them once the new state works:`,
+        : `Moved aside (never deleted; \`${ourCommand('import --undo')}\` puts them back). They hold secrets (API keys, channel logins): remove them once the new state works (\`${ourCommand('import --prune-asides')}\`):`,
       ...o.movedAside.map((m) => `  ${m.target} → ${m.aside}`),
     )
   lines.push(...foreignNotes(o.manifest))
