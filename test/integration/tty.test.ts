@@ -117,4 +117,28 @@ describe('at a terminal (expect)', function () {
     expect(right.code, describeRun(right)).to.equal(0)
     expect(right.out).to.match(/^Archive OK: /m)
   })
+
+  it('import --prune-asides asks on the terminal: no keeps the copy, yes removes it', () => {
+    const aside = path.join(g.home, '.openclaw-work.pre-migrate-20250101T000000Z')
+    fs.mkdirSync(aside)
+    fs.writeFileSync(path.join(aside, 'openclaw.json'), '{}\n', {mode: 0o600})
+    const ask = (answer: string) =>
+      expectRun(
+        root,
+        [
+          'spawn $env(NODE_BIN) $env(DEV_BIN) import --prune-asides --profile work',
+          'expect "for good?"',
+          String.raw`send -- "${answer}\r"`,
+        ],
+        g.home,
+      )
+    const no = ask('n')
+    expect(no.code, no.out).to.equal(0)
+    expect(no.out).to.include(aside).and.include('holds secrets').and.include('Nothing was removed')
+    expect(fs.existsSync(aside), no.out).to.equal(true)
+    const yes = ask('y')
+    expect(yes.code, yes.out).to.equal(0)
+    expect(yes.out).to.include(`removed ${aside}`)
+    expect(fs.existsSync(aside), yes.out).to.equal(false)
+  })
 })
