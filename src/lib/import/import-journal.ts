@@ -132,8 +132,10 @@ export function newJournal(runId: string, archiveId: string, staged: StagedRoot[
       phase: 'pending',
       rootId: s.root.id,
       staging: s.staging,
-      target: s.target,
+      // Real paths: a linked state dir is activated, rolled back and undone at its real dir, the link untouched.
+      target: s.landing ?? s.target,
     })),
+    // Where each root is reached (a linked state dir through its link), for `check --against`.
     targets: staged.map((s) => ({rootId: s.root.id, target: s.target})),
     version: 1,
   }

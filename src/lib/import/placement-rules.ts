@@ -44,11 +44,26 @@ export function checkSourcePath(what: string, p: unknown): string {
   return p
 }
 
+/** The dir of this home that belongs to another program or to this tool, when `target` lies in one. */
+export function reservedPlace(target: string, home: string): null | string {
+  if (!isInside(target, home) || target === home) return null
+  const first = path.relative(home, target).split(path.sep)[0]
+  return RESERVED.has(first) ? path.join(home, first) : null
+}
+
 /**
  * Refuses a target this tool must never write. `allowedBases` are this home and the --map
  * destinations that placed this root; `mapped` says the user chose the place with --map.
+ * `linkedStateDirs` are state dirs that are the one symlink an import goes through (linked-state.ts).
  */
-export function checkTarget(what: string, target: string, home: string, mapped: boolean, mapBases: string[]): void {
+export function checkTarget(
+  what: string,
+  target: string,
+  home: string,
+  mapped: boolean,
+  mapBases: string[],
+  linkedStateDirs: ReadonlySet<string> = new Set(),
+): void {
   if (!path.isAbsolute(target) || path.normalize(target) !== target)
     throw unsafePlacement(`${what} would land on a non-normalised path ${target}.`)
   const inHome = isInside(target, home)
@@ -56,7 +71,7 @@ export function checkTarget(what: string, target: string, home: string, mapped: 
     throw unsafePlacement(`${what} would land on ${target}, outside this home (${home}) and outside every --map.`)
   if (isInside(home, target)) throw unsafePlacement(`${what} would replace this home or a dir above it (${target}).`)
   const base = inHome ? home : mapBases.filter((b) => isInside(target, b)).sort((a, b) => b.length - a.length)[0]
-  linkOnTheWay(what, base, target)
+  linkOnTheWay(what, base, target, linkedStateDirs)
   if (!inHome) return
   const first = path.relative(home, target).split(path.sep)[0]
   if (RESERVED.has(first))
@@ -70,11 +85,12 @@ export function checkTarget(what: string, target: string, home: string, mapped: 
 }
 
 /** Writes never go through a symlink below this home (or the --map destination), whoever made it. */
-function linkOnTheWay(what: string, base: string, target: string): void {
+function linkOnTheWay(what: string, base: string, target: string, linkedStateDirs: ReadonlySet<string>): void {
   let current = base
   const parts = path.relative(base, target).split(path.sep).filter(Boolean)
   for (const part of parts.slice(0, -1)) {
     current = path.join(current, part)
+    if (linkedStateDirs.has(current)) continue
     const stat = fs.lstatSync(current, {throwIfNoEntry: false})
     if (!stat) return
     if (stat.isSymbolicLink() || !stat.isDirectory())

@@ -6,6 +6,7 @@ import {MigrateError} from '../errors.js'
 import {canonicalStateDir, isValidProfileName} from '../host/state-rules.js'
 import {PathMapper, type PathMapping} from '../rebase/path-mapper.js'
 import {isInside} from '../util/paths.js'
+import {landLinkedStates, linkedState, type LinkedState} from './linked-state.js'
 import {
   checkSourcePath,
   checkTarget,
@@ -22,6 +23,11 @@ import {
  * the user's --map. See SECURITY.md.
  */
 export type RootTarget = {
+  /**
+   * Where a top-level root is physically written, when it differs from `target`: the real dir of a
+   * state dir that is a symlink (linked-state.ts). Staging, aside and journal use it; the link stays.
+   */
+  landing?: string
   root: ArchiveRoot
   /** Absolute path on this machine. */
   target: string
@@ -177,6 +183,14 @@ export function planPlacement(claims: PlacementClaims, options: TargetOptions): 
   const pre = new PathMapper([...stateMappings, ...homeMapping])
   const mapBases = [...explicitMaps.map((m) => m.to), ...(options.stateDir ? [path.resolve(options.stateDir)] : [])]
 
+  // A state dir that is a symlink to a dir of the user's is the one link an import goes through.
+  const linked = new Map<string, LinkedState>()
+  for (const p of profiles) {
+    const l = linkedState(p.stateDir, home)
+    if (l) linked.set(p.stateDir, l)
+  }
+
+  const linkedDirs = new Set([...linked].filter(([, l]) => 'landing' in l).map(([dir]) => dir))
   const targets: RootTarget[] = []
   const mappedRoots = new Set<string>()
   const rootMappings: PathMapping[] = []
@@ -205,7 +219,7 @@ export function planPlacement(claims: PlacementClaims, options: TargetOptions): 
       why = 'under the old home: placed under this home'
     }
 
-    checkTarget(what, target!, home, mappedRoots.has(root.id) || root.kind === 'state', mapBases)
+    checkTarget(what, target!, home, mappedRoots.has(root.id) || root.kind === 'state', mapBases, linkedDirs)
     targets.push({root, target: target!, why})
     rootMappings.push({from: root.sourcePath, reason: `${root.kind} root ${root.id}`, to: target!})
   }
@@ -220,7 +234,8 @@ export function planPlacement(claims: PlacementClaims, options: TargetOptions): 
     seen.set(t.target, t.root.id)
   }
 
-  const consent = consentNeeded(targets, profiles, mappedRoots, options.authenticated ?? false)
+  landLinkedStates(targets, linked)
+  const consent = consentNeeded(targets, profiles, mappedRoots, options.authenticated ?? false, linked)
   const mapper = new PathMapper([
     ...rootMappings,
     ...explicitMaps.map((m) => ({...m, reason: '--map'})),
@@ -244,6 +259,7 @@ function consentNeeded(
   profiles: TargetPlan['profiles'],
   mappedRoots: Set<string>,
   authenticated: boolean,
+  linked: ReadonlyMap<string, LinkedState>,
 ): ConsentItem[] {
   const items: ConsentItem[] = []
   const dirTargets = targets.filter((t) => t.root.type === 'dir')
@@ -257,9 +273,11 @@ function consentNeeded(
         target: t.target,
       })
     if (nested) continue
-    const existing = existingTargetOk(t.root.kind, t.root.type, t.target)
+    const existing = existingTargetOk(t.root.kind, t.root.type, t.landing ?? t.target)
+    const link = linked.get(t.target)
+    const why = link && 'why' in link ? `${link.why} (the link itself would be moved aside)` : existing.why
     if (!existing.ok)
-      items.push({reason: `exists and would be moved aside, but ${existing.why}`, rootId: t.root.id, target: t.target})
+      items.push({reason: `exists and would be moved aside, but ${why}`, rootId: t.root.id, target: t.target})
   }
 
   return items

@@ -37,7 +37,8 @@ export function planStaging(plan: TargetPlan, runId: string): StagedRoot[] {
       staged.push({
         ...t,
         createdParents: [],
-        staging: boundedSibling(t.target, `${STAGING_MARK}${runId}`, '.'),
+        // A linked state dir is staged next to its real dir: same disk, so activation is a rename.
+        staging: boundedSibling(t.landing ?? t.target, `${STAGING_MARK}${runId}`, '.'),
       })
     }
   }

@@ -190,7 +190,7 @@ export async function preflight(
   }
 
   const needed = manifest.totals.bytes
-  const free = Math.min(...plan.targets.map((t) => freeBytes(path.dirname(t.target))))
+  const free = Math.min(...plan.targets.map((t) => freeBytes(path.dirname(t.landing ?? t.target))))
   if (free < needed * 1.05 + 16 * 1024 * 1024) {
     throw new MigrateError(
       'NO_SPACE',
@@ -259,8 +259,8 @@ function dryRunStaging(plan: TargetPlan, tempDir: string): StagedRoot[] {
 function wouldMoveAside(plan: TargetPlan, runId: string): ImportOutcome['movedAside'] {
   const stamp = fileStamp()
   return planStaging(plan, runId)
-    .filter((s) => !s.nestedIn && fs.lstatSync(s.target, {throwIfNoEntry: false}) !== undefined)
-    .map((s) => ({aside: boundedSibling(s.target, `${ASIDE_MARK}${stamp}`), target: s.target}))
+    .filter((s) => !s.nestedIn && fs.lstatSync(s.landing ?? s.target, {throwIfNoEntry: false}) !== undefined)
+    .map((s) => ({aside: boundedSibling(s.landing ?? s.target, `${ASIDE_MARK}${stamp}`), target: s.target}))
 }
 
 /**
@@ -449,7 +449,10 @@ async function importUnlocked(request: ImportRequest, runId: string): Promise<Im
 
   /** After activation: plugins, verification and the host's chain; a second Ctrl-C rolls it all back. */
   async function finishActivated(): Promise<ImportOutcome> {
-    const movedAside = journal!.steps.filter((s) => s.aside).map((s) => ({aside: s.aside!, target: s.target}))
+    // Reported by the path the user knows: a linked state dir's aside sits next to its real dir.
+    const movedAside = journal!.steps
+      .filter((s) => s.aside)
+      .map((s) => ({aside: s.aside!, target: plan!.targets.find((t) => t.root.id === s.rootId)?.target ?? s.target}))
     request.onStep?.(
       `activated ${plural(journal!.steps.filter((s) => !s.nested).length, 'root')}${movedAside.length > 0 ? `; moved aside ${movedAside.map((m) => m.aside).join(', ')}` : ''}`,
     )

@@ -168,6 +168,8 @@ export async function verifyTarget(input: VerifyInput): Promise<VerifyResult> {
     let stat: fs.Stats
     try {
       stat = fs.lstatSync(where.abs)
+      // A state dir kept as a symlink to its real dir (linked-state.ts): the root is that dir.
+      if (where.rel === '' && seen.type === 'dir' && stat.isSymbolicLink()) stat = fs.statSync(where.abs)
     } catch {
       const target = stateRoot(where.rootId) ? input.targets.get(where.rootId) : undefined
       const moved = migrations
