@@ -11,6 +11,7 @@ import path from 'node:path'
 
 import {describeRun, parseJson, resultOf, rmrf, runCli} from '../support/cli.js'
 import {generateHome} from '../support/home-generator.js'
+import {runHostile} from '../support/hostile-cli.js'
 import {diffSnapshots, snapshotHome} from '../support/import-fixtures.js'
 import {giveTo, runners, runnerTmpDir} from '../support/unprivileged.js'
 
@@ -105,6 +106,42 @@ for (const runner of runners()) {
       expect(fs.readFileSync(path.join(link, 'MARKER'), 'utf8')).to.equal('before the import\n')
       observed.push(
         `${runner.label}: linked state on ${mounted ? 'a tmpfs' : 'another dir'} → import, list, undo, prune exit ${[imp, list, undo, prune].map((r) => r.code).join('/')}, link kept`,
+      )
+    })
+
+    it('killed at every rename of an import into a linked state: the next --undo puts back the link and its dir', async function () {
+      // One walk is enough: the permission rules are covered above; this is about the journal's real paths.
+      if (runner.user) this.skip()
+      const args = ['import', archive, '--passphrase-file', passFile, '--no-host', '--json']
+      const counts = path.join(root, 'counts.json')
+      const probe = linkedHome('probe', path.join(disk, 'probe'))
+      const counted = await runHostile('linked import, counted', args, {countFile: counts, home: probe.home})
+      expect(counted.code, describeRun(counted)).to.equal(0)
+      const renames = JSON.parse(fs.readFileSync(counts, 'utf8')).rename as number
+      const outcomes = new Map<string, number>()
+      for (let n = 1; n <= renames; n++) {
+        const real = path.join(disk, `k${n}`)
+        const {home, link} = linkedHome(`kill-${n}`, real)
+        const before = snapshotHome(real)
+        const killed = await runHostile(`linked import killed at rename ${n}`, args, {fault: `kill:rename:${n}`, home})
+        expect(killed.signal, describeRun(killed)).to.equal('SIGKILL')
+        const undo = await runHostile(`undo after kill at rename ${n}`, ['import', '--undo', '--json'], {home})
+        const outcome =
+          undo.code === 0 ? (resultOf(undo).undone ? 'undone' : 'rolled back') : parseJson(undo).error?.code
+        expect(['undone', 'rolled back', 'UNDO_NOTHING'], describeRun(undo)).to.include(outcome)
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1)
+        expect(fs.readlinkSync(link), `rename ${n}`).to.equal(real)
+        expect(diffSnapshots(before, snapshotHome(real)), `rename ${n}`).to.deep.equal([])
+        // No staging dir or aside left next to the real dir; an undone import stays as its .undone copy.
+        const left = fs.readdirSync(disk).filter((x) => x.replace(/^\./, '').startsWith(`k${n}.`))
+        expect(
+          left.filter((x) => !x.startsWith(`k${n}.undone-`)),
+          `rename ${n}`,
+        ).to.deep.equal([])
+      }
+
+      observed.push(
+        `${runner.label}: linked import killed at each of ${renames} renames → ${[...outcomes].map(([k, v]) => `${v} ${k}`).join(', ')}; link and dir restored every time`,
       )
     })
 
