@@ -145,6 +145,21 @@ for (const runner of runners()) {
       )
     })
 
+    it('a link to a dir of the user in a dir the user cannot write: consent asked (exit 2), it says why', async function () {
+      if (!runner.user) this.skip() // root writes everywhere
+      const parent = path.join(root, 'root-owned')
+      const real = path.join(parent, 'openclaw-work')
+      const {home} = linkedHome('locked-parent', real)
+      fs.chmodSync(parent, 0o755) // root's, reachable, not writable by the user
+      const before = snapshotHome(root, {ignore: (rel) => rel.startsWith('disk2')})
+      const r = await runCli(['import', archive, '--passphrase-file', passFile, '--no-host', '--json'], {...as, home})
+      expect(r.code, describeRun(r)).to.equal(2)
+      expect(parseJson(r).error.code).to.equal('PLACEMENT_CONSENT')
+      expect(parseJson(r).error.message).to.include(`cannot write ${parent}`)
+      expect(diffSnapshots(before, snapshotHome(root, {ignore: (rel) => rel.startsWith('disk2')}))).to.deep.equal([])
+      observed.push(`${runner.label}: link to its dir in a root-owned dir → exit ${r.code} ${parseJson(r).error.code}`)
+    })
+
     it("a link to someone else's dir is not written through: consent asked (exit 2), nothing changed", async () => {
       const other = runner.user ? 0 : 4242
       const real = path.join(root, 'not-mine', 'openclaw-work')

@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import path from 'node:path'
 
 import {MigrateError} from '../errors.js'
 import {currentUser, isInside} from '../util/paths.js'
@@ -39,6 +40,15 @@ export function linkedState(stateDir: string, home: string): LinkedState | null 
   if (isInside(home, real)) return {why: `it is a symlink to ${real}, which is this home or a dir above it`}
   const reserved = reservedPlace(real, home)
   if (reserved) return {why: `it is a symlink to ${real}, inside ${reserved}`}
+  try {
+    // Staging and the old state's aside are made next to the real dir: its parent must take them.
+    fs.accessSync(path.dirname(real), fs.constants.W_OK | fs.constants.X_OK)
+  } catch {
+    return {
+      why: `it is a symlink to ${real}, and you cannot write ${path.dirname(real)}, where the import would stage it`,
+    }
+  }
+
   return {landing: real}
 }
 
