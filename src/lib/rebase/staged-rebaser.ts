@@ -149,7 +149,7 @@ export async function rebaseStaged(
       const isStateJson =
         !workspace && s.root.kind === 'state' && /\.json5?$/.test(rel) && !rel.startsWith('credentials/')
       const isTranscript = !workspace && s.root.kind === 'state' && /^agents\/[^/]+\/sessions\/[^/]+\.jsonl$/.test(rel)
-      if (!isConfig && !workspace && !isStateJson && s.root.kind !== 'agentDir') continue
+      if (!isConfig && !workspace && !isStateJson && !isTranscript && s.root.kind !== 'agentDir') continue
       const text = readStagedText(file)
       if (mapper.findMentions(text).length === 0) continue
       if (isConfig || isStateJson || (s.root.kind === 'agentDir' && /\.json5?$/.test(rel))) {
