@@ -249,11 +249,16 @@ export type SpawnedCli = {
 }
 
 /** Starts `openclaw-migrate <args>` (bin/dev.js) without waiting, so a test can signal it mid-flight. */
-export function spawnCli(args: string[], options: CliOptions & {processGroup?: boolean}): SpawnedCli {
+export function spawnCli(
+  args: string[],
+  options: CliOptions & {processGroup?: boolean; user?: {gid: number; uid: number}},
+): SpawnedCli {
   const child = spawn(process.execPath, [DEV_BIN, ...args], {
     cwd: options.cwd ?? options.home,
     // Its own process group, so a test can signal the group the way a terminal's Ctrl-C does.
     detached: Boolean(options.processGroup),
+    // As another user directly (root only), not through runuser: the signals reach the tool itself.
+    ...(options.user && {gid: options.user.gid, uid: options.user.uid}),
     env: cliEnv(options),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
