@@ -10,6 +10,7 @@ import {randomBytes} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
+import {processAlive} from '../../src/lib/util/process.js'
 import {cliEnv, describeRun, DEV_BIN, parseJson, resultOf, rmrf, runCli} from '../support/cli.js'
 import {generateHome} from '../support/home-generator.js'
 import {waitFor} from '../support/import-fixtures.js'
@@ -133,7 +134,7 @@ for (const runner of runners()) {
       const writer = Number(/\.partial-(\d+)-/.exec(left[0])![1])
       process.kill(writer, 'SIGKILL')
       await exited
-      expect(await waitFor(() => !alive(writer), {timeoutMs: 30_000}), 'the killed export gone').to.equal(true)
+      expect(await waitFor(() => !processAlive(writer), {timeoutMs: 30_000}), 'the killed export gone').to.equal(true)
       expect(left).to.have.length(1)
       fs.rmSync(big)
 
@@ -150,15 +151,6 @@ for (const runner of runners()) {
       observed.push(`${runner.label}: SIGKILLed export left ${left[0]}; next export exit 0 swept it`)
     })
   })
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 after(() => {

@@ -9,20 +9,12 @@ import {expect} from 'chai'
 import fs from 'node:fs'
 import path from 'node:path'
 
+import {processAlive} from '../../src/lib/util/process.js'
 import {type CliResult, describeRun, parseJson, pathWithoutOpenClaw, rmrf, runCli} from '../support/cli.js'
 import {generateHome} from '../support/home-generator.js'
 import {diffSnapshots, journals, snapshotHome, spawnCli, waitFor} from '../support/import-fixtures.js'
 import {installStandInOpenClaw} from '../support/stand-in-openclaw.js'
 import {giveTo, runners, runnerTmpDir} from '../support/unprivileged.js'
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 const observed: string[] = []
 
@@ -89,7 +81,7 @@ for (const runner of runners()) {
       const noted = await waitFor(() => run.stderrSoFar().includes('finishing the import'), {child: run.child})
       expect(noted, run.stderrSoFar()).to.equal(true)
       // The terminal's SIGINT did not reach the host step: it runs in its own process group.
-      expect(alive(doctorPid)).to.equal(true)
+      expect(processAlive(doctorPid)).to.equal(true)
       fs.writeFileSync(hold, '')
       const result: CliResult = await run.done
       expect(result.code, describeRun(result)).to.equal(0)
@@ -116,7 +108,10 @@ for (const runner of runners()) {
       const doc = parseJson(result)
       expect(doc.error.code).to.equal('INTERRUPTED')
       expect(doc.error.message).to.contain('rolled back')
-      expect(await waitFor(() => !alive(doctorPid), {timeoutMs: 10_000}), 'the held doctor was stopped').to.equal(true)
+      expect(
+        await waitFor(() => !processAlive(doctorPid), {timeoutMs: 10_000}),
+        'the held doctor was stopped',
+      ).to.equal(true)
       // Only the tool's own record of the run is new: the state onboarding left is back, byte for byte.
       const after = snapshotHome(home, {ignore: (rel) => rel.startsWith('.openclaw-migrate')})
       expect(diffSnapshots(before, after)).to.deep.equal([])

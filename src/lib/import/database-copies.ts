@@ -6,6 +6,7 @@ import type {ArchiveManifest} from '../archive/manifest.js'
 
 import {MigrateError} from '../errors.js'
 import {openStagedDatabase} from '../rebase/database-guard.js'
+import {createExclusive} from '../util/exclusive-file.js'
 import {createPrivateTempDir} from '../util/private-temp.js'
 
 const SIDE = ['-journal', '-wal', '-shm']
@@ -51,11 +52,7 @@ export class DatabaseCopies {
     const name = this.names.get(key)
     if (!name) return null
     this.dir ??= createPrivateTempDir('check')
-    const fd = fs.openSync(
-      path.join(this.dir, name),
-      fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL,
-      0o600,
-    )
+    const fd = createExclusive(path.join(this.dir, name))
     let closed = false
     return {
       async close() {

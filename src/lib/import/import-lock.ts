@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {MigrateError} from '../errors.js'
+import {createExclusive} from '../util/exclusive-file.js'
 import {processAlive} from '../util/process.js'
 import {journalDir, syncDir} from './import-journal.js'
 
@@ -69,11 +70,7 @@ export function acquireImportLock(home: string, who: {command: string; runId?: n
   for (let attempt = 0; ; attempt++) {
     let fd: number
     try {
-      fd = fs.openSync(
-        file,
-        fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
-        0o600,
-      )
+      fd = createExclusive(file)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unwritableHome(path.dirname(file), error)
       const current = readHolder(file)

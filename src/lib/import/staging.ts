@@ -5,6 +5,7 @@ import type {ArchiveSink, FileWriter, PayloadEntry} from '../archive/archive-rea
 import type {RootTarget, TargetPlan} from './placement.js'
 
 import {MigrateError} from '../errors.js'
+import {createExclusive} from '../util/exclusive-file.js'
 import {boundedSibling, isInside} from '../util/paths.js'
 import {assertRealDir, mkdirNoFollow} from './no-follow.js'
 
@@ -126,11 +127,7 @@ export class StagingSink implements ArchiveSink {
     if (entry.root.type === 'file' && s.nestedIn) mkdirNoFollow(this.outerStaging(s), path.dirname(file))
     let fd: number
     try {
-      fd = fs.openSync(
-        file,
-        fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
-        0o600,
-      )
+      fd = createExclusive(file)
     } catch (error) {
       const {code} = error as NodeJS.ErrnoException
       if (code === 'ENOSPC') throw noSpace(file)

@@ -6,6 +6,7 @@ import path from 'node:path'
 
 import {MigrateError} from '../../errors.js'
 import {isSqliteName} from '../../inventory/rules.js'
+import {createExclusive} from '../../util/exclusive-file.js'
 import {EntryLedger} from '../entry-ledger.js'
 import {INDEX_ENTRY, MANIFEST_ENTRY, ROOTS_DIR} from '../manifest.js'
 import {rawEntryOf, unsafeForeign, walkTar} from './tar-walk.js'
@@ -87,11 +88,7 @@ export async function scanForeign(tar: Readable, scratch: string): Promise<Forei
         const file = path.join(mirror, ...raw.path.split('/'))
         // Only this process creates anything below the mirror, and never a symlink: mkdir cannot be redirected.
         fs.mkdirSync(path.dirname(file), {mode: 0o700, recursive: true})
-        fd = fs.openSync(
-          file,
-          fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
-          0o600,
-        )
+        fd = createExclusive(file)
         if (copy === 'meta') metaUsed += raw.size
         mirrored.add(raw.path)
       }
