@@ -54,6 +54,8 @@ export class PathMapper {
    * Every place in a text where an old prefix starts a path (used for reports and opt-in rewrites,
    * and to decide which files need rebasing). A Windows prefix is also found JSON-escaped
    * (`C:\\Users\\ana`), with forward slashes and in any case, as configs written there hold it.
+   * A prefix that maps onto itself (the same home path on both machines) is not a mention: that
+   * path is already right here.
    */
   findMentions(text: string): string[] {
     const found: string[] = []
@@ -71,7 +73,7 @@ export class PathMapper {
           !taken.has(at)
         ) {
           taken.add(at)
-          found.push(m.from)
+          if (m.from !== m.to) found.push(m.from)
         }
 
         pattern.lastIndex = at + 1
