@@ -98,6 +98,8 @@ export abstract class MigrateCommand<T extends typeof Command> extends Command {
   protected fail(error: MigrateError): void {
     this.failure = error
     process.exitCode = error.exitCode
+    // The report above says what happened; the last line on stderr says which code and what next, as for a thrown error.
+    if (!this.jsonEnabled()) this.logToStderr(terminalSafe(renderError(error)))
   }
 
   private failure?: MigrateError
