@@ -25,7 +25,7 @@ export function consentError(plan: TargetPlan): MigrateError {
       suggestions: [
         plan.authenticated
           ? 'Check each path; if it is right, import again with --accept-placement (or answer yes on a terminal).'
-          : 'This archive is not passphrase-encrypted, so anyone with your public key (or who could swap the file) could have made it. If you made it and each path is right, import again with --accept-placement.',
+          : 'This archive is not passphrase-encrypted, so anyone who could write or swap the file (or, for an archive encrypted to a key, anyone with the public key) could have made it. If you made it and each path is right, import again with --accept-placement.',
         'Or place a root elsewhere with --map OLD=NEW.',
       ],
     },

@@ -129,7 +129,7 @@ export function renderImport(o: ImportOutcome): string {
       'OpenClaw commands it would run after activation:',
       ...o.plannedChain.map(
         (s) =>
-          `  ${s.skipped ? '(not run) ' : ''}${s.command}${s.when ? `  — if ${s.when}` : ''}${s.skipped ? `  — ${s.skipped}` : ''}`,
+          `  ${s.skipped ? '(not run) ' : ''}${s.command === '-' ? s.step : s.command}${s.when ? `  — if ${s.when}` : ''}${s.skipped ? `  — ${s.skipped}` : ''}`,
       ),
     )
 
