@@ -53,6 +53,20 @@ export type ProfileCounts = {
   workspaceFiles: Record<string, number>
 }
 
+/** Counts of a profile before anything is counted. */
+export function emptyCounts(): ProfileCounts {
+  return {
+    agents: 0,
+    credentialDirs: 0,
+    credentialFiles: 0,
+    cronJobs: 0,
+    sessions: 0,
+    sessionsPerAgent: {},
+    sqliteDatabases: 0,
+    workspaceFiles: {},
+  }
+}
+
 export type PluginRecord = {
   id: string
   source: string

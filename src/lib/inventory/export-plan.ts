@@ -4,6 +4,7 @@ import path from 'node:path'
 import {
   type ArchiveLocation,
   type ArchiveRoot,
+  emptyCounts,
   type ProfileCounts,
   type ProfileManifest,
   ROOTS_DIR,
@@ -263,19 +264,6 @@ export async function buildExportPlan(
   }
   await surveyPlan(plan)
   return plan
-}
-
-function emptyCounts(): ProfileCounts {
-  return {
-    agents: 0,
-    credentialDirs: 0,
-    credentialFiles: 0,
-    cronJobs: 0,
-    sessions: 0,
-    sessionsPerAgent: {},
-    sqliteDatabases: 0,
-    workspaceFiles: {},
-  }
 }
 
 function lastTouchedVersion(config: JsonObject): null | string {

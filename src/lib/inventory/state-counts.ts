@@ -38,7 +38,8 @@ export function countJsonCronJobs(file: string): number {
   return Array.isArray(data?.jobs) ? data.jobs.length : 0
 }
 
-function dirs(dir: string): string[] {
+/** Names of the directories directly in `dir` (links not followed); none when it cannot be read. */
+export function subdirNames(dir: string): string[] {
   try {
     return fs
       .readdirSync(dir, {withFileTypes: true})
@@ -62,7 +63,7 @@ function dirs(dir: string): string[] {
 export function countState(stateDir: string, options: {agents?: null | string[]} = {}): StateCounts {
   const counts: StateCounts = {agents: 0, cronJobs: 0, sessions: 0, sessionsPerAgent: {}}
   const agentsDir = path.join(stateDir, 'agents')
-  for (const id of dirs(agentsDir)) {
+  for (const id of subdirNames(agentsDir)) {
     if (options.agents && !options.agents.includes(id)) continue
     counts.agents++
     const db = path.join(agentsDir, id, 'agent', 'openclaw-agent.sqlite')

@@ -2,18 +2,8 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
+import {subdirNames} from '../inventory/state-counts.js'
 import {countRows} from '../sqlite/sqlite-snapshot.js'
-
-function listDirs(dir: string): string[] {
-  try {
-    return fs
-      .readdirSync(dir, {withFileTypes: true})
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name)
-  } catch {
-    return []
-  }
-}
 
 /** sha256 → path of every (small) file below the state dirs' backups/, bounded. */
 function indexBackups(stateDirs: string[]): Map<string, string> {
@@ -39,7 +29,7 @@ function indexBackups(stateDirs: string[]): Map<string, string> {
   for (const stateDir of stateDirs) {
     walk(path.join(stateDir, 'backups'), 0)
     // 2026.9 keeps the JSON session stores and transcripts it imported into SQLite here (`….imported-<ms>`).
-    for (const agent of listDirs(path.join(stateDir, 'agents')))
+    for (const agent of subdirNames(path.join(stateDir, 'agents')))
       walk(path.join(stateDir, 'agents', agent, 'session-sqlite-import-archive'), 0)
   }
 

@@ -7,7 +7,7 @@ import {listInstalledPlugins} from '../../inventory/plugins.js'
 import {isSqliteName, secretKind} from '../../inventory/rules.js'
 import {countRows} from '../../sqlite/sqlite-snapshot.js'
 import {EntryLedger} from '../entry-ledger.js'
-import {type ArchiveManifest, FORMAT_NAME, FORMAT_VERSION, type ProfileCounts, type SkippedPath} from '../manifest.js'
+import {type ArchiveManifest, emptyCounts, FORMAT_NAME, FORMAT_VERSION, type SkippedPath} from '../manifest.js'
 import {type ForeignLayout} from './foreign-layout.js'
 import {type ForeignScan} from './foreign-scan.js'
 import {checkArchivedDatabase, hasSqliteMagic, sha256File} from './foreign-sqlite.js'
@@ -19,19 +19,6 @@ export type ForeignManifest = {
   /** Index lines of the native stream, in its order, for the second pass to append. */
   index: EntryLedger
   manifest: ArchiveManifest
-}
-
-function emptyCounts(): ProfileCounts {
-  return {
-    agents: 0,
-    credentialDirs: 0,
-    credentialFiles: 0,
-    cronJobs: 0,
-    sessions: 0,
-    sessionsPerAgent: {},
-    sqliteDatabases: 0,
-    workspaceFiles: {},
-  }
 }
 
 /**
