@@ -30,6 +30,7 @@ const option = (name: string, fallback: string) => {
 
 const sizes = option('sizes', '60mb,600mb').split(',')
 const runs = Number(option('runs', '1'))
+const modes = option('modes', 'one-phase,two-phase').split(',')
 
 async function main(): Promise<void> {
   const why = sshdUnavailable()
@@ -42,79 +43,96 @@ async function main(): Promise<void> {
   await sshd.start([`ocb${tag}*`])
   try {
     for (const name of sizes) {
-      for (let run = 1; run <= runs; run++) {
-        const root = path.join(base, `${name}-${run}`)
-        users.push(`ocb${tag}${users.length}`, `ocb${tag}${users.length + 1}`)
-        const old = ensureUser(users.at(-2)!, path.join(root, 'old', 'home', 'alice'))
-        const neu = ensureUser(users.at(-1)!, path.join(root, 'new', 'home', 'bob'))
-        const home = generateBenchHome(old.home, SIZES[name])
-        const oldTools = installStandInOpenClaw(path.join(root, 'old', 'tools'))
-        const newTools = installStandInOpenClaw(path.join(root, 'new', 'tools'))
-        fs.writeFileSync(
-          path.join(newTools.binDir, 'openclaw-migrate'),
-          `#!/bin/sh\nexec ${process.execPath} ${DEV_BIN} "$@"\n`,
-          {mode: 0o755},
-        )
-        chownTree(path.join(root, 'old'), old)
-        chownTree(path.join(root, 'new'), neu)
-        sshd.authorize(old, neu, 'newbox')
-        sshd.setEnvironment(neu, {PATH: `${newTools.binDir}:${path.dirname(process.execPath)}:/usr/bin:/bin`})
-        const env = cliEnv({
-          env: {PATH: `${oldTools.binDir}:${path.dirname(process.execPath)}:/usr/bin:/bin`},
-          home: old.home,
-        })
-        const profile = path.basename(home.stateDir).replace(/^\.openclaw-?/, '')
-        const profileArgs = profile ? ['--profile', profile] : []
-        const gateway = spawn(oldTools.file, [...profileArgs, 'gateway', 'run'], {
-          detached: true,
-          env,
-          gid: old.gid,
-          stdio: 'ignore',
-          uid: old.uid,
-        })
-        gateway.unref()
-        await new Promise((r) => setTimeout(r, 500))
-        const started = Date.now()
-        // Not spawnSync: this process must go on reaping the gateway it started, or the stopped
-        // gateway stays a zombie that still looks alive to the push.
-        const push = await new Promise<Buffer>((resolve) => {
-          const child = spawn(
-            process.execPath,
-            [DEV_BIN, 'push', 'newbox', ...profileArgs, '--start-gateway', '--json'],
-            {
-              cwd: old.home,
-              env,
-              gid: old.gid,
-              stdio: ['ignore', 'pipe', 'ignore'],
-              uid: old.uid,
-            },
+      for (let run = 1; run <= runs; run++)
+        for (const mode of modes) {
+          const root = path.join(base, `${name}-${run}-${mode}`)
+          users.push(`ocb${tag}${users.length}`, `ocb${tag}${users.length + 1}`)
+          const old = ensureUser(users.at(-2)!, path.join(root, 'old', 'home', 'alice'))
+          const neu = ensureUser(users.at(-1)!, path.join(root, 'new', 'home', 'bob'))
+          const home = generateBenchHome(old.home, SIZES[name])
+          const oldTools = installStandInOpenClaw(path.join(root, 'old', 'tools'))
+          const newTools = installStandInOpenClaw(path.join(root, 'new', 'tools'))
+          fs.writeFileSync(
+            path.join(newTools.binDir, 'openclaw-migrate'),
+            `#!/bin/sh\nexec ${process.execPath} ${DEV_BIN} "$@"\n`,
+            {mode: 0o755},
           )
-          const out: Buffer[] = []
-          child.stdout.on('data', (c: Buffer) => out.push(c))
-          child.on('close', () => {
-            resolve(Buffer.concat(out))
+          chownTree(path.join(root, 'old'), old)
+          chownTree(path.join(root, 'new'), neu)
+          sshd.authorize(old, neu, 'newbox')
+          sshd.setEnvironment(neu, {PATH: `${newTools.binDir}:${path.dirname(process.execPath)}:/usr/bin:/bin`})
+          const env = cliEnv({
+            env: {PATH: `${oldTools.binDir}:${path.dirname(process.execPath)}:/usr/bin:/bin`},
+            home: old.home,
           })
-        })
-        const wall = Date.now() - started
-        const envelope = JSON.parse(push.toString()) as {
-          error?: unknown
-          result: null | {downtimeMs: null | number; exported: {bytes: number}}
+          const profile = path.basename(home.stateDir).replace(/^\.openclaw-?/, '')
+          const profileArgs = profile ? ['--profile', profile] : []
+          const gateway = spawn(oldTools.file, [...profileArgs, 'gateway', 'run'], {
+            detached: true,
+            env,
+            gid: old.gid,
+            stdio: 'ignore',
+            uid: old.uid,
+          })
+          gateway.unref()
+          await new Promise((r) => setTimeout(r, 500))
+          const started = Date.now()
+          // Not spawnSync: this process must go on reaping the gateway it started, or the stopped
+          // gateway stays a zombie that still looks alive to the push.
+          const push = await new Promise<Buffer>((resolve) => {
+            const child = spawn(
+              process.execPath,
+              [
+                DEV_BIN,
+                'push',
+                'newbox',
+                ...profileArgs,
+                '--start-gateway',
+                '--json',
+                ...(mode === 'one-phase' ? ['--one-phase'] : []),
+              ],
+              {
+                cwd: old.home,
+                env,
+                gid: old.gid,
+                stdio: ['ignore', 'pipe', 'ignore'],
+                uid: old.uid,
+              },
+            )
+            const out: Buffer[] = []
+            child.stdout.on('data', (c: Buffer) => out.push(c))
+            child.on('close', () => {
+              resolve(Buffer.concat(out))
+            })
+          })
+          const wall = Date.now() - started
+          const envelope = JSON.parse(push.toString()) as {
+            error?: unknown
+            result: null | {
+              downtimeMs: null | number
+              exported: {bytes: number}
+              sentAhead: null | {bytes: number; ms: number}
+              withheld: number
+            }
+          }
+          const out = envelope.result
+          console.log(
+            JSON.stringify({
+              bytes: out?.exported.bytes,
+              downtimeS: (out?.downtimeMs ?? NaN) / 1000,
+              error: envelope.error,
+              mode,
+              sentAheadBytes: out?.sentAhead?.bytes,
+              sentAheadS: out?.sentAhead ? out.sentAhead.ms / 1000 : undefined,
+              size: name,
+              wallS: wall / 1000,
+              withheldFiles: out?.withheld,
+            }),
+          )
+          stopLocked(path.join(neu.home, path.basename(home.stateDir)), neu)
+          stopLocked(home.stateDir, old) // started again here when the push failed
+          fs.rmSync(root, {force: true, recursive: true})
         }
-        const out = envelope.result
-        console.log(
-          JSON.stringify({
-            bytes: out?.exported.bytes,
-            downtimeS: (out?.downtimeMs ?? NaN) / 1000,
-            error: envelope.error,
-            mode: 'one-phase',
-            size: name,
-            wallS: wall / 1000,
-          }),
-        )
-        stopLocked(path.join(neu.home, path.basename(home.stateDir)), neu)
-        stopLocked(home.stateDir, old) // started again here when the push failed
-        fs.rmSync(root, {force: true, recursive: true})
-      }
     }
   } finally {
     sshd.stop()

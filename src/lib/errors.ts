@@ -91,6 +91,8 @@ export const ErrorCodes = {
   REMOTE_INCOMPATIBLE: {exit: ExitCode.TARGET},
   REMOTE_REFUSED: {exit: ExitCode.TARGET},
   REMOTE_IMPORT_FAILED: {exit: ExitCode.TARGET},
+  PUSH_SEED_MISSING: {exit: ExitCode.TARGET},
+  PUSH_SEED_DAMAGED: {exit: ExitCode.TARGET},
   RESTORE_NOTHING: {exit: ExitCode.SOURCE},
   IMPORT_LOCKED: {exit: ExitCode.TARGET},
   INTERRUPTED: {exit: ExitCode.INTERRUPTED},

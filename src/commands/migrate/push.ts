@@ -13,7 +13,7 @@ const {agent, 'all-profiles': allProfiles, compression, exclude, 'include-logs':
 
 export default class MigratePush extends MigrateCommand<typeof MigratePush> {
   static override args = {destination: Args.string({description: 'The new machine, as ssh reaches it: [user@]host.'})}
-  static override description = `Run on the old machine. The new machine is asked first (this tool and its archive format there, OpenClaw not older than this one, free space, a gateway running there, where everything would go); any problem stops the push with nothing changed on either side. Then the gateway here stops, the state streams over the system ssh (your ~/.ssh/config, agent and known_hosts) straight into the import there, and this copy is moved aside to <state dir>.moved-to-<host>-<UTC time> so no second gateway can start on it. Any failure leaves this machine as it was, its gateway started again, and the new one rolled back.`
+  static override description = `Run on the old machine. The new machine is asked first (this tool and its archive format there, OpenClaw not older than this one, free space, a gateway running there, where everything would go); any problem stops the push with nothing changed on either side. Then, while the gateway here keeps running, the state is sent ahead over the system ssh (your ~/.ssh/config, agent and known_hosts) into a private store there; only then does the gateway here stop, and what changed meanwhile streams straight into the import there (the unchanged files are named by their sha256 and verified where they lie), and this copy is moved aside to <state dir>.moved-to-<host>-<UTC time> so no second gateway can start on it. Any failure leaves this machine as it was, its gateway started again, and the new one rolled back.`
   static override examples = [
     {
       command: '<%= config.bin %> <%= command.id %> alice@newbox --start-gateway',
@@ -46,6 +46,10 @@ export default class MigratePush extends MigrateCommand<typeof MigratePush> {
       multipleNonGreedy: true,
     }),
     port: Flags.integer({char: 'p', description: 'ssh port (else from ~/.ssh/config).'}),
+    'one-phase': Flags.boolean({
+      description:
+        'Stop the gateway first and send everything in one stream (longer downtime; the default sends ahead while it runs).',
+    }),
     'remote-command': Flags.string({
       default: 'openclaw-migrate',
       description: 'How this tool is run there (e.g. "openclaw migrate-machine").',
@@ -109,6 +113,7 @@ export default class MigratePush extends MigrateCommand<typeof MigratePush> {
           signal: abort.signal,
           startGateway: flags['start-gateway'],
           stopTargetGateway: flags['stop-target-gateway'],
+          twoPhase: !flags['one-phase'],
           target: {
             ...parseDestination(args.destination),
             options: flags['ssh-option'] ?? [],

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {MigrateCommand} from '../../lib/base-command.js'
 import {MigrateError} from '../../lib/errors.js'
-import {receiveArchive, receivePreflight} from '../../lib/push/receive.js'
+import {receiveArchive, receivePreflight, receiveSeed} from '../../lib/push/receive.js'
 
 const MAX_MANIFEST = 64 * 1024 * 1024
 
@@ -26,6 +26,13 @@ export default class MigrateReceive extends MigrateCommand<typeof MigrateReceive
     doctor: Flags.boolean({allowNo: true, default: true, description: 'Run doctor after activation.'}),
     map: Flags.string({description: 'Place the old path OLD at NEW (repeatable).', multiple: true}),
     preflight: Flags.boolean({description: 'Only answer whether this machine can take the manifest on stdin.'}),
+    seed: Flags.string({
+      description: "Phase one of a two-phase push: keep the bodies on stdin in push ID's private store.",
+      exclusive: ['preflight', 'seeded'],
+    }),
+    seeded: Flags.string({
+      description: "Import the archive on stdin, taking the bodies it names from push ID's store.",
+    }),
     'start-gateway': Flags.boolean({description: 'Start the gateway after the import and wait until it answers.'}),
     'stop-gateway': Flags.boolean({description: 'Stop a gateway running on the target state first.'}),
   }
@@ -50,6 +57,11 @@ export default class MigrateReceive extends MigrateCommand<typeof MigrateReceive
     }
     if (flags.preflight) this.mode = 'preflight'
     if (flags.preflight) return receivePreflight(await readStdin(MAX_MANIFEST), options)
+    if (flags.seed) {
+      this.mode = 'seed'
+      return receiveSeed({context, id: flags.seed})
+    }
+
     const abort = new AbortController()
     const onSigint = () => {
       abort.abort()
@@ -62,6 +74,7 @@ export default class MigrateReceive extends MigrateCommand<typeof MigrateReceive
         onStep(message) {
           process.stderr.write(`${message}\n`)
         },
+        seeded: flags.seeded,
         signal: abort.signal,
       })
     } finally {

@@ -1,6 +1,7 @@
 import type {Readable} from 'node:stream'
 
 import {createHash} from 'node:crypto'
+import fs from 'node:fs'
 import {StringDecoder} from 'node:string_decoder'
 import {Parser, type ReadEntry} from 'tar'
 
@@ -18,6 +19,7 @@ import {
   type IndexTrailer,
   MANIFEST_ENTRY,
 } from './manifest.js'
+import {type HeldBody, parseHeldBody} from './tar-format.js'
 
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 /** A generous ceiling on the index: ~100 bytes a line for 10M entries. */
@@ -52,8 +54,16 @@ export type FileWriter = {
   write(chunk: Buffer): Promise<void> | void
 }
 
+/** A file placed from a body the receiver already held, to be hashed where it now lies. */
+export type AdoptedFile = {close(): Promise<void>; path: string}
+
 /** Where verified entries go: a staging dir (import) or nowhere (check). */
 export type ArchiveSink = {
+  /**
+   * Places a held body (a push's phase-one copy) as this entry without copying it, when the file
+   * system allows; null to have it copied through file().
+   */
+  adopt?(entry: PayloadEntry, held: string): Promise<AdoptedFile | null>
   directory?(entry: PayloadEntry): Promise<void>
   /** Return null to only hash the body. */
   file?(entry: PayloadEntry): Promise<FileWriter | null>
@@ -62,6 +72,25 @@ export type ArchiveSink = {
 }
 
 export type {SeenEntry} from './entry-ledger.js'
+
+/** The bodies a push's receiving end holds from phase one. */
+export type HeldBodies = {
+  /** Their total size, already on this disk. */
+  readonly bytes: number
+  /** Where the body lies, and whether the sink may move it into place (its first use). */
+  claim(sha256: string): {movable: boolean; path: string}
+  /** The sink moved the body to `to`: later uses read it there. */
+  moved(sha256: string, to: string): void
+}
+
+export type ReadArchiveOptions = {
+  /**
+   * Bodies this machine already holds (the phase-one store of a push), by sha256: the only way an
+   * entry without its body is accepted. Archives from anywhere else never name one.
+   */
+  heldBodies?: HeldBodies
+  spaceLimit?: () => number | undefined
+}
 
 export type ReadArchiveResult = {
   /** Every payload entry, verified against the index; the caller closes it when done. */
@@ -164,10 +193,47 @@ export function parseManifest(bytes: Buffer): ArchiveManifest {
  * hash, size, type and mode, that nothing is missing or extra, and that the manifest is intact.
  * Callers must treat whatever the sink wrote as untrusted until this resolves.
  */
+/** An entry whose body the receiver already holds: only with `heldBodies`, else the archive is refused. */
+function heldBodyOf(entry: ReadEntry, key: string, options: ReadArchiveOptions): HeldBody | null {
+  const comment = entry.extended?.comment
+  if (!comment?.startsWith('openclaw-migrate-held')) return null
+  let held: HeldBody | null = null
+  try {
+    held = parseHeldBody(comment)
+  } catch {
+    // malformed: refused below like any held body where none may be
+  }
+
+  if (!held || !options.heldBodies || (entry.size ?? 0) !== 0)
+    throw new MigrateError(
+      'ARCHIVE_UNSAFE_ENTRY',
+      `Refusing ${key}: it names a body held by the receiving end of a push instead of carrying its own.`,
+      {suggestions: ['Only `push` sends such entries, to its own receiver; do not import this archive.']},
+    )
+  return held
+}
+
+/** A file's bytes in pieces of up to 1 MiB, read synchronously (a consumer may keep a piece). */
+function* readFileChunks(file: string): Generator<Buffer> {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
+  try {
+    let left = fs.fstatSync(fd).size
+    while (left > 0) {
+      const buffer = Buffer.allocUnsafe(Math.min(left, 1024 * 1024))
+      const n = fs.readSync(fd, buffer)
+      if (n === 0) return
+      left -= n
+      yield buffer.subarray(0, n)
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
 export async function readArchive(
   tar: Readable,
   sink: ArchiveSink = {},
-  options: {spaceLimit?: () => number | undefined} = {},
+  options: ReadArchiveOptions = {},
 ): Promise<ReadArchiveResult> {
   const parser = new Parser({maxDecompressionRatio: Infinity, strict: true})
   const entries = new EntryLedger()
@@ -180,6 +246,7 @@ export async function readArchive(
   let indexDone = false
   let sawEof = false
   let payloadBytes = 0
+  let writtenBytes = 0
   let entryLimit = Infinity
   let byteLimit = Infinity
   let failure: MigrateError | undefined
@@ -280,12 +347,15 @@ export async function readArchive(
       return
     }
 
+    const held = heldBodyOf(entry, key, options)
+    if (held) payload.size = held.size
     if (payloadBytes + payload.size > byteLimit)
       throw mismatch(
         `${key} declares ${payload.size} bytes, far more than the manifest's total of ${manifest.totals.bytes}.`,
       )
     const spaceLimit = options.spaceLimit?.()
-    if (spaceLimit !== undefined && payloadBytes + payload.size > spaceLimit) {
+    // A held body is moved into place, not written again: it takes no new space.
+    if (spaceLimit !== undefined && !held && writtenBytes + payload.size > spaceLimit) {
       throw new MigrateError(
         'NO_SPACE',
         `Not enough free space for ${key} (${payload.size} bytes) after ${payloadBytes} bytes.`,
@@ -293,22 +363,42 @@ export async function readArchive(
       )
     }
 
-    const writer = await sink.file?.(payload)
+    let body: AsyncIterable<Buffer> | Iterable<Buffer> = entry
+    let adopted: AdoptedFile | null = null
+    if (held) {
+      entry.resume()
+      const claim = options.heldBodies!.claim(held.sha256)
+      adopted = claim.movable ? ((await sink.adopt?.(payload, claim.path)) ?? null) : null
+      if (adopted) options.heldBodies!.moved(held.sha256, adopted.path)
+      // The held copy is hashed where it lies now: the index below vouches for it like for any body.
+      body = readFileChunks(adopted?.path ?? claim.path)
+    }
+
+    const writer = adopted ? null : await sink.file?.(payload)
     const hash = createHash('sha256')
     let size = 0
     try {
-      for await (const chunk of entry) {
+      for await (const chunk of body) {
         hash.update(chunk)
         size += chunk.length
         if (writer) await writer.write(chunk)
       }
     } finally {
       await writer?.close()
+      await adopted?.close()
     }
 
+    const sha256 = hash.digest('hex')
+    if (held && (size !== held.size || sha256 !== held.sha256))
+      throw new MigrateError(
+        'PUSH_SEED_DAMAGED',
+        `The copy of ${key} sent ahead by the push changed on this machine before it was imported.`,
+        {suggestions: ['Run the push again from the old machine; check this disk if it happens again.']},
+      )
     if (size !== payload.size) throw truncated(`${key} has ${size} of ${payload.size} bytes`)
     payloadBytes += size
-    entries.add(key, {mode: payload.mode, mtime: payload.mtime, sha256: hash.digest('hex'), size, type})
+    if (!held) writtenBytes += size
+    entries.add(key, {mode: payload.mode, mtime: payload.mtime, sha256, size, type})
   }
 
   const verifyIndex = async (entry: ReadEntry) => {

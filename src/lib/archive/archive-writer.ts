@@ -1,27 +1,21 @@
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import {PassThrough, type Readable, Transform, type Writable} from 'node:stream'
+import {Transform, type Writable} from 'node:stream'
 import {pipeline as pipelineAsync} from 'node:stream/promises'
 
 import {MigrateError} from '../errors.js'
 import {archivePathOf, type ExportPlan} from '../inventory/export-plan.js'
 import {type WalkEntry, walkRoot} from '../inventory/tree-walker.js'
 import {snapshotDatabase} from '../sqlite/sqlite-snapshot.js'
-import {type Compression, gzipConcurrency, gzipMember, zstdCompressor} from './compression.js'
+import {type Compression} from './compression.js'
 import {type EncryptionSpec, encryptStream} from './encryption.js'
 import {type ArchiveManifest, INDEX_ENTRY, type IndexEntry, type IndexTrailer, MANIFEST_ENTRY} from './manifest.js'
 import {partialPathFor, publishError, publishExclusive, type PublishMethod} from './publish.js'
+import {BLOCK_SIZE, BlockPool, OutputClosed, sinkFor, TarBlocks} from './tar-blocks.js'
 import {encodeTarHeader, tarPadding, tarTrailer} from './tar-format.js'
 import {VolumeSink} from './volumes.js'
 
-/**
- * The tar stream is assembled in blocks of this size: headers are copied in and file bodies are
- * read straight into the block, so thousands of small files become a few large writes to the
- * compressor (each write to a zlib engine is a thread-pool round trip) and no buffer is
- * allocated per file. A block is also the unit of one gzip member.
- */
-const BLOCK_SIZE = 1024 * 1024
 /** The index is buffered and written to its temp file in pieces of about this size. */
 const INDEX_FLUSH = 64 * 1024
 
@@ -43,6 +37,11 @@ export type WriteArchiveOptions = {
   plan: ExportPlan
   /** Private (0700) scratch dir for SQLite snapshots and the index. */
   tempDir: string
+  /**
+   * sha256 of the bodies the receiving end of a push already holds (its phase-one copy): a file
+   * whose content hashes to one of them is sent as a reference, without its body.
+   */
+  withheld?: ReadonlySet<string>
 }
 
 export type WriteArchiveResult = {
@@ -55,6 +54,8 @@ export type WriteArchiveResult = {
   sqliteSnapshots: Array<{integrity: string; path: string}>
   /** The volume files of a split archive, in order; null when it is one file or a stream. */
   volumes: null | string[]
+  /** Files sent as references to bodies the receiver already held. */
+  withheld: number
 }
 
 function changed(abs: string, what: string): MigrateError {
@@ -73,198 +74,6 @@ function unreadable(abs: string, code: string | undefined): MigrateError {
         : 'Check the file, or skip it with --exclude.',
     ],
   })
-}
-
-/** The consumer side (encryption, output) went away; its own error is the one to report. */
-class OutputClosed extends Error {
-  constructor() {
-    super('the archive stream closed early')
-  }
-}
-
-/** Writes a chunk and waits for 'drain' when needed; rejects if the stream errors or closes first. */
-function writeChunk(stream: Writable, chunk: Buffer, done?: () => void): Promise<void> | undefined {
-  if (stream.destroyed) throw new OutputClosed()
-  if (stream.write(chunk, done)) return undefined
-  return new Promise((resolve, reject) => {
-    const settle = (error?: Error) => {
-      stream.off('drain', onDrain)
-      stream.off('error', onError)
-      stream.off('close', onClose)
-      if (error) reject(error)
-      else resolve()
-    }
-
-    const onDrain = () => {
-      settle()
-    }
-
-    const onError = (error: Error) => {
-      settle(error)
-    }
-
-    const onClose = () => {
-      settle(new OutputClosed())
-    }
-
-    stream.on('drain', onDrain)
-    stream.on('error', onError)
-    stream.on('close', onClose)
-    if (stream.destroyed) settle(new OutputClosed())
-  })
-}
-
-/** Where finished tar blocks go: a compressor, which hands them back for reuse once consumed. */
-type BlockSink = {
-  abort(error: Error): void
-  finish(): Promise<void>
-  /** The compressed (or plain) byte stream, for encryption and the output. */
-  readonly output: Readable
-  /** Takes a block (its first `length` bytes); resolves when the next one may be produced. */
-  push(block: Buffer, length: number): Promise<void>
-}
-
-/** Blocks that came back from the compressor; bounded by the sinks' own limits. */
-class BlockPool {
-  private readonly free: Buffer[] = []
-  take(): Buffer {
-    return this.free.pop() ?? Buffer.allocUnsafeSlow(BLOCK_SIZE)
-  }
-
-  give(block: Buffer): void {
-    if (this.free.length < 8) this.free.push(block)
-  }
-}
-
-/**
- * gzip, pigz style: every block becomes its own gzip member, compressed on the thread pool with
- * `gzipConcurrency()` members in flight, and written out in order. Memory is bounded by the
- * members in flight (input block + output member each).
- */
-class ParallelGzipSink implements BlockSink {
-  readonly output = new PassThrough({highWaterMark: BLOCK_SIZE})
-  private readonly inFlight: Array<Promise<Buffer>> = []
-  private failure: Error | undefined
-
-  constructor(
-    private readonly pool: BlockPool,
-    private readonly concurrency = gzipConcurrency(),
-  ) {}
-
-  abort(error: Error): void {
-    this.failure ??= error
-  }
-
-  async finish(): Promise<void> {
-    while (this.inFlight.length > 0) await this.writeOldest()
-    this.output.end()
-  }
-
-  async push(block: Buffer, length: number): Promise<void> {
-    if (this.failure) throw this.failure
-    const member = gzipMember(block.subarray(0, length)).then((out) => {
-      this.pool.give(block)
-      return out
-    })
-    member.catch(() => {}) // surfaced in order by writeOldest
-    this.inFlight.push(member)
-    // `concurrency` members compress while the next block fills; then wait for the oldest.
-    while (this.inFlight.length > this.concurrency) await this.writeOldest()
-  }
-
-  private async writeOldest(): Promise<void> {
-    const member = await this.inFlight.shift()!
-    if (this.failure) throw this.failure
-    await writeChunk(this.output, member)
-  }
-}
-
-/** zstd: one frame through one streaming compressor (on the thread pool); blocks return when consumed. */
-class ZstdSink implements BlockSink {
-  readonly output: Transform = zstdCompressor()
-  private failure: Error | undefined
-
-  constructor(private readonly pool: BlockPool) {}
-
-  abort(error: Error): void {
-    this.failure ??= error
-  }
-
-  async finish(): Promise<void> {
-    if (this.failure) throw this.failure
-    this.output.end()
-  }
-
-  async push(block: Buffer, length: number): Promise<void> {
-    if (this.failure) throw this.failure
-    await writeChunk(this.output, block.subarray(0, length), () => {
-      this.pool.give(block)
-    })
-  }
-}
-
-/** No compression: blocks go out as they are (and are not reused). */
-class PlainSink implements BlockSink {
-  readonly output = new PassThrough({highWaterMark: BLOCK_SIZE})
-  private failure: Error | undefined
-
-  abort(error: Error): void {
-    this.failure ??= error
-  }
-
-  async finish(): Promise<void> {
-    this.output.end()
-  }
-
-  async push(block: Buffer, length: number): Promise<void> {
-    if (this.failure) throw this.failure
-    await writeChunk(this.output, block.subarray(0, length))
-  }
-}
-
-/** Lays the tar stream out in blocks and hands full blocks to the sink. */
-class TarBlocks {
-  private block: Buffer
-  private used = 0
-
-  constructor(
-    private readonly pool: BlockPool,
-    private readonly sink: BlockSink,
-  ) {
-    this.block = pool.take()
-  }
-
-  /** Commits `n` bytes written into room(). */
-  async advance(n: number): Promise<void> {
-    this.used += n
-    if (this.used === this.block.length) await this.flush()
-  }
-
-  async end(): Promise<void> {
-    if (this.used > 0) await this.flush()
-    await this.sink.finish()
-  }
-
-  /** Free space of the current block, to read into; never empty. */
-  room(): Buffer {
-    return this.block.subarray(this.used)
-  }
-
-  async write(bytes: Buffer): Promise<void> {
-    let offset = 0
-    while (offset < bytes.length) {
-      const n = bytes.copy(this.block, this.used, offset)
-      offset += n
-      await this.advance(n)
-    }
-  }
-
-  private async flush(): Promise<void> {
-    const {block, used} = this
-    this.block = this.pool.take()
-    this.used = 0
-    await this.sink.push(block, used)
-  }
 }
 
 /**
@@ -313,6 +122,43 @@ type TarSourceState = {
   entries: number
   payloadBytes: number
   sqlite: Array<{integrity: string; path: string}>
+  withheld: number
+}
+
+/** Smaller files go whole: their body costs less than the reference that would replace it. */
+const HELD_MIN_BYTES = 4096
+const hashBuffer = Buffer.allocUnsafe(BLOCK_SIZE)
+
+/**
+ * The file's sha256 when the receiver already holds that content; null to send the body (not
+ * held, too small, or changed while hashed: the body pass then hashes what it sends).
+ */
+function heldHash(abs: string, size: number, mtimeMs: number, held: ReadonlySet<string>): null | string {
+  if (size < HELD_MIN_BYTES) return null
+  let fd: number
+  try {
+    fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
+  } catch {
+    return null // the body pass reports it
+  }
+
+  try {
+    const hash = createHash('sha256')
+    let position = 0
+    while (position < size) {
+      const n = fs.readSync(fd, hashBuffer, 0, Math.min(hashBuffer.length, size - position), position)
+      if (n === 0) return null
+      hash.update(hashBuffer.subarray(0, n))
+      position += n
+    }
+
+    const after = fs.fstatSync(fd)
+    if (after.size !== size || after.mtimeMs !== mtimeMs) return null
+    const sha256 = hash.digest('hex')
+    return held.has(sha256) ? sha256 : null
+  } finally {
+    fs.closeSync(fd)
+  }
 }
 
 /** The index, buffered in memory a piece at a time and kept in a private temp file. */
@@ -400,6 +246,21 @@ async function writeTar(
       mtimeMs = snap.mtimeMs
     }
 
+    const held = options.withheld?.size ? heldHash(source, size, mtimeMs, options.withheld) : null
+    if (held) {
+      await tar.write(
+        encodeTarHeader({heldBody: {sha256: held, size}, mode, mtime, path: archivePath, size, type: 'file'}),
+      )
+      if (source !== entry.abs) fs.rmSync(source, {force: true})
+      index.write({mode, mtime: mtime.getTime(), path: archivePath, sha256: held, size, type: 'file'})
+      state.entries++
+      state.payloadBytes += size
+      state.withheld++
+      progress.files++
+      options.onProgress?.(progress)
+      return
+    }
+
     const hash = createHash('sha256')
     await tar.write(encodeTarHeader({mode, mtime, path: archivePath, size, type: 'file'}))
     await fileBody(tar, source, size, mtimeMs, hash, progress)
@@ -449,12 +310,6 @@ async function writeTar(
   await tar.end()
 }
 
-function sinkFor(compression: Compression, pool: BlockPool): BlockSink {
-  if (compression === 'gzip') return new ParallelGzipSink(pool)
-  if (compression === 'zstd') return new ZstdSink(pool)
-  return new PlainSink()
-}
-
 /**
  * Writes the archive as one stream: tar → gzip/zstd → age → file or stdout. A file output is
  * written under a partial name next to the target and published (publish.ts) only when complete,
@@ -465,7 +320,7 @@ function sinkFor(compression: Compression, pool: BlockPool): BlockSink {
  * a few blocks whatever the size of the state.
  */
 export async function writeArchive(options: WriteArchiveOptions): Promise<WriteArchiveResult> {
-  const state: TarSourceState = {entries: 0, payloadBytes: 0, sqlite: []}
+  const state: TarSourceState = {entries: 0, payloadBytes: 0, sqlite: [], withheld: 0}
   const progress: ArchiveProgress = {bytes: 0, files: 0}
   const pool = new BlockPool()
   const sink = sinkFor(options.compression, pool)
@@ -550,6 +405,7 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<WriteA
     published,
     sqliteSnapshots: state.sqlite,
     volumes,
+    withheld: state.withheld,
   }
 }
 

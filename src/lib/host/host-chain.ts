@@ -285,7 +285,8 @@ export async function runHostChain(
     }
 
     // A gateway takes 20-40 s to answer on a quiet machine, minutes on a busy small one.
-    const deadline = Date.now() + (needStart ? 0 : 300_000)
+    const pollingFrom = Date.now()
+    const deadline = pollingFrom + (needStart ? 0 : 300_000)
     for (;;) {
       stopIfInsisted()
       const result = await host.run('gateway:status', ['--json', '--timeout', '3000', ...oclifArgs], {
@@ -308,7 +309,8 @@ export async function runHostChain(
         break
       }
 
-      await sleep(2000)
+      // Often at first: a push counts its downtime until the new gateway answers.
+      await sleep(Date.now() - pollingFrom < 15_000 ? 250 : 2000)
     }
   } else {
     skip('gateway restart', 'openclaw gateway restart', '--no-restart')

@@ -58,6 +58,11 @@ export class ConfigCapture {
       }
   }
 
+  /** Whether the entry's body is a config file this capture must see. */
+  captures(key: string): boolean {
+    return this.wanted.has(key)
+  }
+
   /** A tee for the entry's body when it is a config file, else null. */
   writer(key: string, inner: FileWriter | null): FileWriter | null {
     if (!this.wanted.has(key)) return inner

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
-import type {ArchiveSink, FileWriter, PayloadEntry} from '../archive/archive-reader.js'
+import type {AdoptedFile, ArchiveSink, FileWriter, PayloadEntry} from '../archive/archive-reader.js'
 import type {RootTarget, TargetPlan} from './placement.js'
 
 import {MigrateError} from '../errors.js'
@@ -119,6 +119,42 @@ export class StagingSink implements ArchiveSink {
     let link = entry.linkpath!
     if (entry.linkKind === 'absolute-into-root') link = this.rebaseLink(link) ?? link
     fs.symlinkSync(link, this.stagedPath(entry))
+  }
+
+  /**
+   * Moves a body held from a push's phase one into place: a hard link, then the store's name goes,
+   * so nothing shares the inode. Null when this disk cannot link it here (another file system,
+   * FAT): the body is then copied through file().
+   */
+  async adopt(entry: PayloadEntry, held: string): Promise<AdoptedFile | null> {
+    const file = this.stagedPath(entry)
+    const s = this.roots.get(entry.root.id)!
+    if (entry.root.type === 'file' && s.nestedIn) mkdirNoFollow(this.outerStaging(s), path.dirname(file))
+    try {
+      fs.linkSync(held, file)
+    } catch (error) {
+      const {code} = error as NodeJS.ErrnoException
+      if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK') return null
+      if (code === 'ENOSPC') throw noSpace(file)
+      throw new MigrateError('TARGET_UNWRITABLE', `Cannot create ${file} while staging (${code}).`, {
+        suggestions: ['Check the permissions of the target location.'],
+      })
+    }
+
+    fs.unlinkSync(held)
+    return {
+      close: async () => {
+        const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
+        try {
+          fs.fchmodSync(fd, this.modeFor(entry))
+          const mtime = new Date(entry.mtime)
+          fs.futimesSync(fd, mtime, mtime)
+        } finally {
+          fs.closeSync(fd)
+        }
+      },
+      path: file,
+    }
   }
 
   async file(entry: PayloadEntry): Promise<FileWriter> {

@@ -36,6 +36,8 @@ export type ExportRequest = {
   /** Volume size in bytes for a split archive (`--split`); else split below 4 GiB only on FAT. */
   split?: number
   stopGateway: boolean
+  /** Bodies the receiving end of a push already holds (sha256): sent as references (push phase two). */
+  withheld?: ReadonlySet<string>
 }
 
 export type ExportPreparation = {
@@ -237,6 +239,7 @@ export async function runExport(
         : {stream: io.stdout ?? process.stdout},
       plan: prepared.plan,
       tempDir,
+      withheld: request.withheld,
     })
     return {gateway, manifest, outputPath, sweptPartials, written}
   } finally {

@@ -7,7 +7,7 @@ import path from 'node:path'
 import type {ArchiveManifest, PluginRecord} from '../archive/manifest.js'
 import type {HostContext} from '../host/host-context.js'
 
-import {type ArchiveSink, readArchive, type ReadArchiveResult} from '../archive/archive-reader.js'
+import {type ArchiveSink, type HeldBodies, readArchive, type ReadArchiveResult} from '../archive/archive-reader.js'
 import {openArchive} from '../archive/archive-source.js'
 import {type DecryptionKeys} from '../archive/encryption.js'
 import {MigrateError} from '../errors.js'
@@ -62,6 +62,8 @@ export type ImportRequest = {
   /** `--from-home` for archives made by another tool. */
   fromHome?: string
   getKeys: () => Promise<DecryptionKeys>
+  /** The bodies a push's phase one left here (receive only): entries may name them instead of carrying them. */
+  heldBodies?: HeldBodies
   /**
    * The user insisted (a second Ctrl-C): after activation, the import is rolled back. Before
    * activation `signal` already stops it.
@@ -189,7 +191,8 @@ export async function preflight(
     gatewayStopped = true
   }
 
-  const needed = manifest.totals.bytes
+  // Bodies a push sent ahead are already on this disk and are moved into place, not written again.
+  const needed = Math.max(0, manifest.totals.bytes - (request.heldBodies?.bytes ?? 0))
   const free = Math.min(...plan.targets.map((t) => freeBytes(path.dirname(t.landing ?? t.target))))
   if (free < needed * 1.05 + 16 * 1024 * 1024) {
     throw new MigrateError(
@@ -302,6 +305,13 @@ async function importUnlocked(request: ImportRequest, runId: string): Promise<Im
   // gets its archive code, not a placement complaint about what tampering changed. Nothing is staged meanwhile.
   let refused: MigrateError | undefined
   const sink: ArchiveSink = {
+    async adopt(entry, held) {
+      if (request.signal?.aborted) throw interrupted()
+      if (refused || capture!.captures(entry.path)) return null
+      const adopted = await staging!.adopt(entry, held).catch(rethrowTarget)
+      if (adopted) request.onProgress?.((bytes += entry.size), ++files)
+      return adopted
+    },
     async directory(entry) {
       if (request.signal?.aborted) throw interrupted()
       if (refused) return
@@ -391,7 +401,7 @@ async function importUnlocked(request: ImportRequest, runId: string): Promise<Im
     const onAbort = () => opened.tar.destroy(interrupted())
     request.signal?.addEventListener('abort', onAbort, {once: true})
     try {
-      read = await readArchive(opened.tar, sink, {spaceLimit: () => pre?.spaceLimit})
+      read = await readArchive(opened.tar, sink, {heldBodies: request.heldBodies, spaceLimit: () => pre?.spaceLimit})
     } finally {
       request.signal?.removeEventListener('abort', onAbort)
     }

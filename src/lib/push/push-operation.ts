@@ -1,5 +1,7 @@
 import type {Config} from '@oclif/core'
 
+import {randomBytes} from 'node:crypto'
+
 import type {HostContext} from '../host/host-context.js'
 
 import {type Compression} from '../archive/compression.js'
@@ -13,11 +15,12 @@ import {
   prepareExport,
   runExport,
 } from '../operations/export-operation.js'
-import {type PreflightAnswer, type ReceiveOutcome} from './receive.js'
+import {type PreflightAnswer, type ReceiveOutcome, RECEIVER_READY} from './receive.js'
 import {remotePreflight} from './remote-preflight.js'
 import {type RetiredCopy, retireSource} from './retire.js'
+import {type SeedOutcome, seedRemote} from './seed-phase.js'
 import {restartSourceGateway} from './source-gateway.js'
-import {parseRemoteEnvelope, spawnSsh, sshFailure, type SshTarget} from './ssh.js'
+import {collectRemote, type RemoteResult, spawnSsh, sshFailure, type SshTarget} from './ssh.js'
 
 export type PushRequest = {
   allowDowngrade: boolean
@@ -34,10 +37,12 @@ export type PushRequest = {
   startGateway: boolean
   stopTargetGateway: boolean
   target: SshTarget
+  /** Send everything ahead while the gateway runs, then only what changed (default); else one stream. */
+  twoPhase: boolean
 }
 
 export type PushReporter = {
-  onPhase?: (phase: 'preflight' | 'retire' | 'rollback' | 'stream', message: string) => void
+  onPhase?: (phase: 'preflight' | 'retire' | 'rollback' | 'seed' | 'stream', message: string) => void
   onProgress?: (bytes: number, files: number) => void
   /** A step line of the remote import, as it arrives. */
   onRemoteLine?: (line: string) => void
@@ -52,14 +57,14 @@ export type PushOutcome = {
   preflight: PreflightAnswer
   received: ReceiveOutcome
   retired: null | RetiredCopy
+  /** Phase one (two-phase push): what went ahead while the gateway ran; null for a one-phase push. */
+  sentAhead: null | {bytes: number; files: number; ms: number; skipped: number}
   target: string
+  /** Files of the final stream sent as references to what went ahead. */
+  withheld: number
 }
 
-type RemoteResult = {
-  code: null | number
-  json: ReturnType<typeof parseRemoteEnvelope<ReceiveOutcome>>
-  stderr: string
-}
+const READY_TIMEOUT_MS = 60_000
 
 function remoteArgs(request: PushRequest): string[] {
   const args = ['--json']
@@ -99,11 +104,30 @@ export async function runPush(request: PushRequest, reporter: PushReporter = {})
   })
   const preflight = await remotePreflight(target, JSON.stringify(preview), args)
 
-  reporter.onPhase?.('stream', `streaming to ${target.destination}`)
+  let seed: null | SeedOutcome = null
+  let sentAhead: PushOutcome['sentAhead'] = null
+  const pushId = randomBytes(16).toString('hex')
+  if (request.twoPhase) {
+    reporter.onPhase?.('seed', `sending the state ahead to ${target.destination} while the gateway here keeps running`)
+    const started = Date.now()
+    seed = await seedRemote(request, prepared.plan, pushId, {
+      onLine: reporter.onRemoteLine,
+      onProgress: (t) => reporter.onProgress?.(t.bytes, t.files),
+    })
+    sentAhead = {...seed.sent, ms: Date.now() - started, skipped: seed.skipped}
+    exportRequest.withheld = seed.held
+  }
+
+  reporter.onPhase?.(
+    'stream',
+    seed
+      ? `stopping the gateway and sending what changed to ${target.destination}`
+      : `streaming to ${target.destination}`,
+  )
   const streamed = await streamToRemote(
     request,
     {prepared, request: exportRequest},
-    ['receive', ...args, ...(request.startGateway ? ['--start-gateway'] : [])],
+    ['receive', ...args, ...(request.startGateway ? ['--start-gateway'] : []), ...(seed ? ['--seeded', pushId] : [])],
     reporter,
   )
   const {exported, result} = streamed
@@ -134,7 +158,9 @@ export async function runPush(request: PushRequest, reporter: PushReporter = {})
     preflight,
     received,
     retired,
+    sentAhead,
     target: target.destination,
+    withheld: exported.outcome!.written.withheld,
   }
 }
 
@@ -161,7 +187,19 @@ async function streamToRemote(
   }
 
   request.signal?.addEventListener('abort', onAbort, {once: true})
-  const remote = collectRemote(child, reporter)
+  // The gateway stops only once the receiver is up (ssh connected, tool started): its start-up is
+  // not downtime. A receiver that ends or never says so is waited for no longer than that.
+  let onReady = () => {}
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve
+    setTimeout(resolve, READY_TIMEOUT_MS).unref()
+  })
+  const remote = collectRemote<ReceiveOutcome>(child, (line) => {
+    if (line === RECEIVER_READY) onReady()
+    else reporter.onRemoteLine?.(line)
+  })
+  void remote.finally(onReady)
+  await ready
   let stoppingAt: null | number = null
   const totals = {bytes: 0, files: 0}
   let exported: {error: unknown; outcome: ExportOutcome | null}
@@ -193,42 +231,13 @@ async function streamToRemote(
   return {answeredAt: Date.now(), exported, result, stoppingAt: stoppingAt as null | number, totals}
 }
 
-async function collectRemote(child: ReturnType<typeof spawnSsh>, reporter: PushReporter): Promise<RemoteResult> {
-  return new Promise((resolve) => {
-    const out: Buffer[] = []
-    let stderr = ''
-    let pending = ''
-    child.stdout!.on('data', (c: Buffer) => {
-      out.push(c)
-    })
-    child.stderr!.on('data', (c: Buffer) => {
-      const text = pending + c.toString('utf8')
-      const lines = text.split('\n')
-      pending = lines.pop() ?? ''
-      for (const line of lines) {
-        stderr += `${line}\n`
-        if (line.trim()) reporter.onRemoteLine?.(line)
-      }
-    })
-    child.stdin!.on('error', () => {
-      // EPIPE when the remote ends early: its exit status and answer say why.
-    })
-    child.on('error', () => {
-      resolve({code: null, json: null, stderr})
-    })
-    child.on('close', (code) => {
-      if (pending.trim()) reporter.onRemoteLine?.(pending)
-      resolve({
-        code,
-        json: parseRemoteEnvelope<ReceiveOutcome>(Buffer.concat(out).toString('utf8')),
-        stderr: stderr + pending,
-      })
-    })
-  })
-}
-
 /** Which side failed, with its code: the remote's own answer wins over a local write error it caused. */
-function remoteError(target: SshTarget, result: RemoteResult, local: unknown, signal?: AbortSignal): MigrateError {
+function remoteError(
+  target: SshTarget,
+  result: RemoteResult<ReceiveOutcome>,
+  local: unknown,
+  signal?: AbortSignal,
+): MigrateError {
   if (signal?.aborted)
     return new MigrateError('INTERRUPTED', 'Push interrupted; the new machine rolls the partial import back.', {
       suggestions: ['Run the push again.'],

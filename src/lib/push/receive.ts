@@ -10,6 +10,11 @@ import {planTargets} from '../import/placement.js'
 import {type ImportOutcome, type ImportRequest, preflight, runImport} from '../operations/import-operation.js'
 import {runUndo} from '../operations/undo-operation.js'
 import {toolVersion} from '../util/tool-info.js'
+import {SeedStore} from './seed-store.js'
+import {receiveSeedStream, type SeedReceipt} from './seed-stream.js'
+
+/** The receiver's step line once it is up and about to read the archive: the sender stops its gateway only then. */
+export const RECEIVER_READY = 'ready to receive'
 
 /** What the new machine says about a push before anything moves on either side. */
 export type PreflightAnswer = {
@@ -109,12 +114,38 @@ export type ReceiveOutcome = {
  * as it was before the push.
  */
 export async function receiveArchive(
+  options: ReceiveOptions & {onStep: (message: string) => void; seeded?: string; signal?: AbortSignal},
+): Promise<ReceiveOutcome> {
+  const store = options.seeded ? SeedStore.open(options.context.home, options.seeded) : undefined
+  options.onStep(RECEIVER_READY)
+  try {
+    return await importReceived(options, store)
+  } finally {
+    // What phase one sent and the import did not move into place (or all of it, after a failure).
+    store?.remove()
+  }
+}
+
+/** Phase one of a push: the bodies sent ahead on stdin go to a private store; nothing else changes. */
+export async function receiveSeed(options: {context: ReceiveOptions['context']; id: string}): Promise<SeedReceipt> {
+  const store = SeedStore.create(options.context.home, options.id)
+  try {
+    return await receiveSeedStream(process.stdin, store)
+  } catch (error) {
+    store.remove()
+    throw error
+  }
+}
+
+async function importReceived(
   options: ReceiveOptions & {onStep: (message: string) => void; signal?: AbortSignal},
+  heldBodies: SeedStore | undefined,
 ): Promise<ReceiveOutcome> {
   const outcome = await runImport({
     ...options,
     dryRun: false,
     getKeys: noKeys,
+    heldBodies,
     noHost: false,
     onStep: options.onStep,
     restart: true,

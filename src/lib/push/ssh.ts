@@ -122,3 +122,44 @@ export function parseRemoteEnvelope<R>(
     return null
   }
 }
+
+export type RemoteResult<R> = {
+  code: null | number
+  json: ReturnType<typeof parseRemoteEnvelope<R>>
+  stderr: string
+}
+
+/** The remote command's answer (its --json envelope on stdout) and its step lines on stderr, as they arrive. */
+export async function collectRemote<R>(child: ChildProcess, onLine?: (line: string) => void): Promise<RemoteResult<R>> {
+  return new Promise((resolve) => {
+    const out: Buffer[] = []
+    let stderr = ''
+    let pending = ''
+    child.stdout!.on('data', (c: Buffer) => {
+      out.push(c)
+    })
+    child.stderr!.on('data', (c: Buffer) => {
+      const text = pending + c.toString('utf8')
+      const lines = text.split('\n')
+      pending = lines.pop() ?? ''
+      for (const line of lines) {
+        stderr += `${line}\n`
+        if (line.trim()) onLine?.(line)
+      }
+    })
+    child.stdin!.on('error', () => {
+      // EPIPE when the remote ends early: its exit status and answer say why.
+    })
+    child.on('error', () => {
+      resolve({code: null, json: null, stderr})
+    })
+    child.on('close', (code) => {
+      if (pending.trim()) onLine?.(pending)
+      resolve({
+        code,
+        json: parseRemoteEnvelope<R>(Buffer.concat(out).toString('utf8')),
+        stderr: stderr + pending,
+      })
+    })
+  })
+}

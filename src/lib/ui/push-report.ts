@@ -11,8 +11,16 @@ export function describeDowntime(outcome: PushOutcome): string {
 }
 
 export function renderPush(outcome: PushOutcome): string {
+  const ahead = outcome.sentAhead
   const lines = [
-    `Pushed ${humanBytes(outcome.exported.bytes)} in ${outcome.exported.files} files to ${outcome.target} (${outcome.received.entries} entries verified there).`,
+    ...(ahead
+      ? [
+          `Sent ${humanBytes(ahead.bytes)} in ${ahead.files} files ahead while the gateway here kept running (${(ahead.ms / 1000).toFixed(1)} s).`,
+          `Then, gateway stopped: ${outcome.withheld} unchanged files named, ${humanBytes(outcome.exported.bytes)} of changed or new files sent; ${outcome.received.entries} entries verified on ${outcome.target}.`,
+        ]
+      : [
+          `Pushed ${humanBytes(outcome.exported.bytes)} in ${outcome.exported.files} files to ${outcome.target} (${outcome.received.entries} entries verified there).`,
+        ]),
     describeDowntime(outcome),
   ]
   if (outcome.retired)
@@ -45,8 +53,10 @@ export function summarizePush(outcome: PushOutcome, warnings: string[]) {
       toolVersion: outcome.preflight.tool.version,
     },
     retired: outcome.retired,
+    sentAhead: outcome.sentAhead,
     target: outcome.target,
     warnings,
+    withheld: outcome.withheld,
   }
 }
 
