@@ -154,7 +154,7 @@ describe('two-phase push: bodies sent ahead, then named by sha256', function () 
     const objects = (store: SeedStore) =>
       fs
         .readdirSync(store.dir)
-        .filter((f) => /^[\da-f]{64}$/.test(f))
+        .filter((f) => /^[\da-f]{64}(?:\.\d+)?$/.test(f))
         .map((f) => path.join(store.dir, f))
     await seed()
     for (const f of objects(SeedStore.open(newHome, PUSH_ID))) {
@@ -199,7 +199,7 @@ describe('two-phase push: bodies sent ahead, then named by sha256', function () 
     )
     expect(got.has(path.join('media', 'inbound', 'after-phase-one.bin'))).to.equal(true)
     // Moved into place: the store kept only what the import did not need.
-    const left = fs.readdirSync(store.dir).filter((f) => /^[\da-f]{64}$/.test(f))
+    const left = fs.readdirSync(store.dir).filter((f) => /^[\da-f]{64}(?:\.\d+)?$/.test(f))
     expect(held - left.length, 'bodies moved out of the store').to.be.greaterThan(3)
   })
 })

@@ -8,6 +8,7 @@ import {Parser, type ReadEntry} from 'tar'
 import {isMigrateError, MigrateError} from '../errors.js'
 import {EntryLedger, type SeenEntry} from './entry-ledger.js'
 import {checkNestedRoots, checkSymlink, checkSymlinkChains, locateEntry, tarTypeToEntryType} from './entry-rules.js'
+import {type HeldBodies, heldBodyMissing} from './held-bodies.js'
 import {
   type ArchiveManifest,
   type ArchiveRoot,
@@ -54,8 +55,8 @@ export type FileWriter = {
   write(chunk: Buffer): Promise<void> | void
 }
 
-/** A file placed from a body the receiver already held, to be hashed where it now lies. */
-export type AdoptedFile = {close(): Promise<void>; path: string}
+/** A file placed from a body the receiver already held, open for reading to be hashed where it now lies. */
+export type AdoptedFile = {fd: number; path: string}
 
 /** Where verified entries go: a staging dir (import) or nowhere (check). */
 export type ArchiveSink = {
@@ -72,16 +73,6 @@ export type ArchiveSink = {
 }
 
 export type {SeenEntry} from './entry-ledger.js'
-
-/** The bodies a push's receiving end holds from phase one. */
-export type HeldBodies = {
-  /** Their total size, already on this disk. */
-  readonly bytes: number
-  /** Where the body lies, and whether the sink may move it into place (its first use). */
-  claim(sha256: string): {movable: boolean; path: string}
-  /** The sink moved the body to `to`: later uses read it there. */
-  moved(sha256: string, to: string): void
-}
 
 export type ReadArchiveOptions = {
   /**
@@ -213,9 +204,17 @@ function heldBodyOf(entry: ReadEntry, key: string, options: ReadArchiveOptions):
   return held
 }
 
-/** A file's bytes in pieces of up to 1 MiB, read synchronously (a consumer may keep a piece). */
-function* readFileChunks(file: string): Generator<Buffer> {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
+function openHeld(file: string, sha256: string): number {
+  try {
+    return fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw heldBodyMissing(sha256)
+    throw error
+  }
+}
+
+/** The bytes of an open file in pieces of up to 1 MiB, read synchronously (a consumer may keep a piece); closes it. */
+function* readFileChunks(fd: number): Generator<Buffer> {
   try {
     let left = fs.fstatSync(fd).size
     while (left > 0) {
@@ -371,7 +370,7 @@ export async function readArchive(
       adopted = claim.movable ? ((await sink.adopt?.(payload, claim.path)) ?? null) : null
       if (adopted) options.heldBodies!.moved(held.sha256, adopted.path)
       // The held copy is hashed where it lies now: the index below vouches for it like for any body.
-      body = readFileChunks(adopted?.path ?? claim.path)
+      body = readFileChunks(adopted?.fd ?? openHeld(claim.path, held.sha256))
     }
 
     const writer = adopted ? null : await sink.file?.(payload)
@@ -385,7 +384,6 @@ export async function readArchive(
       }
     } finally {
       await writer?.close()
-      await adopted?.close()
     }
 
     const sha256 = hash.digest('hex')

@@ -125,16 +125,14 @@ type TarSourceState = {
   withheld: number
 }
 
-/** Smaller files go whole: their body costs less than the reference that would replace it. */
-const HELD_MIN_BYTES = 4096
 const hashBuffer = Buffer.allocUnsafe(BLOCK_SIZE)
 
 /**
  * The file's sha256 when the receiver already holds that content; null to send the body (not
- * held, too small, or changed while hashed: the body pass then hashes what it sends).
+ * held, empty, or changed while hashed: the body pass then hashes what it sends).
  */
 function heldHash(abs: string, size: number, mtimeMs: number, held: ReadonlySet<string>): null | string {
-  if (size < HELD_MIN_BYTES) return null
+  if (size === 0) return null
   let fd: number
   try {
     fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)

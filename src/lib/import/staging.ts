@@ -4,6 +4,7 @@ import path from 'node:path'
 import type {AdoptedFile, ArchiveSink, FileWriter, PayloadEntry} from '../archive/archive-reader.js'
 import type {RootTarget, TargetPlan} from './placement.js'
 
+import {heldBodyMissing} from '../archive/held-bodies.js'
 import {MigrateError} from '../errors.js'
 import {createExclusive} from '../util/exclusive-file.js'
 import {boundedSibling, isInside} from '../util/paths.js'
@@ -135,6 +136,7 @@ export class StagingSink implements ArchiveSink {
     } catch (error) {
       const {code} = error as NodeJS.ErrnoException
       if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK') return null
+      if (code === 'ENOENT' && !fs.existsSync(held)) throw heldBodyMissing(path.basename(held))
       if (code === 'ENOSPC') throw noSpace(file)
       throw new MigrateError('TARGET_UNWRITABLE', `Cannot create ${file} while staging (${code}).`, {
         suggestions: ['Check the permissions of the target location.'],
@@ -142,19 +144,19 @@ export class StagingSink implements ArchiveSink {
     }
 
     fs.unlinkSync(held)
-    return {
-      close: async () => {
-        const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
-        try {
-          fs.fchmodSync(fd, this.modeFor(entry))
-          const mtime = new Date(entry.mtime)
-          fs.futimesSync(fd, mtime, mtime)
-        } finally {
-          fs.closeSync(fd)
-        }
-      },
-      path: file,
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
+    try {
+      // Phase one stored it with the file's mode and time: usually nothing is left to change.
+      const stat = fs.fstatSync(fd)
+      const mode = this.modeFor(entry)
+      if ((stat.mode & 0o7777) !== mode) fs.fchmodSync(fd, mode)
+      if (stat.mtimeMs !== entry.mtime) fs.futimesSync(fd, new Date(entry.mtime), new Date(entry.mtime))
+    } catch (error) {
+      fs.closeSync(fd)
+      throw error
     }
+
+    return {fd, path: file}
   }
 
   async file(entry: PayloadEntry): Promise<FileWriter> {

@@ -2,13 +2,19 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {type HeldBodies} from '../archive/archive-reader.js'
+import {type HeldBodies, heldBodyMissing} from '../archive/held-bodies.js'
 import {MigrateError} from '../errors.js'
 import {TOOL_DIR_NAME} from '../import/placement-rules.js'
 import {createExclusive} from '../util/exclusive-file.js'
 
 const ID = /^[\da-f]{32}$/
-const SHA256 = /^[\da-f]{64}$/
+const COPY = /^[\da-f]{64}(?:\.\d+)?$/
+
+/** The n-th stored copy of a body: `<sha256>`, `<sha256>.1`, … */
+function copyName(sha256: string, n: number): string {
+  return n === 0 ? sha256 : `${sha256}.${n}`
+}
+
 /** A store left by a push that died between its phases is removed by the next push after this. */
 const STALE_MS = 24 * 60 * 60 * 1000
 
@@ -29,7 +35,9 @@ function badId(id: string): MigrateError {
  */
 export class SeedStore implements HeldBodies {
   bytes = 0
+  private readonly claimed = new Map<string, number>()
   private readonly movedTo = new Map<string, string>()
+  private readonly stored = new Map<string, number>()
 
   private constructor(readonly dir: string) {}
 
@@ -55,36 +63,42 @@ export class SeedStore implements HeldBodies {
         suggestions: ['Run the push again from the old machine.'],
       })
     const store = new SeedStore(dir)
-    for (const name of fs.readdirSync(dir))
-      if (SHA256.test(name)) store.bytes += fs.lstatSync(path.join(dir, name)).size
+    for (const name of fs.readdirSync(dir)) {
+      if (!COPY.test(name)) continue
+      store.bytes += fs.lstatSync(path.join(dir, name)).size
+      const sha256 = name.slice(0, 64)
+      store.stored.set(sha256, (store.stored.get(sha256) ?? 0) + 1)
+    }
+
     return store
   }
 
   /**
-   * Where the body with this sha256 lies, and whether it may be moved into place: only at its
-   * first use, so two files of the same content never share an inode. An error when phase one
-   * did not store it.
+   * Where a body with this sha256 lies, and whether it may be moved into place: each stored copy
+   * once, so two files of the same content never share an inode; past the copies, the file the
+   * first one became (to be copied). An error when phase one did not store it.
    */
   claim(sha256: string): {movable: boolean; path: string} {
+    const used = this.claimed.get(sha256) ?? 0
+    if (used < (this.stored.get(sha256) ?? 0)) {
+      this.claimed.set(sha256, used + 1)
+      return {movable: true, path: path.join(this.dir, copyName(sha256, used))}
+    }
+
     const moved = this.movedTo.get(sha256)
     if (moved) return {movable: false, path: moved}
-    const file = path.join(this.dir, sha256)
-    if (!SHA256.test(sha256) || !fs.lstatSync(file, {throwIfNoEntry: false})?.isFile())
-      throw new MigrateError('PUSH_SEED_MISSING', `A file sent ahead by the push (${sha256.slice(0, 12)}…) is gone.`, {
-        suggestions: ['Run the push again from the old machine.'],
-      })
-    return {movable: true, path: file}
+    throw heldBodyMissing(sha256)
   }
 
   moved(sha256: string, to: string): void {
-    this.movedTo.set(sha256, to)
+    if (!this.movedTo.has(sha256)) this.movedTo.set(sha256, to)
   }
 
   /**
-   * Stores one body from `chunks`, named by its sha256. Returns the hash, or null when the same
-   * content is already stored.
+   * Stores one body from `chunks`, named by its sha256, with the mode and time of its file. Returns
+   * the hash, or null when it is another copy of content already stored.
    */
-  async put(chunks: AsyncIterable<Buffer>, seq: number): Promise<null | string> {
+  async put(chunks: AsyncIterable<Buffer>, seq: number, meta: {mode: number; mtime: Date}): Promise<null | string> {
     const incoming = path.join(this.dir, `incoming-${seq}`)
     const fd = createExclusive(incoming)
     const hash = createHash('sha256')
@@ -100,20 +114,21 @@ export class SeedStore implements HeldBodies {
       throw error
     }
 
-    fs.closeSync(fd)
-    const sha256 = hash.digest('hex')
     try {
-      fs.linkSync(incoming, path.join(this.dir, sha256))
-      return sha256
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return null
-      // No hard links here (FAT): rename, which cannot replace anything since the name is the content.
-      if (fs.existsSync(path.join(this.dir, sha256))) return null
-      fs.renameSync(incoming, path.join(this.dir, sha256))
-      return sha256
+      // As the import will set them (finalMode), so moving the body into place needs no change.
+      fs.fchmodSync(fd, meta.mode & 0o755)
+      fs.futimesSync(fd, meta.mtime, meta.mtime)
     } finally {
-      fs.rmSync(incoming, {force: true})
+      fs.closeSync(fd)
     }
+
+    const sha256 = hash.digest('hex')
+    // One copy per file, even of the same content: each is later moved into place, none copied
+    // while the gateway is down. The store is this run's own fresh dir: the names are free.
+    const copies = this.stored.get(sha256) ?? 0
+    this.stored.set(sha256, copies + 1)
+    fs.renameSync(incoming, path.join(this.dir, copyName(sha256, copies)))
+    return copies === 0 ? sha256 : null
   }
 
   remove(): void {

@@ -14,15 +14,13 @@ import {snapshotDatabase} from '../sqlite/sqlite-snapshot.js'
 import {readHead} from '../util/stream-head.js'
 import {type SeedStore} from './seed-store.js'
 
-/** Below this a body is cheaper to send again than to name (see HELD_MIN_BYTES in the archive writer). */
-const SEED_MIN_BYTES = 4096
 /** Phase one stops storing while the receiving disk would keep less than this free. */
 const SEED_RESERVE_BYTES = 256 * 1024 * 1024
 
 export type SeedTotals = {bytes: number; files: number}
 
 /**
- * Phase one of a push, the sending end: every file the export would carry (from 4 KiB up), read
+ * Phase one of a push, the sending end: every file the export would carry (empty ones aside), read
  * while the gateway keeps running, as a tar of bodies numbered in order. Nothing here has to be
  * consistent: a file that changes meanwhile is simply sent again in phase two, which hashes
  * everything after the gateway stopped. Databases go as online-backup snapshots.
@@ -84,9 +82,13 @@ async function sendBody(tar: TarBlocks, abs: string, totals: SeedTotals): Promis
   }
 
   try {
-    const {size} = fs.fstatSync(fd)
-    if (size < SEED_MIN_BYTES) return
-    await tar.write(encodeTarHeader({mode: 0o600, mtime: new Date(0), path: String(totals.files), size, type: 'file'}))
+    const stat = fs.fstatSync(fd)
+    const {size} = stat
+    // Empty files are cheaper to create than to name.
+    if (size === 0 || !stat.isFile()) return
+    // The mode and time the archive will give it, so moving it into place later needs no change.
+    const mtime = new Date(Math.floor(stat.mtimeMs / 1000) * 1000)
+    await tar.write(encodeTarHeader({mode: stat.mode & 0o7777, mtime, path: String(totals.files), size, type: 'file'}))
     let position = 0
     while (position < size) {
       const room = tar.room()
@@ -153,7 +155,7 @@ export async function receiveSeedStream(input: Readable, store: SeedStore): Prom
       return
     }
 
-    const sha256 = await store.put(entry, seq++)
+    const sha256 = await store.put(entry, seq++, {mode: entry.mode ?? 0o600, mtime: entry.mtime ?? new Date(0)})
     if (sha256) receipt.held.push(sha256)
     receipt.bytes += size
   }
