@@ -172,7 +172,11 @@ describe('push over ssh (real sshd on 127.0.0.1, two local users)', function () 
     started.push({stateDir: newState(m), user: m.neu}) // the gateway push started there: stopped after the suite
     expect(result.code, describeRun(result)).to.equal(0)
     expect(result.out).to.match(/gateway down for \d+\.\d s/)
+    expect(result.out).to.match(/Sent .* ahead while the gateway here kept running/)
+    expect(result.out).to.match(/Then, gateway stopped: [1-9]\d* unchanged files named/)
     expect(result.err).to.include(`[${ALIAS}] verified`)
+    // What went ahead was moved into place: the store there is gone.
+    expect(fs.readdirSync(path.join(m.neu.home, '.openclaw-migrate', 'push-seeds'))).to.deep.equal([])
     // Old: gateway stopped, state moved aside under a name that says where it went.
     expect(lockPid(m.g.stateDir, m.old)).to.equal(null)
     expect(() => process.kill(oldPid, 0)).to.throw()
@@ -249,9 +253,28 @@ describe('push over ssh (real sshd on 127.0.0.1, two local users)', function () 
     // The gateway the import started there was stopped before the undo moved its state away.
     expect(m.newOpenClaw.calls().map((c) => c.command)).to.include('gateway run')
     expect(lockPid(path.join(m.neu.home, undone[0]), m.neu)).to.equal(null)
+    expect(fs.readdirSync(path.join(m.neu.home, '.openclaw-migrate', 'push-seeds'))).to.deep.equal([])
   })
 
-  it('--keep-source leaves this copy in place with its gateway stopped; an unreachable host changes nothing', async () => {
+  it('a failure while sending ahead changes nothing: the gateway here never stopped', async () => {
+    const m = machines('ahead-fails')
+    // The new machine cannot keep what is sent ahead: its tool dir is a file.
+    fs.writeFileSync(path.join(m.neu.home, '.openclaw-migrate'), 'not a dir\n')
+    chownTree(path.join(m.neu.home, '.openclaw-migrate'), m.neu)
+    const oldPid = await startGateway(m.old, m.oldOpenClaw, m.g.stateDir)
+    const oldBefore = snapshotHome(m.old.home, {ignore: ignoreTmp})
+    const newBefore = snapshotHome(m.neu.home, {ignore: ignoreTmp})
+    const result = await runAs(m, ['push', ALIAS, '--profile', 'work', '--json'])
+    expect(result.code, describeRun(result)).to.equal(5)
+    const {error} = parseJson(result)
+    expect(error.code).to.equal('REMOTE_IMPORT_FAILED')
+    expect(error.message).to.include('the gateway here kept running')
+    expect(lockPid(m.g.stateDir, m.old)).to.equal(oldPid)
+    expectSameTree(snapshotHome(m.old.home, {ignore: ignoreTmp}), oldBefore)
+    expectSameTree(snapshotHome(m.neu.home, {ignore: ignoreTmp}), newBefore)
+  })
+
+  it('--keep-source --one-phase leaves this copy in place with its gateway stopped; an unreachable host changes nothing', async () => {
     const m = machines('keep')
     await startGateway(m.old, m.oldOpenClaw, m.g.stateDir)
     const unreachable = await runAs(m, ['push', ALIAS, '--profile', 'work', '-p', '1', '--json'])
@@ -259,9 +282,11 @@ describe('push over ssh (real sshd on 127.0.0.1, two local users)', function () 
     expect(parseJson(unreachable).error.code).to.equal('SSH_FAILED')
     expect(lockPid(m.g.stateDir, m.old)).to.be.a('number')
 
-    const result = await runAs(m, ['push', ALIAS, '--profile', 'work', '--keep-source', '--json'])
+    const result = await runAs(m, ['push', ALIAS, '--profile', 'work', '--keep-source', '--one-phase', '--json'])
     expect(result.code, describeRun(result)).to.equal(0)
     const out = parseJson(result).result
+    expect(out.sentAhead).to.equal(null)
+    expect(out.withheld).to.equal(0)
     expect(out.keptSource).to.equal(true)
     expect(out.retired).to.equal(null)
     expect(out.gateway).to.deep.equal({stopped: true, wasRunning: true})
