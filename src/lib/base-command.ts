@@ -42,6 +42,8 @@ export abstract class MigrateCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
 
   protected args!: BaseArgs<T>
+  /** Every positional argument, for commands that take more than they declare (`strict = false`). */
+  protected positionals: string[] = []
   protected flags!: BaseFlags<T>
   /** What the run is doing (e.g. `dry-run`, `archive`): with the command, it names the shape of the JSON `result`. */
   protected abstract mode: string
@@ -52,7 +54,7 @@ export abstract class MigrateCommand<T extends typeof Command> extends Command {
     await super.init()
     // Hints and help name this tool the way it was started: standalone, inside OpenClaw, or in an oclif host.
     setCommandPrefix(prefixFor(this.config.bin, getNativeHostContext() !== undefined))
-    const {args, flags} = await this.parse({
+    const {args, argv, flags} = await this.parse({
       args: this.ctor.args,
       baseFlags: (super.ctor as typeof MigrateCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -61,6 +63,7 @@ export abstract class MigrateCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    this.positionals = argv as string[]
   }
 
   protected async hostContext(extra: {noBinary?: boolean} = {}): Promise<HostContext> {

@@ -60,6 +60,14 @@ describe('split archives (--split, FAT32 volumes)', function () {
 
     // The base name works as well as the first volume.
     expect((await runCli(['check', base, '--accept-placement', '--json'], {home})).code).to.equal(0)
+    // As a shell glob expands `archive.*`: every volume, in any order.
+    const globbed = await runCli(['check', ...volumes.toReversed(), '--accept-placement', '--json'], {home})
+    expect(globbed.code, describeRun(globbed)).to.equal(0)
+    const notVolumes = await runCli(['check', volumes[0], volumes.at(-1)!, '--accept-placement', '--json'], {home})
+    expect(notVolumes.code).to.equal(2)
+    expect(parseJson(notVolumes).error.code).to.equal('USAGE')
+    const typo = await runCli(['import', volumes[0], '--dryrun', '--json'], {home})
+    expect(typo.code, describeRun(typo)).to.equal(2)
 
     const last = volumes.at(-1)!
     fs.renameSync(last, `${last}.away`)

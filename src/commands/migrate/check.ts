@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
+import {archiveFromArgs} from '../../lib/archive/volumes.js'
 import {MigrateCommand} from '../../lib/base-command.js'
 import {MigrateError} from '../../lib/errors.js'
 import {checkAgainst, checkArchive} from '../../lib/operations/check-operation.js'
@@ -58,13 +59,16 @@ Exits 0 when everything is fine, 1 when something must be fixed, with one line p
     '<%= command.id %> --against ARCHIVE [--passphrase-file FILE | -i KEYFILE...] [--map OLD=NEW...] [--json]',
   ]
 
+  // The volumes of a split archive come as one shell glob: several arguments (archiveFromArgs).
+  static override strict = false
   static override summary = 'Check readiness or verify a move.'
   protected mode = 'source'
 
   async run() {
-    const {args, flags} = this
-    const archive = flags.against ?? args.archive
-    if (flags.against && args.archive)
+    const {flags} = this
+    const positional = archiveFromArgs(this.positionals)
+    const archive = flags.against ?? positional
+    if (flags.against && positional)
       throw new MigrateError('USAGE', 'Pass the archive either as an argument or with --against, not both.')
     if (!archive) return this.checkThisMachine()
     this.mode = flags.against ? 'against' : 'archive'

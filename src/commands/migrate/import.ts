@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
+import {archiveFromArgs} from '../../lib/archive/volumes.js'
 import {MigrateCommand} from '../../lib/base-command.js'
 import {ourCommand} from '../../lib/cli-face.js'
 import {MigrateError} from '../../lib/errors.js'
@@ -33,6 +34,8 @@ export default class MigrateImport extends MigrateCommand<typeof MigrateImport> 
     }),
   }
 
+  // The volumes of a split archive come as one shell glob: several arguments (archiveFromArgs).
+  static override strict = false
   static override description = `Every entry is verified against the archive's index while it is staged next to its target; paths are rebased for this machine, then activated by rename; OpenClaw's config validate, plugin reinstalls, doctor and gateway restart follow.
 
 An existing state dir or workspace (e.g. one onboarding created) is moved aside to <path>.pre-migrate-<UTC time>, never deleted; --undo puts it back.`
@@ -137,7 +140,7 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
   protected mode = 'import'
 
   async run() {
-    const {args, flags} = this
+    const {flags} = this
     if (flags.undo) return this.undo()
     if (flags['list-asides'] || flags['prune-asides']) return this.asides()
     if (flags['older-than'] || flags.yes)
@@ -145,7 +148,8 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
         suggestions: [ourCommand('import --prune-asides --older-than 30d')],
       })
     if (flags['dry-run']) this.mode = 'dry-run'
-    if (!args.archive)
+    const archive = archiveFromArgs(this.positionals)
+    if (!archive)
       throw new MigrateError('USAGE', 'Which archive? Pass its path, or - to read it from stdin.', {
         suggestions: [ourCommand('import <archive>'), ourCommand('import --undo')],
       })
@@ -212,7 +216,7 @@ An existing state dir or workspace (e.g. one onboarding created) is moved aside 
         },
         profile: flags.profile ?? (flags.dev ? 'dev' : undefined),
         signal: abort.signal,
-        source: args.archive,
+        source: archive,
         stateDir: flags['state-dir'],
       })
       progress.done()

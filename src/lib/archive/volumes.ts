@@ -133,6 +133,23 @@ export class VolumeSink extends Writable {
 }
 
 /** The volumes of a split archive, given its first volume (`x.001`) or its base name (`x`); null if not split. */
+/**
+ * The archive named on the command line: one path, or every volume of one split archive as a
+ * shell glob expands them (`archive.age.*` → `.001`, `.002`, …), given as its first volume.
+ */
+export function archiveFromArgs(list: string[]): string | undefined {
+  if (list.length <= 1) return list[0]
+  const base = list[0].replace(/\.\d{3}$/, '')
+  const expected = list.map((_, i) => volumePath(base, i + 1))
+  if (list.toSorted().join('\0') !== expected.join('\0'))
+    throw new MigrateError(
+      'USAGE',
+      `Pass one archive, or the volumes of one split archive (${volumePath('NAME', 1)}, ${volumePath('NAME', 2)}, …); got ${list.length} arguments.`,
+      {suggestions: ['openclaw-migrate import /media/stick/openclaw.tar.gz.age.001']},
+    )
+  return expected[0]
+}
+
 export function findVolumes(source: string): null | string[] {
   let base: null | string = null
   if (source.endsWith('.001') && fs.existsSync(source)) base = source.slice(0, -4)
