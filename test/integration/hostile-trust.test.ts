@@ -258,6 +258,26 @@ describe('hostile archives: the target decides every path (issue 11)', function 
     expect(fs.readFileSync(path.join(s.home, 'projects', 'notes', 'MEMORY.md'), 'utf8')).to.equal('# memory\n')
   })
 
+  it("a file named like the rebaser's temporary file next to the config: imported, both files as they should be", async () => {
+    const s = makeScratch(path.join(root, 'rebase-tmp'))
+    const planted = 'planted by the archive\n'
+    const archive = await writeArchive(
+      s,
+      'rebase-tmp',
+      craft({
+        config: `{ gateway: { mode: "local" }, notes: "${OLD_HOME}/notes" }\n`,
+        entries: [{body: Buffer.from(planted), path: 'roots/st/openclaw.json.rebase-tmp', type: 'File'}],
+      }),
+      true,
+    )
+    expect((await checkIn(s, archive)).code, 'check ARCHIVE').to.equal(null)
+    expect((await importIn(s, archive)).code, 'import').to.equal(null)
+    const state = path.join(s.home, '.openclaw')
+    expect(fs.readFileSync(path.join(state, 'openclaw.json'), 'utf8')).to.include(`"${path.join(s.home, 'notes')}"`)
+    expect(fs.readFileSync(path.join(state, 'openclaw.json.rebase-tmp'), 'utf8')).to.equal(planted)
+    expect(fs.readdirSync(state).filter((n) => n.includes('rebase'))).to.deep.equal(['openclaw.json.rebase-tmp'])
+  })
+
   it('the same archive unencrypted: refused without a yes, imported with --accept-placement', async () => {
     const s = makeScratch(path.join(root, 'plain'))
     const archive = await writeArchive(s, 'plain', craft(OUTSIDE_ROOT(`${OLD_HOME}/projects/notes`)))

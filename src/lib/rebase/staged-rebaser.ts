@@ -1,3 +1,4 @@
+import {randomBytes} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
@@ -9,6 +10,7 @@ import {ourCommand} from '../cli-face.js'
 import {MigrateError} from '../errors.js'
 import {openRegularNoFollow} from '../import/no-follow.js'
 import {walkRoot} from '../inventory/tree-walker.js'
+import {boundedSibling} from '../util/paths.js'
 import {rewriteStringLiterals} from './json-text-rebaser.js'
 import {rebaseDatabase} from './sqlite-rebaser.js'
 
@@ -59,10 +61,15 @@ function readStagedText(file: string): string {
   }
 }
 
+/**
+ * Replaces a staged file by a rewritten copy. The copy's name is unpredictable: every other name in
+ * a staging dir may be an entry of the archive (a planted `openclaw.json.rebase-tmp` made the import
+ * fail with EEXIST while check said OK), and it is bounded like every name this tool makes.
+ */
 function rewriteFileKeepingMode(file: string, text: string): void {
   const stat = fs.lstatSync(file)
   if (!stat.isFile()) throw new MigrateError('ARCHIVE_UNSAFE_ENTRY', `${file} is not a regular file.`)
-  const tmp = `${file}.rebase-tmp`
+  const tmp = boundedSibling(file, `.rebase-${randomBytes(8).toString('hex')}`, '.')
   fs.writeFileSync(tmp, text, {flag: 'wx', mode: stat.mode & 0o7777})
   fs.utimesSync(tmp, stat.atime, stat.mtime)
   fs.renameSync(tmp, file)
