@@ -64,6 +64,8 @@ export const ErrorCodes = {
   ARCHIVE_NOT_DATABASE: {exit: ExitCode.ARCHIVE},
   /** An archived database fails integrity_check. */
   ARCHIVE_DATABASE_CORRUPT: {exit: ExitCode.ARCHIVE},
+  /** An archived database's own schema (CHECK, UNIQUE, foreign key…) refuses this machine's paths when they are rebased. */
+  ARCHIVE_DATABASE_REBASE: {exit: ExitCode.ARCHIVE},
   /** A database cell above the stated limit holds an old path to rebase. */
   ARCHIVE_CELL_TOO_LARGE: {exit: ExitCode.ARCHIVE},
   /** A root outside the old home: the user says where with --map. */

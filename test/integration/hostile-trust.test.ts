@@ -164,6 +164,36 @@ const CASES: Case[] = [
     }),
   },
   {
+    code: 'ARCHIVE_DATABASE_REBASE',
+    name: "a database whose own CHECK constraint refuses this machine's paths",
+    spec: () =>
+      databaseSpec([
+        `CREATE TABLE t (p TEXT CHECK (p LIKE '${OLD_HOME}/%'))`,
+        `INSERT INTO t VALUES ('${OLD_HOME}/x')`,
+      ]),
+  },
+  {
+    code: 'ARCHIVE_DATABASE_REBASE',
+    name: "a database whose UNIQUE column already holds the rebased path (this machine's home)",
+    spec: (s) =>
+      databaseSpec([
+        'CREATE TABLE t (p TEXT UNIQUE)',
+        `INSERT INTO t VALUES ('${OLD_HOME}/x')`,
+        `INSERT INTO t VALUES ('${s.home}/x')`,
+      ]),
+  },
+  {
+    code: 'ARCHIVE_DATABASE_REBASE',
+    name: 'a database whose foreign key breaks once its parent key is rebased',
+    spec: () =>
+      databaseSpec([
+        'CREATE TABLE p (k TEXT PRIMARY KEY)',
+        'CREATE TABLE c (k BLOB REFERENCES p (k))',
+        `INSERT INTO p VALUES ('${OLD_HOME}/x')`,
+        `INSERT INTO c VALUES ('${OLD_HOME}/x')`,
+      ]),
+  },
+  {
     code: 'ARCHIVE_LIMIT',
     name: 'an index line of 1 MiB',
     spec() {
@@ -190,6 +220,30 @@ const CASES: Case[] = [
     }),
   },
 ]
+
+/** The state root holding one database built by these statements, listed in the manifest. */
+function databaseSpec(sql: string[]): Spec {
+  return {
+    entries: [
+      {path: 'roots/st/state/', type: 'Directory'},
+      {body: database(sql), path: 'roots/st/state/openclaw.sqlite', type: 'File'},
+    ],
+    manifest: (m) =>
+      m.sqlite.push({path: 'roots/st/state/openclaw.sqlite', source: `${OLD_STATE}/state/openclaw.sqlite`}),
+  }
+}
+
+function database(sql: string[]): Buffer {
+  const dir = tmpRoot('trust-db')
+  const file = path.join(dir, 'x.sqlite')
+  const {DatabaseSync} = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite')
+  const db = new DatabaseSync(file)
+  for (const statement of sql) db.exec(statement)
+  db.close()
+  const bytes = fs.readFileSync(file)
+  fs.rmSync(dir, {force: true, recursive: true})
+  return bytes
+}
 
 let dbBytes: Buffer | undefined
 function emptyDatabase(): Buffer {

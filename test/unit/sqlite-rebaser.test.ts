@@ -117,6 +117,8 @@ describe('rebaseDatabase (paged, schema-agnostic)', () => {
       (error_: Error) => error_,
     )
     expect(error?.message).to.match(/CHECK constraint/)
+    // The archive's schema refuses this machine's paths: an archive code (exit 3), never INTERNAL.
+    expect((error as null | {code?: string})?.code).to.equal('ARCHIVE_DATABASE_REBASE')
     expect(fs.readFileSync(file).equals(before)).to.equal(true)
   })
 

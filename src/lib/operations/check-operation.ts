@@ -68,7 +68,7 @@ export async function checkArchive(
         return
       }
 
-      databases = new DatabaseCopies(manifest)
+      databases = new DatabaseCopies(manifest, plan.mapper)
       capture = new ConfigCapture(manifest)
     },
     async symlink(entry) {
@@ -84,8 +84,8 @@ export async function checkArchive(
     try {
       if (refused) throw refused
       if (capture) checkRootsAgainstConfig(read.manifest, capture)
-      // The import opens every archived database before activation: so does the check.
-      databases?.inspect()
+      // The import opens and rebases every archived database before activation: so does the check.
+      await databases?.inspect()
     } catch (error) {
       read.entries.close()
       throw error

@@ -72,6 +72,31 @@ function assertCellsBounded(db: DatabaseSync, shown: string): void {
   }
 }
 
+/** SQLite's primary result codes an archived schema causes while its rows are rebased. */
+const SQLITE_ERROR = 1
+const SQLITE_CONSTRAINT = 19
+
+/**
+ * A failure while rebasing an opened, intact database: a constraint of the archive's schema that
+ * this machine's paths break (CHECK, UNIQUE, foreign key), or SQL of that schema this tool will not
+ * run (an untrusted function): the archive's database, not this machine and not a bug of the tool.
+ */
+export function rebaseError(error: unknown, shown: string): unknown {
+  if (error instanceof MigrateError) return error
+  const primary = ((error as {errcode?: number}).errcode ?? -1) & 0xff
+  if (primary !== SQLITE_CONSTRAINT && primary !== SQLITE_ERROR) return databaseError(error, shown)
+  return new MigrateError(
+    'ARCHIVE_DATABASE_REBASE',
+    `The database ${shown} refuses this machine's paths (${(error as Error).message}); nothing was activated.`,
+    {
+      cause: error,
+      suggestions: [
+        "Its own schema forbids the rebased values, which OpenClaw's databases never do: the archive was probably crafted or damaged. Export again on the old machine.",
+      ],
+    },
+  )
+}
+
 /** SQLite's own failures with this product's codes. */
 export function databaseError(error: unknown, shown: string): unknown {
   if (error instanceof MigrateError) return error

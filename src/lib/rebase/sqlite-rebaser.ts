@@ -7,7 +7,7 @@ import type {PathMapper} from './path-mapper.js'
 
 import {MigrateError} from '../errors.js'
 import {minimalNeedles} from '../sqlite/sqlite-scan.js'
-import {databaseError, openStagedDatabase, quote, withoutTriggers} from './database-guard.js'
+import {openStagedDatabase, quote, rebaseError, withoutTriggers} from './database-guard.js'
 
 export type SqliteRewrite = {
   column: string
@@ -237,7 +237,7 @@ export async function rebaseDatabase(
     db.exec('COMMIT')
   } catch (error) {
     if (db.isTransaction) db.exec('ROLLBACK')
-    throw databaseError(error, shown)
+    throw rebaseError(error, shown)
   } finally {
     db.close()
   }
