@@ -194,6 +194,42 @@ const CASES: Case[] = [
       ]),
   },
   {
+    accept: true,
+    code: 'ARCHIVE_UNSAFE_ENTRY',
+    dryRun: true,
+    name: 'an outer root holding a file where a nested root lands',
+    spec: () =>
+      nestedSpec([
+        {body: Buffer.from('a file of the outer root\n'), path: 'roots/a/b', type: 'File'},
+        {path: 'roots/b/', type: 'Directory'},
+        {body: Buffer.from('# memory\n'), path: 'roots/b/MEMORY.md', type: 'File'},
+      ]),
+  },
+  {
+    accept: true,
+    code: 'ARCHIVE_UNSAFE_ENTRY',
+    name: 'an outer root holding the same file as the root nested in it',
+    spec: () =>
+      nestedSpec([
+        {path: 'roots/a/b/', type: 'Directory'},
+        {body: Buffer.from('the outer root says this\n'), path: 'roots/a/b/MEMORY.md', type: 'File'},
+        {path: 'roots/b/', type: 'Directory'},
+        {body: Buffer.from('the nested root says that\n'), path: 'roots/b/MEMORY.md', type: 'File'},
+      ]),
+  },
+  {
+    accept: true,
+    code: 'ARCHIVE_UNSAFE_ENTRY',
+    name: 'a nested root whose files come first, then the outer root writes the same place',
+    spec: () =>
+      nestedSpec([
+        {path: 'roots/b/', type: 'Directory'},
+        {body: Buffer.from('the nested root says that\n'), path: 'roots/b/MEMORY.md', type: 'File'},
+        {path: 'roots/a/b/', type: 'Directory'},
+        {body: Buffer.from('the outer root says this\n'), path: 'roots/a/b/MEMORY.md', type: 'File'},
+      ]),
+  },
+  {
     code: 'ARCHIVE_LIMIT',
     name: 'an index line of 1 MiB',
     spec() {
@@ -230,6 +266,24 @@ function databaseSpec(sql: string[]): Spec {
     ],
     manifest: (m) =>
       m.sqlite.push({path: 'roots/st/state/openclaw.sqlite', source: `${OLD_STATE}/state/openclaw.sqlite`}),
+  }
+}
+
+/** Workspace a (~/projects/a) with workspace b inside it (~/projects/a/b), both named by the config; the entries as given. */
+function nestedSpec(entries: Spec['entries']): Spec {
+  const a = `${OLD_HOME}/projects/a`
+  return {
+    config: JSON.stringify({
+      agents: {defaults: {workspace: a}, list: [{id: 'b', workspace: `${a}/b`}]},
+      gateway: {mode: 'local'},
+    }),
+    entries: [{path: 'roots/a/', type: 'Directory'}, ...(entries ?? [])],
+    manifest(m) {
+      m.roots.push(
+        {archivePath: 'roots/a', id: 'a', kind: 'workspace', profile: null, sourcePath: a, type: 'dir'},
+        {archivePath: 'roots/b', id: 'b', kind: 'workspace', profile: null, sourcePath: `${a}/b`, type: 'dir'},
+      )
+    },
   }
 }
 
@@ -310,6 +364,27 @@ describe('hostile archives: the target decides every path (issue 11)', function 
     const outside = changes(before, scratchPrint(s)).filter((d) => !allowed.some((a) => d.slice(2).startsWith(a)))
     expect(outside, 'changes outside the plan').to.deep.equal([])
     expect(fs.readFileSync(path.join(s.home, 'projects', 'notes', 'MEMORY.md'), 'utf8')).to.equal('# memory\n')
+  })
+
+  it('a --map that puts a root where another root already has entries: USAGE from import and check, nothing written', async () => {
+    const s = makeScratch(path.join(root, 'map-overlap'))
+    const archive = await writeArchive(
+      s,
+      'map-overlap',
+      craft({
+        ...OUTSIDE_ROOT('/srv/ws'),
+        entries: [
+          {path: 'roots/st/workspace/', type: 'Directory'},
+          {body: Buffer.from('# the state dir has its own\n'), path: 'roots/st/workspace/MEMORY.md', type: 'File'},
+        ],
+      }),
+      true,
+    )
+    const maps = [`/srv/ws=${path.join(s.home, '.openclaw', 'workspace')}`]
+    const before = scratchPrint(s)
+    expect((await checkIn(s, archive, {maps})).code, 'check ARCHIVE').to.equal('USAGE')
+    expect((await importIn(s, archive, {maps})).code, 'import').to.equal('USAGE')
+    expect(changes(before, scratchPrint(s))).to.deep.equal([])
   })
 
   it("a file named like the rebaser's temporary file next to the config: imported, both files as they should be", async () => {

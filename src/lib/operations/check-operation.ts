@@ -3,7 +3,7 @@ import path from 'node:path'
 import type {ArchiveManifest} from '../archive/manifest.js'
 import type {HostContext} from '../host/host-context.js'
 
-import {type ArchiveSink, readArchive, type ReadArchiveResult} from '../archive/archive-reader.js'
+import {type ArchiveSink, type PayloadEntry, readArchive, type ReadArchiveResult} from '../archive/archive-reader.js'
 import {openArchive} from '../archive/archive-source.js'
 import {type DecryptionKeys} from '../archive/encryption.js'
 import {type ForeignOptions} from '../archive/foreign/foreign-archive.js'
@@ -17,6 +17,7 @@ import {DatabaseCopies} from '../import/database-copies.js'
 import {listJournals} from '../import/import-journal.js'
 import {settleConsent} from '../import/placement-consent.js'
 import {planTargets, type TargetOptions, type TargetPlan} from '../import/placement.js'
+import {rootOverlapGuard} from '../import/root-overlap.js'
 import {openclawCommand} from '../ui/hints.js'
 import {currentUser} from '../util/paths.js'
 import {type CheckReport} from '../verify/report.js'
@@ -51,10 +52,16 @@ export async function checkArchive(
   let plan: null | TargetPlan = null
   let capture: ConfigCapture | undefined
   let databases: DatabaseCopies | undefined
+  // The import refuses an entry of one root where another root lands as it arrives: so does the check.
+  let overlap: ((entry: PayloadEntry) => void) | undefined
   // As in the import: a placement refusal is reported once the archive is proven intact.
   let refused: MigrateError | undefined
   const sink: ArchiveSink = {
+    async directory(entry) {
+      overlap?.(entry)
+    },
     async file(entry) {
+      overlap?.(entry)
       return capture?.writer(entry.path, databases?.writer(entry.path) ?? null) ?? null
     },
     async manifest(manifest) {
@@ -68,10 +75,12 @@ export async function checkArchive(
         return
       }
 
+      overlap = rootOverlapGuard(plan.targets)
       databases = new DatabaseCopies(manifest, plan.mapper)
       capture = new ConfigCapture(manifest)
     },
     async symlink(entry) {
+      overlap?.(entry)
       databases?.link(entry.path)
     },
   }

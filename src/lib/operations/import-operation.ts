@@ -7,7 +7,7 @@ import path from 'node:path'
 import type {ArchiveManifest, PluginRecord} from '../archive/manifest.js'
 import type {HostContext} from '../host/host-context.js'
 
-import {type ArchiveSink, readArchive, type ReadArchiveResult} from '../archive/archive-reader.js'
+import {type ArchiveSink, type PayloadEntry, readArchive, type ReadArchiveResult} from '../archive/archive-reader.js'
 import {openArchive} from '../archive/archive-source.js'
 import {type DecryptionKeys} from '../archive/encryption.js'
 import {type HeldBodies} from '../archive/held-bodies.js'
@@ -42,6 +42,7 @@ import {
   type PluginPlan,
   type ReinstallPlugin,
 } from '../import/plugin-plan.js'
+import {rootOverlapGuard} from '../import/root-overlap.js'
 import {planStaging, prepareStagingParents, removeStaging, type StagedRoot, StagingSink} from '../import/staging.js'
 import {type RebaseReport, rebaseStaged} from '../rebase/staged-rebaser.js'
 import {openclawCommand} from '../ui/hints.js'
@@ -299,6 +300,7 @@ async function importUnlocked(request: ImportRequest, runId: string): Promise<Im
   let pre: Awaited<ReturnType<typeof preflight>> | undefined
   let staging: StagingSink | undefined
   let capture: ConfigCapture | undefined
+  let overlap: ((entry: PayloadEntry) => void) | undefined
   let files = 0
   let bytes = 0
 
@@ -316,11 +318,13 @@ async function importUnlocked(request: ImportRequest, runId: string): Promise<Im
     async directory(entry) {
       if (request.signal?.aborted) throw interrupted()
       if (refused) return
+      overlap!(entry)
       await staging!.directory(entry).catch(rethrowTarget)
     },
     async file(entry) {
       if (request.signal?.aborted) throw interrupted()
       if (refused) return null
+      overlap!(entry)
       files++
       bytes += entry.size
       request.onProgress?.(bytes, files)
@@ -358,6 +362,7 @@ async function importUnlocked(request: ImportRequest, runId: string): Promise<Im
       }
 
       capture = new ConfigCapture(manifest)
+      overlap = rootOverlapGuard(plan.targets)
       pre = await preflight(request, manifest, plan)
       if (tempDir) {
         staged = dryRunStaging(plan, tempDir)
@@ -385,6 +390,7 @@ async function importUnlocked(request: ImportRequest, runId: string): Promise<Im
     },
     async symlink(entry) {
       if (refused) return
+      overlap!(entry)
       await staging!.symlink(entry).catch(rethrowTarget)
     },
   }
