@@ -164,6 +164,20 @@ const CASES: Case[] = [
     }),
   },
   {
+    code: 'ARCHIVE_DATABASE_CORRUPT',
+    name: 'a malformed database (a b-tree page scribbled over, header intact)',
+    spec() {
+      const bytes = Buffer.from(
+        database([
+          'CREATE TABLE t (p TEXT)',
+          ...Array.from({length: 200}, (_, i) => `INSERT INTO t VALUES ('${OLD_HOME}/n${i}${'y'.repeat(100)}')`),
+        ]),
+      )
+      bytes.fill(0x5a, 4096 + 8, 4096 + 512)
+      return databaseSpec(bytes)
+    },
+  },
+  {
     code: 'ARCHIVE_DATABASE_REBASE',
     name: "a database whose own CHECK constraint refuses this machine's paths",
     spec: () =>
@@ -258,11 +272,15 @@ const CASES: Case[] = [
 ]
 
 /** The state root holding one database built by these statements, listed in the manifest. */
-function databaseSpec(sql: string[]): Spec {
+function databaseSpec(content: Buffer | string[]): Spec {
   return {
     entries: [
       {path: 'roots/st/state/', type: 'Directory'},
-      {body: database(sql), path: 'roots/st/state/openclaw.sqlite', type: 'File'},
+      {
+        body: Buffer.isBuffer(content) ? content : database(content),
+        path: 'roots/st/state/openclaw.sqlite',
+        type: 'File',
+      },
     ],
     manifest: (m) =>
       m.sqlite.push({path: 'roots/st/state/openclaw.sqlite', source: `${OLD_STATE}/state/openclaw.sqlite`}),
@@ -364,6 +382,40 @@ describe('hostile archives: the target decides every path (issue 11)', function 
     const outside = changes(before, scratchPrint(s)).filter((d) => !allowed.some((a) => d.slice(2).startsWith(a)))
     expect(outside, 'changes outside the plan').to.deep.equal([])
     expect(fs.readFileSync(path.join(s.home, 'projects', 'notes', 'MEMORY.md'), 'utf8')).to.equal('# memory\n')
+  })
+
+  it("an archived database's triggers never fire while it is rebased (one writes a row, one recurses): imported, only the plan changed", async () => {
+    const s = makeScratch(path.join(root, 'triggers'))
+    const spec = databaseSpec([
+      'CREATE TABLE t (p TEXT)',
+      'CREATE TABLE log (v TEXT)',
+      `INSERT INTO t VALUES ('${OLD_HOME}/notes')`,
+      "CREATE TRIGGER writes AFTER UPDATE ON t BEGIN INSERT INTO log VALUES ('fired'); END",
+      "CREATE TRIGGER recurses AFTER UPDATE ON t BEGIN UPDATE t SET p = p || 'x'; END",
+    ])
+    const archive = await writeArchive(s, 'triggers', craft(spec), true)
+    const before = scratchPrint(s)
+    expect((await checkIn(s, archive)).code, 'check ARCHIVE').to.equal(null)
+    expect(changes(before, scratchPrint(s)), 'check wrote something').to.deep.equal([])
+    const imported = await importIn(s, archive)
+    expect(imported.code, 'import').to.equal(null)
+    const state = path.join(s.home, '.openclaw')
+    const outside = changes(before, scratchPrint(s)).filter(
+      (d) => !d.slice(2).startsWith(path.relative(s.root, state)) && !d.includes('.openclaw-migrate'),
+    )
+    expect(outside, 'changes outside the plan').to.deep.equal([])
+    const {DatabaseSync} = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite')
+    const db = new DatabaseSync(path.join(state, 'state', 'openclaw.sqlite'))
+    try {
+      expect(db.prepare('SELECT p FROM t').all()).to.deep.equal([{p: path.join(s.home, 'notes')}])
+      expect(db.prepare('SELECT count(*) AS n FROM log').get()).to.deep.equal({n: 0})
+      expect(
+        db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all(),
+        'the schema keeps its triggers',
+      ).to.deep.equal([{name: 'recurses'}, {name: 'writes'}])
+    } finally {
+      db.close()
+    }
   })
 
   it('a --map that puts a root where another root already has entries: USAGE from import and check, nothing written', async () => {
