@@ -418,6 +418,31 @@ describe('hostile archives: the target decides every path (issue 11)', function 
     }
   })
 
+  it('Ctrl-C while a database is rebased stops the rebase between pages: INTERRUPTED, never reported as rebased, nothing changed', async () => {
+    const s = makeScratch(path.join(root, 'interrupt'))
+    const spec = databaseSpec([
+      'CREATE TABLE t (p TEXT)',
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) INSERT INTO t SELECT '${OLD_HOME}/notes/' || i FROM n`,
+    ])
+    const archive = await writeArchive(s, 'interrupt', craft(spec), true)
+    const before = scratchPrint(s)
+    const abort = new AbortController()
+    const steps: string[] = []
+    const imported = await importIn(s, archive, {
+      onPhase(phase) {
+        if (phase === 'rebase') abort.abort()
+      },
+      onStep: (step) => steps.push(step),
+      signal: abort.signal,
+    })
+    expect(imported.code).to.equal('INTERRUPTED')
+    expect(
+      steps.filter((step) => step.startsWith('rebased')),
+      'the rebase ran to its end',
+    ).to.deep.equal([])
+    expect(changes(before, scratchPrint(s))).to.deep.equal([])
+  })
+
   it('a --map that puts a root where another root already has entries: USAGE from import and check, nothing written', async () => {
     const s = makeScratch(path.join(root, 'map-overlap'))
     const archive = await writeArchive(

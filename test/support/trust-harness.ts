@@ -11,7 +11,7 @@ import type {ArchiveManifest} from '../../src/lib/archive/manifest.js'
 import type {HostContext} from '../../src/lib/host/host-context.js'
 
 import {checkArchive} from '../../src/lib/operations/check-operation.js'
-import {runImport} from '../../src/lib/operations/import-operation.js'
+import {type ImportPhase, runImport} from '../../src/lib/operations/import-operation.js'
 import {ageEncrypt, craftTar, minimalEntries, minimalManifest, type RawEntry, withTotals} from './hostile-archive.js'
 import {diffFingerprints, homeFingerprint} from './hostile-cli.js'
 
@@ -131,7 +131,15 @@ async function withTmp<T>(s: Scratch, work: () => Promise<T>): Promise<T> {
 export async function importIn(
   s: Scratch,
   archive: string,
-  options: {accept?: boolean; dryRun?: boolean; maps?: string[]; passphrase?: boolean} = {},
+  options: {
+    accept?: boolean
+    dryRun?: boolean
+    maps?: string[]
+    onPhase?: (phase: ImportPhase) => void
+    onStep?: (message: string) => void
+    passphrase?: boolean
+    signal?: AbortSignal
+  } = {},
 ): Promise<Outcome> {
   return withTmp(s, async () => {
     try {
@@ -144,8 +152,11 @@ export async function importIn(
         getKeys: async () => ({passphrase: PASS}),
         maps: options.maps ?? [],
         noHost: true,
+        onPhase: options.onPhase,
+        onStep: options.onStep,
         restart: false,
         rewriteWorkspacePaths: false,
+        signal: options.signal,
         source: archive,
         startGateway: false,
         stopGateway: false,

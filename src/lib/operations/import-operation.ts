@@ -422,8 +422,10 @@ async function importUnlocked(request: ImportRequest, runId: string): Promise<Im
         : `verified ${read.entries.size} entries (${humanBytes(read.payloadBytes)}) against the archive index`,
     )
     request.onPhase?.('rebase')
+    // Ctrl-C is honoured between database pages: a large (or crafted) database is not rebased to its end first.
     rebase = await rebaseStaged(read.manifest, staged, plan!.mapper, {
       rewriteWorkspacePaths: request.rewriteWorkspacePaths,
+      signal: request.signal,
     })
     request.onStep?.(`rebased ${plural(rebase.rewrites.length, 'file')} onto this machine's paths`)
     if (request.dryRun) {
