@@ -130,6 +130,17 @@ const CASES: Case[] = [
     spec: () => OUTSIDE_ROOT(`${OLD_HOME}/Documents/autostart`),
   },
   {
+    code: 'ARCHIVE_UNSAFE_PLACEMENT',
+    dryRun: true,
+    name: 'a config whose $include is /dev/zero (not in the archive)',
+    spec: () => ({config: '{ "$include": "/dev/zero", gateway: { mode: "local" } }\n'}),
+  },
+  {
+    code: 'ARCHIVE_UNSAFE_PLACEMENT',
+    name: "a config whose $include climbs to this machine's ~/.ssh/authorized_keys (relative, not in the archive)",
+    spec: () => ({config: '{ "$include": "../.ssh/authorized_keys", gateway: { mode: "local" } }\n'}),
+  },
+  {
     code: 'ARCHIVE_NOT_DATABASE',
     name: 'a non-database listed as a SQLite database',
     spec: () => ({

@@ -177,11 +177,19 @@ export function checkRootsAgainstConfig(manifest: ArchiveManifest, capture: Conf
       return rel === '' || (!rel.startsWith('..') && !ops.isAbsolute(rel))
     }
 
+    const named = namedBy(capture, p.configPath, home)
+    // After the import the host reads every $include of this config: each must be a file the archive
+    // brings (the exporter archives them all), never one of this machine's (`/dev/zero`, `~/.ssh/…`).
+    // A foreign archive (a plain tar of a state dir) may leave includes out on purpose: not checked here.
+    for (const target of manifest.foreign ? [] : (named?.includes ?? []))
+      if (keyOf(manifest.roots, target) === null)
+        throw unsafePlacement(
+          `The archived config of profile ${p.profile ?? 'default'} includes ${target}, which the archive does not hold: after the import it would be read from this machine.`,
+        )
     const outside = manifest.roots.filter(
       (r) => r.profile === p.profile && r.kind !== 'state' && !inState(r.sourcePath),
     )
     if (outside.length === 0) continue
-    const named = namedBy(capture, p.configPath, home)
     if (!named)
       throw unsafePlacement(
         `The archive places ${outside.length} root(s) of profile ${p.profile ?? 'default'} outside its state dir, but holds no readable config naming them.`,
