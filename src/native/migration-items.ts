@@ -13,6 +13,9 @@ export const PROVIDER_ID = 'openclaw'
 export const MAX_REBASE_ITEMS = 40
 export const SECRETS_NEEDED =
   'The state moves whole, with its API keys, channel logins and device key: pass --include-secrets to import it.'
+/** The engine says `without --start-gateway …`; `openclaw migrate` has no such flag and never starts the gateway. */
+export const GATEWAY_NOT_STARTED =
+  '`openclaw migrate` does not start the gateway: the result names the command to start it'
 
 const ROOT_KINDS: Record<string, string> = {
   agentDir: 'file',
@@ -157,7 +160,7 @@ export function planFromOutcome(o: ImportOutcome, context: PlanContext): Migrati
         id: `host:${slug(s.step)}`,
         kind: 'host',
         message: s.when ? `${s.command} (if ${s.when})` : s.command,
-        reason: s.skipped ?? undefined,
+        reason: s.skipped ? (s.step === 'gateway start' ? GATEWAY_NOT_STARTED : s.skipped) : undefined,
         status: s.skipped ? 'skipped' : 'planned',
       })),
     ...o.manualSteps.map((step, i) => ({

@@ -19,7 +19,7 @@ import {type NativeHostContext, setNativeHostContext} from '../lib/host/native-b
 import {canonicalStateDir, hostHome} from '../lib/host/state-rules.js'
 import {type ImportOutcome, runImport} from '../lib/operations/import-operation.js'
 import {renderImport, summarizeImport} from '../lib/ui/import-report.js'
-import {resolveDecryption} from '../lib/ui/passphrase.js'
+import {PASSPHRASE_ENV, resolveDecryption} from '../lib/ui/passphrase.js'
 import {expandHome, fileStamp, isInside} from '../lib/util/paths.js'
 import {
   type MigrationApplyResult,
@@ -143,6 +143,9 @@ async function importRequest(ctx: MigrationProviderContext, host: ProviderHost, 
   }
 }
 
+/** How `openclaw migrate openclaw` gets the keys of an archive (see decryption()). */
+export const KEYS_HINT = `Set ${PASSPHRASE_ENV} to the passphrase given at export (or run it on a terminal to be asked); an archive sealed to an age key opens with its identity file next to it (ARCHIVE.key).`
+
 /** Our error in the host's words: its flags cannot say --stop-gateway, --map or --identity, so the hints name what can. */
 function describeError(
   error: unknown,
@@ -155,6 +158,8 @@ function describeError(
     error.code === 'TARGET_GATEWAY_RUNNING'
       ? [`Stop it first (openclaw${profile} gateway stop --force), then run the migration again.`]
       : [
+          // Its own hints name --passphrase-file and --identity, which the host's flags cannot say.
+          ...(error.code === 'PASSPHRASE_REQUIRED' || error.code === 'DECRYPT_FAILED' ? [KEYS_HINT] : []),
           ...(error.suggestions ?? []).filter(
             (s) => !/--(stop-gateway|map|identity|passphrase-file|profile|state-dir)\b/.test(s),
           ),
@@ -182,13 +187,31 @@ export async function planArchive(ctx: MigrationProviderContext, host: ProviderH
   }
 }
 
-/** The report, at the path the host named, in whichever state dir is live now; the empty dir the host made is left out of the moved-aside copy. */
+/** The report's first line: where the host's pre-migration backup is (its own record of it stays in the state moved aside). */
+export function backupLine(backupPath: string | undefined): string {
+  return backupPath
+    ? `Backup made by OpenClaw before this migration: ${backupPath}`
+    : 'No backup was made by OpenClaw before this migration (--no-backup, or no state to back up).'
+}
+
+/**
+ * The report, at the path the host named, in whichever state dir is live now; the empty dir the host
+ * made is left out of the moved-aside copy. It names the host's backup: after an import the host's own
+ * record of that backup (backup_runs in state/openclaw.sqlite) is in the state moved aside.
+ */
 function writeReport(ctx: MigrationProviderContext, result: MigrationPlan, outcome: ImportOutcome | null): string {
   const reportDir = ctx.reportDir ?? path.join(ctx.stateDir, 'migration', PROVIDER_ID, fileStamp())
   fs.mkdirSync(reportDir, {mode: 0o700, recursive: true})
-  const report = {result, ...(outcome && {import: summarizeImport(outcome)})}
+  const report = {
+    backupPath: ctx.backupPath ?? null,
+    reportDir,
+    result,
+    ...(outcome && {import: summarizeImport(outcome)}),
+  }
   fs.writeFileSync(path.join(reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n', {mode: 0o600})
-  if (outcome) fs.writeFileSync(path.join(reportDir, 'report.txt'), renderImport(outcome) + '\n', {mode: 0o600})
+  const failure = result.items.find((i) => i.kind === 'host' && i.id.startsWith('import:') && i.status === 'error')
+  const body = outcome ? renderImport(outcome) : (failure?.reason ?? failure?.message ?? 'Nothing was imported.')
+  fs.writeFileSync(path.join(reportDir, 'report.txt'), `${backupLine(ctx.backupPath)}\n\n${body}\n`, {mode: 0o600})
   const aside = outcome?.movedAside.find((m) => path.resolve(m.target) === path.resolve(ctx.stateDir))?.aside
   if (aside && isInside(reportDir, ctx.stateDir)) {
     // Up to <aside>/migration, as long as each dir is empty (what the host created just before apply).

@@ -7,17 +7,19 @@ import {expect} from 'chai'
 import fs from 'node:fs'
 import path from 'node:path'
 
+import {planHostChain} from '../../src/lib/host/chain-plan.js'
 import {resolveHostContext} from '../../src/lib/host/host-context.js'
 import {type ImportOutcome, runImport} from '../../src/lib/operations/import-operation.js'
 import {type MigrationProviderContext, summarizeItems} from '../../src/native/migration-contract.js'
 import {
   failedResult,
+  GATEWAY_NOT_STARTED,
   MAX_REBASE_ITEMS,
   planFromOutcome,
   resultFromOutcome,
   SECRETS_NEEDED,
 } from '../../src/native/migration-items.js'
-import {applyArchive} from '../../src/native/migration-provider.js'
+import {applyArchive, backupLine, KEYS_HINT, PASSPHRASE_ENV, planArchive} from '../../src/native/migration-provider.js'
 import {
   type ExportedSource,
   onboardedStateDir,
@@ -109,6 +111,28 @@ describe('migration provider `openclaw`: the import engine in the host vocabular
     expect(plan.warnings?.[0]).to.equal(SECRETS_NEEDED)
   })
 
+  it("the host's preview names no flag of the import the host does not have (--start-gateway)", () => {
+    const stateDir = path.join(target.home, '.openclaw-work')
+    // The chain as the provider asks for it: doctor and restart, never --start-gateway.
+    const plannedChain = planHostChain({
+      configPath: path.join(stateDir, 'openclaw.json'),
+      doctor: true,
+      home: target.home,
+      hostVersion: '2026.9.6',
+      plugins: [],
+      profile: 'work',
+      restart: true,
+      sourceVersion: '2026.9.6',
+      startGateway: false,
+      stateDir,
+    })
+    const plan = planFromOutcome({...dry, plannedChain}, {archive: src.encrypted!, includeSecrets: true})
+    const start = plan.items.find((i) => i.id === 'host:gateway-start')
+    expect(start).to.include({reason: GATEWAY_NOT_STARTED, status: 'skipped'})
+    expect(plan.items.filter((i) => i.id.startsWith('host:')).map((i) => i.id)).to.include('host:gateway-restart')
+    expect(JSON.stringify(plan.items)).to.not.contain('--start-gateway')
+  })
+
   it('a long list of rewrites ends in one summary item', () => {
     const many = Array.from({length: MAX_REBASE_ITEMS + 5}, (_, i) => ({...dry.rebase.rewrites[0], rel: `x/${i}.json`}))
     const plan = planFromOutcome(
@@ -154,6 +178,33 @@ describe('migration provider `openclaw`: the import engine in the host vocabular
     }
   })
 
+  it('a wrong passphrase: the error says how the host takes one ($OPENCLAW_MIGRATE_PASSPHRASE), not --passphrase-file', async () => {
+    // A copy under another name: the provider keeps keys per archive path for the rest of the process.
+    const copy = path.join(target.root, 'wrong-passphrase.tar.gz.age')
+    fs.copyFileSync(src.encrypted!, copy)
+    const saved = process.env[PASSPHRASE_ENV]
+    process.env[PASSPHRASE_ENV] = 'not the passphrase of this archive'
+    try {
+      const error = await planArchive(
+        {
+          logger: {error() {}, info() {}, warn() {}},
+          source: copy,
+          stateDir: path.join(target.home, '.openclaw-work'),
+        },
+        {hostVersion: null, profile: 'work'},
+      ).then(
+        () => null,
+        (error_: unknown) => error_ as Error,
+      )
+      expect(error?.message).to.contain('wrong passphrase')
+      expect(error?.message).to.contain(KEYS_HINT)
+      expect(error?.message).to.not.contain('--passphrase-file')
+    } finally {
+      if (saved === undefined) delete process.env[PASSPHRASE_ENV]
+      else process.env[PASSPHRASE_ENV] = saved
+    }
+  })
+
   describe('apply refuses before touching anything, and reports where the host looks', () => {
     const host = {hostVersion: null, profile: 'work'}
     function hostCtx(home: string, extra: Partial<MigrationProviderContext>): MigrationProviderContext {
@@ -175,9 +226,12 @@ describe('migration provider `openclaw`: the import engine in the host vocabular
       expect(result.summary.errors).to.equal(1)
       expect(result.items.at(-1)!.message).to.contain('--include-secrets')
       expect(result.reportDir).to.equal(ctx.reportDir)
-      expect(
-        JSON.parse(fs.readFileSync(path.join(ctx.reportDir!, 'report.json'), 'utf8')).result.summary.errors,
-      ).to.equal(1)
+      const report = JSON.parse(fs.readFileSync(path.join(ctx.reportDir!, 'report.json'), 'utf8'))
+      expect(report.result.summary.errors).to.equal(1)
+      expect(report).to.include({backupPath: null, reportDir: ctx.reportDir})
+      const text = fs.readFileSync(path.join(ctx.reportDir!, 'report.txt'), 'utf8')
+      expect(text.split('\n', 1)[0]).to.equal(backupLine(undefined))
+      expect(text).to.contain('Nothing was imported.').and.to.contain('--include-secrets')
       expect(fs.readdirSync(target.home).toSorted()).to.deep.equal(before)
     })
 
@@ -190,6 +244,14 @@ describe('migration provider `openclaw`: the import engine in the host vocabular
       expect(result.items.at(-1)).to.include({id: 'import:usage', status: 'error'})
       expect(result.items.at(-1)!.reason).to.contain('--backup-output')
       expect(fs.readdirSync(target.home).filter((n) => n.includes('.pre-migrate-'))).to.deep.equal([])
+      // The report names the host's backup (the host's own record of it may end up in a state moved aside).
+      expect(JSON.parse(fs.readFileSync(path.join(ctx.reportDir!, 'report.json'), 'utf8')).backupPath).to.equal(
+        ctx.backupPath,
+      )
+      const text = fs.readFileSync(path.join(ctx.reportDir!, 'report.txt'), 'utf8')
+      expect(
+        text.startsWith(`Backup made by OpenClaw before this migration: ${ctx.backupPath}\n\nNothing was imported: `),
+      ).to.equal(true)
     })
   })
 })
