@@ -47,6 +47,7 @@ describe(`openclaw migrate openclaw (migration provider) against OpenClaw ${E2E_
   let restoredTgz = false
   const done = new Set<string>()
   let failures = 0
+  let ran = false
 
   function need(this: Mocha.Context, ...steps: string[]) {
     const missing = steps.filter((x) => !done.has(x))
@@ -69,9 +70,10 @@ describe(`openclaw migrate openclaw (migration provider) against OpenClaw ${E2E_
     const handed = sharedArchive()
     if (!handed)
       throw new Error(
-        'No archive from machine A: this suite reuses the native face of migrate-machine.test.ts; run `npm run test:e2e` (with the native face).',
+        'No archive from machine A: this suite reuses the native face of migrate-machine.test.ts. Run it after that file: `npm run test:e2e`, or alone with OPENCLAW_E2E_FACES=native mocha --config test/e2e/.mocharc.json test/e2e/migrate-machine.test.ts test/e2e/migrate-provider.test.ts`.',
       )
     shared = handed
+    ran = true
     host = await ensureHost(E2E_OPENCLAW_VERSION)
     runRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'ocm-e2e-provider-'))
     C = new Machine(host, path.join(runRoot, 'machine-c', 'home', 'gamma-user'), `${FACE}/C`)
@@ -97,6 +99,7 @@ describe(`openclaw migrate openclaw (migration provider) against OpenClaw ${E2E_
     const pid = C?.lockedGatewayPid()
     if (pid) await stopPid(pid)
     await stopAllTracked()
+    if (!ran) return // before() refused: no run, and the last summary in the cache stays as it was
     const text = renderSummary(Date.now() - started, [
       `provider suite: OpenClaw ${host?.version}, run dir ${runRoot}${failures === 0 && !process.env.OPENCLAW_E2E_KEEP ? ' (removed)' : ' (kept)'}`,
     ])
@@ -177,6 +180,44 @@ describe(`openclaw migrate openclaw (migration provider) against OpenClaw ${E2E_
     done.add('plan')
   })
 
+  it("a failing migration ends non-zero with the host's JSON: wrong passphrase (nothing written), no --include-secrets (backup and report kept)", async function () {
+    need.call(this, 'plan')
+    const wrong = await migrate(['openclaw', '--from', shared.archive, '--yes', '--include-secrets', '--json'], {
+      OPENCLAW_MIGRATE_PASSPHRASE: 'not the passphrase of this archive',
+    })
+    const wrongJson = parseJson(wrong.stdout)
+    const nothingWritten = fs.readdirSync(workDir).length === 0 && sha256File(C.configPath) === baselineConfigSha
+    const refused = await migrate(['openclaw', '--from', shared.archive, '--yes', '--json'], {
+      OPENCLAW_MIGRATE_PASSPHRASE: shared.passphrase,
+    })
+    timing(FACE, 'failing runs', wrong.ms + refused.ms)
+    const failed = parseJson(refused.stdout)
+    const error = ((failed?.items ?? []) as any[]).find((i) => i.status === 'error')
+    const backup = String(failed?.backupPath ?? '')
+    const reportDir = String(failed?.reportDir ?? '')
+    observe(
+      FACE,
+      'failing runs --json',
+      wrong.code === 1 && refused.code === 1,
+      `wrong passphrase: exit ${wrong.code}, ${JSON.stringify(wrongJson)}, nothing written ${nothingWritten}; without --include-secrets: exit ${refused.code}, ${JSON.stringify(failed?.summary)}, ${error?.id}: ${error?.message}; backup ${backup}; report ${reportDir}`,
+    )
+    expect(wrong.code, describeRun(wrong)).to.equal(1)
+    expect(wrongJson?.ok).to.equal(false)
+    expect(wrongJson?.error?.message).to.contain('wrong passphrase').and.to.contain('OPENCLAW_MIGRATE_PASSPHRASE')
+    expect(nothingWritten).to.equal(true)
+    expect(wrong.stdout + wrong.stderr).to.not.contain(shared.passphrase)
+    expect(refused.code, describeRun(refused)).to.equal(1)
+    expect(failed?.summary?.errors).to.equal(1)
+    expect(error).to.include({id: 'import:usage', kind: 'host'})
+    expect(error?.message).to.contain('--include-secrets')
+    // Core made its backup before calling apply: it stays in the cwd; the report, in the untouched state, names it.
+    expect(path.dirname(backup)).to.equal(workDir)
+    expect(reportDir.startsWith(path.join(C.stateDir, 'migration', 'openclaw') + path.sep)).to.equal(true)
+    expect(readJson(path.join(reportDir, 'report.json')).backupPath).to.equal(backup)
+    expect(sha256File(C.configPath)).to.equal(baselineConfigSha)
+    expect(fs.readdirSync(C.home).filter((n) => n.includes('.pre-migrate-'))).to.deep.equal([])
+  })
+
   it('`migrate openclaw --from A.age --yes --include-secrets --json` imports: backup outside, report in the imported state', async function () {
     need.call(this, 'plan')
     const r = await migrate(['openclaw', '--from', shared.archive, '--yes', '--include-secrets', '--json'], {
@@ -214,6 +255,11 @@ describe(`openclaw migrate openclaw (migration provider) against OpenClaw ${E2E_
     // The report: at the path core printed, which is now inside the imported (live) state dir.
     expect(reportDir.startsWith(C.stateDir + path.sep)).to.equal(true)
     expect(readJson(path.join(reportDir, 'report.json')).result.summary.errors).to.equal(0)
+    // …and names core's backup: core's own record of it (backup_runs) went aside with the onboarded state.
+    expect(readJson(path.join(reportDir, 'report.json')).backupPath).to.equal(backup)
+    expect(fs.readFileSync(path.join(reportDir, 'report.txt'), 'utf8').split('\n', 1)[0]).to.equal(
+      `Backup made by OpenClaw before this migration: ${backup}`,
+    )
     expect(fs.existsSync(path.join(aside, path.relative(C.stateDir, reportDir)))).to.equal(false)
     expect(asides).to.have.length(1)
     expect(sha256File(path.join(aside, 'openclaw.json'))).to.equal(baselineConfigSha)
