@@ -13,6 +13,7 @@ import path from 'node:path'
 import type {DecryptionKeys} from '../lib/archive/encryption.js'
 
 import {archiveSeal, findArchives, identityBeside} from '../lib/archive/archive-discovery.js'
+import {NATIVE_PREFIX, setCommandPrefix} from '../lib/cli-face.js'
 import {MigrateError} from '../lib/errors.js'
 import {resolveHostContext} from '../lib/host/host-context.js'
 import {type NativeHostContext, setNativeHostContext} from '../lib/host/native-bridge.js'
@@ -178,6 +179,8 @@ function hostError(error: unknown, host: ProviderHost): Error {
 }
 
 export async function planArchive(ctx: MigrationProviderContext, host: ProviderHost): Promise<MigrationPlan> {
+  // Inside OpenClaw: hints and the report name `openclaw migrate-machine …`, not the standalone bin.
+  setCommandPrefix(NATIVE_PREFIX)
   try {
     const {archive, notes, request} = await importRequest(ctx, host, true)
     const outcome = await runImport(request)
@@ -237,6 +240,7 @@ export async function applyArchive(
   plan: MigrationPlan | undefined,
   host: ProviderHost,
 ): Promise<MigrationApplyResult> {
+  setCommandPrefix(NATIVE_PREFIX)
   const planned = plan ?? (await planArchive(ctx, host))
   const done = (result: MigrationPlan, outcome: ImportOutcome | null): MigrationApplyResult => ({
     ...result,

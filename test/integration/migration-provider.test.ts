@@ -7,6 +7,7 @@ import {expect} from 'chai'
 import fs from 'node:fs'
 import path from 'node:path'
 
+import {ourCommand, setCommandPrefix} from '../../src/lib/cli-face.js'
 import {planHostChain} from '../../src/lib/host/chain-plan.js'
 import {resolveHostContext} from '../../src/lib/host/host-context.js'
 import {type ImportOutcome, runImport} from '../../src/lib/operations/import-operation.js'
@@ -198,6 +199,9 @@ describe('migration provider `openclaw`: the import engine in the host vocabular
       )
       expect(error?.message).to.contain('wrong passphrase')
       expect(error?.message).to.contain(KEYS_HINT)
+      // Hints and the report written inside OpenClaw name the command as typed there.
+      expect(ourCommand('import --undo')).to.equal('openclaw migrate-machine import --undo')
+      setCommandPrefix('openclaw-migrate')
       expect(error?.message).to.not.contain('--passphrase-file')
     } finally {
       if (saved === undefined) delete process.env[PASSPHRASE_ENV]
