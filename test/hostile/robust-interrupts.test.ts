@@ -109,7 +109,7 @@ for (const runner of runners()) {
       expect(doc.error.code).to.equal('INTERRUPTED')
       expect(doc.error.message).to.contain('rolled back')
       expect(
-        await waitFor(() => !processAlive(doctorPid), {timeoutMs: 10_000}),
+        await waitFor(() => !processAlive(doctorPid), {timeoutMs: 30_000}),
         'the held doctor was stopped',
       ).to.equal(true)
       // Only the tool's own record of the run is new: the state onboarding left is back, byte for byte.
