@@ -17,9 +17,9 @@ import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {E2E_OPENCLAW_VERSION} from './host-version.js'
-import {hashTree, readJson, rows, scanDb, sha256, sha256File} from './support/inspect.js'
+import {hashTree, readJson, rows, scanDb, sha256File} from './support/inspect.js'
 import {type MockLlm, startMockLlm} from './support/mock-llm.js'
-import {CACHE_DIR, ensureHost, freePort, type Host, Machine, PROFILE} from './support/openclaw.js'
+import {CACHE_DIR, ensureHost, type Host, Machine, PROFILE} from './support/openclaw.js'
 import {
   alive,
   describeRun,
@@ -32,6 +32,7 @@ import {
   stopPid,
   trackPid,
 } from './support/proc.js'
+import {buildSourceState, captureSourceFiles} from './support/source-state.js'
 import {
   configSecrets,
   cronJobsOf,
@@ -170,152 +171,40 @@ describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`,
       it('A: builds real state through the host (setup, config set, agents add, agent turn, gateway, cron add)', async () => {
         const {A} = s
         const t0 = Date.now()
-        await A.ocOk(['setup', '--baseline'])
-        const patch = path.join(s.dir, 'model-provider.json5')
-        fs.writeFileSync(
-          patch,
-          JSON.stringify({
-            agents: {defaults: {model: {primary: 'mock/mock-model'}}},
-            gateway: {auth: {mode: 'token'}, bind: 'loopback'},
-            models: {
-              mode: 'merge',
-              providers: {
-                mock: {
-                  api: 'openai-completions',
-                  apiKey: `sk-e2e-${face}-${sha256(String(Math.random())).slice(0, 24)}`,
-                  baseUrl: mock.baseUrl,
-                  models: [
-                    {
-                      contextWindow: 32_000,
-                      cost: {cacheRead: 0, cacheWrite: 0, input: 0, output: 0},
-                      id: 'mock-model',
-                      input: ['text'],
-                      maxTokens: 1024,
-                      name: 'Mock',
-                      reasoning: false,
-                    },
-                  ],
-                },
-              },
-            },
-          }),
-        )
-        await A.ocOk(['config', 'patch', '--file', patch])
-        s.portA = await freePort()
-        await A.ocOk(['config', 'set', 'gateway.port', String(s.portA), '--strict-json'])
-        await A.ocOk([
-          'config',
-          'set',
-          'gateway.auth.token',
-          `e2e-gateway-token-${sha256(face + Date.now()).slice(0, 32)}`,
-        ])
-        if (face === 'native') {
-          const r = await A.ocOk(
-            ['plugins', 'install', `npm-pack:${packed.tgz}`, '--force', '--accept-capabilities'],
-            300_000,
-          )
-          observe(
-            face,
-            'A: plugins install',
-            true,
-            `${(r.ms / 1000).toFixed(1)}s: ${r.stdout.split('\n').find((l) => l.startsWith('Installed plugin')) ?? r.stdout.trim().split('\n').at(-2)}`,
-          )
-        }
-
-        const researchWorkspace = path.join(A.home, 'projects', 'research-ws')
-        const added = await A.ocJson([
-          'agents',
-          'add',
-          'research',
-          '--workspace',
-          researchWorkspace,
-          '--non-interactive',
-          '--json',
-        ])
-        expect(added.data.workspace).to.equal(researchWorkspace)
-        const mainWorkspace = String(readJson(A.configPath).agents?.defaults?.workspace)
-        expect(mainWorkspace.startsWith(A.stateDir), `main workspace ${mainWorkspace}`).to.equal(true)
-        // Memory files and a channel login: the host has no command that writes these.
-        fs.writeFileSync(
-          path.join(mainWorkspace, 'MEMORY.md'),
-          '# Memory\n\n- The user prefers short answers.\n- Project Falcon ships in December.\n',
-        )
-        ensureDir(path.join(mainWorkspace, 'memory'))
-        fs.writeFileSync(
-          path.join(mainWorkspace, 'memory', '2026-11-20.md'),
-          'Talked about the migration to the new laptop.\n',
-        )
-        fs.writeFileSync(
-          path.join(researchWorkspace, 'MEMORY.md'),
-          '# Research memory\n\n- Sources: arXiv, internal wiki.\n',
-        )
-        const credsDir = ensureDir(path.join(A.stateDir, 'credentials', 'whatsapp', 'default'))
-        fs.chmodSync(path.join(A.stateDir, 'credentials'), 0o700)
-        fs.writeFileSync(
-          path.join(credsDir, 'creds.json'),
-          JSON.stringify({
-            noiseKey: sha256(`noise-${face}-${Date.now()}`),
-            registrationId: 4242,
-            signedIdentityKey: sha256(`identity-${face}`),
-          }) + '\n',
-          {mode: 0o600},
-        )
-
-        const turn = await A.ocJson(
-          ['agent', '--local', '--agent', 'main', '-m', 'hello from the e2e suite', '--json', '--timeout', '120'],
-          300_000,
-        )
-        expect(JSON.stringify(turn.data)).to.contain('mock reply')
-
-        const gw = await A.startGateway(s.portA, path.join(s.dir, 'gateway-a.log'))
-        s.gatewayA = {exit: gw.exit, pid: gw.pid}
-        expect(
-          gw.ready,
-          `gateway A on port ${s.portA} did not become ready (see ${path.join(s.dir, 'gateway-a.log')})`,
-        ).to.equal(true)
+        const built = await buildSourceState(A, {
+          async afterConfig() {
+            if (face !== 'native') return
+            const r = await A.ocOk(
+              ['plugins', 'install', `npm-pack:${packed.tgz}`, '--force', '--accept-capabilities'],
+              300_000,
+            )
+            observe(
+              face,
+              'A: plugins install',
+              true,
+              `${(r.ms / 1000).toFixed(1)}s: ${r.stdout.split('\n').find((l) => l.startsWith('Installed plugin')) ?? r.stdout.trim().split('\n').at(-2)}`,
+            )
+          },
+          dir: s.dir,
+          label: face,
+          mock,
+        })
+        s.portA = built.port
+        s.gatewayA = {exit: built.gateway.exit, pid: built.gateway.pid}
+        s.cronJobId = built.cronJobId
+        s.before = built.before
+        const gw = built.gateway
         observe(
           face,
           'A: gateway run',
           true,
           `pid ${gw.pid}${gw.lockPid && gw.lockPid !== gw.pid ? ` (lock pid ${gw.lockPid})` : ''}, loopback:${s.portA}, RPC ready after ${(gw.ms / 1000).toFixed(1)}s`,
         )
-
-        const cron = await A.ocJson([
-          'cron',
-          'add',
-          '--name',
-          'nightly-report',
-          '--cron',
-          '0 4 * * *',
-          '--agent',
-          'main',
-          '--message',
-          'Summarize yesterday',
-          '--json',
-        ])
-        s.cronJobId = String(cron.data.id)
-        await A.ocJson(['agent', '--agent', 'research', '-m', 'hello research', '--json', '--timeout', '120'], 300_000)
-        const cronList = await A.ocJson(['cron', 'list', '--json'])
-        const sessions = await A.ocJson(['sessions', '--all-agents', '--json'])
-        s.before = {
-          apiKey: '',
-          creds: '',
-          cron: cronJobsOf(cronList.data),
-          deviceKeySha: '',
-          gatewayToken: '',
-          mainWorkspace,
-          mainWs: new Map(),
-          researchWorkspace,
-          researchWs: new Map(),
-          sessions: sessionsOf(sessions.data),
-        }
-        expect(s.before.cron.map((j) => j.id)).to.include(s.cronJobId)
-        expect(s.before.sessions.map((x) => x.agentId)).to.include.members(['main', 'research'])
         observe(
           face,
           'A: state built',
           true,
-          `user cron job ${s.cronJobId} (of ${s.before.cron.length} listed), ${s.before.sessions.length} sessions (${s.before.sessions.map((x) => x.key).join(', ')}), workspaces ${path.relative(A.home, mainWorkspace)} + ${path.relative(A.home, researchWorkspace)}, mock model answered ${mock.requests} requests`,
+          `user cron job ${s.cronJobId} (of ${s.before.cron.length} listed), ${s.before.sessions.length} sessions (${s.before.sessions.map((x) => x.key).join(', ')}), workspaces ${path.relative(A.home, s.before.mainWorkspace)} + ${path.relative(A.home, s.before.researchWorkspace)}, mock model answered ${mock.requests} requests`,
         )
         timing(face, 'build A', Date.now() - t0)
         s.done.add('A')
@@ -400,15 +289,7 @@ describe(`openclaw-migrate end to end against OpenClaw ${E2E_OPENCLAW_VERSION}`,
         }
 
         // The source of truth for every later comparison: A as exported (its gateway is stopped now).
-        const secrets = configSecrets(A.configPath)
-        Object.assign(s.before, {
-          apiKey: secrets.apiKey,
-          creds: sha256File(path.join(A.stateDir, 'credentials', 'whatsapp', 'default', 'creds.json')),
-          deviceKeySha: deviceKeySha(A.stateDb),
-          gatewayToken: secrets.gatewayToken,
-          mainWs: hashTree(s.before.mainWorkspace),
-          researchWs: hashTree(s.before.researchWorkspace),
-        })
+        captureSourceFiles(A, s.before)
         s.done.add('export')
         // The provider suite (migrate-provider.test.ts) imports this same archive through `openclaw migrate openclaw`.
         if (face === 'native')

@@ -8,7 +8,7 @@ import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
 
-import {alive, describeRun, ensureDir, parseJson, runProcess, type RunResult, trackPid} from './proc.js'
+import {alive, describeRun, ensureDir, parseJson, type RunAs, runProcess, type RunResult, trackPid} from './proc.js'
 
 export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 export const CACHE_DIR = process.env.OPENCLAW_E2E_CACHE
@@ -184,12 +184,15 @@ export class Machine {
     readonly host: Host,
     readonly home: string,
     readonly label: string,
+    /** The local account this machine's commands run as (default: the suite's own). */
+    readonly user?: RunAs,
   ) {
     ensureDir(home)
   }
 
   get env(): NodeJS.ProcessEnv {
-    return machineEnv(this.host, this.home)
+    // Another account cannot write the suite's shared npm cache: it gets its own.
+    return machineEnv(this.host, this.home, this.user ? {npm_config_cache: path.join(this.home, '.npm')} : {})
   }
 
   get stateDir(): string {
@@ -206,7 +209,11 @@ export class Machine {
 
   /** `openclaw --profile work <args>` */
   oc(args: string[], timeoutMs = 180_000): Promise<RunResult> {
-    return runProcess(this.host.node, [this.host.script, '--profile', PROFILE, ...args], {env: this.env, timeoutMs})
+    return runProcess(this.host.node, [this.host.script, '--profile', PROFILE, ...args], {
+      env: this.env,
+      timeoutMs,
+      user: this.user,
+    })
   }
 
   /** Like oc(), but throws with the command's output unless it exits 0. */
@@ -287,7 +294,14 @@ export class Machine {
     const child = spawn(
       this.host.node,
       [this.host.script, '--profile', PROFILE, 'gateway', 'run', '--bind', 'loopback', '--port', String(port)],
-      {cwd: this.home, detached: true, env: this.env, stdio: ['ignore', fd, fd]},
+      {
+        cwd: this.home,
+        detached: true,
+        env: this.env,
+        gid: this.user?.gid,
+        stdio: ['ignore', fd, fd],
+        uid: this.user?.uid,
+      },
     )
     fs.closeSync(fd)
     const pid = child.pid!

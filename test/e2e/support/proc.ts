@@ -18,11 +18,15 @@ export type RunResult = {
   timedOut: boolean
 }
 
+/** A local account a command runs as (the suite runs as root for that). */
+export type RunAs = {gid: number; uid: number}
+
 export type RunOptions = {
   cwd?: string
   env: NodeJS.ProcessEnv
   input?: string
   timeoutMs?: number
+  user?: RunAs
 }
 
 let commandLog: null | string = null
@@ -46,7 +50,9 @@ export function runProcess(file: string, args: string[], options: RunOptions): P
       cwd: options.cwd ?? options.env.HOME,
       detached: true,
       env: options.env,
+      gid: options.user?.gid,
       stdio: ['pipe', 'pipe', 'pipe'],
+      uid: options.user?.uid,
     })
     if (child.pid) inFlight.add(child.pid)
     const out: Buffer[] = []
@@ -147,6 +153,44 @@ export async function stopPid(pid: number, timeoutMs = 20_000): Promise<'not run
     process.kill(pid, 'SIGKILL')
   } catch {}
 
+  return 'SIGKILL'
+}
+
+/** The process group a process leads or belongs to (from /proc), or null when it is gone. */
+export function processGroup(pid: number): null | number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so split after the last ")".
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3)[2])
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Stops a detached process with everything in its process group (a gateway and the workers it
+ * started): SIGTERM to the group, wait, then SIGKILL. Never the suite's own group.
+ */
+export async function stopGroup(pid: number, timeoutMs = 20_000): Promise<'not running' | 'SIGKILL' | 'SIGTERM'> {
+  tracked.delete(pid)
+  const group = processGroup(pid)
+  if (group === null || !alive(pid)) return 'not running'
+  const target = group > 1 && group !== processGroup(process.pid) ? -group : pid
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(target, s)
+    } catch {}
+  }
+
+  signal('SIGTERM')
+  const deadline = Date.now() + timeoutMs
+  while (alive(pid) && Date.now() < deadline) await sleep(100)
+  if (!alive(pid)) {
+    signal('SIGKILL') // what is left of the group
+    return 'SIGTERM'
+  }
+
+  signal('SIGKILL')
   return 'SIGKILL'
 }
 
