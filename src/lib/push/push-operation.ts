@@ -189,6 +189,7 @@ async function streamToRemote(
   request.signal?.addEventListener('abort', onAbort, {once: true})
   // The gateway stops only once the receiver is up (ssh connected, tool started): its start-up is
   // not downtime. A receiver that ends or never says so is waited for no longer than that.
+  let answeredAt: null | number = null
   let onReady = () => {}
   const ready = new Promise<void>((resolve) => {
     onReady = resolve
@@ -196,7 +197,11 @@ async function streamToRemote(
   })
   const remote = collectRemote<ReceiveOutcome>(child, (line) => {
     if (line === RECEIVER_READY) onReady()
-    else reporter.onRemoteLine?.(line)
+    else {
+      // The step line of the status check that saw the new gateway answer, as it arrives here.
+      if (/^\s*ok\s+gateway status\b/.test(line)) answeredAt ??= Date.now()
+      reporter.onRemoteLine?.(line)
+    }
   })
   void remote.finally(onReady)
   await ready
@@ -228,7 +233,14 @@ async function streamToRemote(
 
   const result = await remote
   request.signal?.removeEventListener('abort', onAbort)
-  return {answeredAt: Date.now(), exported, result, stoppingAt: stoppingAt as null | number, totals}
+  // Without the status line (an older receiver), the end of the remote run bounds it from above.
+  return {
+    answeredAt: (answeredAt as null | number) ?? Date.now(),
+    exported,
+    result,
+    stoppingAt: stoppingAt as null | number,
+    totals,
+  }
 }
 
 /** Which side failed, with its code: the remote's own answer wins over a local write error it caused. */
