@@ -130,7 +130,9 @@ export async function receiveArchive(
 export async function receiveSeed(options: {context: ReceiveOptions['context']; id: string}): Promise<SeedReceipt> {
   const store = SeedStore.create(options.context.home, options.id)
   try {
-    return await receiveSeedStream(process.stdin, store)
+    const receipt = await receiveSeedStream(process.stdin, store)
+    store.flush()
+    return receipt
   } catch (error) {
     store.remove()
     throw error

@@ -1,3 +1,4 @@
+import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -129,6 +130,15 @@ export class SeedStore implements HeldBodies {
     this.stored.set(sha256, copies + 1)
     fs.renameSync(incoming, path.join(this.dir, copyName(sha256, copies)))
     return copies === 0 ? sha256 : null
+  }
+
+  /**
+   * Writes what phase one stored out to the disk now, while the old gateway still runs: left to
+   * the kernel's writeback, it lands during phase two and slows the moves into place (downtime).
+   */
+  flush(): void {
+    // coreutils `sync -f`: syncfs(2) of this store's file system; Node has no binding for it.
+    spawnSync('sync', ['-f', this.dir], {stdio: 'ignore', timeout: 120_000})
   }
 
   remove(): void {
