@@ -13,9 +13,8 @@ import {Readable} from 'node:stream'
 import zlib from 'node:zlib'
 import {Header, type HeaderData, Pax} from 'tar'
 
-import type {ArchiveManifest, IndexEntry, IndexTrailer} from '../../src/lib/archive/manifest.js'
-
 import {readArchive} from '../../src/lib/archive/archive-reader.js'
+import {type ArchiveManifest, emptyCounts, type IndexEntry, type IndexTrailer} from '../../src/lib/archive/manifest.js'
 
 export const BLOCK = 512
 
@@ -210,16 +209,7 @@ export function minimalManifest(overrides: Partial<ArchiveManifest> = {}): Archi
     profiles: [
       {
         configPath: `${OLD_STATE}/openclaw.json`,
-        counts: {
-          agents: 0,
-          credentialDirs: 0,
-          credentialFiles: 0,
-          cronJobs: 0,
-          sessions: 0,
-          sessionsPerAgent: {},
-          sqliteDatabases: 0,
-          workspaceFiles: {},
-        },
+        counts: emptyCounts(),
         gatewayMode: 'local',
         lastTouchedVersion: null,
         plugins: [],

@@ -8,6 +8,7 @@ import {MigrateError} from '../errors.js'
 import {archivePathOf, type ExportPlan} from '../inventory/export-plan.js'
 import {type WalkEntry, walkRoot} from '../inventory/tree-walker.js'
 import {snapshotDatabase} from '../sqlite/sqlite-snapshot.js'
+import {hashOpenFile} from '../util/file-hash.js'
 import {type Compression} from './compression.js'
 import {type EncryptionSpec, encryptStream} from './encryption.js'
 import {type ArchiveManifest, INDEX_ENTRY, type IndexEntry, type IndexTrailer, MANIFEST_ENTRY} from './manifest.js'
@@ -125,8 +126,6 @@ type TarSourceState = {
   withheld: number
 }
 
-const hashBuffer = Buffer.allocUnsafe(BLOCK_SIZE)
-
 /**
  * The file's sha256 when the receiver already holds that content; null to send the body (not
  * held, empty, or changed while hashed: the body pass then hashes what it sends).
@@ -142,14 +141,7 @@ function heldHash(abs: string, size: number, mtimeMs: number, held: ReadonlySet<
 
   try {
     const hash = createHash('sha256')
-    let position = 0
-    while (position < size) {
-      const n = fs.readSync(fd, hashBuffer, 0, Math.min(hashBuffer.length, size - position), position)
-      if (n === 0) return null
-      hash.update(hashBuffer.subarray(0, n))
-      position += n
-    }
-
+    if (hashOpenFile(fd, hash, size) < size) return null
     const after = fs.fstatSync(fd)
     if (after.size !== size || after.mtimeMs !== mtimeMs) return null
     const sha256 = hash.digest('hex')
